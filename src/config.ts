@@ -1,0 +1,38 @@
+/** Settings from flags, then environment, then defaults. */
+import { join, resolve } from "node:path";
+import { parseRateLimits, type RateLimitConfig } from "./core/rate-limit.js";
+import { TENCENT_RATE_LIMITS } from "./dialects/tencent/front-door.js";
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** postgres:// URL; unset means the embedded SQLite file in dataDir. */
+  databaseUrl?: string;
+  masterKey?: string;
+  rootSecret?: { secretId: string; secretKey: string };
+  rateLimits: RateLimitConfig;
+  logLevel: string;
+}
+
+export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits", string>>;
+
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(flags.port ?? env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${flags.port ?? env.PORT}"`);
+  const secretId = env.OPENCIC_SECRET_ID;
+  const secretKey = env.OPENCIC_SECRET_KEY;
+  if (Boolean(secretId) !== Boolean(secretKey)) throw new Error("set both OPENCIC_SECRET_ID and OPENCIC_SECRET_KEY, or neither");
+  return {
+    host: flags.host ?? env.HOST ?? "127.0.0.1",
+    port,
+    dataDir: resolve(flags["data-dir"] ?? env.OPENCIC_DATA_DIR ?? "./data"),
+    databaseUrl: flags.database ?? env.DATABASE_URL ?? undefined,
+    masterKey: env.OPENCIC_MASTER_KEY,
+    rootSecret: secretId && secretKey ? { secretId, secretKey } : undefined,
+    rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS, TENCENT_RATE_LIMITS),
+    logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
+  };
+}
+
+export const sqliteFileIn = (dataDir: string) => join(dataDir, "opencic.db");

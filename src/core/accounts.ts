@@ -1,0 +1,180 @@
+/**
+ * Accounts (each with a numeric UIN) and the API credentials that act in them.
+ * A credential authenticates either the account itself or one of its sub-users.
+ */
+import type { Kysely } from "kysely";
+import { nextSequence } from "../store/database.js";
+import type { Account, CredentialStatus, Database } from "../store/schema.js";
+import type { Clock } from "./clock.js";
+import { CoreError } from "./errors.js";
+import { randomAlnum } from "./ids.js";
+import type { SecretBox } from "./secrets.js";
+
+/** Who is calling, once a signature has been verified. */
+export interface Caller {
+  accountUin: number;
+  /** The account UIN, or the sub-user's UIN when a sub-user's key signed the request. */
+  principalUin: number;
+  isSubUser: boolean;
+}
+
+export interface IssuedKey {
+  secretId: string;
+  secretKey: string;
+  accountUin: number;
+}
+
+export interface KeyInfo {
+  secretId: string;
+  accountUin: number;
+  subjectUin: number;
+  status: CredentialStatus;
+  createdAt: number;
+}
+
+export interface ResolvedCredential {
+  secretKey: string;
+  caller: Caller;
+}
+
+const KEY_CHECK = "master_key_check";
+
+export class Accounts {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly box: SecretBox,
+  ) {}
+
+  /**
+   * Fails fast when the master key cannot open what this database holds
+   * (e.g. a second process started with another key), instead of rejecting every signature later.
+   */
+  async checkMasterKey(): Promise<void> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", KEY_CHECK).executeTakeFirst();
+    if (!row) {
+      await this.db
+        .insertInto("meta")
+        .values({ key: KEY_CHECK, value: this.box.seal("opencic") })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .execute();
+      return;
+    }
+    try {
+      if (this.box.open(row.value) === "opencic") return;
+    } catch {
+      /* fall through */
+    }
+    throw new Error("the master key does not match this database (check OPENCIC_MASTER_KEY or <data dir>/master.key)");
+  }
+
+  /**
+   * On first start with an empty store: create a root account and its credential.
+   * Returns the key when one was created (generated: true when OpenCIC made it up), or null.
+   */
+  async bootstrap(given?: { secretId: string; secretKey: string }): Promise<(IssuedKey & { generated: boolean }) | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const any = await trx.selectFrom("accounts").select("uin").limit(1).executeTakeFirst();
+      if (any) return null;
+      const account = await this.insertAccount(trx, "root", "root", null);
+      const key = given ?? generateKey();
+      await this.insertKey(trx, account.uin, account.uin, key.secretId, key.secretKey);
+      return { ...key, accountUin: account.uin, generated: !given };
+    });
+  }
+
+  async createRootAccount(name: string): Promise<Account> {
+    validateAccountName(name);
+    return this.insertAccount(this.db, name, "root", null);
+  }
+
+  /** Used by the organization service inside its own transaction. */
+  async insertAccount(
+    db: Kysely<Database>,
+    name: string,
+    kind: Account["kind"],
+    createdByOrg: number | null,
+  ): Promise<Account> {
+    const uin = await nextSequence(db, "uin");
+    const row: Account = { uin, name, kind, created_by_org: createdByOrg, created_at: this.clock.now() };
+    await db.insertInto("accounts").values(row).execute();
+    return row;
+  }
+
+  async get(uin: number): Promise<Account | undefined> {
+    return this.db.selectFrom("accounts").selectAll().where("uin", "=", uin).executeTakeFirst();
+  }
+
+  async list(): Promise<Account[]> {
+    return this.db.selectFrom("accounts").selectAll().orderBy("uin").execute();
+  }
+
+  /** Issue an API key for an account (root or member). The secret is returned once and stored sealed. */
+  async createKey(accountUin: number): Promise<IssuedKey> {
+    const account = await this.get(accountUin);
+    if (!account) throw new CoreError("organization.member_not_found", `no account with UIN ${accountUin}`);
+    const key = generateKey();
+    await this.insertKey(this.db, accountUin, accountUin, key.secretId, key.secretKey);
+    return { ...key, accountUin };
+  }
+
+  async insertKey(db: Kysely<Database>, accountUin: number, subjectUin: number, secretId: string, secretKey: string) {
+    await db
+      .insertInto("credentials")
+      .values({
+        secret_id: secretId,
+        account_uin: accountUin,
+        subject_uin: subjectUin,
+        secret_key_enc: this.box.seal(secretKey),
+        status: "Enabled",
+        created_at: this.clock.now(),
+      })
+      .execute();
+  }
+
+  async listKeys(): Promise<KeyInfo[]> {
+    const rows = await this.db
+      .selectFrom("credentials")
+      .select(["secret_id", "account_uin", "subject_uin", "status", "created_at"])
+      .orderBy("created_at")
+      .orderBy("secret_id")
+      .execute();
+    return rows.map((r) => ({
+      secretId: r.secret_id,
+      accountUin: r.account_uin,
+      subjectUin: r.subject_uin,
+      status: r.status,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async setKeyStatus(secretId: string, status: CredentialStatus): Promise<boolean> {
+    const res = await this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** The enabled credential behind a SecretId, or undefined (unknown and disabled look the same to callers). */
+  async resolve(secretId: string): Promise<ResolvedCredential | undefined> {
+    const row = await this.db
+      .selectFrom("credentials")
+      .select(["secret_key_enc", "account_uin", "subject_uin", "status"])
+      .where("secret_id", "=", secretId)
+      .executeTakeFirst();
+    if (!row || row.status !== "Enabled") return undefined;
+    return {
+      secretKey: this.box.open(row.secret_key_enc),
+      caller: { accountUin: row.account_uin, principalUin: row.subject_uin, isSubUser: row.subject_uin !== row.account_uin },
+    };
+  }
+}
+
+/** SecretIds look like Tencent's (`AKID` + 32) and double as Alibaba AccessKeyIds. */
+export function generateKey(): { secretId: string; secretKey: string } {
+  return { secretId: "AKID" + randomAlnum(32), secretKey: randomAlnum(32) };
+}
+
+function validateAccountName(name: string): void {
+  if (!/^[\p{L}\p{N}+@&._\[\]\-:, ]{1,64}$/u.test(name)) {
+    throw new CoreError("value.invalid", "account name must be 1-64 letters, digits or +@&._[]-:, characters", "name");
+  }
+}

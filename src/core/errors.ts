@@ -1,0 +1,82 @@
+/**
+ * Neutral error catalogue. The core raises these; each wire dialect maps a
+ * reason to its own vendor code in one table (dialects/<vendor>/errors.ts).
+ * Reasons name what went wrong in OpenCIC's terms, never in a vendor's.
+ */
+
+/** Error classes: a dialect may use them for a default code or HTTP status. */
+export type ErrorKind =
+  | "invalid" // the caller sent something wrong
+  | "not_found"
+  | "conflict" // uniqueness or state clash
+  | "forbidden" // authenticated, not allowed
+  | "limit" // a quota is reached
+  | "throttled"
+  | "auth" // authentication failed
+  | "internal";
+
+export const REASONS = {
+  // request shape (raised by dialect parsers, mapped like any other)
+  "request.missing_parameter": "invalid",
+  "request.unknown_parameter": "invalid",
+  "request.invalid_type": "invalid",
+  "request.invalid_value": "invalid",
+  "request.too_large": "invalid",
+  "request.unsupported_action": "invalid",
+  "request.unknown_action": "invalid",
+  "request.unknown_version": "invalid",
+  // authentication
+  "auth.malformed": "auth",
+  "auth.expired": "auth",
+  "auth.unknown_key": "auth",
+  "auth.bad_signature": "auth",
+  "auth.not_permitted": "forbidden",
+  "throttled": "throttled",
+  // organization
+  "organization.not_found": "not_found",
+  "organization.already_member": "conflict",
+  "organization.created_member_cannot_create": "forbidden",
+  "organization.not_manager": "forbidden",
+  "organization.not_empty": "conflict",
+  "organization.manager_cannot_leave": "forbidden",
+  "organization.member_not_found": "not_found",
+  "organization.member_name_taken": "conflict",
+  "organization.member_name_invalid": "invalid",
+  "organization.member_quota": "limit",
+  "organization.node_not_found": "not_found",
+  "organization.policy_invalid": "invalid",
+  "organization.permission_invalid": "invalid",
+  "organization.tag_invalid": "invalid",
+  "organization.member_has_dependents": "conflict",
+  // sub-users (CAM users / RAM users) of an account
+  "subuser.name_invalid": "invalid",
+  "subuser.field_invalid": "invalid",
+  "subuser.name_taken": "conflict",
+  "subuser.not_found": "not_found",
+  "subuser.quota": "limit",
+  "subuser.password_weak": "invalid",
+  "subuser.has_keys": "conflict",
+  "subuser.managed": "forbidden",
+  "value.invalid": "invalid",
+  "internal": "internal",
+} as const satisfies Record<string, ErrorKind>;
+
+export type Reason = keyof typeof REASONS;
+
+export class CoreError extends Error {
+  readonly kind: ErrorKind;
+  constructor(
+    readonly reason: Reason,
+    message: string,
+    /** The request field at fault, in the dialect's own spelling when a dialect raised it. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "CoreError";
+    this.kind = REASONS[reason];
+  }
+}
+
+export const fail = (reason: Reason, message: string, field?: string): never => {
+  throw new CoreError(reason, message, field);
+};

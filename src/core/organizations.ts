@@ -1,0 +1,277 @@
+/**
+ * Organizations: a management account and the member accounts it creates.
+ * One server hosts many organizations; every operation is scoped to the caller's own.
+ */
+import type { Kysely } from "kysely";
+import { containsText, isUniqueViolation, nextSequence } from "../store/database.js";
+import type { Database, Organization, OrgMember } from "../store/schema.js";
+import type { Accounts, Caller } from "./accounts.js";
+import type { Clock } from "./clock.js";
+import { CoreError, fail } from "./errors.js";
+import type { Limits } from "./limits.js";
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** Financial permissions a member may be granted; 1, 2 and 7 are mandatory. */
+export const FINANCIAL_PERMISSIONS: Record<number, string> = {
+  1: "View bills",
+  2: "View balance",
+  4: "Consolidate bills",
+  5: "Invoice",
+  6: "Inherit offers",
+  7: "Pay on behalf",
+  8: "Cost explorer",
+  9: "Budget management",
+};
+const MANDATORY_PERMISSIONS = [1, 2, 7];
+export const POLICY_TYPES: Record<string, string> = { Financial: "Financial management" };
+export const ROOT_NODE_NAME = "Root";
+const MEMBER_NAME = /^[\p{L}\p{N}+@&._\[\]\-:,]{1,25}$/u;
+
+export interface NewMember {
+  name: string;
+  accountName: string;
+  policyType: string;
+  permissionIds: number[];
+  nodeId: number;
+  remark?: string;
+  tags?: Tag[];
+}
+
+export interface MemberQuery {
+  offset: number;
+  limit: number;
+  searchKey?: string;
+  nodeId?: number;
+  nodeName?: string;
+  tags?: Tag[];
+}
+
+export interface MemberView {
+  uin: number;
+  name: string;
+  memberType: OrgMember["member_type"];
+  policyType: string;
+  permissionIds: number[];
+  nodeId: number;
+  nodeName: string;
+  remark: string;
+  tags: Tag[];
+  isManager: boolean;
+  joinedAt: number;
+  updatedAt: number;
+}
+
+export interface OrganizationView {
+  org: Organization;
+  managerName: string;
+  caller: MemberView;
+}
+
+export class Organizations {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly accounts: Accounts,
+    private readonly limits: Limits,
+  ) {}
+
+  async create(caller: Caller): Promise<{ orgId: number; managerName: string }> {
+    const account = await this.accounts.get(caller.accountUin);
+    if (!account) return fail("organization.not_found", "the calling account no longer exists");
+    if (account.created_by_org !== null) {
+      fail("organization.created_member_cannot_create", "an account created by an organization cannot create one");
+    }
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom("org_members").select("org_id").where("member_uin", "=", caller.accountUin).executeTakeFirst();
+        if (existing) fail("organization.already_member", `the account already belongs to organization ${existing.org_id}`);
+        const now = this.clock.now();
+        const orgId = await nextSequence(trx, "org_id");
+        const rootNodeId = await nextSequence(trx, "node_id");
+        await trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now }).execute();
+        await trx
+          .insertInto("org_members")
+          .values({
+            member_uin: caller.accountUin,
+            org_id: orgId,
+            name: account.name,
+            member_type: "Invite",
+            node_id: rootNodeId,
+            remark: "",
+            policy_type: "Financial",
+            permission_ids: "[]",
+            tags: "[]",
+            joined_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return { orgId, managerName: account.name };
+      });
+    } catch (err) {
+      // Two concurrent CreateOrganization calls by one account: the loser hits a unique key.
+      if (isUniqueViolation(err)) fail("organization.already_member", "the account already belongs to an organization");
+      throw err;
+    }
+  }
+
+  /** The caller's organization and the caller's own membership in it. */
+  async describe(caller: Caller): Promise<OrganizationView> {
+    const { org, member } = await this.membershipOf(caller.accountUin);
+    const manager = await this.accounts.get(org.manager_uin);
+    return { org, managerName: manager?.name ?? "", caller: toView(member, org) };
+  }
+
+  async createMember(caller: Caller, input: NewMember): Promise<number> {
+    const org = await this.managedBy(caller);
+    if (!MEMBER_NAME.test(input.name)) fail("organization.member_name_invalid", "member name must be 1-25 letters, digits or +@&._[]-:, characters", "memberName");
+    if (!MEMBER_NAME.test(input.accountName)) fail("organization.member_name_invalid", "account name must be 1-25 letters, digits or +@&._[]-:, characters", "accountName");
+    if (!(input.policyType in POLICY_TYPES)) fail("organization.policy_invalid", `unsupported policy type "${input.policyType}"; valid: Financial`, "policyType");
+    const perms = [...new Set(input.permissionIds)].sort((a, b) => a - b);
+    if (perms.some((p) => !(p in FINANCIAL_PERMISSIONS)) || MANDATORY_PERMISSIONS.some((p) => !perms.includes(p))) {
+      fail("organization.permission_invalid", "permission ids must be among 1,2,4,5,6,7,8,9 and include 1, 2 and 7", "permissionIds");
+    }
+    if (input.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${input.nodeId} does not exist`, "nodeId");
+    const tags = validateTags(input.tags ?? []);
+    if ((input.remark ?? "").length > 1024) fail("value.invalid", "remark is longer than 1024 characters", "remark");
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const { count } = await trx
+          .selectFrom("org_members")
+          .select((eb) => eb.fn.countAll<number>().as("count"))
+          .where("org_id", "=", org.org_id)
+          .executeTakeFirstOrThrow();
+        if (Number(count) >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
+        const taken = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("name", "=", input.name).executeTakeFirst();
+        if (taken) fail("organization.member_name_taken", `a member named "${input.name}" already exists`, "memberName");
+        const account = await this.accounts.insertAccount(trx, input.accountName, "member", org.org_id);
+        const now = this.clock.now();
+        await trx
+          .insertInto("org_members")
+          .values({
+            member_uin: account.uin,
+            org_id: org.org_id,
+            name: input.name,
+            member_type: "Create",
+            node_id: input.nodeId,
+            remark: input.remark ?? "",
+            policy_type: input.policyType,
+            permission_ids: JSON.stringify(perms),
+            tags: JSON.stringify(tags),
+            joined_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return account.uin;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) fail("organization.member_name_taken", `a member named "${input.name}" already exists`, "memberName");
+      throw err;
+    }
+  }
+
+  async listMembers(caller: Caller, q: MemberQuery): Promise<{ items: MemberView[]; total: number }> {
+    const { org } = await this.membershipOf(caller.accountUin);
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 50) fail("value.invalid", "limit must be an integer from 1 to 50", "limit");
+    if (!Number.isInteger(q.offset) || q.offset < 0 || q.offset % q.limit !== 0) fail("value.invalid", "offset must be a non-negative multiple of limit", "offset");
+    const tags = validateTags(q.tags ?? []);
+    if (q.nodeId !== undefined && q.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${q.nodeId} does not exist`, "nodeId");
+    if (q.nodeName !== undefined && q.nodeName !== ROOT_NODE_NAME) fail("organization.node_not_found", `organization node "${q.nodeName}" does not exist`, "nodeName");
+    let query = this.db.selectFrom("org_members").where("org_id", "=", org.org_id);
+    if (q.searchKey) {
+      const key = q.searchKey;
+      query = query.where((eb) => eb.or([containsText("name", key), containsText("member_uin", key, { castToText: true })]));
+    }
+    // Tag filters are few (≤10) and members per organization are bounded, so they are applied after the read.
+    const rows = await query.selectAll().orderBy("joined_at").orderBy("member_uin").execute();
+    const matching = rows.filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value)));
+    return {
+      total: matching.length,
+      items: matching.slice(q.offset, q.offset + q.limit).map((r) => toView(r, org)),
+    };
+  }
+
+  async removeMembers(caller: Caller, uins: number[]): Promise<void> {
+    const org = await this.managedBy(caller);
+    if (uins.length === 0) fail("value.invalid", "at least one member UIN is required", "memberUins");
+    await this.db.transaction().execute(async (trx) => {
+      for (const uin of new Set(uins)) {
+        if (uin === org.manager_uin) fail("organization.manager_cannot_leave", "the management account cannot be removed from its own organization", "memberUins");
+        const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin).executeTakeFirst();
+        if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
+      }
+      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", uins).execute();
+    });
+  }
+
+  async quit(caller: Caller, orgId: number): Promise<void> {
+    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", orgId).executeTakeFirst();
+    if (!org) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
+    if (org.manager_uin === caller.accountUin) fail("organization.manager_cannot_leave", "the management account cannot quit its own organization");
+    const res = await this.db.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+  }
+
+  async delete(caller: Caller): Promise<void> {
+    const org = await this.managedBy(caller);
+    await this.db.transaction().execute(async (trx) => {
+      const other = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "!=", org.manager_uin).limit(1).executeTakeFirst();
+      if (other) fail("organization.not_empty", "the organization still has members; remove them first");
+      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).execute();
+      await trx.deleteFrom("organizations").where("org_id", "=", org.org_id).execute();
+    });
+  }
+
+  /** The organization an account belongs to (as manager or member), if any. */
+  async findMembership(uin: number): Promise<{ org: Organization; member: OrgMember } | undefined> {
+    const member = await this.db.selectFrom("org_members").selectAll().where("member_uin", "=", uin).executeTakeFirst();
+    if (!member) return undefined;
+    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", member.org_id).executeTakeFirstOrThrow();
+    return { org, member };
+  }
+
+  private async membershipOf(uin: number): Promise<{ org: Organization; member: OrgMember }> {
+    const m = await this.findMembership(uin);
+    if (!m) throw new CoreError("organization.not_found", "the calling account does not belong to an organization");
+    return m;
+  }
+
+  /** The caller's organization, which the caller must manage. */
+  private async managedBy(caller: Caller): Promise<Organization> {
+    const { org } = await this.membershipOf(caller.accountUin);
+    if (org.manager_uin !== caller.accountUin) fail("organization.not_manager", "only the organization's management account may do this");
+    return org;
+  }
+}
+
+function toView(r: OrgMember, org: Organization): MemberView {
+  return {
+    uin: r.member_uin,
+    name: r.name,
+    memberType: r.member_type,
+    policyType: r.policy_type,
+    permissionIds: JSON.parse(r.permission_ids) as number[],
+    nodeId: r.node_id,
+    nodeName: ROOT_NODE_NAME,
+    remark: r.remark,
+    tags: parseTags(r.tags),
+    isManager: r.member_uin === org.manager_uin,
+    joinedAt: r.joined_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const parseTags = (json: string): Tag[] => JSON.parse(json) as Tag[];
+
+function validateTags(tags: Tag[]): Tag[] {
+  if (tags.length > 10) fail("organization.tag_invalid", "at most 10 tags are allowed", "tags");
+  for (const t of tags) {
+    if (t.key.length < 1 || t.key.length > 127 || t.value.length > 255) {
+      fail("organization.tag_invalid", "tag keys are 1-127 characters and values at most 255", "tags");
+    }
+  }
+  return tags;
+}

@@ -1,0 +1,63 @@
+/**
+ * Secret handling: SecretKeys are stored AES-256-GCM encrypted under a master key;
+ * passwords are stored as scrypt hashes. The master key comes from OPENCIC_MASTER_KEY
+ * or from `<data dir>/master.key`, created on first start with mode 0600.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error("the master key must be 32 bytes");
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return ["v1", iv.toString("base64"), cipher.getAuthTag().toString("base64"), data.toString("base64")].join(".");
+  }
+
+  open(sealed: string): string {
+    const [v, iv, tag, data] = sealed.split(".");
+    if (v !== "v1" || !iv || !tag || data === undefined) throw new Error("unrecognised sealed secret");
+    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64"));
+    decipher.setAuthTag(Buffer.from(tag, "base64"));
+    return Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]).toString("utf8");
+  }
+}
+
+/** Parse a master key given as 64 hex characters or base64 of 32 bytes. */
+export function parseMasterKey(text: string): Buffer {
+  const t = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, "hex") : Buffer.from(t, "base64");
+  if (key.length !== 32) throw new Error("OPENCIC_MASTER_KEY must be 32 bytes, as 64 hex characters or base64");
+  return key;
+}
+
+export function loadOrCreateMasterKey(dataDir: string, fromEnv?: string): Buffer {
+  if (fromEnv) return parseMasterKey(fromEnv);
+  const file = join(dataDir, "master.key");
+  if (existsSync(file)) return parseMasterKey(readFileSync(file, "utf8"));
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+  return key;
+}
+
+const SCRYPT_N = 16384;
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, 32, { N: SCRYPT_N });
+  return `scrypt$${SCRYPT_N}$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, n, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !n || !salt || !hash) return false;
+  const expected = Buffer.from(hash, "base64");
+  const actual = scryptSync(password, Buffer.from(salt, "base64"), expected.length, { N: Number(n) });
+  return timingSafeEqual(expected, actual);
+}

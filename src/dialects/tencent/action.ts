@@ -1,0 +1,20 @@
+/** What a Tencent action handler gets and returns; handlers are typed from the SDK's own models. */
+import type { Caller, Core } from "../../core/index.js";
+
+export interface ActionContext {
+  core: Core;
+  caller: Caller;
+  requestId: string;
+}
+
+/** An SDK response type as the wire carries it: RequestId is added by the envelope, and any field may be null. */
+export type Wire<R> = { [K in keyof Omit<R, "RequestId">]: Omit<R, "RequestId">[K] | null };
+
+export type Handler = (ctx: ActionContext, req: never) => Promise<object>;
+
+/** Ties a handler to the SDK's request and response types for its action. */
+export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => Promise<Wire<Res>>): Handler {
+  return fn as Handler;
+}
+
+export type ActionTable = Record<string, Handler>;

@@ -1,0 +1,64 @@
+/** The one table that turns neutral core reasons into Tencent Cloud API 3.0 error codes. */
+import { CoreError, type Reason } from "../../core/errors.js";
+
+const CODES: Record<Reason, string> = {
+  "request.missing_parameter": "MissingParameter",
+  "request.unknown_parameter": "UnknownParameter",
+  "request.invalid_type": "InvalidParameter",
+  "request.invalid_value": "InvalidParameterValue",
+  "request.too_large": "RequestSizeLimitExceeded",
+  "request.unsupported_action": "UnsupportedOperation",
+  "request.unknown_action": "InvalidAction",
+  "request.unknown_version": "NoSuchVersion",
+  "auth.malformed": "AuthFailure.InvalidAuthorization",
+  "auth.expired": "AuthFailure.SignatureExpire",
+  "auth.unknown_key": "AuthFailure.SecretIdNotFound",
+  "auth.bad_signature": "AuthFailure.SignatureFailure",
+  "auth.not_permitted": "AuthFailure.UnauthorizedOperation",
+  throttled: "RequestLimitExceeded",
+  "organization.not_found": "ResourceNotFound.OrganizationNotExist",
+  "organization.already_member": "FailedOperation.OrganizationExistAlready",
+  "organization.created_member_cannot_create": "UnsupportedOperation.CreateMemberNotAllowCreateOrganization",
+  "organization.not_manager": "UnauthorizedOperation",
+  "organization.not_empty": "FailedOperation.OrganizationNotEmpty",
+  "organization.manager_cannot_leave": "FailedOperation.DisableQuitSelfCreatedOrganization",
+  "organization.member_not_found": "ResourceNotFound.OrganizationMemberNotExist",
+  "organization.member_name_taken": "FailedOperation.OrganizationMemberNameUsed",
+  "organization.member_name_invalid": "InvalidParameter",
+  "organization.member_quota": "LimitExceeded.OrganizationMemberOverLimit",
+  "organization.node_not_found": "ResourceNotFound.OrganizationNodeNotExist",
+  "organization.policy_invalid": "FailedOperation.OrganizationPolicyIllegal",
+  "organization.permission_invalid": "FailedOperation.OrganizationPermissionIllegal",
+  "organization.tag_invalid": "InvalidParameter.TagError",
+  "organization.member_has_dependents": "FailedOperation.MemberShareResource",
+  "subuser.name_invalid": "InvalidParameter.UserNameIllegal",
+  "subuser.field_invalid": "InvalidParameter.ParamError",
+  "subuser.name_taken": "InvalidParameter.SubUserNameInUse",
+  "subuser.not_found": "ResourceNotFound.UserNotExist",
+  "subuser.quota": "InvalidParameter.SubUserFull",
+  "subuser.password_weak": "InvalidParameter.PasswordViolatedRules",
+  "subuser.has_keys": "OperationDenied.HaveKeys",
+  "subuser.managed": "FailedOperation.Unmodifiable",
+  "value.invalid": "InvalidParameterValue",
+  internal: "InternalError",
+};
+
+/** Neutral field names whose Tencent spelling is not simply the PascalCase form. */
+const FIELD_NAMES: Record<string, string> = { memberName: "Name", memberUins: "MemberUin", useApi: "UseApi" };
+
+export function tencentField(field: string): string {
+  return FIELD_NAMES[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
+}
+
+export interface TencentError {
+  Code: string;
+  Message: string;
+}
+
+export function toTencentError(err: unknown): TencentError {
+  if (err instanceof CoreError) {
+    const named = err.field && !err.reason.startsWith("request.") ? ` (parameter \`${tencentField(err.field)}\`)` : "";
+    return { Code: CODES[err.reason], Message: err.message + named };
+  }
+  return { Code: "InternalError", Message: "An internal error occurred. Quote the RequestId when reporting it." };
+}

@@ -1,0 +1,214 @@
+/**
+ * The Tencent Cloud API 3.0 front door: request shapes (TC3 JSON POST, TC3 GET, legacy
+ * HmacSHA1/HmacSHA256 form or query), signature checks, dispatch on X-TC-Action + X-TC-Version,
+ * and the `{"Response": …}` envelope. Errors are HTTP 200 with Response.Error, as the SDK expects.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Caller, Core } from "../../core/index.js";
+import { CoreError } from "../../core/errors.js";
+import type { RateLimiter } from "../../core/rate-limit.js";
+import { admit, type FrontDoor } from "../../server/front-door.js";
+import type { ActionTable } from "./action.js";
+import { camActions } from "./actions/cam.js";
+import { organizationActions } from "./actions/organization.js";
+import { toTencentError } from "./errors.js";
+import { actionSpec, checkParams, productForVersion, unflatten } from "./params.js";
+import {
+  hostVariants,
+  type LegacyMethod,
+  legacySignature,
+  parseTc3Authorization,
+  safeEqual,
+  tc3Signature,
+  utcDate,
+} from "./signature.js";
+
+const ACTIONS: Record<string, ActionTable> = { organization: organizationActions, cam: camActions };
+
+/** Documented per-action limits (requests per second per account); everything else is 20/s. */
+export const TENCENT_RATE_LIMITS: Record<string, number> = {
+  GetProvisioningTaskStatus: 220,
+  GetTaskStatus: 220,
+  DescribeOrganization: 40,
+};
+
+/** Common parameters of the legacy signature, which are not action parameters. */
+const LEGACY_COMMON = new Set(["Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature", "SignatureMethod", "Token", "Language", "RequestClient"]);
+
+export interface TencentOptions {
+  core: Core;
+  limiter: RateLimiter;
+  /** Allowed distance between a request's timestamp and the server clock. */
+  maxSkewSeconds?: number;
+  /** GET query strings above this size get RequestSizeLimitExceeded. */
+  maxQueryBytes?: number;
+}
+
+interface Authenticated {
+  caller: Caller;
+  action: string | undefined;
+  version: string | undefined;
+  params: Record<string, unknown>;
+}
+
+export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
+  const { core, limiter } = opts;
+  const maxSkew = opts.maxSkewSeconds ?? 300;
+  const maxQueryBytes = opts.maxQueryBytes ?? 32 * 1024;
+
+  function checkTimestamp(raw: string | undefined, name: string): number {
+    if (raw === undefined || !/^\d{1,12}$/.test(raw)) throw new CoreError("auth.malformed", `${name} must be a Unix timestamp in seconds.`);
+    const ts = Number(raw);
+    if (Math.abs(core.clock.now() / 1000 - ts) > maxSkew) {
+      throw new CoreError("auth.expired", `Signature expired: the request timestamp ${ts} is more than ${maxSkew} seconds from server time.`);
+    }
+    return ts;
+  }
+
+  async function resolveKey(secretId: string) {
+    const cred = await core.accounts.resolve(secretId);
+    if (!cred) throw new CoreError("auth.unknown_key", "The SecretId is not found, please ensure that your SecretId is correct.");
+    return cred;
+  }
+
+  async function authenticateTc3(req: FastifyRequest, rawQuery: string, body: Buffer): Promise<Authenticated> {
+    const header = req.headers.authorization;
+    const auth = parseTc3Authorization(header);
+    if (!auth) throw new CoreError("auth.malformed", "The Authorization header is malformed or not in TC3-HMAC-SHA256 format.");
+    const tsRaw = req.headers["x-tc-timestamp"];
+    const ts = checkTimestamp(typeof tsRaw === "string" ? tsRaw : undefined, "X-TC-Timestamp");
+    const cred = await resolveKey(auth.secretId);
+    const mismatch = () => new CoreError("auth.bad_signature", "The provided credentials could not be validated. Please check your signature is correct.");
+    if (!auth.signedHeaders.includes("content-type") || !auth.signedHeaders.includes("host")) throw mismatch();
+    if (auth.date !== utcDate(ts)) throw mismatch();
+    const headers: Record<string, string> = {};
+    for (const h of auth.signedHeaders) {
+      const v = req.headers[h];
+      headers[h] = Array.isArray(v) ? v.join(",") : (v ?? "");
+    }
+    const input = { method: req.method, rawQuery, headers, body, timestamp: String(ts) };
+    const ok = hostVariants(headers.host ?? "").some((host) =>
+      safeEqual(tc3Signature(cred.secretKey, auth, { ...input, headers: { ...headers, host } }), auth.signature),
+    );
+    if (!ok) throw mismatch();
+    const params = req.method === "GET" ? unflatten(flatParams(rawQuery)) : parseBody(req, body);
+    return { caller: cred.caller, action: headerOf(req, "x-tc-action"), version: headerOf(req, "x-tc-version"), params };
+  }
+
+  async function authenticateLegacy(req: FastifyRequest, flat: Record<string, string>): Promise<Authenticated> {
+    const method = flat.SignatureMethod ?? "HmacSHA1";
+    if (method !== "HmacSHA1" && method !== "HmacSHA256") throw new CoreError("auth.malformed", "SignatureMethod must be HmacSHA1 or HmacSHA256.");
+    if (!flat.SecretId || !flat.Signature) throw new CoreError("auth.malformed", "SecretId and Signature are required for the HmacSHA1/HmacSHA256 signature.");
+    checkTimestamp(flat.Timestamp, "Timestamp");
+    const cred = await resolveKey(flat.SecretId);
+    const host = headerOf(req, "host") ?? "";
+    const ok = hostVariants(host).some((h) => safeEqual(legacySignature(cred.secretKey, req.method, h, flat, method as LegacyMethod), flat.Signature!));
+    if (!ok) throw new CoreError("auth.bad_signature", "The provided credentials could not be validated. Please check your signature is correct.");
+    const actionParams = Object.fromEntries(Object.entries(flat).filter(([k]) => !LEGACY_COMMON.has(k)));
+    return { caller: cred.caller, action: flat.Action, version: flat.Version, params: unflatten(actionParams) };
+  }
+
+  async function dispatch(a: Authenticated, requestId: string): Promise<object> {
+    if (!a.action) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Action`.", "Action");
+    if (!a.version) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Version`.", "Version");
+    const product = productForVersion(a.version);
+    if (!product) throw new CoreError("request.unknown_version", `The API version \`${a.version}\` does not exist.`);
+    const spec = actionSpec(product, a.action);
+    if (!spec) throw new CoreError("request.unknown_action", `The action \`${a.action}\` does not exist in ${product} ${a.version}.`);
+    const handler = ACTIONS[product]?.[a.action];
+    if (!handler) throw new CoreError("request.unsupported_action", `OpenCIC does not implement ${product} ${a.action} yet.`);
+    admit(core, limiter, a.caller, a.action);
+    const params = checkParams<never>(spec, a.params);
+    return handler({ core, caller: a.caller, requestId }, params);
+  }
+
+  function send(req: FastifyRequest, reply: FastifyReply, requestId: string, payload: object): void {
+    const trace = headerOf(req, "x-tc-traceid");
+    if (trace) reply.header("X-TC-TraceId", trace);
+    reply.code(200).type("application/json").send({ Response: { ...payload, RequestId: requestId } });
+  }
+
+  function sendError(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, action?: string): void {
+    const error = toTencentError(err);
+    if (error.Code === "InternalError") req.log.error({ err, requestId, action }, "internal error");
+    send(req, reply, requestId, { Error: error });
+  }
+
+  return {
+    name: "tencent",
+
+    recognizes(req) {
+      const h = req.headers;
+      if (h["x-tc-action"] || h["x-tc-version"] || h["x-tc-timestamp"]) return true;
+      if (typeof h.authorization === "string" && h.authorization.startsWith("TC3-")) return true;
+      const query = rawQueryOf(req);
+      return /(^|&)(SecretId|Nonce)=/.test(query) || (Buffer.isBuffer(req.body) && /(^|&)(SecretId|Nonce)=/.test(req.body.subarray(0, 4096).toString("latin1")));
+    },
+
+    async handle(req, reply) {
+      const requestId = randomUUID();
+      let action: string | undefined;
+      try {
+        const rawQuery = rawQueryOf(req);
+        if (Buffer.byteLength(rawQuery) > maxQueryBytes) throw new CoreError("request.too_large", `The query string exceeds ${maxQueryBytes} bytes.`);
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        let authenticated: Authenticated;
+        if (req.headers.authorization !== undefined) {
+          authenticated = await authenticateTc3(req, rawQuery, body);
+        } else {
+          const flat = req.method === "GET" ? flatParams(rawQuery) : isForm(req) ? flatParams(body.toString("utf8")) : {};
+          if (!flat.Signature && !flat.SecretId) throw new CoreError("auth.malformed", "The request carries no Authorization header and no signature parameters.");
+          authenticated = await authenticateLegacy(req, flat);
+        }
+        action = authenticated.action;
+        const out = await dispatch(authenticated, requestId);
+        send(req, reply, requestId, out);
+        req.log.info({ requestId, action, uin: authenticated.caller.principalUin }, "tencent request");
+      } catch (err) {
+        sendError(req, reply, requestId, err, action);
+      }
+    },
+
+    renderEarlyError(req, reply, err) {
+      sendError(req, reply, randomUUID(), err);
+    },
+  };
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function rawQueryOf(req: FastifyRequest): string {
+  const url = req.raw.url ?? "";
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
+}
+
+function flatParams(encoded: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(encoded));
+}
+
+function isForm(req: FastifyRequest): boolean {
+  return (headerOf(req, "content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
+}
+
+function parseBody(req: FastifyRequest, body: Buffer): Record<string, unknown> {
+  const type = (headerOf(req, "content-type") ?? "").toLowerCase();
+  if (type.startsWith("application/x-www-form-urlencoded")) return unflatten(flatParams(body.toString("utf8")));
+  if (!type.startsWith("application/json")) {
+    throw new CoreError("request.invalid_type", `Content-Type \`${type || "(none)"}\` is not supported; send application/json.`, "Content-Type");
+  }
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new CoreError("request.invalid_type", "The request body is not valid JSON.", "(body)");
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new CoreError("request.invalid_type", "The request body must be a JSON object.", "(body)");
+  return parsed as Record<string, unknown>;
+}

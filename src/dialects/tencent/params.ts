@@ -1,0 +1,147 @@
+/**
+ * Turns a Tencent request's parameters into the typed object the SDK would have sent,
+ * validated against the schema generated from the SDK's own request types.
+ * GET and form requests arrive flattened (`Tags.0.TagKey=…`) with every value a string;
+ * JSON bodies arrive nested. Both end up in one shape, checked by one validator.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { CoreError } from "../../core/errors.js";
+import schemas from "./generated/request-schemas.json" with { type: "json" };
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  $ref?: string;
+  definitions?: Record<string, Schema>;
+};
+
+interface Product {
+  version: string;
+  actions: Record<string, Schema>;
+}
+
+const PRODUCTS = schemas.products as Record<string, Product>;
+
+export interface ActionSpec {
+  product: string;
+  action: string;
+  schema: Schema;
+  validate: ValidateFunction;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const compiled = new Map<string, ActionSpec>();
+
+/** Products served under an API version, e.g. "2021-03-31" → organization. */
+export function productForVersion(version: string): string | undefined {
+  return Object.keys(PRODUCTS).find((p) => PRODUCTS[p]!.version === version);
+}
+
+/** The SDK's request schema for an action, or undefined when the SDK has no such action. */
+export function actionSpec(product: string, action: string): ActionSpec | undefined {
+  const key = `${product}:${action}`;
+  let spec = compiled.get(key);
+  if (!spec) {
+    const schema = PRODUCTS[product]?.actions[action];
+    if (!schema) return undefined;
+    spec = { product, action, schema, validate: ajv.compile(schema) };
+    compiled.set(key, spec);
+  }
+  return spec;
+}
+
+/** Nests flattened keys: `A.0.B=x` → {A: [{B: "x"}]}. */
+export function unflatten(flat: Record<string, string>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const path = key.split(".");
+    let node: Record<string, unknown> | unknown[] = root;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      const nextIsIndex = !last && /^\d+$/.test(path[i + 1]!);
+      const slot = Array.isArray(node) ? Number(seg) : seg;
+      if (Array.isArray(node) && !/^\d+$/.test(seg)) {
+        throw new CoreError("request.invalid_type", `parameter \`${key}\` mixes list and object forms`, key);
+      }
+      const container = node as Record<string | number, unknown>;
+      if (last) {
+        container[slot] = value;
+      } else {
+        if (container[slot] === undefined || typeof container[slot] !== "object") container[slot] = nextIsIndex ? [] : {};
+        node = container[slot] as Record<string, unknown> | unknown[];
+      }
+    }
+  }
+  return compactArrays(root) as Record<string, unknown>;
+}
+
+function compactArrays(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(compactArrays);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compactArrays(x)]));
+  return v;
+}
+
+function resolve(schema: Schema, root: Schema): Schema {
+  if (schema.$ref) {
+    const name = schema.$ref.replace("#/definitions/", "");
+    return root.definitions?.[name] ?? {};
+  }
+  return schema;
+}
+
+const types = (s: Schema) => (Array.isArray(s.type) ? s.type : s.type ? [s.type] : []);
+
+/**
+ * Numeric and boolean strings become numbers and booleans where the schema wants them,
+ * as GET and form requests (and Tencent's own examples) require. Nothing else is coerced.
+ */
+export function coerce(value: unknown, schema: Schema, root: Schema): unknown {
+  const s = resolve(schema, root);
+  const t = types(s);
+  if (typeof value === "string") {
+    if ((t.includes("number") || t.includes("integer")) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+    if (t.includes("boolean") && (value === "true" || value === "false")) return value === "true";
+    return value;
+  }
+  if (Array.isArray(value) && s.items) return value.map((x) => coerce(x, s.items!, root));
+  if (value && typeof value === "object" && s.properties) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = s.properties[k] ? coerce(v, s.properties[k]!, root) : v;
+    return out;
+  }
+  return value;
+}
+
+/** Validates params for an action; throws a CoreError naming the field on the first problem. */
+export function checkParams<T>(spec: ActionSpec, params: Record<string, unknown>): T {
+  const value = coerce(params, spec.schema, spec.schema) as Record<string, unknown>;
+  if (!spec.validate(value)) throw toCoreError(spec.validate.errors?.[0]);
+  return value as T;
+}
+
+const TYPE_NAMES: Record<string, string> = { string: "String", number: "Integer", integer: "Integer", boolean: "Boolean", array: "Array", object: "Object" };
+
+function toCoreError(e: ErrorObject | undefined): CoreError {
+  if (!e) return new CoreError("request.invalid_value", "the request parameters are invalid");
+  const at = e.instancePath.split("/").filter(Boolean).join(".");
+  const join = (name: string) => (at ? `${at}.${name}` : name);
+  switch (e.keyword) {
+    case "required": {
+      const f = join((e.params as { missingProperty: string }).missingProperty);
+      return new CoreError("request.missing_parameter", `The request is missing a required parameter \`${f}\`.`, f);
+    }
+    case "additionalProperties": {
+      const f = join((e.params as { additionalProperty: string }).additionalProperty);
+      return new CoreError("request.unknown_parameter", `The parameter \`${f}\` is not recognized.`, f);
+    }
+    case "type": {
+      const want = String((e.params as { type: string | string[] }).type).split(",")[0]!;
+      const f = at || "(body)";
+      return new CoreError("request.invalid_type", `The value type of parameter \`${f}\` is incorrect: expected ${TYPE_NAMES[want] ?? want}.`, f);
+    }
+    default:
+      return new CoreError("request.invalid_value", `The value of parameter \`${at}\` is invalid: ${e.message ?? ""}.`, at);
+  }
+}

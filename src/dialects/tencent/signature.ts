@@ -1,0 +1,107 @@
+/**
+ * Tencent Cloud API 3.0 signatures: TC3-HMAC-SHA256 and the legacy HmacSHA1/HmacSHA256.
+ * Pure functions; the front door decides which one applies and what a failure means.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+export const TC3 = "TC3-HMAC-SHA256";
+
+export interface Tc3Authorization {
+  secretId: string;
+  date: string;
+  /** Whatever the client put in its scope: the Node SDK derives it from the endpoint ("127", "localhost:8080"). */
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+/** Parses `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`; null when malformed. */
+export function parseTc3Authorization(header: string | undefined): Tc3Authorization | null {
+  if (!header) return null;
+  const space = header.indexOf(" ");
+  if (space < 0 || header.slice(0, space) !== TC3) return null;
+  const fields = new Map<string, string>();
+  for (const part of header.slice(space + 1).split(",")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) return null;
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const credential = fields.get("Credential");
+  const signedHeaders = fields.get("SignedHeaders");
+  const signature = fields.get("Signature");
+  if (!credential || !signedHeaders || !signature) return null;
+  const scope = credential.split("/");
+  if (scope.length !== 4 || scope[3] !== "tc3_request" || !scope[0] || !scope[2]) return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(scope[1]!)) return null;
+  if (!/^[0-9a-f]{64}$/.test(signature)) return null;
+  return {
+    secretId: scope[0],
+    date: scope[1]!,
+    service: scope[2],
+    signedHeaders: signedHeaders.split(";").map((h) => h.trim().toLowerCase()),
+    signature,
+  };
+}
+
+const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
+
+export interface Tc3Input {
+  method: string;
+  /** The query string exactly as sent (after `?`), "" for POST. */
+  rawQuery: string;
+  /** Lower-cased header name → value, for the signed headers. */
+  headers: Record<string, string>;
+  body: Buffer;
+  timestamp: string;
+}
+
+/** The TC3 signature for `input` under `secretKey` and the scope/headers named in `auth`. */
+export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Tc3Input): string {
+  const canonicalHeaders = auth.signedHeaders.map((h) => `${h}:${(input.headers[h] ?? "").trim().toLowerCase()}\n`).join("");
+  const canonicalRequest = [
+    input.method.toUpperCase(),
+    "/",
+    input.method.toUpperCase() === "GET" ? input.rawQuery : "",
+    canonicalHeaders,
+    auth.signedHeaders.join(";"),
+    sha256Hex(input.body),
+  ].join("\n");
+  const scope = `${auth.date}/${auth.service}/tc3_request`;
+  const stringToSign = [TC3, input.timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
+  const kDate = hmac("TC3" + secretKey, auth.date);
+  const kService = hmac(kDate, auth.service);
+  const kSigning = hmac(kService, "tc3_request");
+  return createHmac("sha256", kSigning).update(stringToSign).digest("hex");
+}
+
+export type LegacyMethod = "HmacSHA1" | "HmacSHA256";
+
+/** Legacy signature: base64(HMAC(secretKey, METHOD + host + "/?" + sorted k=v pairs, values raw)). */
+export function legacySignature(secretKey: string, method: string, host: string, params: Record<string, string>, algo: LegacyMethod): string {
+  const pairs = Object.keys(params)
+    .filter((k) => k !== "Signature")
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join("&");
+  const text = `${method.toUpperCase()}${host}/?${pairs}`;
+  return createHmac(algo === "HmacSHA1" ? "sha1" : "sha256", secretKey).update(text).digest("base64");
+}
+
+/** Constant-time string comparison (length leaks, content does not). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** The Host header as sent and without its port: the Node SDK signs the hostname but sends host:port. */
+export function hostVariants(host: string): string[] {
+  const withoutPort = host.replace(/:\d+$/, "");
+  return withoutPort === host ? [host] : [host, withoutPort];
+}
+
+/** UTC calendar date of a Unix timestamp, as the TC3 scope carries it. */
+export function utcDate(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,30 @@
+/** Opens everything a process needs: store, master key, core. Used by the server and by the CLI's admin commands. */
+import type { Config } from "./config.js";
+import { sqliteFileIn } from "./config.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { Core } from "./core/index.js";
+import type { Limits } from "./core/limits.js";
+import { SecretBox, loadOrCreateMasterKey } from "./core/secrets.js";
+import { openStore, type Store } from "./store/database.js";
+
+export interface Runtime {
+  store: Store;
+  core: Core;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey">,
+  extra: { clock?: Clock; limits?: Partial<Limits> } = {},
+): Promise<Runtime> {
+  const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
+  try {
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: extra.limits });
+    await core.accounts.checkMasterKey();
+    return { store, core, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Builds the HTTP server: health check, raw-body parsing (signatures need the exact bytes),
+ * and the vendor front doors on `/`.
+ */
+import { createServer } from "node:http";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import type { Core } from "../core/index.js";
+import { CoreError } from "../core/errors.js";
+import { RateLimiter, type RateLimitConfig } from "../core/rate-limit.js";
+import { TENCENT_RATE_LIMITS, tencentFrontDoor } from "../dialects/tencent/front-door.js";
+import type { FrontDoor } from "./front-door.js";
+
+export interface AppOptions {
+  core: Core;
+  rateLimits: RateLimitConfig;
+  /** Largest request body accepted (Tencent documents 10 MB for TC3 POST). */
+  maxBodyBytes?: number;
+  logger?: FastifyServerOptions["logger"];
+}
+
+export { TENCENT_RATE_LIMITS };
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // Front doors log one line per API call themselves, with the action and caller.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxBodyBytes,
+    // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size.
+    serverFactory: (handler) => createServer({ maxHeaderSize: 64 * 1024 }, handler),
+  });
+
+  const limiter = new RateLimiter(opts.rateLimits, () => opts.core.clock.now());
+  const doors: FrontDoor[] = [tencentFrontDoor({ core: opts.core, limiter })];
+  const fallback = doors[0]!;
+
+  // Every body is kept as raw bytes: signatures are computed over them, and each front door parses its own formats.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  const route = async (req: Parameters<FrontDoor["handle"]>[0], reply: Parameters<FrontDoor["handle"]>[1]) => {
+    const door = doors.find((d) => d.recognizes(req)) ?? fallback;
+    await door.handle(req, reply);
+  };
+  app.post("/", route);
+  app.get("/", route);
+
+  app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
+    const door = doors.find((d) => d.recognizes(req)) ?? fallback;
+    const early =
+      err.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? new CoreError("request.too_large", `The request body exceeds ${maxBodyBytes} bytes.`)
+        : err.statusCode && err.statusCode < 500
+          ? new CoreError("request.invalid_type", "The request could not be read.")
+          : new CoreError("internal", "internal error");
+    if (early.reason === "internal") req.log.error({ err }, "unhandled error");
+    await door.renderEarlyError(req, reply, early);
+  });
+
+  return app;
+}

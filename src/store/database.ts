@@ -1,0 +1,94 @@
+/**
+ * Opens the store on one of two engines behind one kysely query layer:
+ * an embedded SQLite file (default, zero setup) or PostgreSQL (several processes
+ * sharing one database). Everything above this file is engine-agnostic.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+export type Engine = "sqlite" | "postgres";
+
+export interface StoreOptions {
+  /** A postgres:// URL selects PostgreSQL; otherwise `sqliteFile` is used. */
+  databaseUrl?: string;
+  sqliteFile?: string;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+// int8 (bigint, count(*)) arrives as a string by default; every value we keep is below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const url = opts.databaseUrl;
+  let db: Kysely<Database>;
+  let engine: Engine;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    engine = "postgres";
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  } else {
+    engine = "sqlite";
+    const file = opts.sqliteFile ?? ":memory:";
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const raw = new SqliteDatabase(file);
+    // WAL keeps readers off the writer's lock; NORMAL sync is durable across process crashes under WAL.
+    raw.pragma("journal_mode = WAL");
+    raw.pragma("synchronous = NORMAL");
+    raw.pragma("busy_timeout = 5000");
+    raw.pragma("foreign_keys = ON");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  }
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { db, engine, close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    throw new Error(`database migration failed: ${cause}`);
+  }
+}
+
+/** True when `err` is a unique-constraint violation on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Reserve `count` consecutive values of a named sequence; returns the first. */
+export async function nextSequence(db: Kysely<Database>, name: string, count = 1): Promise<number> {
+  const row = await db
+    .updateTable("sequences")
+    .set({ value: sql`value + ${count}` })
+    .where("name", "=", name)
+    .returning("value")
+    .executeTakeFirstOrThrow();
+  return row.value - count + 1;
+}
+
+/**
+ * Case-insensitive substring match that behaves the same on both engines
+ * (SQLite's LIKE has no default escape character and PostgreSQL's is case-sensitive).
+ */
+export function containsText(column: string, needle: string, opts: { castToText?: boolean } = {}): RawBuilder<boolean> {
+  const ref = opts.castToText ? sql`cast(${sql.ref(column)} as text)` : sql.ref(column);
+  const pattern = "%" + needle.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c) + "%";
+  return sql<boolean>`lower(${ref}) like ${pattern} escape '\\'`;
+}

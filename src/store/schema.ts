@@ -1,0 +1,107 @@
+/**
+ * The one schema both engines share, as kysely table types. Times are epoch
+ * milliseconds (bigint columns, read back as JS numbers); each dialect formats them.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** Monotonic counters for numeric identifiers (UINs, Uids, organization and node ids). */
+export interface SequenceTable {
+  name: string;
+  value: number;
+}
+
+export type AccountKind = "root" | "member";
+
+export interface AccountTable {
+  uin: number;
+  name: string;
+  kind: AccountKind;
+  /** The organization that created this account (members made by CreateOrganizationMember). */
+  created_by_org: number | null;
+  created_at: number;
+}
+
+export type CredentialStatus = "Enabled" | "Disabled";
+
+export interface CredentialTable {
+  secret_id: string;
+  /** The account the key acts in. */
+  account_uin: number;
+  /** Who the key authenticates: the account itself, or one of its sub-users. */
+  subject_uin: number;
+  /** AES-256-GCM ciphertext of the SecretKey under the master key. */
+  secret_key_enc: string;
+  status: CredentialStatus;
+  created_at: number;
+}
+
+export interface OrganizationTable {
+  org_id: number;
+  manager_uin: number;
+  root_node_id: number;
+  created_at: number;
+}
+
+export interface OrgMemberTable {
+  /** An account belongs to at most one organization. */
+  member_uin: number;
+  org_id: number;
+  name: string;
+  member_type: "Create" | "Invite";
+  node_id: number;
+  remark: string;
+  policy_type: string;
+  /** JSON array of financial permission ids. */
+  permission_ids: string;
+  /** JSON array of {key, value}. */
+  tags: string;
+  joined_at: number;
+  updated_at: number;
+}
+
+export interface SubUserTable {
+  uin: number;
+  account_uin: number;
+  name: string;
+  uid: number;
+  remark: string;
+  console_login: number;
+  /** scrypt hash; null when console login was never given a password. */
+  password_hash: string | null;
+  need_reset_password: number;
+  phone_num: string;
+  country_code: string;
+  email: string;
+  created_at: number;
+  updated_at: number;
+  /**
+   * The directory (zone) user this sub-user represents when provisioning manages it;
+   * null for sub-users made by hand. Managed sub-users refuse direct edits.
+   */
+  directory_user_id: string | null;
+}
+
+export interface Database {
+  meta: MetaTable;
+  sequences: SequenceTable;
+  accounts: AccountTable;
+  credentials: CredentialTable;
+  organizations: OrganizationTable;
+  org_members: OrgMemberTable;
+  sub_users: SubUserTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type Credential = Selectable<CredentialTable>;
+export type Organization = Selectable<OrganizationTable>;
+export type OrgMember = Selectable<OrgMemberTable>;
+export type SubUser = Selectable<SubUserTable>;
+export type NewSubUser = Insertable<SubUserTable>;
+export type SubUserPatch = Updateable<SubUserTable>;
+// Generated<> is re-exported for later tables with database-side defaults.
+export type { Generated };
