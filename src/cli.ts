@@ -92,8 +92,10 @@ async function serve(config: Config): Promise<number> {
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
   await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = address && typeof address === "object" ? address.port : config.port;
   const engine = runtime.store.engine === "sqlite" ? `SQLite in ${config.dataDir}` : "PostgreSQL";
-  app.log.info(`OpenCIC serving on http://${config.host}:${config.port} (${engine})`);
+  app.log.info(`OpenCIC serving on http://${config.host}:${port} (${engine})`);
   return -1; // keep running
 }
 

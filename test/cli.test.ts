@@ -1,0 +1,209 @@
+/**
+ * The `opencic` command as a user runs it: first start, keys and accounts, the README's
+ * SDK walkthrough against a real server process, clean shutdown, and PostgreSQL selection.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, describe, test } from "node:test";
+import pg from "pg";
+import { camClient, expectCode, orgClient, TEST_DATABASE_URL } from "./helpers/harness.js";
+
+const CLI = ["--import", "tsx", "src/cli.ts"];
+const run = promisify(execFile);
+
+interface Served {
+  proc: ChildProcess;
+  endpoint: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "opencic-cli-"));
+  dirs.push(d);
+  return d;
+}
+
+function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
+  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT"]) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [...CLI, "serve", "--port", "0", ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /serving on http:\/\/([\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.on("exit", () => reject(new Error(`server exited:\n${out}`)));
+  });
+  return {
+    proc,
+    endpoint,
+    output: () => out,
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        proc.once("exit", (code) => resolve(code));
+        proc.kill(signal);
+      }),
+  };
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [...CLI, ...args], { env: baseEnv(env) });
+  return stdout;
+}
+
+function parseKey(out: string): { secretId: string; secretKey: string } {
+  const secretId = /SecretId:\s+(\S+)/.exec(out)?.[1];
+  const secretKey = /SecretKey:\s+(\S+)/.exec(out)?.[1];
+  assert.ok(secretId && secretKey, `no key in:\n${out}`);
+  return { secretId, secretKey };
+}
+
+describe("opencic CLI", () => {
+  test("first start creates a root key and prints it exactly once; keys list never shows secrets", async () => {
+    const dir = tempDir();
+    const first = await serve(["--data-dir", dir]);
+    const rootKey = parseKey(first.output());
+    const health = await fetch(`http://${first.endpoint}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    await camClient({ endpoint: first.endpoint }, rootKey).ListUsers();
+    assert.equal(await first.stop(), 0);
+
+    const second = await serve(["--data-dir", dir]);
+    assert.ok(!second.output().includes(rootKey.secretKey));
+    assert.ok(!/SecretKey/.test(second.output()));
+    await camClient({ endpoint: second.endpoint }, rootKey).ListUsers();
+    assert.equal(await second.stop(), 0);
+
+    const listed = await cli(["keys", "list", "--data-dir", dir]);
+    assert.ok(listed.includes(rootKey.secretId));
+    assert.ok(!listed.includes(rootKey.secretKey));
+  });
+
+  test("the README walkthrough: organization, two members, a member key from the CLI, CAM users with it", async () => {
+    const dir = tempDir();
+    const secretKey = randomBytes(16).toString("hex");
+    const env = { OPENCIC_SECRET_ID: "AKIDreadmeRootKey000000000000000001", OPENCIC_SECRET_KEY: secretKey };
+    const server = await serve(["--data-dir", dir], env);
+    try {
+      assert.ok(!server.output().includes(secretKey), "a given SecretKey is never printed");
+      const root = { secretId: env.OPENCIC_SECRET_ID, secretKey };
+      const org = orgClient(server, root);
+      await org.CreateOrganization();
+      const { RootNodeId } = await org.DescribeOrganization({});
+      const a = await org.CreateOrganizationMember({ Name: "dev", PolicyType: "Financial", PermissionIds: [1, 2, 7], NodeId: RootNodeId!, AccountName: "dev" });
+      await org.CreateOrganizationMember({ Name: "prod", PolicyType: "Financial", PermissionIds: [1, 2, 7], NodeId: RootNodeId!, AccountName: "prod" });
+      assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 3);
+
+      const memberKey = parseKey(await cli(["keys", "create", "--uin", String(a.Uin), "--data-dir", dir]));
+      const cam = camClient(server, memberKey);
+      await cam.AddUser({ Name: "alice", Remark: "first", Email: "alice@example.com" });
+      assert.equal((await cam.GetUser({ Name: "alice" })).Email, "alice@example.com");
+      assert.deepEqual((await cam.ListUsers()).Data?.map((u) => u.Name), ["alice"]);
+      await cam.UpdateUser({ Name: "alice", Remark: "second" });
+      assert.equal((await cam.GetUser({ Name: "alice" })).Remark, "second");
+      await cam.DeleteUser({ Name: "alice" });
+      await expectCode(cam.GetUser({ Name: "alice" }), "ResourceNotFound.UserNotExist");
+      // The member's sub-users are its own: the root account does not see them.
+      assert.deepEqual((await camClient(server, root).ListUsers()).Data, []);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const output = server.output();
+    assert.ok(!output.includes(secretKey), "no SecretKey in the server's output");
+    assert.match(output, /shutting down/);
+  });
+
+  test("accounts create/list: another root account runs its own organization", async () => {
+    const dir = tempDir();
+    const server = await serve(["--data-dir", dir]);
+    try {
+      const created = await cli(["accounts", "create", "--name", "tenant-b", "--data-dir", dir]);
+      const uin = /^(\d+)\ttenant-b/.exec(created)?.[1];
+      assert.ok(uin, created);
+      const listed = await cli(["accounts", "list", "--data-dir", dir]);
+      assert.match(listed, new RegExp(`${uin}\\troot\\ttenant-b`));
+      const key = parseKey(await cli(["keys", "create", "--uin", uin, "--data-dir", dir]));
+      const org = orgClient(server, key);
+      await org.CreateOrganization();
+      assert.equal((await org.DescribeOrganization({})).HostUin, Number(uin));
+      await cli(["keys", "disable", "--secret-id", key.secretId, "--data-dir", dir]);
+      await expectCode(org.DescribeOrganization({}), "AuthFailure.SecretIdNotFound");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("admin commands reject bad input with a message and exit code 1", async () => {
+    const dir = tempDir();
+    await assert.rejects(cli(["keys", "create", "--uin", "abc", "--data-dir", dir]), /needs --uin/);
+    await assert.rejects(cli(["keys", "create", "--uin", "999", "--data-dir", dir]), /no account with UIN 999/);
+    await assert.rejects(cli(["frobnicate", "--data-dir", dir]), /unknown command/);
+  });
+
+  test("SIGINT shuts down cleanly and the data survives a restart", async () => {
+    const dir = tempDir();
+    const first = await serve(["--data-dir", dir]);
+    const key = parseKey(first.output());
+    const cam = camClient(first, key);
+    const inflight = Array.from({ length: 30 }, (_, i) => cam.AddUser({ Name: `u${i}` }).then(() => true, () => false));
+    await new Promise((r) => setTimeout(r, 20));
+    const code = await first.stop("SIGINT");
+    assert.equal(code, 0);
+    const done = await Promise.all(inflight);
+    const second = await serve(["--data-dir", dir]);
+    try {
+      const names = ((await camClient(second, key).ListUsers()).Data ?? []).map((u) => u.Name);
+      // Every request the server answered was fully written; none half-way.
+      assert.ok(names.length >= done.filter(Boolean).length);
+      for (const n of names) assert.match(n!, /^u\d+$/);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test("--database postgres://… selects PostgreSQL", { skip: TEST_DATABASE_URL ? false : "TEST_DATABASE_URL is not set" }, async () => {
+    const schema = `cli_${randomBytes(5).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    try {
+      const url = new URL(TEST_DATABASE_URL!);
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      const server = await serve(["--data-dir", tempDir(), "--database", url.toString()]);
+      try {
+        assert.match(server.output(), /PostgreSQL/);
+        const key = parseKey(server.output());
+        await camClient(server, key).AddUser({ Name: "in-postgres" });
+        const rows = await admin.query(`select name from ${schema}.sub_users`);
+        assert.deepEqual(rows.rows.map((r) => r.name), ["in-postgres"]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/** Secret storage: sealed SecretKeys, the master key, password hashes. */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { hashPassword, loadOrCreateMasterKey, parseMasterKey, SecretBox, verifyPassword } from "../../src/core/secrets.js";
+import { openRuntime } from "../../src/runtime.js";
+
+describe("SecretBox", () => {
+  const box = new SecretBox(randomBytes(32));
+
+  test("seals and opens; the sealed text does not contain the secret and differs each time", () => {
+    const a = box.seal("a7nbGEGKblYLI68lu17Jd64LNv1kP9db");
+    const b = box.seal("a7nbGEGKblYLI68lu17Jd64LNv1kP9db");
+    assert.notEqual(a, b);
+    assert.ok(!a.includes("a7nbGEGK"));
+    assert.equal(box.open(a), "a7nbGEGKblYLI68lu17Jd64LNv1kP9db");
+  });
+
+  test("a tampered ciphertext or another key fails to open", () => {
+    const sealed = box.seal("secret");
+    const parts = sealed.split(".");
+    parts[3] = Buffer.from("tampered").toString("base64");
+    assert.throws(() => box.open(parts.join(".")));
+    assert.throws(() => new SecretBox(randomBytes(32)).open(sealed));
+  });
+});
+
+describe("master key", () => {
+  test("is created once in the data dir with mode 0600, then reused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opencic-key-"));
+    try {
+      const a = loadOrCreateMasterKey(dir);
+      const file = join(dir, "master.key");
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.deepEqual(loadOrCreateMasterKey(dir), a);
+      assert.equal(parseMasterKey(readFileSync(file, "utf8")).length, 32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("OPENCIC_MASTER_KEY takes hex or base64 of 32 bytes, and nothing else", () => {
+    const key = randomBytes(32);
+    assert.deepEqual(parseMasterKey(key.toString("hex")), key);
+    assert.deepEqual(parseMasterKey(key.toString("base64")), key);
+    assert.throws(() => parseMasterKey("short"));
+  });
+
+  test("a database opened with another master key is refused at start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opencic-key-"));
+    try {
+      const first = await openRuntime({ dataDir: dir, masterKey: randomBytes(32).toString("hex") });
+      await first.close();
+      await assert.rejects(openRuntime({ dataDir: dir, masterKey: randomBytes(32).toString("hex") }), /master key does not match/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("passwords", () => {
+  test("are stored as salted scrypt hashes", () => {
+    const h = hashPassword("Str0ng!Passw0rd");
+    assert.match(h, /^scrypt\$/);
+    assert.ok(!h.includes("Str0ng"));
+    assert.notEqual(h, hashPassword("Str0ng!Passw0rd"));
+    assert.equal(verifyPassword("Str0ng!Passw0rd", h), true);
+    assert.equal(verifyPassword("wrong", h), false);
+  });
+});

@@ -1,0 +1,87 @@
+/** The storage layer on both engines: migrations, sequences, uniqueness, text matching, number types. */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
+import { containsText, isUniqueViolation, nextSequence } from "../../src/store/database.js";
+import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
+
+for (const engine of ENGINES) {
+  describe(`store (${engine})`, () => {
+    let t: TestStore;
+    before(async () => {
+      t = await openTestStore(engine);
+    });
+    after(() => t.cleanup());
+
+    test("migrations are recorded and re-applying them at the next start is a no-op", async () => {
+      const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(t.store.db);
+      assert.deepEqual(rows.rows.map((r) => r.name), ["001-accounts-organizations-subusers"]);
+      const again = await t.reopen();
+      try {
+        const seq = await again.db.selectFrom("sequences").select(["name", "value"]).orderBy("name").execute();
+        assert.deepEqual(seq.map((s) => s.name), ["node_id", "org_id", "uid", "uin"]);
+      } finally {
+        await again.close();
+      }
+    });
+
+    test("sequences hand out distinct values under concurrency, from two connections", async () => {
+      const other = await t.reopen();
+      try {
+        const got = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => nextSequence(i % 2 ? t.store.db : other.db, "uid")),
+        );
+        assert.equal(new Set(got).size, 60);
+        const block = await nextSequence(t.store.db, "uid", 100);
+        const next = await nextSequence(t.store.db, "uid");
+        assert.equal(next, block + 100, "a block reserves consecutive values");
+      } finally {
+        await other.close();
+      }
+    });
+
+    test("bigint columns come back as JS numbers", async () => {
+      await t.store.db.insertInto("accounts").values({ uin: 100009999999, name: "n", kind: "root", created_by_org: null, created_at: 1795310705123 }).execute();
+      const row = await t.store.db.selectFrom("accounts").selectAll().where("uin", "=", 100009999999).executeTakeFirstOrThrow();
+      assert.equal(row.uin, 100009999999);
+      assert.equal(row.created_at, 1795310705123);
+      const { n } = await t.store.db.selectFrom("accounts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      assert.equal(typeof n, "number");
+    });
+
+    test("unique violations are recognised on this engine", async () => {
+      const row = { uin: 100008888888, name: "u", kind: "root" as const, created_by_org: null, created_at: 1 };
+      await t.store.db.insertInto("accounts").values(row).execute();
+      const err = await t.store.db.insertInto("accounts").values(row).execute().then(() => null, (e: unknown) => e);
+      assert.ok(err, "a duplicate primary key must fail");
+      assert.equal(isUniqueViolation(err), true);
+      assert.equal(isUniqueViolation(new Error("other")), false);
+    });
+
+    test("containsText is case-insensitive and treats % and _ literally", async () => {
+      const names = ["Alpha_1", "alpha%2", "ALPHAx3", "beta"];
+      for (const [i, name] of names.entries()) {
+        await t.store.db.insertInto("accounts").values({ uin: 100007000000 + i, name, kind: "root", created_by_org: null, created_at: i }).execute();
+      }
+      const find = async (needle: string) =>
+        (await t.store.db.selectFrom("accounts").select("name").where(containsText("name", needle)).where("uin", ">=", 100007000000).where("uin", "<", 100007000010).orderBy("uin").execute()).map((r) => r.name);
+      assert.deepEqual(await find("alpha"), ["Alpha_1", "alpha%2", "ALPHAx3"]);
+      assert.deepEqual(await find("_"), ["Alpha_1"]);
+      assert.deepEqual(await find("%"), ["alpha%2"]);
+      assert.deepEqual(await find("a_1"), ["Alpha_1"]);
+      const byUin = await t.store.db.selectFrom("accounts").select("uin").where(containsText("uin", "7000003", { castToText: true })).execute();
+      assert.deepEqual(byUin.map((r) => r.uin), [100007000003]);
+    });
+
+    test("a failed transaction leaves nothing behind", async () => {
+      await assert.rejects(
+        t.store.db.transaction().execute(async (trx) => {
+          await trx.insertInto("accounts").values({ uin: 100006000000, name: "half", kind: "root", created_by_org: null, created_at: 0 }).execute();
+          throw new Error("boom");
+        }),
+      );
+      const row = await t.store.db.selectFrom("accounts").select("uin").where("uin", "=", 100006000000).executeTakeFirst();
+      assert.equal(row, undefined);
+    });
+  });
+}
