@@ -200,27 +200,6 @@ for (const engine of ENGINES) {
         assert.deepEqual(await keysOf(server, a.Uin!), []);
       });
 
-      test("CreateTime is the creation instant in Beijing time, and does not move on update", async () => {
-        const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 - 7_000);
-        const s = await startServer(engine, { clock });
-        try {
-          const c = camClient(s, s.root);
-          const created = clock.now();
-          await c.AddUser({ Name: "timed" });
-          clock.advance(61_000);
-          await c.UpdateUser({ Name: "timed", Remark: "later" });
-          const { Data } = await c.ListUsers();
-          assert.equal(Data!.length, 1);
-          assert.equal(Data![0]!.CreateTime, beijing(created));
-          assert.match(Data![0]!.CreateTime!, TIME);
-          const r = await row(s, s.root.uin, "timed");
-          assert.equal(r?.created_at, created);
-          assert.equal(r?.updated_at, created + 61_000);
-        } finally {
-          await s.close();
-        }
-      });
-
       test("ConsoleLogin=1 without Password returns a generated 32-character password mixing every class", async () => {
         const seen = new Set<string>();
         for (let i = 0; i < 5; i++) {
@@ -448,52 +427,6 @@ for (const engine of ENGINES) {
         }
         await rejected(server, () => cam.DeleteUser({ Name: name, Force: 2 }), "InvalidParameter.ParamError", "`Force`");
         assert.equal((await cam.GetUser({ Name: name })).Email, "ok@example.com");
-      });
-
-      test("InvalidParameter.SubUserFull: the quota is per account", async () => {
-        const s = await startServer(engine, { limits: { subUsersPerAccount: 2 } });
-        try {
-          const c = camClient(s, s.root);
-          await c.AddUser({ Name: "one" });
-          await c.AddUser({ Name: "two", UseApi: 1 });
-          await rejected(s, () => c.AddUser({ Name: "three" }), "InvalidParameter.SubUserFull");
-          await rejected(s, () => c.AddUser({ Name: "three", UseApi: 1, ConsoleLogin: 1 }), "InvalidParameter.SubUserFull");
-          assert.deepEqual(
-            (await c.ListUsers()).Data!.map((u) => u.Name),
-            ["one", "two"],
-          );
-          // Another account has its own quota.
-          const other = camClient(s, await s.newRoot());
-          await other.AddUser({ Name: "three" });
-          await other.AddUser({ Name: "four" });
-          await rejected(s, () => other.AddUser({ Name: "five" }), "InvalidParameter.SubUserFull");
-          // Deleting frees a slot.
-          await c.DeleteUser({ Name: "one" });
-          await c.AddUser({ Name: "three" });
-          await rejected(s, () => c.AddUser({ Name: "four" }), "InvalidParameter.SubUserFull");
-        } finally {
-          await s.close();
-        }
-      });
-
-      test("InvalidParameter.SubUserFull holds under concurrent AddUser", async () => {
-        const s = await startServer(engine, { limits: { subUsersPerAccount: 2 } });
-        try {
-          const c = camClient(s, s.root);
-          const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => c.AddUser({ Name: `racer-${i}`, UseApi: 1 })));
-          const ok = results.filter((r) => r.status === "fulfilled");
-          const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-          assert.deepEqual(
-            failed.map((f) => (f.reason as { code?: string }).code),
-            Array(4).fill("InvalidParameter.SubUserFull"),
-          );
-          assert.equal(ok.length, 2);
-          assert.equal((await c.ListUsers()).Data!.length, 2);
-          const creds = await s.store.db.selectFrom("credentials").select("subject_uin").where("account_uin", "=", s.root.uin).execute();
-          assert.equal(creds.length, 3, "the root key and the two winners' keys");
-        } finally {
-          await s.close();
-        }
       });
 
       test("ResourceNotFound.UserNotExist for Get, Update and Delete of an unknown name", async () => {
@@ -842,6 +775,79 @@ for (const engine of ENGINES) {
         assert.equal((await cam.GetUser({ Name: name })).Name, name);
         assert.equal((await other.GetUser({ Name: name })).Name, name);
       });
+    });
+  });
+
+  // Servers with their own clock or limits. They run after the shared server above has closed:
+  // on PostgreSQL, two live test schemas in one database break kysely's migrator (see the report).
+  describe(`cam sub-users, controlled clock [${engine}]`, () => {
+    test("CreateTime is the creation instant in Beijing time, and does not move on update", async () => {
+      const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 - 7_000);
+      const s = await startServer(engine, { clock });
+      try {
+        const c = camClient(s, s.root);
+        const created = clock.now();
+        await c.AddUser({ Name: "timed" });
+        clock.advance(61_000);
+        await c.UpdateUser({ Name: "timed", Remark: "later" });
+        const { Data } = await c.ListUsers();
+        assert.equal(Data!.length, 1);
+        assert.equal(Data![0]!.CreateTime, beijing(created));
+        assert.match(Data![0]!.CreateTime!, TIME);
+        const r = await row(s, s.root.uin, "timed");
+        assert.equal(r?.created_at, created);
+        assert.equal(r?.updated_at, created + 61_000);
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
+  describe(`cam sub-users, quota of 2 [${engine}]`, () => {
+    test("InvalidParameter.SubUserFull: the quota is per account", async () => {
+      const s = await startServer(engine, { limits: { subUsersPerAccount: 2 } });
+      try {
+        const c = camClient(s, s.root);
+        await c.AddUser({ Name: "one" });
+        await c.AddUser({ Name: "two", UseApi: 1 });
+        await rejected(s, () => c.AddUser({ Name: "three" }), "InvalidParameter.SubUserFull");
+        await rejected(s, () => c.AddUser({ Name: "three", UseApi: 1, ConsoleLogin: 1 }), "InvalidParameter.SubUserFull");
+        assert.deepEqual(
+          (await c.ListUsers()).Data!.map((u) => u.Name),
+          ["one", "two"],
+        );
+        // Another account has its own quota.
+        const other = camClient(s, await s.newRoot());
+        await other.AddUser({ Name: "three" });
+        await other.AddUser({ Name: "four" });
+        await rejected(s, () => other.AddUser({ Name: "five" }), "InvalidParameter.SubUserFull");
+        // Deleting frees a slot.
+        await c.DeleteUser({ Name: "one" });
+        await c.AddUser({ Name: "three" });
+        await rejected(s, () => c.AddUser({ Name: "four" }), "InvalidParameter.SubUserFull");
+      } finally {
+        await s.close();
+      }
+    });
+
+    test("InvalidParameter.SubUserFull holds under concurrent AddUser", async () => {
+      const s = await startServer(engine, { limits: { subUsersPerAccount: 2 } });
+      try {
+        const c = camClient(s, s.root);
+        const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => c.AddUser({ Name: `racer-${i}`, UseApi: 1 })));
+        const ok = results.filter((r) => r.status === "fulfilled");
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+        assert.deepEqual(
+          failed.map((f) => (f.reason as { code?: string }).code),
+          Array(4).fill("InvalidParameter.SubUserFull"),
+        );
+        assert.equal(ok.length, 2);
+        assert.equal((await c.ListUsers()).Data!.length, 2);
+        const creds = await s.store.db.selectFrom("credentials").select("subject_uin").where("account_uin", "=", s.root.uin).execute();
+        assert.equal(creds.length, 3, "the root key and the two winners' keys");
+      } finally {
+        await s.close();
+      }
     });
   });
 }

@@ -1,0 +1,79 @@
+/** Shared bench plumbing: child-process servers, autocannon runs, and TC3-signed requests. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import SdkSign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
+
+const Sign = ((SdkSign as unknown as { default?: typeof SdkSign }).default ?? SdkSign) as typeof SdkSign;
+
+export interface Child<T> {
+  info: T;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `bench/servers/<name>.ts` in its own process and reads the JSON line it prints when ready. */
+export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}): Promise<Child<T>> {
+  const proc = spawn(process.execPath, ["--import", "tsx", `bench/servers/${name}.ts`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: proc.stdout! });
+  const [line] = (await once(lines, "line")) as [string];
+  return {
+    info: JSON.parse(line) as T,
+    proc,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await once(proc, "exit");
+    },
+  };
+}
+
+export interface Load {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(opts: { url: string; headers: Record<string, string>; body: string; seconds: number; connections?: number }): Promise<Load> {
+  const result = await autocannon({
+    url: opts.url,
+    method: "POST",
+    headers: opts.headers,
+    body: opts.body,
+    connections: opts.connections ?? 32,
+    duration: opts.seconds,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** Headers for one TC3-signed POST, exactly as the official SDK builds them (valid for 300 s). */
+export function signedHeaders(opts: { port: number; secretId: string; secretKey: string; action: string; version: string; body: string }): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const authorization = Sign.sign3({
+    method: "POST",
+    url: `http://127.0.0.1:${opts.port}/`,
+    payload: Buffer.from(opts.body),
+    timestamp,
+    service: "127",
+    secretId: opts.secretId,
+    secretKey: opts.secretKey,
+    multipart: false,
+    boundary: "",
+    headers: { "Content-Type": "application/json" },
+  });
+  return {
+    "Content-Type": "application/json",
+    Authorization: authorization,
+    "X-TC-Action": opts.action,
+    "X-TC-Version": opts.version,
+    "X-TC-Timestamp": String(timestamp),
+  };
+}
