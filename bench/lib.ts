@@ -3,9 +3,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
-import SdkSign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
+import { Sign } from "../test/helpers/sdk-sign.js";
 
-const Sign = ((SdkSign as unknown as { default?: typeof SdkSign }).default ?? SdkSign) as typeof SdkSign;
 
 export interface Child<T> {
   info: T;

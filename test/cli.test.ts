@@ -33,7 +33,7 @@ function tempDir(): string {
 }
 
 function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
   for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT"]) if (!(k in extra)) delete env[k];
   return env;
 }

@@ -40,6 +40,9 @@ export interface ResolvedCredential {
 const KEY_CHECK = "master_key_check";
 
 export class Accounts {
+  /** Decrypted SecretKeys by sealed value: the row is still read on every request, so status changes apply at once. */
+  private readonly opened = new Map<string, string>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -161,8 +164,14 @@ export class Accounts {
       .where("secret_id", "=", secretId)
       .executeTakeFirst();
     if (!row || row.status !== "Enabled") return undefined;
+    let secretKey = this.opened.get(row.secret_key_enc);
+    if (secretKey === undefined) {
+      secretKey = this.box.open(row.secret_key_enc);
+      if (this.opened.size >= 10_000) this.opened.clear();
+      this.opened.set(row.secret_key_enc, secretKey);
+    }
     return {
-      secretKey: this.box.open(row.secret_key_enc),
+      secretKey,
       caller: { accountUin: row.account_uin, principalUin: row.subject_uin, isSubUser: row.subject_uin !== row.account_uin },
     };
   }

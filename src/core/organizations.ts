@@ -139,6 +139,7 @@ export class Organizations {
     if ((input.remark ?? "").length > 1024) fail("value.invalid", "remark is longer than 1024 characters", "remark");
     try {
       return await this.db.transaction().execute(async (trx) => {
+        await lockOrganization(trx, org.org_id);
         const { count } = await trx
           .selectFrom("org_members")
           .select((eb) => eb.fn.countAll<number>().as("count"))
@@ -198,6 +199,7 @@ export class Organizations {
     const org = await this.managedBy(caller);
     if (uins.length === 0) fail("value.invalid", "at least one member UIN is required", "memberUins");
     await this.db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, org.org_id);
       for (const uin of new Set(uins)) {
         if (uin === org.manager_uin) fail("organization.manager_cannot_leave", "the management account cannot be removed from its own organization", "memberUins");
         const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin).executeTakeFirst();
@@ -218,6 +220,7 @@ export class Organizations {
   async delete(caller: Caller): Promise<void> {
     const org = await this.managedBy(caller);
     await this.db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, org.org_id);
       const other = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "!=", org.manager_uin).limit(1).executeTakeFirst();
       if (other) fail("organization.not_empty", "the organization still has members; remove them first");
       await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).execute();
@@ -262,6 +265,21 @@ function toView(r: OrgMember, org: Organization): MemberView {
     joinedAt: r.joined_at,
     updatedAt: r.updated_at,
   };
+}
+
+/**
+ * Serializes membership changes of one organization: a no-op update holds the organization row's
+ * write lock until the transaction ends (PostgreSQL; SQLite transactions are serial already), so the
+ * member count, name check and emptiness check each see the outcome of the previous change.
+ * Fails when the organization was deleted in the meantime.
+ */
+async function lockOrganization(trx: Kysely<Database>, orgId: number): Promise<void> {
+  const res = await trx
+    .updateTable("organizations")
+    .set((eb) => ({ root_node_id: eb.ref("root_node_id") }))
+    .where("org_id", "=", orgId)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) fail("organization.not_found", `organization ${orgId} no longer exists`);
 }
 
 const parseTags = (json: string): Tag[] => JSON.parse(json) as Tag[];

@@ -47,7 +47,9 @@ export class SubUsers {
     private readonly limits: Limits,
   ) {}
 
-  async create(caller: Caller, input: NewSubUserInput): Promise<CreatedSubUser> {
+  async create(caller: Caller, given: NewSubUserInput): Promise<CreatedSubUser> {
+    // An empty password means none was given: with console login, one is generated (as CAM documents).
+    const input = given.password === "" ? { ...given, password: undefined } : given;
     if (!SUBUSER_NAME.test(input.name)) fail("subuser.name_invalid", "sub-user names are 1-64 letters, digits or +=,.@_- characters", "name");
     validateFields(input);
     flag(input.useApi, "useApi");
@@ -58,6 +60,14 @@ export class SubUsers {
     const accountUin = caller.accountUin;
     try {
       const user = await this.db.transaction().execute(async (trx) => {
+        // Serialize sub-user creation per account: a no-op update row-locks the account on PostgreSQL,
+        // so a concurrent creator waits here and then counts and checks names with this one committed
+        // (otherwise both pass the quota check). SQLite already runs one write transaction at a time.
+        await trx
+          .updateTable("accounts")
+          .set((eb) => ({ name: eb.ref("name") }))
+          .where("uin", "=", accountUin)
+          .execute();
         const { count } = await trx
           .selectFrom("sub_users")
           .select((eb) => eb.fn.countAll<number>().as("count"))

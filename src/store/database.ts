@@ -45,7 +45,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     raw.pragma("synchronous = NORMAL");
     raw.pragma("busy_timeout = 5000");
     raw.pragma("foreign_keys = ON");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   }
   try {
     await migrate(db);
@@ -54,6 +54,26 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     throw err;
   }
   return { db, engine, close: () => db.destroy() };
+}
+
+/**
+ * kysely's SQLite driver prepares every statement anew; the same few SQL strings recur on every
+ * request, so prepared statements are kept and reused (better-sqlite3 statements are reusable).
+ */
+function withStatementCache(raw: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare: (sqlText: string) => {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = raw.prepare(sqlText);
+        if (cache.size >= 1000) cache.clear();
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -232,6 +232,10 @@ for (const engine of ENGINES) {
         const a = await cam.AddUser({ Name: name, ConsoleLogin: 0 });
         assert.equal(a.Password ?? null, null);
         assert.equal((await row(server, rootUin, name))?.password_hash, null);
+        const empty = uniq("noconsole-empty");
+        const b = await cam.AddUser({ Name: empty, ConsoleLogin: 0, Password: "" });
+        assert.equal(b.Password ?? null, null);
+        assert.equal((await row(server, rootUin, empty))?.password_hash, null);
       });
 
       test("UseApi=1 returns a key that authenticates as the sub-user, who holds no permissions", async () => {

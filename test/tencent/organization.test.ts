@@ -86,15 +86,15 @@ function memberInput(nodeId: number, overrides: Record<string, unknown> = {}) {
 
 for (const engine of ENGINES) {
   describe(`organization 2021-03-31 [${engine}]`, () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer(engine);
-    });
-    after(async () => {
-      await server?.close();
-    });
-
     describe("CreateOrganization and DescribeOrganization", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("the bootstrap root creates an organization; DescribeOrganization returns every field", async () => {
         const org = orgClient(server, server.root);
         const created = await org.CreateOrganization();
@@ -264,6 +264,14 @@ for (const engine of ENGINES) {
     });
 
     describe("CreateOrganizationMember", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("creates a member: Uin, list entry field by field, member's own view, account row", async () => {
         const manager = await server.newRoot("Mgr");
         const org = orgClient(server, manager);
@@ -468,46 +476,6 @@ for (const engine of ENGINES) {
         assert.equal((await t.org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 1);
       });
 
-      test("LimitExceeded.OrganizationMemberOverLimit at the member limit (the manager counts); room frees up after a removal", async () => {
-        const small = await startServer(engine, { limits: { orgMembers: 3 } });
-        try {
-          const org = orgClient(small, small.root);
-          await org.CreateOrganization();
-          const { RootNodeId } = await org.DescribeOrganization({});
-          const a = await org.CreateOrganizationMember(memberInput(RootNodeId!));
-          await org.CreateOrganizationMember(memberInput(RootNodeId!));
-          await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => org.CreateOrganizationMember(memberInput(RootNodeId!)));
-          assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 3);
-          await org.DeleteOrganizationMembers({ MemberUin: [a.Uin!] });
-          await org.CreateOrganizationMember(memberInput(RootNodeId!));
-          await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => org.CreateOrganizationMember(memberInput(RootNodeId!)));
-          // The limit is per organization: another tenant still has room.
-          const other = await small.newRoot();
-          const { rootNodeId, members } = await orgWithMembers(small, other, 2);
-          assert.equal(members.length, 2);
-          await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => orgClient(small, other).CreateOrganizationMember(memberInput(rootNodeId)));
-        } finally {
-          await small.close();
-        }
-      });
-
-      test("concurrent creates at the member limit never exceed it", async () => {
-        const small = await startServer(engine, { limits: { orgMembers: 3 } });
-        try {
-          const org = orgClient(small, small.root);
-          await org.CreateOrganization();
-          const { RootNodeId } = await org.DescribeOrganization({});
-          const results = await Promise.allSettled(Array.from({ length: 6 }, () => org.CreateOrganizationMember(memberInput(RootNodeId!))));
-          const codes = results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code));
-          assert.equal(codes.filter((c) => c === "ok").length, 2, codes.join());
-          assert.equal(codes.filter((c) => c === "LimitExceeded.OrganizationMemberOverLimit").length, 4, codes.join());
-          assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 3);
-          assert.equal(await countRows(small, "accounts"), 3, "no orphan accounts from refused creates");
-        } finally {
-          await small.close();
-        }
-      });
-
       test("two concurrent creates with the same Name: one succeeds, one gets FailedOperation.OrganizationMemberNameUsed", async () => {
         const t = await tenant(server, 0);
         for (let round = 0; round < 5; round++) {
@@ -530,6 +498,50 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe("member limit (orgMembers: 3)", () => {
+      let small: TestServer;
+      before(async () => {
+        small = await startServer(engine, { limits: { orgMembers: 3 } });
+      });
+      after(async () => {
+        await small?.close();
+      });
+
+      test("LimitExceeded.OrganizationMemberOverLimit at the member limit (the manager counts); room frees up after a removal", async () => {
+        const org = orgClient(small, small.root);
+        await org.CreateOrganization();
+        const { RootNodeId } = await org.DescribeOrganization({});
+        const a = await org.CreateOrganizationMember(memberInput(RootNodeId!));
+        await org.CreateOrganizationMember(memberInput(RootNodeId!));
+        await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => org.CreateOrganizationMember(memberInput(RootNodeId!)));
+        assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 3);
+        await org.DeleteOrganizationMembers({ MemberUin: [a.Uin!] });
+        await org.CreateOrganizationMember(memberInput(RootNodeId!));
+        await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => org.CreateOrganizationMember(memberInput(RootNodeId!)));
+        // The limit is per organization: another tenant still has room for two.
+        const other = await small.newRoot();
+        const { rootNodeId, members } = await orgWithMembers(small, other, 2);
+        assert.equal(members.length, 2);
+        await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => orgClient(small, other).CreateOrganizationMember(memberInput(rootNodeId)));
+      });
+
+      test("concurrent creates at the member limit never exceed it", async () => {
+        for (let round = 0; round < 3; round++) {
+          const key = await small.newRoot();
+          const org = orgClient(small, key);
+          await org.CreateOrganization();
+          const { RootNodeId, OrgId } = await org.DescribeOrganization({});
+          const results = await Promise.allSettled(Array.from({ length: 6 }, () => org.CreateOrganizationMember(memberInput(RootNodeId!))));
+          const codes = results.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code));
+          assert.equal(codes.filter((c) => c === "ok").length, 2, `round ${round}: ${codes.join()}`);
+          assert.equal(codes.filter((c) => c === "LimitExceeded.OrganizationMemberOverLimit").length, 4, `round ${round}: ${codes.join()}`);
+          assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 3);
+          const created = await small.store.db.selectFrom("accounts").select("uin").where("created_by_org", "=", OrgId!).execute();
+          assert.equal(created.length, 2, "no orphan accounts from refused creates");
+        }
+      });
+    });
+
     describe("DescribeOrganizationMembers", () => {
       let t: Awaited<ReturnType<typeof tenant>>;
       const names = ["alpha", "Bravo", "charlie_1", "charlieX1", "delta", "echo", "foxtrot"];
@@ -539,7 +551,12 @@ for (const engine of ENGINES) {
         ...(i < 3 ? [{ TagKey: "team", TagValue: "core" }] : []),
       ];
 
+      let server: TestServer;
+      after(async () => {
+        await server?.close();
+      });
       before(async () => {
+        server = await startServer(engine);
         t = await tenant(server, 0, "lister");
         for (const [i, name] of names.entries()) {
           const r = await t.org.CreateOrganizationMember(memberInput(t.rootNodeId, { Name: name, Tags: tagsOf(i) }));
@@ -694,6 +711,14 @@ for (const engine of ENGINES) {
     });
 
     describe("DeleteOrganizationMembers", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("removes members from the organization without deleting their accounts", async () => {
         const t = await tenant(server, 3);
         const [a, b, c] = t.members as [number, number, number];
@@ -750,6 +775,14 @@ for (const engine of ENGINES) {
     });
 
     describe("QuitOrganization", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("a member quits: it leaves the list and no longer sees the organization", async () => {
         const t = await tenant(server, 2);
         const member = orgClient(server, await server.keyFor(t.members[0]!));
@@ -783,6 +816,14 @@ for (const engine of ENGINES) {
     });
 
     describe("DeleteOrganization", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("with members: FailedOperation.OrganizationNotEmpty", async () => {
         const t = await tenant(server, 1);
         await rejects(server, "FailedOperation.OrganizationNotEmpty", () => t.org.DeleteOrganization());
@@ -836,7 +877,12 @@ for (const engine of ENGINES) {
     describe("tenant isolation", () => {
       let a: Awaited<ReturnType<typeof tenant>>;
       let b: Awaited<ReturnType<typeof tenant>>;
+      let server: TestServer;
+      after(async () => {
+        await server?.close();
+      });
       before(async () => {
+        server = await startServer(engine);
         a = await tenant(server, 2, "tenant-a");
         b = await tenant(server, 2, "tenant-b");
       });
@@ -893,6 +939,14 @@ for (const engine of ENGINES) {
     });
 
     describe("lifecycle", () => {
+      let server: TestServer;
+      before(async () => {
+        server = await startServer(engine);
+      });
+      after(async () => {
+        await server?.close();
+      });
+
       test("create, add members, member view, quit, remove, delete, recreate", async () => {
         const key: Key & { uin: number } = await server.newRoot("lifecycle");
         const org = orgClient(server, key);

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import SdkSign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { parseRateLimits, RateLimiter } from "../../src/core/rate-limit.js";
 import { TENCENT_RATE_LIMITS } from "../../src/dialects/tencent/front-door.js";
@@ -20,8 +19,8 @@ import {
   startServer,
   type TestServer,
 } from "../helpers/harness.js";
+import { Sign } from "../helpers/sdk-sign.js";
 
-const Sign = ((SdkSign as unknown as { default?: typeof SdkSign }).default ?? SdkSign) as typeof SdkSign;
 
 interface RawOptions {
   action?: string;
@@ -59,7 +58,7 @@ async function rawPost(server: TestServer, key: Key, o: RawOptions): Promise<{ s
   if (o.action !== undefined) headers["X-TC-Action"] = o.action;
   headers["X-TC-Version"] = o.version ?? "2019-01-16";
   if (authorization !== null) headers.Authorization = authorization;
-  const res = await fetch(server.url, { method: "POST", headers, body: o.body });
+  const res = await fetch(server.url, { method: "POST", headers, body: typeof o.body === "string" ? o.body : new Uint8Array(o.body) });
   return { status: res.status, json: await res.json().catch(() => null), headers: res.headers };
 }
 

@@ -1,7 +1,6 @@
 /** Fixed-vector unit tests for the Tencent signatures, cross-checked against the official SDK's own signer. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import SdkSign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import {
   hostVariants,
   legacySignature,
@@ -10,8 +9,8 @@ import {
   tc3Signature,
   utcDate,
 } from "../../src/dialects/tencent/signature.js";
+import { Sign } from "../helpers/sdk-sign.js";
 
-const Sign = ((SdkSign as unknown as { default?: typeof SdkSign }).default ?? SdkSign) as typeof SdkSign;
 const SECRET_KEY = "SECRETEXAMPLEKEY0123456789abcdef";
 
 describe("TC3-HMAC-SHA256", () => {

@@ -69,10 +69,21 @@ export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "se
   ].join("\n");
   const scope = `${auth.date}/${auth.service}/tc3_request`;
   const stringToSign = [TC3, input.timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
-  const kDate = hmac("TC3" + secretKey, auth.date);
-  const kService = hmac(kDate, auth.service);
-  const kSigning = hmac(kService, "tc3_request");
-  return createHmac("sha256", kSigning).update(stringToSign).digest("hex");
+  return createHmac("sha256", signingKey(secretKey, auth.date, auth.service)).update(stringToSign).digest("hex");
+}
+
+/** The derived key changes once a day per key and service, so it is kept rather than re-derived per request. */
+const signingKeys = new Map<string, Buffer>();
+
+function signingKey(secretKey: string, date: string, service: string): Buffer {
+  const id = `${date}\n${service}\n${secretKey}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request");
+    if (signingKeys.size >= 10_000) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 export type LegacyMethod = "HmacSHA1" | "HmacSHA256";
