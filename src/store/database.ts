@@ -48,7 +48,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   }
   try {
-    await migrate(db);
+    await migrate(db, engine);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -76,8 +76,12 @@ function withStatementCache(raw: SqliteDatabase.Database) {
   };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+async function migrate(db: Kysely<Database>, engine: Engine): Promise<void> {
+  // kysely looks for its bookkeeping tables in every schema it can see; pin them to the schema
+  // this connection works in, so databases holding several OpenCIC schemas do not confuse it.
+  const migrationTableSchema =
+    engine === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {

@@ -56,16 +56,22 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
   await admin.end();
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set("options", `-c search_path=${schema}`);
-  const store = await openStore({ databaseUrl: url.toString() });
+  const dropSchema = async () => {
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  };
+  const store = await openStore({ databaseUrl: url.toString() }).catch(async (err: unknown) => {
+    await dropSchema();
+    throw err;
+  });
   return {
     store,
     reopen: () => openStore({ databaseUrl: url.toString() }),
     cleanup: async () => {
       await store.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
+      await dropSchema();
     },
   };
 }

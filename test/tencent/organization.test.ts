@@ -228,8 +228,10 @@ for (const engine of ENGINES) {
 
     describe("times", () => {
       let timed: TestServer;
-      const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 - 120_000);
+      let clock: ManualClock;
       before(async () => {
+        // Whole seconds, a little in the past: request signatures must stay within the 300 s skew.
+        clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 - 120_000);
         timed = await startServer(engine, { clock });
       });
       after(async () => {
@@ -622,7 +624,8 @@ for (const engine of ENGINES) {
         assert.deepEqual(await search("charlie_"), ["charlie_1"]);
         assert.deepEqual(await search("_"), ["charlie_1"]);
         assert.deepEqual(await search("%"), []);
-        assert.deepEqual(await search("ha"), ["alpha", "charlie_1", "charlieX1", "echo"].filter((n) => n.toLowerCase().includes("ha")));
+        assert.deepEqual(await search("ha"), ["alpha", "charlie_1", "charlieX1"]);
+        assert.deepEqual(await search("LIST"), ["lister"]);
         assert.deepEqual(await search("nobody"), []);
         // An empty SearchKey filters nothing.
         assert.equal((await t.org.DescribeOrganizationMembers({ Offset: 0, Limit: 50, SearchKey: "" })).Total, 8);
