@@ -3,7 +3,7 @@
  * One server hosts many organizations; every operation is scoped to the caller's own.
  */
 import type { Kysely } from "kysely";
-import { containsText, isUniqueViolation, nextSequence } from "../store/database.js";
+import { containsText, isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
 import type { Database, Organization, OrgMember } from "../store/schema.js";
 import type { Accounts, Caller } from "./accounts.js";
 import type { Clock } from "./clock.js";
@@ -267,19 +267,9 @@ function toView(r: OrgMember, org: Organization): MemberView {
   };
 }
 
-/**
- * Serializes membership changes of one organization: a no-op update holds the organization row's
- * write lock until the transaction ends (PostgreSQL; SQLite transactions are serial already), so the
- * member count, name check and emptiness check each see the outcome of the previous change.
- * Fails when the organization was deleted in the meantime.
- */
+/** Serializes membership changes of one organization; fails when it was deleted meanwhile. */
 async function lockOrganization(trx: Kysely<Database>, orgId: number): Promise<void> {
-  const res = await trx
-    .updateTable("organizations")
-    .set((eb) => ({ root_node_id: eb.ref("root_node_id") }))
-    .where("org_id", "=", orgId)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) fail("organization.not_found", `organization ${orgId} no longer exists`);
+  if (!(await lockRow(trx, "organizations", "org_id", orgId))) fail("organization.not_found", `organization ${orgId} no longer exists`);
 }
 
 const parseTags = (json: string): Tag[] => JSON.parse(json) as Tag[];

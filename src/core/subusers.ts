@@ -5,7 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
-import { isUniqueViolation, nextSequence } from "../store/database.js";
+import { isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
@@ -60,14 +60,8 @@ export class SubUsers {
     const accountUin = caller.accountUin;
     try {
       const user = await this.db.transaction().execute(async (trx) => {
-        // Serialize sub-user creation per account: a no-op update row-locks the account on PostgreSQL,
-        // so a concurrent creator waits here and then counts and checks names with this one committed
-        // (otherwise both pass the quota check). SQLite already runs one write transaction at a time.
-        await trx
-          .updateTable("accounts")
-          .set((eb) => ({ name: eb.ref("name") }))
-          .where("uin", "=", accountUin)
-          .execute();
+        // One creator per account at a time, so the quota count sees every earlier creation.
+        await lockRow(trx, "accounts", "uin", accountUin);
         const { count } = await trx
           .selectFrom("sub_users")
           .select((eb) => eb.fn.countAll<number>().as("count"))

@@ -116,3 +116,13 @@ export function containsText(column: string, needle: string, opts: { castToText?
   const pattern = "%" + needle.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c) + "%";
   return sql<boolean>`lower(${ref}) like ${pattern} escape '\\'`;
 }
+
+/**
+ * Serializes writers on one row for the rest of the transaction: a no-op update takes the row's
+ * write lock on PostgreSQL (SQLite runs one write transaction at a time already), so counts and
+ * checks made after it see every earlier writer's outcome. Returns false when the row is gone.
+ */
+export async function lockRow(trx: Kysely<Database>, table: keyof Database, keyColumn: string, key: string | number): Promise<boolean> {
+  const res = await sql`update ${sql.table(table)} set ${sql.ref(keyColumn)} = ${sql.ref(keyColumn)} where ${sql.ref(keyColumn)} = ${key}`.execute(trx);
+  return Number(res.numAffectedRows ?? 0) > 0;
+}
