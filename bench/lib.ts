@@ -12,9 +12,9 @@ export interface Child<T> {
   stop(): Promise<void>;
 }
 
-/** Starts `bench/servers/<name>.ts` in its own process and reads the JSON line it prints when ready. */
+/** Starts `bench/servers/<name>.mjs` under plain node and reads the JSON line it prints when ready. */
 export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}): Promise<Child<T>> {
-  const proc = spawn(process.execPath, ["--import", "tsx", `bench/servers/${name}.ts`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [`bench/servers/${name}.mjs`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout! });
   const [line] = (await once(lines, "line")) as [string];
   return {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, describe, test } from "node:test";
 import pg from "pg";
+import { CREDENTIAL_TTL_MS } from "../src/core/accounts.js";
 import { camClient, expectCode, orgClient, TEST_DATABASE_URL } from "./helpers/harness.js";
 
 const CLI = ["--import", "tsx", "src/cli.ts"];
@@ -149,6 +150,8 @@ describe("opencic CLI", () => {
       await org.CreateOrganization();
       assert.equal((await org.DescribeOrganization({})).HostUin, Number(uin));
       await cli(["keys", "disable", "--secret-id", key.secretId, "--data-dir", dir]);
+      // Another process's key changes reach a running server within CREDENTIAL_TTL_MS.
+      await new Promise((r) => setTimeout(r, CREDENTIAL_TTL_MS + 100));
       await expectCode(org.DescribeOrganization({}), "AuthFailure.SecretIdNotFound");
     } finally {
       await server.stop();

@@ -38,10 +38,16 @@ export interface ResolvedCredential {
 }
 
 const KEY_CHECK = "master_key_check";
+/** How long another process's key changes (disable, delete) may take to reach this one. */
+export const CREDENTIAL_TTL_MS = 1000;
 
 export class Accounts {
-  /** Decrypted SecretKeys by sealed value: the row is still read on every request, so status changes apply at once. */
-  private readonly opened = new Map<string, string>();
+  /**
+   * Resolved credentials, kept for CREDENTIAL_TTL_MS: a signature check then costs no query and no
+   * decryption. Changes made through this process apply at once (forget); changes made by another
+   * process (the CLI, a second server) apply within the TTL.
+   */
+  private readonly cache = new Map<string, { value: ResolvedCredential | undefined; until: number }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -153,27 +159,40 @@ export class Accounts {
 
   async setKeyStatus(secretId: string, status: CredentialStatus): Promise<boolean> {
     const res = await this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId).executeTakeFirst();
+    this.forget([secretId]);
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Drops cached credentials after they were changed or deleted. */
+  forget(secretIds: string[]): void {
+    for (const id of secretIds) this.cache.delete(id);
   }
 
   /** The enabled credential behind a SecretId, or undefined (unknown and disabled look the same to callers). */
   async resolve(secretId: string): Promise<ResolvedCredential | undefined> {
+    const now = this.clock.now();
+    const hit = this.cache.get(secretId);
+    if (hit && hit.until > now) return hit.value;
     const row = await this.db
       .selectFrom("credentials")
       .select(["secret_key_enc", "account_uin", "subject_uin", "status"])
       .where("secret_id", "=", secretId)
       .executeTakeFirst();
-    if (!row || row.status !== "Enabled") return undefined;
-    let secretKey = this.opened.get(row.secret_key_enc);
-    if (secretKey === undefined) {
-      secretKey = this.box.open(row.secret_key_enc);
-      if (this.opened.size >= 10_000) this.opened.clear();
-      this.opened.set(row.secret_key_enc, secretKey);
+    const value =
+      row && row.status === "Enabled"
+        ? {
+            secretKey: this.box.open(row.secret_key_enc),
+            caller: { accountUin: row.account_uin, principalUin: row.subject_uin, isSubUser: row.subject_uin !== row.account_uin },
+          }
+        : undefined;
+    // Unknown ids are not kept, so guessing random SecretIds cannot fill the cache.
+    if (value) {
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(secretId, { value, until: now + CREDENTIAL_TTL_MS });
+    } else {
+      this.cache.delete(secretId);
     }
-    return {
-      secretKey,
-      caller: { accountUin: row.account_uin, principalUin: row.subject_uin, isSubUser: row.subject_uin !== row.account_uin },
-    };
+    return value;
   }
 }
 

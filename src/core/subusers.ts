@@ -132,12 +132,14 @@ export class SubUsers {
     flag(force, "force");
     const user = await this.get(caller, name);
     if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be deleted directly`, "name");
-    await this.db.transaction().execute(async (trx) => {
-      const key = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).limit(1).executeTakeFirst();
-      if (key && force !== 1) fail("subuser.has_keys", `sub-user "${name}" still has API keys; delete them first or pass force`);
+    const removedKeys = await this.db.transaction().execute(async (trx) => {
+      const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).execute();
+      if (keys.length > 0 && force !== 1) fail("subuser.has_keys", `sub-user "${name}" still has API keys; delete them first or pass force`);
       await trx.deleteFrom("credentials").where("subject_uin", "=", user.uin).execute();
       await trx.deleteFrom("sub_users").where("uin", "=", user.uin).execute();
+      return keys.map((k) => k.secret_id);
     });
+    this.accounts.forget(removedKeys);
   }
 }
 

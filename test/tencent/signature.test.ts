@@ -134,8 +134,8 @@ describe("legacy HmacSHA1 / HmacSHA256", () => {
 });
 
 describe("helpers", () => {
-  test("hostVariants tries the host as sent and without its port", () => {
-    assert.deepEqual(hostVariants("127.0.0.1:8080"), ["127.0.0.1:8080", "127.0.0.1"]);
+  test("hostVariants tries the host without its port, then as sent", () => {
+    assert.deepEqual(hostVariants("127.0.0.1:8080"), ["127.0.0.1", "127.0.0.1:8080"]);
     assert.deepEqual(hostVariants("organization.tencentcloudapi.com"), ["organization.tencentcloudapi.com"]);
   });
 

@@ -20,7 +20,7 @@ import {
   legacySignature,
   parseTc3Authorization,
   safeEqual,
-  tc3Signature,
+  tc3Signer,
   utcDate,
 } from "./signature.js";
 
@@ -87,10 +87,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
       const v = req.headers[h];
       headers[h] = Array.isArray(v) ? v.join(",") : (v ?? "");
     }
-    const input = { method: req.method, rawQuery, headers, body, timestamp: String(ts) };
-    const ok = hostVariants(headers.host ?? "").some((host) =>
-      safeEqual(tc3Signature(cred.secretKey, auth, { ...input, headers: { ...headers, host } }), auth.signature),
-    );
+    const sign = tc3Signer(cred.secretKey, auth, { method: req.method, rawQuery, body, timestamp: String(ts) });
+    const ok = hostVariants(headers.host ?? "").some((host) => safeEqual(sign({ ...headers, host }), auth.signature));
     if (!ok) throw mismatch();
     const params = req.method === "GET" ? unflatten(flatParams(rawQuery)) : parseBody(req, body);
     return { caller: cred.caller, action: headerOf(req, "x-tc-action"), version: headerOf(req, "x-tc-version"), params };

@@ -15,9 +15,14 @@ export interface Tc3Authorization {
   signature: string;
 }
 
+/** The SDKs' own layout; anything else goes through the general parser below. */
+const SDK_LAYOUT = /^TC3-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/,]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+
 /** Parses `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`; null when malformed. */
 export function parseTc3Authorization(header: string | undefined): Tc3Authorization | null {
   if (!header) return null;
+  const m = SDK_LAYOUT.exec(header);
+  if (m) return { secretId: m[1]!, date: m[2]!, service: m[3]!, signedHeaders: m[4]!.split(";"), signature: m[5]! };
   const space = header.indexOf(" ");
   if (space < 0 || header.slice(0, space) !== TC3) return null;
   const fields = new Map<string, string>();
@@ -58,18 +63,25 @@ export interface Tc3Input {
 
 /** The TC3 signature for `input` under `secretKey` and the scope/headers named in `auth`. */
 export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Tc3Input): string {
-  const canonicalHeaders = auth.signedHeaders.map((h) => `${h}:${(input.headers[h] ?? "").trim().toLowerCase()}\n`).join("");
-  const canonicalRequest = [
-    input.method.toUpperCase(),
-    "/",
-    input.method.toUpperCase() === "GET" ? input.rawQuery : "",
-    canonicalHeaders,
-    auth.signedHeaders.join(";"),
-    sha256Hex(input.body),
-  ].join("\n");
-  const scope = `${auth.date}/${auth.service}/tc3_request`;
-  const stringToSign = [TC3, input.timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
-  return createHmac("sha256", signingKey(secretKey, auth.date, auth.service)).update(stringToSign).digest("hex");
+  return tc3Signer(secretKey, auth, input)(input.headers);
+}
+
+/**
+ * Prepares the parts of a TC3 signature that do not depend on the signed header values (the body
+ * hash, the derived key), and returns a function that signs for given header values: a verifier
+ * that tries several Host spellings hashes the body once.
+ */
+export function tc3Signer(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Omit<Tc3Input, "headers">) {
+  const method = input.method.toUpperCase();
+  const head = `${method}\n/\n${method === "GET" ? input.rawQuery : ""}\n`;
+  const tail = `\n${auth.signedHeaders.join(";")}\n${sha256Hex(input.body)}`;
+  const prefix = `${TC3}\n${input.timestamp}\n${auth.date}/${auth.service}/tc3_request\n`;
+  const key = signingKey(secretKey, auth.date, auth.service);
+  return (headers: Record<string, string>): string => {
+    let canonicalHeaders = "";
+    for (const h of auth.signedHeaders) canonicalHeaders += `${h}:${(headers[h] ?? "").trim().toLowerCase()}\n`;
+    return createHmac("sha256", key).update(prefix + sha256Hex(head + canonicalHeaders + tail)).digest("hex");
+  };
 }
 
 /** The derived key changes once a day per key and service, so it is kept rather than re-derived per request. */
@@ -106,13 +118,24 @@ export function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-/** The Host header as sent and without its port: the Node SDK signs the hostname but sends host:port. */
+/**
+ * The Host header without its port and as sent: the Node SDK signs the hostname but sends
+ * host:port (so that spelling is tried first); the Go SDK signs the host as configured.
+ */
 export function hostVariants(host: string): string[] {
   const withoutPort = host.replace(/:\d+$/, "");
-  return withoutPort === host ? [host] : [host, withoutPort];
+  return withoutPort === host ? [host] : [withoutPort, host];
 }
 
-/** UTC calendar date of a Unix timestamp, as the TC3 scope carries it. */
+let lastDay = NaN;
+let lastDate = "";
+
+/** UTC calendar date of a Unix timestamp, as the TC3 scope carries it (the last day's is kept). */
 export function utcDate(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+  const day = Math.floor(unixSeconds / 86400);
+  if (day !== lastDay) {
+    lastDate = new Date(day * 86400000).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDate;
 }
