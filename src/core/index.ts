@@ -2,6 +2,10 @@
 import type { Store } from "../store/database.js";
 import { Accounts, type Caller } from "./accounts.js";
 import type { Clock } from "./clock.js";
+import { Directories } from "./directory/directories.js";
+import { Groups } from "./directory/groups.js";
+import { PageTokens } from "./directory/paging.js";
+import { Users } from "./directory/users.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Organizations } from "./organizations.js";
@@ -19,6 +23,9 @@ export class Core {
   readonly accounts: Accounts;
   readonly organizations: Organizations;
   readonly subUsers: SubUsers;
+  readonly directories: Directories;
+  readonly users: Users;
+  readonly groups: Groups;
   readonly limits: Limits;
 
   constructor(readonly opts: CoreOptions) {
@@ -27,6 +34,10 @@ export class Core {
     this.accounts = new Accounts(db, opts.clock, opts.box);
     this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits);
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits);
+    this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
+    const tokens = new PageTokens((data) => opts.box.mac(data));
+    this.users = new Users(db, opts.clock, this.directories, tokens);
+    this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);
   }
 
   get clock(): Clock {

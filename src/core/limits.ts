@@ -4,9 +4,34 @@ export interface Limits {
   orgMembers: number;
   /** Sub-users per account (CAM's default sub-user quota). */
   subUsersPerAccount: number;
+  /** Users per directory (Tencent GetZoneStatistics UserQuota). */
+  usersPerDirectory: number;
+  /** Groups per directory (GroupQuota). */
+  groupsPerDirectory: number;
+  /** Members per group (FailedOperation.GroupUserCountOverUpperLimit; no published number). */
+  membersPerGroup: number;
+  /** Groups one user may join (FailedOperation.UserAddGroupCountOverUpperLimit; no published number). */
+  groupsPerUser: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   orgMembers: 1000,
   subUsersPerAccount: 1000,
+  usersPerDirectory: 1000,
+  groupsPerDirectory: 500,
+  membersPerGroup: 1000,
+  groupsPerUser: 50,
 };
+
+/** Parses `usersPerDirectory=5000,membersPerGroup=10000` (OPENCIC_LIMITS). */
+export function parseLimits(spec: string | undefined): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  if (!spec) return out;
+  for (const part of spec.split(",")) {
+    const [k, v] = part.split("=").map((s) => s.trim());
+    const n = Number(v);
+    if (!k || !(k in DEFAULT_LIMITS) || !Number.isInteger(n) || n < 0) throw new Error(`bad limit "${part}" (known: ${Object.keys(DEFAULT_LIMITS).join(", ")})`);
+    out[k as keyof Limits] = n;
+  }
+  return out;
+}

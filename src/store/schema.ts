@@ -86,6 +86,77 @@ export interface SubUserTable {
   directory_user_id: string | null;
 }
 
+export interface DirectoryTable {
+  /** `z-` + 12 characters. */
+  directory_id: string;
+  org_id: number;
+  name: string;
+  scim_sync_status: "Enabled" | "Disabled";
+  user_count: number;
+  group_count: number;
+  user_quota: number | null;
+  group_quota: number | null;
+  group_member_quota: number | null;
+  user_group_quota: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type PrincipalOrigin = "Manual" | "Synchronized";
+export type UserStatus = "Enabled" | "Disabled";
+
+export interface DirUserTable {
+  user_id: string;
+  directory_id: string;
+  user_name: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  description: string;
+  /** "" when the user has none. */
+  email: string;
+  user_status: UserStatus;
+  user_type: PrincipalOrigin;
+  need_reset_password: number;
+  password_hash: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DirGroupTable {
+  group_id: string;
+  directory_id: string;
+  group_name: string;
+  description: string;
+  group_type: PrincipalOrigin;
+  /** Kept exact by every membership change, in the same transaction. */
+  member_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DirMembershipTable {
+  group_id: string;
+  user_id: string;
+  directory_id: string;
+  joined_at: number;
+}
+
+export interface ProvisioningTable {
+  provisioning_id: string;
+  directory_id: string;
+  principal_type: "User" | "Group";
+  principal_id: string;
+  target_type: "ManagerUin" | "MemberUin";
+  target_uin: number;
+  duplication_strategy: "KeepBoth" | "TakeOver";
+  deletion_strategy: "Delete" | "Keep";
+  description: string;
+  status: "Enabled" | "Disabled";
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   sequences: SequenceTable;
@@ -94,6 +165,11 @@ export interface Database {
   organizations: OrganizationTable;
   org_members: OrgMemberTable;
   sub_users: SubUserTable;
+  directories: DirectoryTable;
+  dir_users: DirUserTable;
+  dir_groups: DirGroupTable;
+  dir_memberships: DirMembershipTable;
+  provisionings: ProvisioningTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -101,6 +177,9 @@ export type Credential = Selectable<CredentialTable>;
 export type Organization = Selectable<OrganizationTable>;
 export type OrgMember = Selectable<OrgMemberTable>;
 export type SubUser = Selectable<SubUserTable>;
+export type Directory = Selectable<DirectoryTable>;
+export type DirUser = Selectable<DirUserTable>;
+export type DirGroup = Selectable<DirGroupTable>;
 export type NewSubUser = Insertable<SubUserTable>;
 export type SubUserPatch = Updateable<SubUserTable>;
 // Generated<> is re-exported for later tables with database-side defaults.

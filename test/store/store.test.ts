@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import { containsText, isUniqueViolation, nextSequence } from "../../src/store/database.js";
+import { migrationProvider } from "../../src/store/migrations/index.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
 
 for (const engine of ENGINES) {
@@ -15,7 +16,9 @@ for (const engine of ENGINES) {
 
     test("migrations are recorded and re-applying them at the next start is a no-op", async () => {
       const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(t.store.db);
-      assert.deepEqual(rows.rows.map((r) => r.name), ["001-accounts-organizations-subusers"]);
+      const expected = Object.keys(await migrationProvider.getMigrations()).sort();
+      assert.deepEqual(rows.rows.map((r) => r.name), expected);
+      assert.ok(expected.length >= 2);
       const again = await t.reopen();
       try {
         const seq = await again.db.selectFrom("sequences").select(["name", "value"]).orderBy("name").execute();
@@ -71,6 +74,20 @@ for (const engine of ENGINES) {
       assert.deepEqual(await find("a_1"), ["Alpha_1"]);
       const byUin = await t.store.db.selectFrom("accounts").select("uin").where(containsText("uin", "7000003", { castToText: true })).execute();
       assert.deepEqual(byUin.map((r) => r.uin), [100007000003]);
+    });
+
+    test("directory names and emails are unique regardless of case; empty emails do not clash", async () => {
+      const user = (id: string, name: string, email: string) => ({
+        user_id: id, directory_id: "z-test", user_name: name, first_name: "", last_name: "", display_name: "", description: "",
+        email, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: 1, updated_at: 1,
+      });
+      await t.store.db.insertInto("dir_users").values(user("u-1", "Alice", "A@x.io")).execute();
+      await t.store.db.insertInto("dir_users").values(user("u-2", "bob", "")).execute();
+      await t.store.db.insertInto("dir_users").values(user("u-3", "carol", "")).execute();
+      for (const clash of [user("u-4", "ALICE", "other@x.io"), user("u-5", "dave", "a@X.IO")]) {
+        const err = await t.store.db.insertInto("dir_users").values(clash).execute().then(() => null, (e: unknown) => e);
+        assert.equal(isUniqueViolation(err), true, `${clash.user_name} must clash`);
+      }
     });
 
     test("a failed transaction leaves nothing behind", async () => {

@@ -10,11 +10,14 @@ export interface ActionContext {
 /** An SDK response type as the wire carries it: RequestId is added by the envelope, and any field may be null. */
 export type Wire<R> = { [K in keyof Omit<R, "RequestId">]: Omit<R, "RequestId">[K] | null };
 
-export type Handler = (ctx: ActionContext, req: never) => Promise<object>;
+export type Handler = ((ctx: ActionContext, req: never) => Promise<object>) & {
+  /** This action's wire names for neutral fields the core may name in an error (e.g. email → NewEmail). */
+  fieldNames?: Record<string, string>;
+};
 
 /** Ties a handler to the SDK's request and response types for its action. */
-export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => Promise<Wire<Res>>): Handler {
-  return fn as Handler;
+export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => Promise<Wire<Res>>, fieldNames?: Record<string, string>): Handler {
+  return Object.assign(fn as Handler, { fieldNames });
 }
 
 export type ActionTable = Record<string, Handler>;

@@ -39,15 +39,41 @@ const CODES: Record<Reason, string> = {
   "subuser.password_weak": "InvalidParameter.PasswordViolatedRules",
   "subuser.has_keys": "OperationDenied.HaveKeys",
   "subuser.managed": "FailedOperation.Unmodifiable",
+  "directory.no_organization": "FailedOperation.IdentityCenterOrganizationNotOpen",
+  "directory.not_manager": "FailedOperation.IdentityCenterNotOrganizationManager",
+  "directory.not_open": "FailedOperation.IdentityCenterNotOpen",
+  "directory.already_open": "FailedOperation.IdentityCenterAlreadyOpen",
+  "directory.not_found": "FailedOperation.ZoneIdNotExist",
+  "directory.name_invalid": "InvalidParameterValue.ZoneNameFormatError",
+  "directory.name_taken": "InvalidParameterValue.IdentityCenterZoneNameAlreadyExist",
+  "directory.field_invalid": "InvalidParameter.ParamError",
+  "directory.user_not_found": "ResourceNotFound.UserNotExist",
+  "directory.user_name_invalid": "InvalidParameter.UsernameFormatError",
+  "directory.user_name_taken": "InvalidParameter.UsernameAlreadyExists",
+  "directory.email_taken": "InvalidParameter.EmailAlreadyExists",
+  "directory.user_quota": "FailedOperation.UserOverUpperLimit",
+  "directory.user_in_group": "InvalidParameter.UserAlreadyExistsGroup",
+  "directory.principal_provisioned": "FailedOperation.UserProvisioningExists",
+  "directory.group_not_found": "InvalidParameter.GroupNotExist",
+  "directory.group_name_invalid": "InvalidParameter.GroupNameFormatError",
+  "directory.group_name_taken": "InvalidParameter.GroupNameAlreadyExists",
+  "directory.group_quota": "FailedOperation.GroupOverUpperLimit",
+  "directory.group_has_members": "FailedOperation.DeleteGroupNotAllowExistUser",
+  "directory.member_exists": "InvalidParameter.GroupUserAlreadyExists",
+  "directory.member_not_found": "InvalidParameter.GroupUserNotExist",
+  "directory.group_full": "FailedOperation.GroupUserCountOverUpperLimit",
+  "directory.user_groups_full": "FailedOperation.UserAddGroupCountOverUpperLimit",
+  "directory.type_mismatch": "FailedOperation.GroupTypeUserTypeNotMatch",
+  "paging.token_invalid": "InvalidParameter.NextTokenInvalid",
   "value.invalid": "InvalidParameterValue",
   internal: "InternalError",
 };
 
 /** Neutral field names whose Tencent spelling is not simply the PascalCase form. */
-const FIELD_NAMES: Record<string, string> = { memberName: "Name", memberUins: "MemberUin", useApi: "UseApi" };
+const FIELD_NAMES: Record<string, string> = { memberName: "Name", memberUins: "MemberUin", directoryId: "ZoneId" };
 
-export function tencentField(field: string): string {
-  return FIELD_NAMES[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
+export function tencentField(field: string, overrides?: Record<string, string>): string {
+  return overrides?.[field] ?? FIELD_NAMES[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
 }
 
 export interface TencentError {
@@ -55,9 +81,9 @@ export interface TencentError {
   Message: string;
 }
 
-export function toTencentError(err: unknown): TencentError {
+export function toTencentError(err: unknown, fieldNames?: Record<string, string>): TencentError {
   if (err instanceof CoreError) {
-    const named = err.field && !err.reason.startsWith("request.") ? ` (parameter \`${tencentField(err.field)}\`)` : "";
+    const named = err.field && !err.reason.startsWith("request.") ? ` (parameter \`${tencentField(err.field, fieldNames)}\`)` : "";
     return { Code: CODES[err.reason], Message: err.message + named };
   }
   return { Code: "InternalError", Message: "An internal error occurred. Quote the RequestId when reporting it." };

@@ -11,6 +11,7 @@ import type { RateLimiter } from "../../core/rate-limit.js";
 import { admit, type FrontDoor } from "../../server/front-door.js";
 import type { ActionTable } from "./action.js";
 import { camActions } from "./actions/cam.js";
+import { identityCenterActions } from "./actions/identity-center.js";
 import { organizationActions } from "./actions/organization.js";
 import { toTencentError } from "./errors.js";
 import { actionSpec, checkParams, productForVersion, unflatten } from "./params.js";
@@ -24,7 +25,7 @@ import {
   utcDate,
 } from "./signature.js";
 
-const ACTIONS: Record<string, ActionTable> = { organization: organizationActions, cam: camActions };
+const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions }, cam: camActions };
 
 /** Documented per-action limits (requests per second per account); everything else is 20/s. */
 export const TENCENT_RATE_LIMITS: Record<string, number> = {
@@ -127,8 +128,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     reply.code(200).type("application/json").send({ Response: { ...payload, RequestId: requestId } });
   }
 
-  function sendError(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, action?: string): void {
-    const error = toTencentError(err);
+  function sendError(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, action?: string, fieldNames?: Record<string, string>): void {
+    const error = toTencentError(err, fieldNames);
     if (error.Code === "InternalError") req.log.error({ err, requestId, action }, "internal error");
     send(req, reply, requestId, { Error: error });
   }
@@ -147,6 +148,7 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     async handle(req, reply) {
       const requestId = randomUUID();
       let action: string | undefined;
+      let authenticatedVersion: string | undefined;
       try {
         const rawQuery = rawQueryOf(req);
         if (Buffer.byteLength(rawQuery) > maxQueryBytes) throw new CoreError("request.too_large", `The query string exceeds ${maxQueryBytes} bytes.`);
@@ -160,11 +162,13 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
           authenticated = await authenticateLegacy(req, flat);
         }
         action = authenticated.action;
+        authenticatedVersion = authenticated.version;
         const out = await dispatch(authenticated, requestId);
         send(req, reply, requestId, out);
         req.log.info({ requestId, action, uin: authenticated.caller.principalUin }, "tencent request");
       } catch (err) {
-        sendError(req, reply, requestId, err, action);
+        const product = authenticatedVersion && productForVersion(authenticatedVersion);
+        sendError(req, reply, requestId, err, action, product && action ? ACTIONS[product]?.[action]?.fieldNames : undefined);
       }
     },
 

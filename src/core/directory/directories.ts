@@ -1,0 +1,158 @@
+/**
+ * The identity-center directory of an organization (Tencent "zone"/space, Alibaba "directory"):
+ * one per organization, opened by the management account. Every directory operation starts by
+ * resolving the caller's directory here.
+ */
+import type { Kysely } from "kysely";
+import { isUniqueViolation, lockRow } from "../../store/database.js";
+import type { Database, Directory } from "../../store/schema.js";
+import type { Caller } from "../accounts.js";
+import type { Clock } from "../clock.js";
+import { fail } from "../errors.js";
+import { prefixedId } from "../ids.js";
+import type { Limits } from "../limits.js";
+import type { Organizations } from "../organizations.js";
+
+/** 2-64 lowercase letters, digits and '-', not starting or ending with '-', no "--". */
+const DIRECTORY_NAME = /^(?!-)(?!.*--)[a-z0-9-]{2,64}(?<!-)$/;
+
+export interface Quotas {
+  users: number;
+  groups: number;
+  membersPerGroup: number;
+  groupsPerUser: number;
+}
+
+export interface DirectoryStatistics {
+  quotas: Quotas;
+  userCount: number;
+  groupCount: number;
+  provisionedUserCount: number;
+}
+
+export class Directories {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly organizations: Organizations,
+    private readonly limits: Limits,
+  ) {}
+
+  async open(caller: Caller, name: string): Promise<Directory> {
+    const org = await this.managedOrgId(caller);
+    checkName(name);
+    const now = this.clock.now();
+    const row: Directory = {
+      directory_id: prefixedId("z-"),
+      org_id: org,
+      name,
+      scim_sync_status: "Disabled",
+      user_count: 0,
+      group_count: 0,
+      user_quota: null,
+      group_quota: null,
+      group_member_quota: null,
+      user_group_quota: null,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+        if (existing) fail("directory.already_open", "the organization's identity center is already open");
+        const taken = await trx.selectFrom("directories").select("directory_id").where("name", "=", name).executeTakeFirst();
+        if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
+        await trx.insertInto("directories").values(row).execute();
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Lost a race: tell which uniqueness was hit.
+      const mine = await this.db.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+      if (mine) fail("directory.already_open", "the organization's identity center is already open");
+      fail("directory.name_taken", `the name "${name}" is taken`, "name");
+    }
+    return row;
+  }
+
+  /** The caller's directory, or undefined when its organization has not opened one. */
+  async find(caller: Caller): Promise<Directory | undefined> {
+    const org = await this.managedOrgId(caller);
+    return this.db.selectFrom("directories").selectAll().where("org_id", "=", org).executeTakeFirst();
+  }
+
+  /** The directory `directoryId`, which must be the caller's own. */
+  async resolve(caller: Caller, directoryId: string): Promise<Directory> {
+    const dir = await this.find(caller);
+    if (!dir) return fail("directory.not_open", "the organization has not opened its identity center");
+    if (dir.directory_id !== directoryId) fail("directory.not_found", `directory ${directoryId} does not exist`, "directoryId");
+    return dir;
+  }
+
+  async rename(caller: Caller, directoryId: string, name: string): Promise<void> {
+    const dir = await this.resolve(caller, directoryId);
+    checkName(name);
+    try {
+      const taken = await this.db.selectFrom("directories").select("directory_id").where("name", "=", name).where("directory_id", "!=", dir.directory_id).executeTakeFirst();
+      if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
+      await this.db.updateTable("directories").set({ name, updated_at: this.clock.now() }).where("directory_id", "=", dir.directory_id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) fail("directory.name_taken", `the name "${name}" is taken`, "name");
+      throw err;
+    }
+  }
+
+  quotas(dir: Directory): Quotas {
+    return {
+      users: dir.user_quota ?? this.limits.usersPerDirectory,
+      groups: dir.group_quota ?? this.limits.groupsPerDirectory,
+      membersPerGroup: dir.group_member_quota ?? this.limits.membersPerGroup,
+      groupsPerUser: dir.user_group_quota ?? this.limits.groupsPerUser,
+    };
+  }
+
+  /** Administrative: per-directory quota overrides (null restores the server default). */
+  async setQuotas(directoryId: string, q: Partial<Record<keyof Quotas, number | null>>): Promise<boolean> {
+    const patch: Partial<Directory> = { updated_at: this.clock.now() };
+    if (q.users !== undefined) patch.user_quota = q.users;
+    if (q.groups !== undefined) patch.group_quota = q.groups;
+    if (q.membersPerGroup !== undefined) patch.group_member_quota = q.membersPerGroup;
+    if (q.groupsPerUser !== undefined) patch.user_group_quota = q.groupsPerUser;
+    const res = await this.db.updateTable("directories").set(patch).where("directory_id", "=", directoryId).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async list(): Promise<Directory[]> {
+    return this.db.selectFrom("directories").selectAll().orderBy("created_at").execute();
+  }
+
+  async statistics(caller: Caller, directoryId: string): Promise<DirectoryStatistics> {
+    const dir = await this.resolve(caller, directoryId);
+    // Sub-users that represent this directory's users, in any account.
+    const { n } = await this.db
+      .selectFrom("sub_users")
+      .innerJoin("dir_users", "dir_users.user_id", "sub_users.directory_user_id")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("dir_users.directory_id", "=", dir.directory_id)
+      .executeTakeFirstOrThrow();
+    return { quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(n) };
+  }
+
+  /** Locks the directory row for the rest of `trx` and returns it fresh (counts and quotas are then exact). */
+  async lock(trx: Kysely<Database>, directoryId: string): Promise<Directory> {
+    if (!(await lockRow(trx, "directories", "directory_id", directoryId))) fail("directory.not_found", `directory ${directoryId} does not exist`, "directoryId");
+    return trx.selectFrom("directories").selectAll().where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
+  }
+
+  private async managedOrgId(caller: Caller): Promise<number> {
+    const m = await this.organizations.findMembership(caller.accountUin);
+    if (!m) return fail("directory.no_organization", "the calling account has no organization");
+    if (m.org.manager_uin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
+    return m.org.org_id;
+  }
+}
+
+function checkName(name: string): void {
+  if (!DIRECTORY_NAME.test(name)) {
+    fail("directory.name_invalid", "names are 2-64 lowercase letters, digits and '-', not starting or ending with '-' and without '--'", "name");
+  }
+}

@@ -1,0 +1,218 @@
+/** Directory users: names, emails, status, type, quotas and the guards on deletion. */
+import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
+import { containsText, isUniqueViolation, lockRow } from "../../store/database.js";
+import type { Database, DirUser, PrincipalOrigin, UserStatus } from "../../store/schema.js";
+import type { Caller } from "../accounts.js";
+import type { Clock } from "../clock.js";
+import { fail } from "../errors.js";
+import { prefixedId } from "../ids.js";
+import { hashPassword } from "../secrets.js";
+import { generatePassword } from "../subusers.js";
+import type { Directories } from "./directories.js";
+import { type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
+
+/** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
+const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX = { firstName: 64, lastName: 64, displayName: 256, description: 1024, email: 128 };
+export const USER_STATUSES: readonly UserStatus[] = ["Enabled", "Disabled"];
+export const ORIGINS: readonly PrincipalOrigin[] = ["Manual", "Synchronized"];
+
+export interface UserFields {
+  firstName?: string;
+  lastName?: string;
+  displayName?: string;
+  description?: string;
+  email?: string;
+  needResetPassword?: boolean;
+}
+
+export interface NewUser extends UserFields {
+  userName: string;
+  userStatus?: string;
+  userType?: string;
+}
+
+export interface UserQuery extends PageRequest {
+  userStatus?: string;
+  userType?: string;
+  /** Case-insensitive substring of the name, email, id or description. */
+  filter?: string;
+  /** Users in any of these groups come back selected. */
+  selectedIfInGroups?: string[];
+}
+
+export interface UserView extends DirUser {
+  selected: boolean;
+}
+
+export class Users {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly directories: Directories,
+    private readonly tokens: PageTokens,
+  ) {}
+
+  async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirUser; password: string }> {
+    await this.directories.resolve(caller, directoryId);
+    if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
+    checkFields(input);
+    const status = oneOf(input.userStatus, USER_STATUSES, "userStatus") ?? "Enabled";
+    const type = oneOf(input.userType, ORIGINS, "userType") ?? "Manual";
+    const password = generatePassword(16);
+    const now = this.clock.now();
+    const user: DirUser = {
+      user_id: prefixedId("u-"),
+      directory_id: directoryId,
+      user_name: input.userName,
+      first_name: input.firstName ?? "",
+      last_name: input.lastName ?? "",
+      display_name: input.displayName ?? "",
+      description: input.description ?? "",
+      email: input.email ?? "",
+      user_status: status,
+      user_type: type,
+      need_reset_password: input.needResetPassword ? 1 : 0,
+      password_hash: hashPassword(password),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const dir = await this.directories.lock(trx, directoryId);
+        const quota = this.directories.quotas(dir).users;
+        if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
+        await this.assertUnique(trx, directoryId, user.user_name, user.email);
+        await trx.insertInto("dir_users").values(user).execute();
+        await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "+", 1) })).where("directory_id", "=", directoryId).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) await this.assertUnique(this.db, directoryId, user.user_name, user.email);
+      throw err;
+    }
+    return { user, password };
+  }
+
+  async get(caller: Caller, directoryId: string, userId: string): Promise<DirUser> {
+    await this.directories.resolve(caller, directoryId);
+    return this.find(this.db, directoryId, userId);
+  }
+
+  async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirUser> {
+    await this.directories.resolve(caller, directoryId);
+    checkFields(input);
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const user = await this.find(trx, directoryId, userId);
+        if (input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()) {
+          await this.assertUnique(trx, directoryId, undefined, input.email);
+        }
+        const changes = {
+          first_name: input.firstName ?? user.first_name,
+          last_name: input.lastName ?? user.last_name,
+          display_name: input.displayName ?? user.display_name,
+          description: input.description ?? user.description,
+          email: input.email ?? user.email,
+          need_reset_password: input.needResetPassword === undefined ? user.need_reset_password : input.needResetPassword ? 1 : 0,
+          updated_at: this.clock.now(),
+        };
+        await trx.updateTable("dir_users").set(changes).where("user_id", "=", userId).execute();
+        const next: DirUser = { ...user, ...changes };
+        return next;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
+      throw err;
+    }
+  }
+
+  async setStatus(caller: Caller, directoryId: string, userId: string, status: string): Promise<void> {
+    await this.directories.resolve(caller, directoryId);
+    const s = oneOf(status, USER_STATUSES, "userStatus")!;
+    await this.find(this.db, directoryId, userId);
+    await this.db.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId).execute();
+  }
+
+  async delete(caller: Caller, directoryId: string, userId: string): Promise<void> {
+    await this.directories.resolve(caller, directoryId);
+    await this.db.transaction().execute(async (trx) => {
+      await this.directories.lock(trx, directoryId);
+      await this.find(trx, directoryId, userId);
+      // Lock the user too, so a concurrent AddUserToGroup cannot slip a membership in after the check.
+      await lockRow(trx, "dir_users", "user_id", userId);
+      const member = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).limit(1).executeTakeFirst();
+      if (member) fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
+      const provisioned = await trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1).executeTakeFirst();
+      if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
+      await trx.deleteFrom("dir_users").where("user_id", "=", userId).execute();
+      await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "-", 1) })).where("directory_id", "=", directoryId).execute();
+    });
+  }
+
+  async list(caller: Caller, directoryId: string, q: UserQuery): Promise<Page<UserView>> {
+    const dir = await this.directories.resolve(caller, directoryId);
+    const status = oneOf(q.userStatus, USER_STATUSES, "userStatus");
+    const type = oneOf(q.userType, ORIGINS, "userType");
+    let base = this.db.selectFrom("dir_users").selectAll().where("directory_id", "=", directoryId);
+    if (status) base = base.where("user_status", "=", status);
+    if (type) base = base.where("user_type", "=", type);
+    if (q.filter) {
+      const f = q.filter;
+      base = base.where((eb) => eb.or([containsText("user_name", f), containsText("email", f), containsText("user_id", f), containsText("description", f)]));
+    }
+    const filtered = Boolean(status || type || q.filter);
+    const total = filtered
+      ? Number((await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)
+      : dir.user_count;
+    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, desc: q.descending === true });
+    const page = await readPage(base, { timeColumn: "created_at", idColumn: "user_id", tokens: this.tokens, scope, request: q, total });
+    const selected = await this.membersAmong(page.items.map((u) => u.user_id), q.selectedIfInGroups);
+    return { ...page, items: page.items.map((u) => ({ ...u, selected: selected.has(u.user_id) })) };
+  }
+
+  /** Users of `userIds` that belong to any of `groupIds`. */
+  private async membersAmong(userIds: string[], groupIds: string[] | undefined): Promise<Set<string>> {
+    if (!groupIds?.length || !userIds.length) return new Set();
+    const rows = await this.db.selectFrom("dir_memberships").select("user_id").where("group_id", "in", groupIds).where("user_id", "in", userIds).execute();
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  /** Used by groups and provisioning: a user of this directory, or user_not_found. */
+  async find(db: Kysely<Database>, directoryId: string, userId: string): Promise<DirUser> {
+    const user = await db.selectFrom("dir_users").selectAll().where("user_id", "=", userId).where("directory_id", "=", directoryId).executeTakeFirst();
+    return user ?? fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
+  }
+
+  private async assertUnique(db: Kysely<Database>, directoryId: string, userName: string | undefined, email: string): Promise<void> {
+    if (userName !== undefined) {
+      const byName = await db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["user_name"]), "=", userName.toLowerCase())).executeTakeFirst();
+      if (byName) fail("directory.user_name_taken", `a user named "${userName}" already exists`, "userName");
+    }
+    if (email !== "") {
+      const byEmail = await db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase())).executeTakeFirst();
+      if (byEmail) fail("directory.email_taken", `the email "${email}" is already used`, "email");
+    }
+  }
+}
+
+function checkFields(f: UserFields): void {
+  for (const k of ["firstName", "lastName", "displayName", "description", "email"] as const) {
+    const v = f[k];
+    if (v !== undefined && v.length > MAX[k]) fail("directory.field_invalid", `${k} is longer than ${MAX[k]} characters`, k);
+  }
+  if (f.email !== undefined && f.email !== "" && !EMAIL.test(f.email)) fail("directory.field_invalid", "email is not a valid address", "email");
+}
+
+/** An optional enum value, checked against its allowed values. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) fail("value.invalid", `${field} must be one of ${allowed.join(", ")}`, field);
+  return value as T;
+}
+
+/** Binds a page token to a query: which list, which directory, which filters and order. */
+export function scopeOf(kind: string, id: string, filters: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify([kind, id, filters])).digest("base64url");
+}

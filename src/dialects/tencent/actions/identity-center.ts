@@ -1,0 +1,236 @@
+/**
+ * organization 2021-03-31, Identity Center: zone, users, groups and memberships.
+ * Translation only; the rules live in core/directory.
+ */
+import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
+import type { Page, PageRequest } from "../../../core/directory/paging.js";
+import { fail } from "../../../core/errors.js";
+import type { DirGroup, DirUser } from "../../../store/schema.js";
+import { type ActionTable, action } from "../action.js";
+import { tencentTime } from "../format.js";
+
+/** Role configurations are not built yet; these are Tencent's published defaults for their quotas. */
+const ROLE_CONFIGURATION_QUOTA = 1000;
+const SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA = 20;
+
+function userInfo(u: DirUser, extra: { selected?: boolean; password?: string } = {}): Sdk.UserInfo {
+  return {
+    UserName: u.user_name,
+    FirstName: u.first_name,
+    LastName: u.last_name,
+    DisplayName: u.display_name,
+    Description: u.description,
+    Email: u.email,
+    UserStatus: u.user_status,
+    UserType: u.user_type,
+    UserId: u.user_id,
+    CreateTime: tencentTime(u.created_at),
+    UpdateTime: tencentTime(u.updated_at),
+    IsSelected: extra.selected ?? false,
+    ...(extra.password !== undefined ? { Password: extra.password } : {}),
+    NeedResetPassword: u.need_reset_password === 1,
+  };
+}
+
+function groupInfo(g: DirGroup, selected = false): Sdk.GroupInfo {
+  return {
+    GroupName: g.group_name,
+    Description: g.description,
+    CreateTime: tencentTime(g.created_at),
+    GroupType: g.group_type,
+    UpdateTime: tencentTime(g.updated_at),
+    GroupId: g.group_id,
+    MemberCount: g.member_count,
+    IsSelected: selected,
+  };
+}
+
+/** Tencent paging fields → the neutral page request; SortField/SortType are wire enums. */
+function pageRequest(req: { MaxResults?: number; NextToken?: string; Offset?: number; SortField?: string; SortType?: string }): PageRequest {
+  if (req.SortField !== undefined && req.SortField !== "CreateTime") fail("value.invalid", "SortField must be CreateTime", "sortField");
+  if (req.SortType !== undefined && req.SortType !== "Asc" && req.SortType !== "Desc") fail("value.invalid", "SortType must be Asc or Desc", "sortType");
+  return { maxResults: req.MaxResults, nextToken: req.NextToken || undefined, offset: req.Offset, descending: req.SortType === "Desc" };
+}
+
+function pageFields<T>(page: Page<T>) {
+  return {
+    TotalCounts: page.totalCounts,
+    MaxResults: page.maxResults,
+    IsTruncated: page.isTruncated,
+    NextToken: page.nextToken ?? null,
+  };
+}
+
+export const identityCenterActions: ActionTable = {
+  OpenIdentityCenter: action<Sdk.OpenIdentityCenterRequest, Sdk.OpenIdentityCenterResponse>(
+    async ({ core, caller }, req) => ({ ZoneId: (await core.directories.open(caller, req.ZoneName)).directory_id }),
+    { name: "ZoneName" },
+  ),
+
+  DescribeIdentityCenter: action<Sdk.DescribeIdentityCenterRequest, Sdk.DescribeIdentityCenterResponse>(async ({ core, caller }) => {
+    const dir = await core.directories.find(caller);
+    if (!dir) return { ZoneId: null, ZoneName: null, ServiceStatus: "Disabled", ScimSyncStatus: "Disabled", CreateTime: null, UpdateTime: null };
+    return {
+      ZoneId: dir.directory_id,
+      ZoneName: dir.name,
+      ServiceStatus: "Enabled",
+      ScimSyncStatus: dir.scim_sync_status,
+      CreateTime: tencentTime(dir.created_at),
+      UpdateTime: tencentTime(dir.updated_at),
+    };
+  }),
+
+  UpdateZone: action<Sdk.UpdateZoneRequest, Sdk.UpdateZoneResponse>(
+    async ({ core, caller }, req) => {
+      await core.directories.rename(caller, req.ZoneId, req.NewZoneName);
+      return {};
+    },
+    { name: "NewZoneName" },
+  ),
+
+  GetZoneStatistics: action<Sdk.GetZoneStatisticsRequest, Sdk.GetZoneStatisticsResponse>(async ({ core, caller }, req) => {
+    const s = await core.directories.statistics(caller, req.ZoneId);
+    return {
+      ZoneStatistics: {
+        UserQuota: s.quotas.users,
+        GroupQuota: s.quotas.groups,
+        RoleConfigurationQuota: ROLE_CONFIGURATION_QUOTA,
+        SystemPolicyPerRoleConfigurationQuota: SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA,
+        UserCount: s.userCount,
+        GroupCount: s.groupCount,
+        RoleConfigurationCount: 0,
+        UserProvisioningCount: s.provisionedUserCount,
+        RoleConfigurationSyncCount: 0,
+      },
+    };
+  }),
+
+  CreateUser: action<Sdk.CreateUserRequest, Sdk.CreateUserResponse>(async ({ core, caller }, req) => {
+    const { user, password } = await core.users.create(caller, req.ZoneId, {
+      userName: req.UserName,
+      firstName: req.FirstName,
+      lastName: req.LastName,
+      displayName: req.DisplayName,
+      description: req.Description,
+      email: req.Email,
+      userStatus: req.UserStatus,
+      userType: req.UserType,
+      needResetPassword: req.NeedResetPassword,
+    });
+    return { UserInfo: userInfo(user, { password }) };
+  }),
+
+  GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(async ({ core, caller }, req) => ({
+    UserInfo: userInfo(await core.users.get(caller, req.ZoneId, req.UserId)),
+  })),
+
+  ListUsers: action<Sdk.ListUsersRequest, Sdk.ListUsersResponse>(async ({ core, caller }, req) => {
+    const page = await core.users.list(caller, req.ZoneId, {
+      ...pageRequest(req),
+      userStatus: req.UserStatus,
+      userType: req.UserType,
+      filter: req.Filter || undefined,
+      selectedIfInGroups: req.FilterGroups,
+    });
+    return { ...pageFields(page), Users: page.items.map((u) => userInfo(u, { selected: u.selected })) };
+  }),
+
+  UpdateUser: action<Sdk.UpdateUserRequest, Sdk.UpdateUserResponse>(
+    async ({ core, caller }, req) => {
+      const user = await core.users.update(caller, req.ZoneId, req.UserId, {
+        firstName: req.NewFirstName,
+        lastName: req.NewLastName,
+        displayName: req.NewDisplayName,
+        description: req.NewDescription,
+        email: req.NewEmail,
+        needResetPassword: req.NeedResetPassword,
+      });
+      return { UserInfo: userInfo(user) };
+    },
+    { firstName: "NewFirstName", lastName: "NewLastName", displayName: "NewDisplayName", description: "NewDescription", email: "NewEmail" },
+  ),
+
+  UpdateUserStatus: action<Sdk.UpdateUserStatusRequest, Sdk.UpdateUserStatusResponse>(
+    async ({ core, caller }, req) => {
+      await core.users.setStatus(caller, req.ZoneId, req.UserId, req.NewUserStatus);
+      return {};
+    },
+    { userStatus: "NewUserStatus" },
+  ),
+
+  DeleteUser: action<Sdk.DeleteUserRequest, Sdk.DeleteUserResponse>(async ({ core, caller }, req) => {
+    await core.users.delete(caller, req.ZoneId, req.UserId);
+    return {};
+  }),
+
+  CreateGroup: action<Sdk.CreateGroupRequest, Sdk.CreateGroupResponse>(async ({ core, caller }, req) => ({
+    GroupInfo: groupInfo(await core.groups.create(caller, req.ZoneId, { groupName: req.GroupName, description: req.Description, groupType: req.GroupType })),
+  })),
+
+  GetGroup: action<Sdk.GetGroupRequest, Sdk.GetGroupResponse>(async ({ core, caller }, req) => ({
+    GroupInfo: groupInfo(await core.groups.get(caller, req.ZoneId, req.GroupId)),
+  })),
+
+  ListGroups: action<Sdk.ListGroupsRequest, Sdk.ListGroupsResponse>(async ({ core, caller }, req) => {
+    const page = await core.groups.list(caller, req.ZoneId, {
+      ...pageRequest(req),
+      filter: req.Filter || undefined,
+      groupType: req.GroupType,
+      selectedIfContainsUsers: req.FilterUsers,
+    });
+    return { ...pageFields(page), Groups: page.items.map((g) => groupInfo(g, g.selected)) };
+  }),
+
+  UpdateGroup: action<Sdk.UpdateGroupRequest, Sdk.UpdateGroupResponse>(
+    async ({ core, caller }, req) => ({
+      GroupInfo: groupInfo(await core.groups.update(caller, req.ZoneId, req.GroupId, { groupName: req.NewGroupName, description: req.NewDescription })),
+    }),
+    { groupName: "NewGroupName", description: "NewDescription" },
+  ),
+
+  DeleteGroup: action<Sdk.DeleteGroupRequest, Sdk.DeleteGroupResponse>(async ({ core, caller }, req) => {
+    await core.groups.delete(caller, req.ZoneId, req.GroupId);
+    return {};
+  }),
+
+  AddUserToGroup: action<Sdk.AddUserToGroupRequest, Sdk.AddUserToGroupResponse>(async ({ core, caller }, req) => {
+    await core.groups.addMember(caller, req.ZoneId, req.GroupId, req.UserId);
+    return {};
+  }),
+
+  RemoveUserFromGroup: action<Sdk.RemoveUserFromGroupRequest, Sdk.RemoveUserFromGroupResponse>(async ({ core, caller }, req) => {
+    await core.groups.removeMember(caller, req.ZoneId, req.GroupId, req.UserId);
+    return {};
+  }),
+
+  ListGroupMembers: action<Sdk.ListGroupMembersRequest, Sdk.ListGroupMembersResponse>(async ({ core, caller }, req) => {
+    const page = await core.groups.listMembers(caller, req.ZoneId, req.GroupId, { ...pageRequest(req), userType: req.UserType });
+    return {
+      ...pageFields(page),
+      GroupMembers: page.items.map((m) => ({
+        UserName: m.user_name,
+        DisplayName: m.display_name,
+        Description: m.description,
+        Email: m.email,
+        UserStatus: m.user_status,
+        UserType: m.user_type,
+        UserId: m.user_id,
+        JoinTime: tencentTime(m.joined_at),
+      })),
+    };
+  }),
+
+  ListJoinedGroupsForUser: action<Sdk.ListJoinedGroupsForUserRequest, Sdk.ListJoinedGroupsForUserResponse>(async ({ core, caller }, req) => {
+    const page = await core.groups.listJoined(caller, req.ZoneId, req.UserId, pageRequest(req));
+    return {
+      ...pageFields(page),
+      JoinedGroups: page.items.map((g) => ({
+        GroupName: g.group_name,
+        Description: g.description,
+        GroupId: g.group_id,
+        GroupType: g.group_type,
+        JoinTime: tencentTime(g.joined_at),
+      })),
+    };
+  }),
+};
