@@ -14,6 +14,9 @@ const USAGE = `usage: opencic <command> [options]
   keys create --uin N           issue an API key for an account; the SecretKey is printed once
   keys list                     list API keys (never their secrets)
   keys disable|enable --secret-id ID
+  directories list              list identity-center directories (Tencent zones) with counts and quotas
+  directories set-quota --directory-id ID [--users N] [--groups N] [--members-per-group N] [--groups-per-user N]
+                                override a directory's quotas ("default" restores the server's)
 
 options:
   --host H          listen address (HOST, default 127.0.0.1)
@@ -21,6 +24,7 @@ options:
   --data-dir D      data directory (OPENCIC_DATA_DIR, default ./data)
   --database URL    postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)
   --rate-limits S   "off", or overrides like "default=20,GetUser=50" (OPENCIC_RATE_LIMITS)
+  --limits S        server-wide quotas, e.g. "usersPerDirectory=5000,membersPerGroup=5000" (OPENCIC_LIMITS)
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
 OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info)`;
@@ -35,6 +39,12 @@ async function main(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       database: { type: "string" },
       "rate-limits": { type: "string" },
+      limits: { type: "string" },
+      "directory-id": { type: "string" },
+      users: { type: "string" },
+      groups: { type: "string" },
+      "members-per-group": { type: "string" },
+      "groups-per-user": { type: "string" },
       name: { type: "string" },
       uin: { type: "string" },
       "secret-id": { type: "string" },
@@ -54,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
       return accounts(config, sub, values.name);
     case "keys":
       return keys(config, sub, values.uin, values["secret-id"]);
+    case "directories":
+      return directories(config, sub, values);
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 1;
@@ -144,6 +156,44 @@ async function keys(config: Config, sub: string | undefined, uin: string | undef
       return 0;
     }
     throw new Error(`unknown keys command "${sub ?? ""}"`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function directories(config: Config, sub: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const runtime = await openRuntime(config);
+  try {
+    if (sub === "list") {
+      for (const d of await runtime.core.directories.list()) {
+        const q = runtime.core.directories.quotas(d);
+        console.log(
+          `${d.directory_id}\t${d.name}\torg ${d.org_id}\tusers ${d.user_count}/${q.users}\tgroups ${d.group_count}/${q.groups}\tmembers/group ${q.membersPerGroup}\tgroups/user ${q.groupsPerUser}`,
+        );
+      }
+      return 0;
+    }
+    if (sub === "set-quota") {
+      const id = values["directory-id"];
+      if (typeof id !== "string") throw new Error("directories set-quota needs --directory-id");
+      const read = (flag: string): number | null | undefined => {
+        const v = values[flag];
+        if (v === undefined) return undefined;
+        if (v === "default") return null;
+        if (typeof v !== "string" || !/^\d+$/.test(v)) throw new Error(`--${flag} must be a number or "default"`);
+        return Number(v);
+      };
+      const found = await runtime.core.directories.setQuotas(id, {
+        users: read("users"),
+        groups: read("groups"),
+        membersPerGroup: read("members-per-group"),
+        groupsPerUser: read("groups-per-user"),
+      });
+      if (!found) throw new Error(`no directory ${id}`);
+      console.log(`${id}\tquotas updated`);
+      return 0;
+    }
+    throw new Error(`unknown directories command "${sub ?? ""}"`);
   } finally {
     await runtime.close();
   }

@@ -1,5 +1,6 @@
 /** Settings from flags, then environment, then defaults. */
 import { join, resolve } from "node:path";
+import { type Limits, parseLimits } from "./core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "./core/rate-limit.js";
 import { TENCENT_RATE_LIMITS } from "./dialects/tencent/front-door.js";
 
@@ -12,10 +13,12 @@ export interface Config {
   masterKey?: string;
   rootSecret?: { secretId: string; secretKey: string };
   rateLimits: RateLimitConfig;
+  /** Server-wide quota overrides; a directory may override them again (`opencic directories set-quota`). */
+  limits: Partial<Limits>;
   logLevel: string;
 }
 
-export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits", string>>;
+export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits" | "limits", string>>;
 
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(flags.port ?? env.PORT ?? 8080);
@@ -31,6 +34,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     masterKey: env.OPENCIC_MASTER_KEY,
     rootSecret: secretId && secretKey ? { secretId, secretKey } : undefined,
     rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS, TENCENT_RATE_LIMITS),
+    limits: parseLimits(flags.limits ?? env.OPENCIC_LIMITS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
   };
 }

@@ -14,13 +14,13 @@ export interface Runtime {
 }
 
 export async function openRuntime(
-  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey">,
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits">>,
   extra: { clock?: Clock; limits?: Partial<Limits> } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: extra.limits });
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits } });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

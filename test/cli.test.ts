@@ -35,7 +35,7 @@ function tempDir(): string {
 
 function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
-  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT"]) if (!(k in extra)) delete env[k];
+  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT", "OPENCIC_LIMITS"]) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -153,6 +153,35 @@ describe("opencic CLI", () => {
       // Another process's key changes reach a running server within CREDENTIAL_TTL_MS.
       await new Promise((r) => setTimeout(r, CREDENTIAL_TTL_MS + 100));
       await expectCode(org.DescribeOrganization({}), "AuthFailure.SecretIdNotFound");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("directory quotas: server-wide from OPENCIC_LIMITS, per directory from `directories set-quota`", async () => {
+    const dir = tempDir();
+    const server = await serve(["--data-dir", dir], { OPENCIC_LIMITS: "usersPerDirectory=3,groupsPerDirectory=7" });
+    try {
+      const org = orgClient(server, parseKey(server.output()));
+      await org.CreateOrganization();
+      const { ZoneId } = await org.OpenIdentityCenter({ ZoneName: "cli-quota" });
+      const stats = async () => (await org.GetZoneStatistics({ ZoneId: ZoneId! })).ZoneStatistics!;
+      assert.equal((await stats()).UserQuota, 3);
+      assert.equal((await stats()).GroupQuota, 7);
+      // The admin command reads the same configuration as the server it sits beside.
+      assert.match(await cli(["directories", "list", "--data-dir", dir], { OPENCIC_LIMITS: "usersPerDirectory=3,groupsPerDirectory=7" }), new RegExp(`${ZoneId}\tcli-quota\t.*users 0/3\tgroups 0/7`));
+
+      await cli(["directories", "set-quota", "--directory-id", ZoneId!, "--users", "2", "--data-dir", dir]);
+      assert.equal((await stats()).UserQuota, 2);
+      await org.CreateUser({ ZoneId: ZoneId!, UserName: "one" });
+      await org.CreateUser({ ZoneId: ZoneId!, UserName: "two" });
+      await expectCode(org.CreateUser({ ZoneId: ZoneId!, UserName: "three" }), "FailedOperation.UserOverUpperLimit");
+
+      await cli(["directories", "set-quota", "--directory-id", ZoneId!, "--users", "default", "--data-dir", dir]);
+      assert.equal((await stats()).UserQuota, 3);
+      await org.CreateUser({ ZoneId: ZoneId!, UserName: "three" });
+      await assert.rejects(cli(["directories", "set-quota", "--directory-id", "z-nope", "--users", "1", "--data-dir", dir]), /no directory z-nope/);
+      await assert.rejects(cli(["directories", "set-quota", "--directory-id", ZoneId!, "--users", "lots", "--data-dir", dir]), /must be a number/);
     } finally {
       await server.stop();
     }

@@ -1,5 +1,8 @@
 // OpenCIC as `npm start` runs it (the built dist/, plain node): full stack on a fresh SQLite file,
-// rate limits off, logging at warn. Prints {port, secretId, secretKey} when ready.
+// rate limits off, logging at warn. Optional seeding for the directory benchmarks:
+//   BENCH_ZONE=1           create an organization and open its identity center
+//   BENCH_USERS=N          seed N directory users (bulk insert; seeding is not what is measured)
+// Prints {port, secretId, secretKey, zoneId?, deepToken?} when ready.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,12 +10,47 @@ import { parseRateLimits } from "../../dist/core/rate-limit.js";
 import { openRuntime } from "../../dist/runtime.js";
 import { buildApp } from "../../dist/server/app.js";
 
+const users = Number(process.env.BENCH_USERS ?? 0);
 const dataDir = mkdtempSync(join(tmpdir(), "opencic-bench-"));
-const runtime = await openRuntime({ dataDir, databaseUrl: process.env.BENCH_DATABASE_URL });
-const key = await runtime.core.accounts.bootstrap();
+const runtime = await openRuntime({ dataDir, databaseUrl: process.env.BENCH_DATABASE_URL }, { limits: { usersPerDirectory: 1_000_000, subUsersPerAccount: 1_000_000 } });
+const { core, store } = runtime;
+const key = await core.accounts.bootstrap();
 const caller = { accountUin: key.accountUin, principalUin: key.accountUin, isSubUser: false };
-await runtime.core.subUsers.create(caller, { name: "bench", remark: "benchmark user", email: "bench@example.com" });
-const app = await buildApp({ core: runtime.core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });
+await core.subUsers.create(caller, { name: "bench", remark: "benchmark user", email: "bench@example.com" });
+const info = { secretId: key.secretId, secretKey: key.secretKey };
+
+if (process.env.BENCH_ZONE || users > 0) {
+  await core.organizations.create(caller);
+  const zone = await core.directories.open(caller, "bench-zone");
+  info.zoneId = zone.directory_id;
+  const t0 = Date.now();
+  for (let i = 0; i < users; i += 1000) {
+    const rows = [];
+    for (let j = i; j < Math.min(users, i + 1000); j++) {
+      const id = `u-${String(j).padStart(12, "0")}`;
+      rows.push({
+        user_id: id, directory_id: zone.directory_id, user_name: `seed${j}`, first_name: "", last_name: "", display_name: `Seed ${j}`,
+        description: "", email: `seed${j}@example.com`, user_status: "Enabled", user_type: "Manual", need_reset_password: 0,
+        password_hash: null, created_at: t0 + j, updated_at: t0 + j,
+      });
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto("dir_users").values(rows).execute();
+    });
+  }
+  await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directory_id).execute();
+  if (users > 0) {
+    // A NextToken for the last page but one: deep into the list, as a client walking it would hold.
+    let token;
+    for (let seen = 0; seen < users - 200; seen += 100) {
+      const page = await core.users.list(caller, zone.directory_id, { maxResults: 100, nextToken: token });
+      token = page.nextToken;
+    }
+    info.deepToken = token;
+  }
+}
+
+const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });
 await app.listen({ host: "127.0.0.1", port: 0 });
-process.stdout.write(JSON.stringify({ port: app.server.address().port, secretId: key.secretId, secretKey: key.secretKey }) + "\n");
+process.stdout.write(JSON.stringify({ port: app.server.address().port, ...info }) + "\n");
 process.on("SIGTERM", () => void app.close().then(() => runtime.close()).then(() => process.exit(0)));

@@ -3,7 +3,7 @@
  * passwords are stored as scrypt hashes. The master key comes from OPENCIC_MASTER_KEY
  * or from `<data dir>/master.key`, created on first start with mode 0600.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -63,7 +63,23 @@ export function hashPassword(password: string): string {
   return `scrypt$${SCRYPT_N}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
 
+/**
+ * For secrets OpenCIC generated itself (initial passwords): they carry ~90 bits of randomness, so a
+ * salted SHA-256 cannot be brute-forced, and creating 10,000 users does not cost 10,000 scrypt runs.
+ * Passwords a person chose always go through scrypt (hashPassword).
+ */
+export function hashGeneratedSecret(secret: string): string {
+  const salt = randomBytes(16);
+  return `sha256$${salt.toString("base64")}$${createHash("sha256").update(salt).update(secret).digest("base64")}`;
+}
+
 export function verifyPassword(password: string, stored: string): boolean {
+  if (stored.startsWith("sha256$")) {
+    const [, salt, hash] = stored.split("$");
+    if (!salt || !hash) return false;
+    const actual = createHash("sha256").update(Buffer.from(salt, "base64")).update(password).digest();
+    return timingSafeEqual(Buffer.from(hash, "base64"), actual);
+  }
   const [scheme, n, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64");

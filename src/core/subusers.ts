@@ -11,7 +11,7 @@ import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
-import { hashPassword } from "./secrets.js";
+import { hashGeneratedSecret, hashPassword } from "./secrets.js";
 
 export const SUBUSER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const LIMITS = { remark: 255, email: 128, phoneNum: 32, countryCode: 8, password: { min: 8, max: 32 } };
@@ -78,7 +78,7 @@ export class SubUsers {
           name: input.name,
           remark: input.remark ?? "",
           console_login: input.consoleLogin ?? 0,
-          password_hash: password === undefined ? null : hashPassword(password),
+          password_hash: password === undefined ? null : generatedPassword !== undefined ? hashGeneratedSecret(password) : hashPassword(password),
           need_reset_password: input.needResetPassword ?? 0,
           phone_num: input.phoneNum ?? "",
           country_code: input.countryCode ?? "",

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { hashPassword, loadOrCreateMasterKey, parseMasterKey, SecretBox, verifyPassword } from "../../src/core/secrets.js";
+import { hashGeneratedSecret, hashPassword, loadOrCreateMasterKey, parseMasterKey, SecretBox, verifyPassword } from "../../src/core/secrets.js";
 import { openRuntime } from "../../src/runtime.js";
 
 describe("SecretBox", () => {
@@ -69,5 +69,16 @@ describe("passwords", () => {
     assert.notEqual(h, hashPassword("Str0ng!Passw0rd"));
     assert.equal(verifyPassword("Str0ng!Passw0rd", h), true);
     assert.equal(verifyPassword("wrong", h), false);
+  });
+});
+
+describe("generated secrets", () => {
+  test("are stored as salted SHA-256 and verify", () => {
+    const h = hashGeneratedSecret("x7#Kq2!mZp9@Lw4$");
+    assert.match(h, /^sha256\$/);
+    assert.ok(!h.includes("x7#Kq2"));
+    assert.notEqual(h, hashGeneratedSecret("x7#Kq2!mZp9@Lw4$"));
+    assert.equal(verifyPassword("x7#Kq2!mZp9@Lw4$", h), true);
+    assert.equal(verifyPassword("x7#Kq2!mZp9@Lw4%", h), false);
   });
 });

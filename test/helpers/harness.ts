@@ -178,7 +178,19 @@ export const isUuid = (s: unknown) => typeof s === "string" && UUID.test(s);
 
 /** A stable digest of every table, to prove that a rejected request changed nothing. */
 export async function snapshot(store: Store): Promise<string> {
-  const tables = ["accounts", "credentials", "organizations", "org_members", "sub_users", "sequences"] as const;
+  const tables = [
+    "accounts",
+    "credentials",
+    "organizations",
+    "org_members",
+    "sub_users",
+    "sequences",
+    "directories",
+    "dir_users",
+    "dir_groups",
+    "dir_memberships",
+    "provisionings",
+  ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await store.db.selectFrom(t).selectAll().execute();
   for (const rows of Object.values(out)) rows.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

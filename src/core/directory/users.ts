@@ -7,7 +7,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
-import { hashPassword } from "../secrets.js";
+import { hashGeneratedSecret } from "../secrets.js";
 import { generatePassword } from "../subusers.js";
 import type { Directories } from "./directories.js";
 import { type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
@@ -75,7 +75,7 @@ export class Users {
       user_status: status,
       user_type: type,
       need_reset_password: input.needResetPassword ? 1 : 0,
-      password_hash: hashPassword(password),
+      password_hash: hashGeneratedSecret(password),
       created_at: now,
       updated_at: now,
     };
