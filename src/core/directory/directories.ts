@@ -74,10 +74,23 @@ export class Directories {
     return row;
   }
 
-  /** The caller's directory, or undefined when its organization has not opened one. */
+  /**
+   * The caller's directory, or undefined when its organization has not opened one.
+   * One query: every directory action starts here.
+   */
   async find(caller: Caller): Promise<Directory | undefined> {
-    const org = await this.managedOrgId(caller);
-    return this.db.selectFrom("directories").selectAll().where("org_id", "=", org).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("org_members")
+      .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
+      .leftJoin("directories", "directories.org_id", "org_members.org_id")
+      .selectAll("directories")
+      .select("organizations.manager_uin")
+      .where("org_members.member_uin", "=", caller.accountUin)
+      .executeTakeFirst();
+    if (!row) return fail("directory.no_organization", "the calling account has no organization");
+    const { manager_uin: managerUin, ...dir } = row;
+    if (managerUin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
+    return dir.directory_id === null ? undefined : (dir as Directory);
   }
 
   /** The directory `directoryId`, which must be the caller's own. */

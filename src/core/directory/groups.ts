@@ -86,7 +86,8 @@ export class Groups {
     checkDescription(input.description);
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const group = await this.find(trx, directoryId, groupId);
+        // Locked, so a concurrent update of the other field is not overwritten with a stale value.
+        const group = await this.lock(trx, directoryId, groupId);
         if (input.groupName !== undefined && input.groupName.toLowerCase() !== group.group_name.toLowerCase()) {
           await this.assertNameFree(trx, directoryId, input.groupName);
         }
@@ -147,8 +148,9 @@ export class Groups {
       await this.db.transaction().execute(async (trx) => {
         // Group first, then user: the same order as every other path that takes both.
         const group = await this.lock(trx, directoryId, groupId);
+        // find() locks the user before reading it: a DeleteUser that held the lock has committed by
+        // then, so the read sees the user gone instead of a membership being added for a deleted user.
         const user = await this.users.find(trx, directoryId, userId);
-        await lockRow(trx, "dir_users", "user_id", userId);
         if (group.group_type !== user.user_type) {
           fail("directory.type_mismatch", `a ${group.group_type} group takes ${group.group_type} users only; this user is ${user.user_type}`, "userId");
         }

@@ -139,9 +139,8 @@ export class Users {
     await this.directories.resolve(caller, directoryId);
     await this.db.transaction().execute(async (trx) => {
       await this.directories.lock(trx, directoryId);
+      // find() locks the user, so a concurrent AddUserToGroup cannot slip a membership in after the check.
       await this.find(trx, directoryId, userId);
-      // Lock the user too, so a concurrent AddUserToGroup cannot slip a membership in after the check.
-      await lockRow(trx, "dir_users", "user_id", userId);
       const member = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).limit(1).executeTakeFirst();
       if (member) fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
       const provisioned = await trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1).executeTakeFirst();
@@ -179,8 +178,13 @@ export class Users {
     return new Set(rows.map((r) => r.user_id));
   }
 
-  /** Used by groups and provisioning: a user of this directory, or user_not_found. */
+  /**
+   * A user of this directory, or user_not_found. Inside a transaction the user's row is locked
+   * before it is read, so whoever goes on to change or reference the user (UpdateUser, DeleteUser,
+   * AddUserToGroup, provisioning) sees every concurrent change to it first.
+   */
   async find(db: Kysely<Database>, directoryId: string, userId: string): Promise<DirUser> {
+    if (db.isTransaction) await lockRow(db, "dir_users", "user_id", userId);
     const user = await db.selectFrom("dir_users").selectAll().where("user_id", "=", userId).where("directory_id", "=", directoryId).executeTakeFirst();
     return user ?? fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
   }
