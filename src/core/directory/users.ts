@@ -1,6 +1,6 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { containsText, isUniqueViolation, lockRow } from "../../store/database.js";
 import type { Database, DirUser, PrincipalOrigin, UserStatus } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
@@ -195,7 +195,14 @@ export class Users {
       if (byName) fail("directory.user_name_taken", `a user named "${userName}" already exists`, "userName");
     }
     if (email !== "") {
-      const byEmail = await db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase())).executeTakeFirst();
+      // `email <> ''` lets both engines use the partial unique index on emails.
+      const byEmail = await db
+        .selectFrom("dir_users")
+        .select("user_id")
+        .where("directory_id", "=", directoryId)
+        .where(sql<boolean>`email <> ''`)
+        .where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase()))
+        .executeTakeFirst();
       if (byEmail) fail("directory.email_taken", `the email "${email}" is already used`, "email");
     }
   }
