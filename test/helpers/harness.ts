@@ -176,6 +176,14 @@ export async function expectCode(call: Promise<unknown>, code: string, messageIn
 
 export const isUuid = (s: unknown) => typeof s === "string" && UUID.test(s);
 
+/** Asserts that `call` fails with exactly `code` and that the store is byte-for-byte unchanged. */
+export async function rejects(server: Pick<TestServer, "store">, code: string, call: () => Promise<unknown>, messageIncludes?: string): Promise<string> {
+  const before = await snapshot(server.store);
+  const message = await expectCode(call(), code, messageIncludes);
+  assert.equal(await snapshot(server.store), before, `a request rejected with ${code} changed the store`);
+  return message;
+}
+
 /** A stable digest of every table, to prove that a rejected request changed nothing. */
 export async function snapshot(store: Store): Promise<string> {
   const tables = [

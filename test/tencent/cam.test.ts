@@ -18,6 +18,7 @@ import {
   snapshot,
   startServer,
   type TestServer,
+  rejects,
 } from "../helpers/harness.js";
 
 type Cam = ReturnType<typeof camClient>;
@@ -43,13 +44,7 @@ const beijing = (ms: number) =>
 let counter = 0;
 const uniq = (prefix: string) => `${prefix}-${++counter}`;
 
-/** Asserts `call` fails with exactly `code` and that the store is byte-for-byte unchanged. */
-async function rejected(server: TestServer, call: () => Promise<unknown>, code: string, messageIncludes?: string): Promise<string> {
-  const before = await snapshot(server.store);
-  const message = await expectCode(call(), code, messageIncludes);
-  assert.equal(await snapshot(server.store), before, `a request rejected with ${code} changed the store`);
-  return message;
-}
+const rejected = (server: TestServer, call: () => Promise<unknown>, code: string, messageIncludes?: string) => rejects(server, code, call, messageIncludes);
 
 async function row(server: TestServer, accountUin: number, name: string) {
   return server.store.db

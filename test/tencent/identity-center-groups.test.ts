@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import type { Caller } from "../../src/core/accounts.js";
 import { ManualClock } from "../../src/core/clock.js";
-import { ENGINES, expectCode, isUuid, type Key, orgClient, snapshot, startServer, type TestServer } from "../helpers/harness.js";
+import { ENGINES, expectCode, isUuid, type Key, orgClient, snapshot, startServer, type TestServer, rejects } from "../helpers/harness.js";
 
 type Org = ReturnType<typeof orgClient>;
 type GroupInfo = NonNullable<Awaited<ReturnType<Org["GetGroup"]>>["GroupInfo"]>;
@@ -33,13 +33,6 @@ const manualClock = () => new ManualClock(Math.floor(Date.now() / 1000) * 1000 -
 
 const hex = () => randomBytes(4).toString("hex");
 
-/** Asserts that `call` fails with exactly `code` and that the store is unchanged. */
-async function rejects(server: TestServer, code: string, call: () => Promise<unknown>, messageIncludes?: string): Promise<string> {
-  const before = await snapshot(server.store);
-  const message = await expectCode(call(), code, messageIncludes);
-  assert.equal(await snapshot(server.store), before, `a request rejected with ${code} changed the store`);
-  return message;
-}
 
 interface Zone {
   key: Key & { uin: number };

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { verifyPassword } from "../../src/core/secrets.js";
-import { ENGINES, expectCode, isUuid, type Key, orgClient, orgWithMembers, snapshot, startServer, type TestServer } from "../helpers/harness.js";
+import { ENGINES, expectCode, isUuid, type Key, orgClient, orgWithMembers, snapshot, startServer, type TestServer, rejects } from "../helpers/harness.js";
 
 type OrgClient = ReturnType<typeof orgClient>;
 type UserInfo = Sdk.UserInfo;
@@ -39,13 +39,6 @@ function uniq(prefix: string): string {
   return `${prefix}-${(++seq).toString(36)}${randomBytes(3).toString("hex")}`;
 }
 
-/** Asserts that `call` fails with exactly `code` and that the store is byte-for-byte unchanged. */
-async function rejects(server: TestServer, code: string, call: () => Promise<unknown>, messageIncludes?: string): Promise<string> {
-  const before = await snapshot(server.store);
-  const message = await expectCode(call(), code, messageIncludes);
-  assert.equal(await snapshot(server.store), before, `a request rejected with ${code} changed the store`);
-  return message;
-}
 
 interface Tenant {
   key: Key;

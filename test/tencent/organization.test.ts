@@ -17,6 +17,7 @@ import {
   snapshot,
   startServer,
   type TestServer,
+  rejects,
 } from "../helpers/harness.js";
 
 type OrgClient = ReturnType<typeof orgClient>;
@@ -36,13 +37,6 @@ function beijing(ms: number): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-/** Asserts that `call` fails with exactly `code` and that the store is byte-for-byte unchanged. */
-async function rejects(server: TestServer, code: string, call: () => Promise<unknown>, messageIncludes?: string): Promise<string> {
-  const before = await snapshot(server.store);
-  const message = await expectCode(call(), code, messageIncludes);
-  assert.equal(await snapshot(server.store), before, `a request rejected with ${code} changed the store`);
-  return message;
-}
 
 /** All members visible to `org`, walking every page. */
 async function allMembers(org: OrgClient, extra: { SearchKey?: string } = {}): Promise<Member[]> {

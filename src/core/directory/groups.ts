@@ -7,7 +7,7 @@ import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import type { Directories } from "./directories.js";
-import { type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
+import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
 import { ORIGINS, oneOf, scopeOf, type Users } from "./users.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
@@ -125,7 +125,7 @@ export class Groups {
     if (type) base = base.where("group_type", "=", type);
     if (q.filter) base = base.where(containsText("group_name", q.filter));
     const total =
-      type || q.filter ? Number((await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n) : dir.group_count;
+      type || q.filter ? await countRows(base) : dir.group_count;
     const scope = scopeOf("groups", directoryId, { type, filter: q.filter, desc: q.descending === true });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "group_id", tokens: this.tokens, scope, request: q, total });
     const selected = new Set<string>();
@@ -192,7 +192,7 @@ export class Groups {
       .select("dir_memberships.joined_at")
       .where("dir_memberships.group_id", "=", groupId);
     if (type) base = base.where("dir_users.user_type", "=", type);
-    const total = type ? Number((await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n) : group.member_count;
+    const total = type ? await countRows(base) : group.member_count;
     const scope = scopeOf("members", groupId, { type });
     return readPage(base, { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.user_id", tokens: this.tokens, scope, request: q, total });
   }
@@ -206,9 +206,8 @@ export class Groups {
       .selectAll("dir_groups")
       .select("dir_memberships.joined_at")
       .where("dir_memberships.user_id", "=", userId);
-    const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
     const scope = scopeOf("joined", userId, {});
-    return readPage(base, { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.group_id", tokens: this.tokens, scope, request: q, total: Number(n) });
+    return readPage(base, { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.group_id", tokens: this.tokens, scope, request: q, total: await countRows(base) });
   }
 
   async find(db: Kysely<Database>, directoryId: string, groupId: string): Promise<DirGroup> {

@@ -63,6 +63,15 @@ export function pageSize(req: PageRequest): number {
   return n;
 }
 
+/** How many rows `base` (a filtered list query) matches. */
+export async function countRows<DB, TB extends keyof DB, O>(base: SelectQueryBuilder<DB, TB, O>): Promise<number> {
+  const row = await base
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number((row as { n: number | string }).n);
+}
+
 /**
  * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn).
  * `scope` names the query (kind, directory, filters, order) that tokens are bound to.

@@ -10,7 +10,7 @@ import { prefixedId } from "../ids.js";
 import { hashGeneratedSecret } from "../secrets.js";
 import { generatePassword } from "../subusers.js";
 import type { Directories } from "./directories.js";
-import { type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
+import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
 
 /** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
 const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
@@ -163,7 +163,7 @@ export class Users {
     }
     const filtered = Boolean(status || type || q.filter);
     const total = filtered
-      ? Number((await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)
+      ? await countRows(base)
       : dir.user_count;
     const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, desc: q.descending === true });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "user_id", tokens: this.tokens, scope, request: q, total });
