@@ -98,12 +98,14 @@ async function serve(config: Config): Promise<number> {
     stopping = true;
     app.log.info({ signal }, "shutting down: finishing in-flight requests");
     await app.close(); // stops accepting, waits for in-flight requests
+    await runtime.core.worker.stop(); // finishes the reconcile in hand; queued work stays in the database
     await runtime.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
   await app.listen({ host: config.host, port: config.port });
+  runtime.core.worker.start();
   const address = app.server.address();
   const port = address && typeof address === "object" ? address.port : config.port;
   const engine = runtime.store.engine === "sqlite" ? `SQLite in ${config.dataDir}` : "PostgreSQL";

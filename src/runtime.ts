@@ -4,6 +4,7 @@ import { sqliteFileIn } from "./config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { Core } from "./core/index.js";
 import type { Limits } from "./core/limits.js";
+import type { WorkerLog } from "./core/provisioning/worker.js";
 import { SecretBox, loadOrCreateMasterKey } from "./core/secrets.js";
 import { openStore, type Store } from "./store/database.js";
 
@@ -15,12 +16,12 @@ export interface Runtime {
 
 export async function openRuntime(
   config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits">>,
-  extra: { clock?: Clock; limits?: Partial<Limits> } = {},
+  extra: { clock?: Clock; limits?: Partial<Limits>; log?: WorkerLog } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits } });
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

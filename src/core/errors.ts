@@ -84,7 +84,14 @@ export const REASONS = {
   "directory.user_groups_full": "limit",
   "directory.type_mismatch": "conflict",
   "paging.token_invalid": "invalid",
+  // provisioning (Tencent user sync provisioning, Alibaba user provisioning)
+  "provisioning.not_found": "not_found",
+  "provisioning.already_exists": "conflict",
+  "provisioning.target_not_member": "not_found",
+  "provisioning.task_not_found": "not_found",
+  "provisioning.generic_task_not_found": "not_found",
   "value.invalid": "invalid",
+  "value.missing": "invalid",
   "internal": "internal",
 } as const satisfies Record<string, ErrorKind>;
 

@@ -9,6 +9,9 @@ import { Users } from "./directory/users.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Organizations } from "./organizations.js";
+import { Provisionings } from "./provisioning/provisionings.js";
+import { Reconciler } from "./provisioning/reconcile.js";
+import { DEFAULT_WORKER_OPTIONS, Worker, type WorkerLog, type WorkerOptions } from "./provisioning/worker.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
 
@@ -17,6 +20,8 @@ export interface CoreOptions {
   clock: Clock;
   box: SecretBox;
   limits?: Partial<Limits>;
+  worker?: Partial<WorkerOptions>;
+  log?: WorkerLog;
 }
 
 export class Core {
@@ -26,6 +31,8 @@ export class Core {
   readonly directories: Directories;
   readonly users: Users;
   readonly groups: Groups;
+  readonly provisionings: Provisionings;
+  readonly worker: Worker;
   readonly limits: Limits;
 
   constructor(readonly opts: CoreOptions) {
@@ -38,6 +45,10 @@ export class Core {
     const tokens = new PageTokens((data) => opts.box.mac(data));
     this.users = new Users(db, opts.clock, this.directories, tokens);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);
+    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens);
+    const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits);
+    this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, { ...DEFAULT_WORKER_OPTIONS, ...opts.worker }, opts.log);
+    this.provisionings.onDirty = () => this.worker.wake();
   }
 
   get clock(): Clock {

@@ -155,6 +155,49 @@ export interface ProvisioningTable {
   status: "Enabled" | "Disabled";
   created_at: number;
   updated_at: number;
+  /** Appended to a clashing name under KeepBoth: "_cic" (Tencent) or "_sso" (Alibaba). */
+  duplicate_suffix: Generated<string>;
+  generation: Generated<number>;
+  reconciled_generation: Generated<number>;
+  /** 1 once deletion was asked for: the reconcile then wants no sub-users, and removes the row when done. */
+  deleting: Generated<number>;
+}
+
+export interface ProvisioningClaimTable {
+  provisioning_id: string;
+  user_id: string;
+  target_uin: number;
+  sub_user_uin: number;
+  created_at: number;
+}
+
+export interface ReconcileQueueTable {
+  provisioning_id: string;
+  not_before: number;
+  attempts: number;
+  leased_until: number | null;
+  leased_by: string | null;
+}
+
+export type TaskStatus = "InProgress" | "Success" | "Failed";
+
+export interface ProvisioningTaskTable {
+  task_id: string;
+  directory_id: string;
+  provisioning_id: string;
+  task_type: "StartProvisioning" | "DeleteProvisioning";
+  status: TaskStatus;
+  failure_reason: string;
+  generation: number;
+  principal_type: "User" | "Group";
+  principal_id: string;
+  principal_name: string;
+  target_type: "ManagerUin" | "MemberUin";
+  target_uin: number;
+  duplication_strategy: "KeepBoth" | "TakeOver";
+  deletion_strategy: "Delete" | "Keep";
+  created_at: number;
+  updated_at: number;
 }
 
 export interface Database {
@@ -170,6 +213,9 @@ export interface Database {
   dir_groups: DirGroupTable;
   dir_memberships: DirMembershipTable;
   provisionings: ProvisioningTable;
+  provisioning_claims: ProvisioningClaimTable;
+  reconcile_queue: ReconcileQueueTable;
+  provisioning_tasks: ProvisioningTaskTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -180,7 +226,8 @@ export type SubUser = Selectable<SubUserTable>;
 export type Directory = Selectable<DirectoryTable>;
 export type DirUser = Selectable<DirUserTable>;
 export type DirGroup = Selectable<DirGroupTable>;
+export type Provisioning = Selectable<ProvisioningTable>;
+export type ProvisioningTask = Selectable<ProvisioningTaskTable>;
 export type NewSubUser = Insertable<SubUserTable>;
 export type SubUserPatch = Updateable<SubUserTable>;
-// Generated<> is re-exported for later tables with database-side defaults.
-export type { Generated };
+

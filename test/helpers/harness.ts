@@ -81,6 +81,8 @@ export interface ServerOptions {
   rateLimits?: RateLimitConfig;
   limits?: Partial<Limits>;
   maxBodyBytes?: number;
+  /** false: no reconcile worker (tests that drive the engine by hand). */
+  worker?: boolean;
 }
 
 export interface TestServer {
@@ -98,7 +100,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20 } });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);
@@ -108,6 +110,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     maxBodyBytes: opts.maxBodyBytes,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
+  if (opts.worker !== false) core.worker.start();
   const address = app.server.address();
   assert.ok(address && typeof address === "object");
   const endpoint = `127.0.0.1:${address.port}`;
@@ -130,6 +133,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     },
     async close() {
       await app.close();
+      await core.worker.stop();
       await cleanup();
     },
   };
@@ -198,6 +202,9 @@ export async function snapshot(store: Store): Promise<string> {
     "dir_groups",
     "dir_memberships",
     "provisionings",
+    "provisioning_claims",
+    "reconcile_queue",
+    "provisioning_tasks",
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await store.db.selectFrom(t).selectAll().execute();

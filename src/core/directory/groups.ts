@@ -6,6 +6,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
+import { markCoveringDirty } from "../provisioning/provisionings.js";
 import type { Directories } from "./directories.js";
 import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
 import { ORIGINS, oneOf, scopeOf, type Users } from "./users.js";
@@ -161,6 +162,7 @@ export class Groups {
         if (Number(n) >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
         await trx.insertInto("dir_memberships").values({ group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }).execute();
         await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "+", 1) })).where("group_id", "=", groupId).execute();
+        await markCoveringDirty(trx, { groupId }, this.clock.now());
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.member_exists", "the user is already in the group", "userId");
@@ -178,6 +180,7 @@ export class Groups {
         fail("directory.member_not_found", "the user is not in the group", "userId");
       }
       await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId).execute();
+      await markCoveringDirty(trx, { groupId }, this.clock.now());
     });
   }
 

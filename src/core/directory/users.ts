@@ -9,6 +9,7 @@ import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { hashGeneratedSecret } from "../secrets.js";
 import { generatePassword } from "../subusers.js";
+import { markCoveringDirty } from "../provisioning/provisionings.js";
 import type { Directories } from "./directories.js";
 import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
 
@@ -119,6 +120,7 @@ export class Users {
           updated_at: this.clock.now(),
         };
         await trx.updateTable("dir_users").set(changes).where("user_id", "=", userId).execute();
+        if (changes.email !== user.email || changes.display_name !== user.display_name) await markCoveringDirty(trx, { userId }, changes.updated_at);
         const next: DirUser = { ...user, ...changes };
         return next;
       });

@@ -65,7 +65,13 @@ const CODES: Record<Reason, string> = {
   "directory.user_groups_full": "FailedOperation.UserAddGroupCountOverUpperLimit",
   "directory.type_mismatch": "FailedOperation.GroupTypeUserTypeNotMatch",
   "paging.token_invalid": "InvalidParameter.NextTokenInvalid",
+  "provisioning.not_found": "ResourceNotFound.UserProvisioningNotFound",
+  "provisioning.already_exists": "FailedOperation.UserProvisioningAlreadyExists",
+  "provisioning.target_not_member": "FailedOperation.OrganizationMemberNotExist",
+  "provisioning.task_not_found": "ResourceNotFound.UserProvisioningTaskNotFound",
+  "provisioning.generic_task_not_found": "ResourceNotFound.RoleConfigurationTaskNotFound",
   "value.invalid": "InvalidParameterValue",
+  "value.missing": "MissingParameter",
   internal: "InternalError",
 };
 

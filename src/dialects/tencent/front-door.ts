@@ -13,6 +13,7 @@ import type { ActionTable } from "./action.js";
 import { camActions } from "./actions/cam.js";
 import { identityCenterActions } from "./actions/identity-center.js";
 import { organizationActions } from "./actions/organization.js";
+import { userSyncActions } from "./actions/user-sync.js";
 import { toTencentError } from "./errors.js";
 import { actionSpec, checkParams, productForVersion, unflatten } from "./params.js";
 import {
@@ -25,7 +26,7 @@ import {
   utcDate,
 } from "./signature.js";
 
-const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions }, cam: camActions };
+const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions, ...userSyncActions }, cam: camActions };
 
 /** Documented per-action limits (requests per second per account); everything else is 20/s. */
 export const TENCENT_RATE_LIMITS: Record<string, number> = {

@@ -1,0 +1,284 @@
+/**
+ * Provisionings: a directory principal (a user, or a group and so its members) kept as sub-users
+ * in a target account. API calls only record intent and mark the provisioning dirty; the
+ * reconcile engine (reconcile.ts, worker.ts) does the work, and tasks report on it.
+ */
+import type { Kysely } from "kysely";
+import { isUniqueViolation } from "../../store/database.js";
+import type { Database, Provisioning, ProvisioningTask } from "../../store/schema.js";
+import type { Caller } from "../accounts.js";
+import type { Clock } from "../clock.js";
+import type { Directories } from "../directory/directories.js";
+import type { Groups } from "../directory/groups.js";
+import { type Page, type PageRequest, type PageTokens, readPage } from "../directory/paging.js";
+import { oneOf, scopeOf, type Users } from "../directory/users.js";
+import { fail } from "../errors.js";
+import { prefixedId } from "../ids.js";
+import type { Organizations } from "../organizations.js";
+
+export const PRINCIPAL_TYPES = ["User", "Group"] as const;
+export const TARGET_TYPES = ["ManagerUin", "MemberUin"] as const;
+export const DUPLICATION_STRATEGIES = ["KeepBoth", "TakeOver"] as const;
+export const DELETION_STRATEGIES = ["Delete", "Keep"] as const;
+/** Largest batch one create call takes (as CreateRoleAssignment documents 50). */
+export const MAX_BATCH = 50;
+
+export interface NewProvisioning {
+  principalType?: string;
+  principalId?: string;
+  targetType?: string;
+  targetUin?: number;
+  duplicationStrategy?: string;
+  deletionStrategy?: string;
+  description?: string;
+}
+
+export interface ProvisioningView extends Provisioning {
+  principalName: string;
+  targetName: string;
+}
+
+export interface ProvisioningQuery extends PageRequest {
+  principalId?: string;
+  principalType?: string;
+  targetUin?: number;
+  targetType?: string;
+  filter?: string;
+}
+
+export class Provisionings {
+  /** Called after a change commits, so an in-process worker starts at once instead of at its next poll. */
+  onDirty: () => void = () => {};
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly organizations: Organizations,
+    private readonly directories: Directories,
+    private readonly users: Users,
+    private readonly groups: Groups,
+    private readonly tokens: PageTokens,
+  ) {}
+
+  /** All or nothing: every item is checked before any is stored. One StartProvisioning task per item. */
+  async create(caller: Caller, directoryId: string, items: NewProvisioning[], duplicateSuffix: string): Promise<ProvisioningTask[]> {
+    const dir = await this.directories.resolve(caller, directoryId);
+    if (items.length === 0 || items.length > MAX_BATCH) fail("value.invalid", `give 1 to ${MAX_BATCH} provisionings`, "provisionings");
+    const org = (await this.organizations.findMembership(caller.accountUin))!.org;
+    const now = this.clock.now();
+    try {
+      const tasks = await this.db.transaction().execute(async (trx) => {
+        const seen = new Set<string>();
+        const out: ProvisioningTask[] = [];
+        for (const item of items) {
+          if (!item.principalId) fail("value.missing", "principalId is required", "principalId");
+          if (!item.principalType) fail("value.missing", "principalType is required", "principalType");
+          if (item.targetUin === undefined) fail("value.missing", "targetUin is required", "targetUin");
+          if (!item.targetType) fail("value.missing", "targetType is required", "targetType");
+          const principalType = oneOf(item.principalType, PRINCIPAL_TYPES, "principalType")!;
+          const targetType = oneOf(item.targetType, TARGET_TYPES, "targetType")!;
+          const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
+          const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
+          const principalName =
+            principalType === "User"
+              ? (await this.users.find(trx, directoryId, item.principalId!)).user_name
+              : (await this.groups.find(trx, directoryId, item.principalId!)).group_name;
+          const target = item.targetUin!;
+          const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target).executeTakeFirst();
+          const isManager = target === org.manager_uin;
+          if (!member || (targetType === "ManagerUin") !== isManager) {
+            fail("provisioning.target_not_member", `account ${target} is not ${targetType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
+          }
+          const key = `${principalType}:${item.principalId}:${target}`;
+          const dup = await trx.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", item.principalId!).where("target_uin", "=", target).executeTakeFirst();
+          if (dup || seen.has(key)) fail("provisioning.already_exists", `${principalType} ${item.principalId} is already provisioned into ${target}${dup ? ` (${dup.provisioning_id})` : ""}`);
+          seen.add(key);
+          const provisioningId = prefixedId("up-");
+          await trx
+            .insertInto("provisionings")
+            .values({
+              provisioning_id: provisioningId,
+              directory_id: dir.directory_id,
+              principal_type: principalType,
+              principal_id: item.principalId!,
+              target_type: targetType,
+              target_uin: target,
+              duplication_strategy: duplication,
+              deletion_strategy: deletion,
+              description: item.description ?? "",
+              status: "Enabled",
+              created_at: now,
+              updated_at: now,
+              duplicate_suffix: duplicateSuffix,
+              generation: 1,
+            })
+            .execute();
+          await enqueue(trx, [provisioningId], now);
+          out.push(await this.insertTask(trx, provisioningId, "StartProvisioning", principalName));
+        }
+        return out;
+      });
+      this.onDirty();
+      return tasks;
+    } catch (err) {
+      if (isUniqueViolation(err)) fail("provisioning.already_exists", "that principal is already provisioned into that account");
+      throw err;
+    }
+  }
+
+  async get(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningView> {
+    await this.directories.resolve(caller, directoryId);
+    const p = await this.find(this.db, directoryId, provisioningId);
+    return this.view(p);
+  }
+
+  async list(caller: Caller, directoryId: string, q: ProvisioningQuery): Promise<Page<ProvisioningView>> {
+    await this.directories.resolve(caller, directoryId);
+    const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
+    const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
+    let base = this.db.selectFrom("provisionings").selectAll().where("directory_id", "=", directoryId).where("deleting", "=", 0);
+    if (q.principalId) base = base.where("principal_id", "=", q.principalId);
+    if (principalType) base = base.where("principal_type", "=", principalType);
+    if (q.targetUin !== undefined) base = base.where("target_uin", "=", q.targetUin);
+    if (targetType) base = base.where("target_type", "=", targetType);
+    const all = await base.execute();
+    // Filter matches the principal's name or the provisioning id; names live elsewhere, so it is applied after the read.
+    const views = await Promise.all(all.map((p) => this.view(p)));
+    const f = q.filter?.toLowerCase();
+    const keep = new Set(views.filter((v) => !f || v.principalName.toLowerCase().includes(f) || v.provisioning_id.includes(f)).map((v) => v.provisioning_id));
+    const filtered = keep.size === all.length ? base : base.where("provisioning_id", "in", keep.size ? [...keep] : ["-"]);
+    const scope = scopeOf("provisionings", directoryId, { p: q.principalId, principalType, t: q.targetUin, targetType, f: q.filter });
+    const page = await readPage(filtered, { timeColumn: "created_at", idColumn: "provisioning_id", tokens: this.tokens, scope, request: q, total: keep.size });
+    const byId = new Map(views.map((v) => [v.provisioning_id, v]));
+    return { ...page, items: page.items.map((p) => byId.get(p.provisioning_id)!) };
+  }
+
+  /** Bookkeeping only: strategies apply to what the engine does next; no task. */
+  async update(caller: Caller, directoryId: string, provisioningId: string, patch: { description?: string; duplicationStrategy?: string; deletionStrategy?: string }): Promise<void> {
+    await this.directories.resolve(caller, directoryId);
+    const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
+    const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
+    await this.find(this.db, directoryId, provisioningId);
+    await this.db
+      .updateTable("provisionings")
+      .set({
+        updated_at: this.clock.now(),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(duplication ? { duplication_strategy: duplication } : {}),
+        ...(deletion ? { deletion_strategy: deletion } : {}),
+      })
+      .where("provisioning_id", "=", provisioningId)
+      .execute();
+  }
+
+  /** Asks the engine to remove the provisioning's sub-users (per its deletion strategy), then the provisioning. */
+  async delete(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningTask> {
+    await this.directories.resolve(caller, directoryId);
+    const task = await this.db.transaction().execute(async (trx) => {
+      const p = await this.find(trx, directoryId, provisioningId);
+      await trx.updateTable("provisionings").set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now() })).where("provisioning_id", "=", provisioningId).execute();
+      await enqueue(trx, [provisioningId], this.clock.now());
+      return this.insertTask(trx, provisioningId, "DeleteProvisioning", (await this.view(p, trx)).principalName);
+    });
+    this.onDirty();
+    return task;
+  }
+
+  async task(caller: Caller, directoryId: string, taskId: string): Promise<ProvisioningTask> {
+    await this.directories.resolve(caller, directoryId);
+    const t = await this.db.selectFrom("provisioning_tasks").selectAll().where("task_id", "=", taskId).where("directory_id", "=", directoryId).executeTakeFirst();
+    return t ?? fail("provisioning.task_not_found", `task ${taskId} does not exist`, "taskId");
+  }
+
+  async tasks(caller: Caller, directoryId: string, q: PageRequest & { principalId?: string; principalType?: string; targetUin?: number; targetType?: string; status?: string; taskType?: string }): Promise<Page<ProvisioningTask>> {
+    await this.directories.resolve(caller, directoryId);
+    const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");
+    let base = this.db.selectFrom("provisioning_tasks").selectAll().where("directory_id", "=", directoryId);
+    if (q.principalId) base = base.where("principal_id", "=", q.principalId);
+    if (q.principalType) base = base.where("principal_type", "=", oneOf(q.principalType, PRINCIPAL_TYPES, "principalType")!);
+    if (q.targetUin !== undefined) base = base.where("target_uin", "=", q.targetUin);
+    if (q.targetType) base = base.where("target_type", "=", oneOf(q.targetType, TARGET_TYPES, "targetType")!);
+    if (status) base = base.where("status", "=", status);
+    if (q.taskType) base = base.where("task_type", "=", q.taskType as ProvisioningTask["task_type"]);
+    const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const scope = scopeOf("tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
+    return readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(n) });
+  }
+
+  private async insertTask(trx: Kysely<Database>, provisioningId: string, type: ProvisioningTask["task_type"], principalName: string): Promise<ProvisioningTask> {
+    const p = await trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    const now = this.clock.now();
+    const task: ProvisioningTask = {
+      task_id: prefixedId("t-"),
+      directory_id: p.directory_id,
+      provisioning_id: provisioningId,
+      task_type: type,
+      status: "InProgress",
+      failure_reason: "",
+      generation: p.generation,
+      principal_type: p.principal_type,
+      principal_id: p.principal_id,
+      principal_name: principalName,
+      target_type: p.target_type,
+      target_uin: p.target_uin,
+      duplication_strategy: p.duplication_strategy,
+      deletion_strategy: p.deletion_strategy,
+      created_at: now,
+      updated_at: now,
+    };
+    await trx.insertInto("provisioning_tasks").values(task).execute();
+    return task;
+  }
+
+  private async find(db: Kysely<Database>, directoryId: string, provisioningId: string): Promise<Provisioning> {
+    const p = await db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId).where("deleting", "=", 0).executeTakeFirst();
+    return p ?? fail("provisioning.not_found", `provisioning ${provisioningId} does not exist`, "provisioningId");
+  }
+
+  /** `db` is the caller's transaction when there is one (SQLite has a single connection). */
+  private async view(p: Provisioning, db: Kysely<Database> = this.db): Promise<ProvisioningView> {
+    const principal =
+      p.principal_type === "User"
+        ? await db.selectFrom("dir_users").select("user_name as name").where("user_id", "=", p.principal_id).executeTakeFirst()
+        : await db.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", p.principal_id).executeTakeFirst();
+    const member = await db.selectFrom("org_members").select("name").where("member_uin", "=", p.target_uin).executeTakeFirst();
+    return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "" };
+  }
+}
+
+/** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */
+export async function markDirty(trx: Kysely<Database>, provisioningIds: string[], now: number): Promise<void> {
+  if (provisioningIds.length === 0) return;
+  await trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds).execute();
+  await enqueue(trx, provisioningIds, now);
+}
+
+async function enqueue(trx: Kysely<Database>, provisioningIds: string[], now: number): Promise<void> {
+  await trx
+    .insertInto("reconcile_queue")
+    .values(provisioningIds.map((id) => ({ provisioning_id: id, not_before: now, attempts: 0, leased_until: null, leased_by: null })))
+    .onConflict((oc) => oc.column("provisioning_id").doUpdateSet({ not_before: now, attempts: 0 }))
+    .execute();
+}
+
+/**
+ * Marks every provisioning that covers these principals dirty: a group's provisionings when its
+ * membership changes, a user's (directly, or through any of its groups) when the user changes.
+ */
+export async function markCoveringDirty(trx: Kysely<Database>, principals: { groupId?: string; userId?: string }, now: number): Promise<void> {
+  const groupIds: string[] = [];
+  if (principals.groupId) groupIds.push(principals.groupId);
+  if (principals.userId) {
+    const groups = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", principals.userId).execute();
+    groupIds.push(...groups.map((g) => g.group_id));
+  }
+  let q = trx.selectFrom("provisionings").select("provisioning_id");
+  q = q.where((eb) =>
+    eb.or([
+      ...(groupIds.length ? [eb.and([eb("principal_type", "=", "Group"), eb("principal_id", "in", groupIds)])] : []),
+      ...(principals.userId ? [eb.and([eb("principal_type", "=", "User"), eb("principal_id", "=", principals.userId)])] : []),
+    ]),
+  );
+  const ids = (await q.execute()).map((r) => r.provisioning_id);
+  await markDirty(trx, ids, now);
+}

@@ -1,0 +1,209 @@
+/**
+ * Level-triggered reconcile of one provisioning: read what it should cover now (desired) and what
+ * it claims (actual), and apply the difference. Every step is idempotent, so running it twice, or
+ * again after a crash at any point, converges on the same sub-users.
+ */
+import type { Kysely } from "kysely";
+import { nextSequence } from "../../store/database.js";
+import type { Database, DirUser, Provisioning, SubUser } from "../../store/schema.js";
+import type { Accounts } from "../accounts.js";
+import type { Clock } from "../clock.js";
+import type { Limits } from "../limits.js";
+
+/** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
+export interface UnitFailure {
+  userId: string;
+  userName: string;
+  reason: string;
+}
+
+export interface ReconcileOutcome {
+  /** The provisioning generation this reconcile saw. */
+  generation: number;
+  created: number;
+  adopted: number;
+  removed: number;
+  updated: number;
+  failures: UnitFailure[];
+  /** The provisioning was being deleted and is now gone. */
+  deleted: boolean;
+}
+
+const BATCH = 500;
+
+export class Reconciler {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly accounts: Accounts,
+    private readonly limits: Limits,
+  ) {}
+
+  async reconcile(provisioningId: string): Promise<ReconcileOutcome | undefined> {
+    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
+    if (!p) return undefined;
+    const outcome: ReconcileOutcome = { generation: p.generation, created: 0, adopted: 0, removed: 0, updated: 0, failures: [], deleted: false };
+    const desired = p.deleting ? new Map<string, DirUser>() : await this.desiredUsers(p);
+    const claims = await this.db.selectFrom("provisioning_claims").select(["user_id", "sub_user_uin"]).where("provisioning_id", "=", p.provisioning_id).execute();
+    const claimed = new Set(claims.map((c) => c.user_id));
+
+    const toRemove = claims.filter((c) => !desired.has(c.user_id)).map((c) => c.user_id);
+    for (let i = 0; i < toRemove.length; i += BATCH) outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
+
+    const toAdd = [...desired.values()].filter((u) => !claimed.has(u.user_id));
+    for (let i = 0; i < toAdd.length; i += BATCH) await this.claim(p, toAdd.slice(i, i + BATCH), outcome);
+
+    // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
+    outcome.updated = await this.syncAttributes(p, [...desired.values()]);
+
+    if (p.deleting) {
+      await this.db.transaction().execute(async (trx) => {
+        const left = await trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst();
+        if (!left) {
+          await trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id).execute();
+          outcome.deleted = true;
+        }
+      });
+    }
+    return outcome;
+  }
+
+  /** The directory users the provisioning covers now. */
+  private async desiredUsers(p: Provisioning): Promise<Map<string, DirUser>> {
+    const rows =
+      p.principal_type === "User"
+        ? await this.db.selectFrom("dir_users").selectAll().where("user_id", "=", p.principal_id).execute()
+        : await this.db
+            .selectFrom("dir_memberships")
+            .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
+            .selectAll("dir_users")
+            .where("dir_memberships.group_id", "=", p.principal_id)
+            .execute();
+    return new Map(rows.map((u) => [u.user_id, u]));
+  }
+
+  /** Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records the claim. */
+  private async claim(p: Provisioning, users: DirUser[], outcome: ReconcileOutcome): Promise<void> {
+    const target = p.target_uin;
+    await this.db.transaction().execute(async (trx) => {
+      const ids = users.map((u) => u.user_id);
+      // Sub-users that already represent these users here (another provisioning made them, or a crashed run).
+      const managed = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
+      const managedBy = new Map(managed.map((s) => [s.directory_user_id!, s.uin]));
+      const wanted = users.filter((u) => !managedBy.has(u.user_id));
+      const names = wanted.flatMap((u) => [u.user_name, u.user_name + p.duplicate_suffix]);
+      const taken = names.length
+        ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute()
+        : [];
+      const byName = new Map<string, Pick<SubUser, "uin" | "name" | "directory_user_id">>(taken.map((s) => [s.name, s]));
+      const { count } = await trx.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("count")).where("account_uin", "=", target).executeTakeFirstOrThrow();
+      let room = this.limits.subUsersPerAccount - Number(count);
+      const now = this.clock.now();
+      const creates: { user: DirUser; name: string }[] = [];
+      for (const u of wanted) {
+        const existing = byName.get(u.user_name);
+        if (!existing) {
+          creates.push({ user: u, name: u.user_name });
+          continue;
+        }
+        if (p.duplication_strategy === "TakeOver" && existing.directory_user_id === null) {
+          await trx.updateTable("sub_users").set({ directory_user_id: u.user_id, updated_at: now }).where("uin", "=", existing.uin).execute();
+          managedBy.set(u.user_id, existing.uin);
+          outcome.adopted++;
+          continue;
+        }
+        const alt = u.user_name + p.duplicate_suffix;
+        if (p.duplication_strategy === "KeepBoth" && !byName.has(alt) && alt.length <= 64) {
+          creates.push({ user: u, name: alt });
+          byName.set(alt, { uin: 0, name: alt, directory_user_id: u.user_id });
+          continue;
+        }
+        const reason =
+          existing.directory_user_id !== null
+            ? `sub-user "${u.user_name}" in account ${target} belongs to another directory user`
+            : p.duplication_strategy === "KeepBoth"
+              ? `sub-users "${u.user_name}" and "${alt}" both exist in account ${target}${alt.length > 64 ? ` ("${alt}" would be longer than 64 characters)` : ""}`
+              : `sub-user "${u.user_name}" exists in account ${target}`;
+        outcome.failures.push({ userId: u.user_id, userName: u.user_name, reason });
+      }
+      const fits = creates.slice(0, Math.max(0, room));
+      for (const c of creates.slice(fits.length)) {
+        outcome.failures.push({ userId: c.user.user_id, userName: c.user.user_name, reason: `account ${target} reached its sub-user quota (${this.limits.subUsersPerAccount})` });
+      }
+      if (fits.length) {
+        const firstUin = await nextSequence(trx, "uin", fits.length);
+        const firstUid = await nextSequence(trx, "uid", fits.length);
+        const rows: SubUser[] = fits.map((c, i) => ({
+          uin: firstUin + i,
+          uid: firstUid + i,
+          account_uin: target,
+          name: c.name,
+          remark: c.user.display_name,
+          console_login: 0,
+          password_hash: null,
+          need_reset_password: 0,
+          phone_num: "",
+          country_code: "",
+          email: c.user.email,
+          created_at: now,
+          updated_at: now,
+          directory_user_id: c.user.user_id,
+        }));
+        for (let i = 0; i < rows.length; i += 100) await trx.insertInto("sub_users").values(rows.slice(i, i + 100)).execute();
+        rows.forEach((r) => managedBy.set(r.directory_user_id!, r.uin));
+        outcome.created += rows.length;
+        room -= rows.length;
+      }
+      const claims = users
+        .filter((u) => managedBy.has(u.user_id))
+        .map((u) => ({ provisioning_id: p.provisioning_id, user_id: u.user_id, target_uin: target, sub_user_uin: managedBy.get(u.user_id)!, created_at: now }));
+      for (let i = 0; i < claims.length; i += 100) {
+        await trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()).execute();
+      }
+    });
+  }
+
+  /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. */
+  private async release(p: Provisioning, userIds: string[]): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
+      const stillNeeded = await trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds).execute();
+      const keep = new Set(stillNeeded.map((c) => c.user_id));
+      const orphaned = userIds.filter((id) => !keep.has(id));
+      if (orphaned.length === 0) return 0;
+      const subs = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned).execute();
+      const uins = subs.map((s) => s.uin);
+      if (uins.length === 0) return 0;
+      if (p.deletion_strategy === "Delete") {
+        const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "in", uins).execute();
+        await trx.deleteFrom("credentials").where("subject_uin", "in", uins).execute();
+        await trx.deleteFrom("sub_users").where("uin", "in", uins).execute();
+        this.accounts.forget(keys.map((k) => k.secret_id));
+      } else {
+        await trx.updateTable("sub_users").set({ directory_user_id: null, updated_at: this.clock.now() }).where("uin", "in", uins).execute();
+      }
+      return uins.length;
+    });
+  }
+
+  /** Keeps claimed sub-users' email and remark equal to the directory user's email and display name. */
+  private async syncAttributes(p: Provisioning, users: DirUser[]): Promise<number> {
+    if (users.length === 0) return 0;
+    let updated = 0;
+    for (let i = 0; i < users.length; i += BATCH) {
+      const chunk = users.slice(i, i + BATCH);
+      const subs = await this.db.selectFrom("sub_users").select(["uin", "email", "remark", "directory_user_id"]).where("account_uin", "=", p.target_uin).where("directory_user_id", "in", chunk.map((u) => u.user_id)).execute();
+      const byUser = new Map(chunk.map((u) => [u.user_id, u]));
+      const stale = subs.filter((s) => {
+        const u = byUser.get(s.directory_user_id!)!;
+        return s.email !== u.email || s.remark !== u.display_name;
+      });
+      for (const s of stale) {
+        const u = byUser.get(s.directory_user_id!)!;
+        await this.db.updateTable("sub_users").set({ email: u.email, remark: u.display_name, updated_at: this.clock.now() }).where("uin", "=", s.uin).execute();
+        updated++;
+      }
+    }
+    return updated;
+  }
+}
