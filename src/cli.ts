@@ -27,6 +27,7 @@ options:
   --limits S        server-wide quotas, e.g. "usersPerDirectory=5000,membersPerGroup=5000" (OPENCIC_LIMITS)
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
+OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write batches),
 OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
-  const runtime = await openRuntime(config);
+  const runtime = await openRuntime(config, { log: { error: (obj, msg) => console.error(JSON.stringify({ level: "error", msg, err: String((obj as { err?: unknown }).err) })) } });
   const created = await runtime.core.accounts.bootstrap(config.rootSecret);
   if (created) {
     console.log(`OpenCIC created the root account ${created.accountUin}.`);

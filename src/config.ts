@@ -15,6 +15,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Server-wide quota overrides; a directory may override them again (`opencic directories set-quota`). */
   limits: Partial<Limits>;
+  /** Pause between the reconcile worker's write batches, in ms. */
+  workerBatchPauseMs: number;
   logLevel: string;
 }
 
@@ -35,6 +37,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     rootSecret: secretId && secretKey ? { secretId, secretKey } : undefined,
     rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS, TENCENT_RATE_LIMITS),
     limits: parseLimits(flags.limits ?? env.OPENCIC_LIMITS),
+    workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
   };
 }

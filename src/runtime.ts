@@ -15,13 +15,13 @@ export interface Runtime {
 }
 
 export async function openRuntime(
-  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits">>,
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs">>,
   extra: { clock?: Clock; limits?: Partial<Limits>; log?: WorkerLog } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log });
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker: { batchPauseMs: config.workerBatchPauseMs ?? 0 } });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

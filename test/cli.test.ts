@@ -3,75 +3,14 @@
  * SDK walkthrough against a real server process, clean shutdown, and PostgreSQL selection.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import { CREDENTIAL_TTL_MS } from "../src/core/accounts.js";
 import { camClient, expectCode, orgClient, TEST_DATABASE_URL } from "./helpers/harness.js";
+import { cli, removeTempDirs, serve, tempDir } from "./helpers/process.js";
 
-const CLI = ["--import", "tsx", "src/cli.ts"];
-const run = promisify(execFile);
-
-interface Served {
-  proc: ChildProcess;
-  endpoint: string;
-  output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "opencic-cli-"));
-  dirs.push(d);
-  return d;
-}
-
-function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
-  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT", "OPENCIC_LIMITS"]) if (!(k in extra)) delete env[k];
-  return env;
-}
-
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [...CLI, "serve", "--port", "0", ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    const check = () => {
-      const m = /serving on http:\/\/([\d.]+:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout!.on("data", check);
-    proc.on("exit", () => reject(new Error(`server exited:\n${out}`)));
-  });
-  return {
-    proc,
-    endpoint,
-    output: () => out,
-    stop: (signal = "SIGTERM") =>
-      new Promise((resolve) => {
-        proc.once("exit", (code) => resolve(code));
-        proc.kill(signal);
-      }),
-  };
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { stdout } = await run(process.execPath, [...CLI, ...args], { env: baseEnv(env) });
-  return stdout;
-}
+after(removeTempDirs);
 
 function parseKey(out: string): { secretId: string; secretKey: string } {
   const secretId = /SecretId:\s+(\S+)/.exec(out)?.[1];

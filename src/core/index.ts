@@ -46,8 +46,9 @@ export class Core {
     this.users = new Users(db, opts.clock, this.directories, tokens);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens);
-    const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits);
-    this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, { ...DEFAULT_WORKER_OPTIONS, ...opts.worker }, opts.log);
+    const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
+    const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits, workerOptions.batchPauseMs);
+    this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, workerOptions, opts.log);
     this.provisionings.onDirty = () => this.worker.wake();
   }
 

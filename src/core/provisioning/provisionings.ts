@@ -190,6 +190,15 @@ export class Provisionings {
     return t ?? fail("provisioning.task_not_found", `task ${taskId} does not exist`, "taskId");
   }
 
+  /**
+   * Role-configuration and role-assignment tasks form their own namespace (Tencent's GetTaskStatus);
+   * none exist until role assignments are built, so every id is unknown there.
+   */
+  async roleTask(caller: Caller, directoryId: string, taskId: string): Promise<never> {
+    await this.directories.resolve(caller, directoryId);
+    return fail("provisioning.generic_task_not_found", `task ${taskId} does not exist`, "taskId");
+  }
+
   async tasks(caller: Caller, directoryId: string, q: PageRequest & { principalId?: string; principalType?: string; targetUin?: number; targetType?: string; status?: string; taskType?: string }): Promise<Page<ProvisioningTask>> {
     await this.directories.resolve(caller, directoryId);
     const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");

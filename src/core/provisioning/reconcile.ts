@@ -37,7 +37,13 @@ export class Reconciler {
     private readonly clock: Clock,
     private readonly accounts: Accounts,
     private readonly limits: Limits,
+    /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
+    private readonly batchPauseMs = 0,
   ) {}
+
+  private async pause(): Promise<void> {
+    if (this.batchPauseMs > 0) await new Promise((r) => setTimeout(r, this.batchPauseMs));
+  }
 
   async reconcile(provisioningId: string): Promise<ReconcileOutcome | undefined> {
     const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
@@ -48,10 +54,16 @@ export class Reconciler {
     const claimed = new Set(claims.map((c) => c.user_id));
 
     const toRemove = claims.filter((c) => !desired.has(c.user_id)).map((c) => c.user_id);
-    for (let i = 0; i < toRemove.length; i += BATCH) outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
+    for (let i = 0; i < toRemove.length; i += BATCH) {
+      outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
+      await this.pause();
+    }
 
     const toAdd = [...desired.values()].filter((u) => !claimed.has(u.user_id));
-    for (let i = 0; i < toAdd.length; i += BATCH) await this.claim(p, toAdd.slice(i, i + BATCH), outcome);
+    for (let i = 0; i < toAdd.length; i += BATCH) {
+      await this.claim(p, toAdd.slice(i, i + BATCH), outcome);
+      await this.pause();
+    }
 
     // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
     outcome.updated = await this.syncAttributes(p, [...desired.values()]);

@@ -19,9 +19,11 @@ export interface WorkerOptions {
   /** Retry delay after a transient fault: min(base · 2^attempts, max). */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Pause between a reconcile's write batches (OPENCIC_WORKER_BATCH_PAUSE_MS); 0 runs flat out. */
+  batchPauseMs: number;
 }
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 30_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000 };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 10_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000, batchPauseMs: 0 };
 
 export interface WorkerLog {
   error(obj: object, msg: string): void;
@@ -46,6 +48,8 @@ export class Worker {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      // On SQLite this is the only worker, so a lease found at start was left by a process that died.
+      if (this.engine === "sqlite") await this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).execute();
       while (this.running) {
         let worked = false;
         try {
@@ -80,9 +84,20 @@ export class Worker {
     const key = await this.take();
     if (!key) return false;
     let outcome: ReconcileOutcome | undefined;
+    // A long reconcile keeps its lease; a worker that dies stops renewing and the key comes back.
+    const heartbeat = setInterval(() => {
+      void this.db
+        .updateTable("reconcile_queue")
+        .set({ leased_until: this.clock.now() + this.opts.leaseMs })
+        .where("provisioning_id", "=", key.provisioning_id)
+        .where("leased_by", "=", this.id)
+        .execute()
+        .catch((err: unknown) => this.log.error({ err }, "lease renewal failed"));
+    }, Math.max(50, this.opts.leaseMs / 3));
     try {
       outcome = await this.reconciler.reconcile(key.provisioning_id);
     } catch (err) {
+      clearInterval(heartbeat);
       this.log.error({ err, provisioningId: key.provisioning_id }, "reconcile failed; will retry");
       const delay = Math.min(this.opts.backoffBaseMs * 2 ** key.attempts, this.opts.backoffMaxMs);
       await this.db
@@ -93,6 +108,7 @@ export class Worker {
         .execute();
       return true;
     }
+    clearInterval(heartbeat);
     await this.settle(key.provisioning_id, outcome);
     return true;
   }

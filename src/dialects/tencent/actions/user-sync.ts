@@ -122,6 +122,42 @@ export const userSyncActions: ActionTable = {
     Tasks: provisioningTask(await core.provisionings.delete(caller, req.ZoneId, req.UserProvisioningId)),
   })),
 
+  ListTasks: action<Sdk.ListTasksRequest, Sdk.ListTasksResponse>(async ({ core, caller }, req) => {
+    // Role-assignment tasks do not exist yet; the sync tasks are listed with empty role fields.
+    const page = await core.provisionings.tasks(caller, req.ZoneId, {
+      maxResults: req.MaxResults,
+      nextToken: req.NextToken || undefined,
+      principalId: req.PrincipalId || undefined,
+      principalType: req.PrincipalType,
+      targetUin: req.TargetUin,
+      targetType: req.TargetType,
+      status: req.Status,
+      taskType: req.TaskType,
+    });
+    return {
+      NextToken: page.nextToken ?? null,
+      TotalCounts: page.totalCounts,
+      MaxResults: page.maxResults,
+      IsTruncated: page.isTruncated,
+      Tasks: page.items.map((t) => ({
+        TaskId: t.task_id,
+        RoleConfigurationId: "",
+        RoleConfigurationName: "",
+        TargetUin: t.target_uin,
+        TargetType: t.target_type,
+        PrincipalId: t.principal_id,
+        PrincipalType: t.principal_type,
+        TaskType: t.task_type,
+        Status: t.status,
+        FailureReason: t.failure_reason,
+      })),
+    };
+  }),
+
+  GetTaskStatus: action<Sdk.GetTaskStatusRequest, Sdk.GetTaskStatusResponse>(async ({ core, caller }, req) => ({
+    TaskStatus: taskStatus(await core.provisionings.roleTask(caller, req.ZoneId, req.TaskId)),
+  })),
+
   GetProvisioningTaskStatus: action<Sdk.GetProvisioningTaskStatusRequest, Sdk.GetProvisioningTaskStatusResponse>(async ({ core, caller }, req) => ({
     TaskStatus: taskStatus(await core.provisionings.task(caller, req.ZoneId, req.TaskId)),
   })),

@@ -1,0 +1,69 @@
+/** `opencic` as separate processes: the server (`serve`) and the admin commands, run from the TypeScript sources. */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const CLI = ["--import", "tsx", "src/cli.ts"];
+const run = promisify(execFile);
+
+export interface Served {
+  proc: ChildProcess;
+  endpoint: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const dirs: string[] = [];
+
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "opencic-proc-"));
+  dirs.push(d);
+  return d;
+}
+
+export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
+  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT", "OPENCIC_LIMITS", "OPENCIC_WORKER_BATCH_PAUSE_MS"]) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [...CLI, "serve", "--port", "0", ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /serving on http:\/\/([\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on("data", check);
+    proc.on("exit", () => reject(new Error(`server exited:\n${out}`)));
+  });
+  return {
+    proc,
+    endpoint,
+    output: () => out,
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        proc.once("exit", (code) => resolve(code));
+        proc.kill(signal);
+      }),
+  };
+}
+
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [...CLI, ...args], { env: baseEnv(env) });
+  return stdout;
+}
+
