@@ -1,0 +1,96 @@
+/**
+ * Several processes on one PostgreSQL database share the reconcile queue (FOR UPDATE SKIP LOCKED
+ * plus leases): a fan-out across many targets is completed exactly once, whichever process does it.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, test } from "node:test";
+import pg from "pg";
+import { parseLimits } from "../../src/core/limits.js";
+import { openRuntime } from "../../src/runtime.js";
+import { openStore } from "../../src/store/database.js";
+import { orgClient, TEST_DATABASE_URL } from "../helpers/harness.js";
+import { removeTempDirs, serve, tempDir } from "../helpers/process.js";
+
+after(removeTempDirs);
+
+const USERS = 1000;
+const TARGETS = 8;
+const LIMITS = `usersPerDirectory=${USERS},membersPerGroup=${USERS}`;
+
+test("two server processes on one PostgreSQL database complete a fan-out exactly once", { skip: TEST_DATABASE_URL ? false : "needs TEST_DATABASE_URL (PostgreSQL)" }, async () => {
+  const schema = `multi_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(TEST_DATABASE_URL!);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  const databaseUrl = url.toString();
+  const env = { OPENCIC_MASTER_KEY: randomBytes(32).toString("hex"), OPENCIC_LIMITS: LIMITS, OPENCIC_WORKER_BATCH_PAUSE_MS: "10" };
+  try {
+    const rt = await openRuntime({ dataDir: tempDir(), databaseUrl, masterKey: env.OPENCIC_MASTER_KEY, limits: parseLimits(LIMITS) });
+    const root = (await rt.core.accounts.bootstrap())!;
+    const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
+    await rt.core.organizations.create(caller);
+    const { org } = (await rt.core.organizations.findMembership(root.accountUin))!;
+    const targets: number[] = [];
+    for (let i = 0; i < TARGETS; i++) {
+      targets.push(await rt.core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
+    }
+    const zone = await rt.core.directories.open(caller, "two-processes");
+    const group = await rt.core.groups.create(caller, zone.directory_id, { groupName: "all" });
+    for (let i = 0; i < USERS; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, j) => {
+          const { user } = await rt.core.users.create(caller, zone.directory_id, { userName: `user${i + j}` });
+          await rt.core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
+        }),
+      );
+    }
+    await rt.close();
+
+    const a = await serve(["--data-dir", tempDir(), "--database", databaseUrl], env);
+    const b = await serve(["--data-dir", tempDir(), "--database", databaseUrl], env);
+    try {
+      // The provisionings arrive through one process; both workers see the queue.
+      const created = await orgClient(a, root).CreateUserSyncProvisioning({
+        ZoneId: zone.directory_id,
+        UserSyncProvisionings: targets.map((t) => ({ PrincipalId: group.group_id, PrincipalType: "Group", TargetUin: t, TargetType: "MemberUin" })),
+      });
+      const clients = [orgClient(a, root), orgClient(b, root)];
+      for (const [i, t] of created.Tasks!.entries()) {
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          const { TaskStatus } = await clients[i % 2]!.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: t.TaskId! });
+          if (TaskStatus?.Status === "Success") break;
+          assert.notEqual(TaskStatus?.Status, "Failed", TaskStatus?.FailureReason);
+          assert.ok(Date.now() < deadline, "fan-out did not finish");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const store = await openStore({ databaseUrl });
+      try {
+        for (const target of targets) {
+          const rows = await store.db.selectFrom("sub_users").select("name").where("account_uin", "=", target).execute();
+          assert.equal(rows.length, USERS, `exactly ${USERS} sub-users in ${target}`);
+          assert.equal(new Set(rows.map((r) => r.name)).size, USERS);
+        }
+        const claims = await store.db.selectFrom("provisioning_claims").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+        assert.equal(Number(claims.n), USERS * TARGETS);
+        const uins = await store.db.selectFrom("sub_users").select("uin").execute();
+        assert.equal(new Set(uins.map((u) => u.uin)).size, uins.length, "no UIN handed out twice");
+        assert.deepEqual(await store.db.selectFrom("reconcile_queue").selectAll().execute(), []);
+      } finally {
+        await store.close();
+      }
+      const errors = (a.output() + b.output()).split("\n").filter((l) => l.includes('"level":"error"') || l.includes('"level":50'));
+      assert.deepEqual(errors, [], "no worker errors");
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+});
