@@ -50,6 +50,8 @@ export class Core {
     const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits, workerOptions.batchPauseMs);
     this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, workerOptions, opts.log);
     this.provisionings.onDirty = () => this.worker.wake();
+    this.groups.onProvisioningDirty = () => this.worker.wake();
+    this.users.onProvisioningDirty = () => this.worker.wake();
   }
 
   get clock(): Clock {

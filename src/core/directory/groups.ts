@@ -36,6 +36,9 @@ export type MemberView = DirUser & { joined_at: number };
 export type JoinedGroupView = DirGroup & { joined_at: number };
 
 export class Groups {
+  /** Called after a membership change commits: provisionings of the group have work. */
+  onProvisioningDirty: () => void = () => {};
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -168,6 +171,7 @@ export class Groups {
       if (isUniqueViolation(err)) fail("directory.member_exists", "the user is already in the group", "userId");
       throw err;
     }
+    this.onProvisioningDirty();
   }
 
   async removeMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
@@ -182,6 +186,7 @@ export class Groups {
       await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId).execute();
       await markCoveringDirty(trx, { groupId }, this.clock.now());
     });
+    this.onProvisioningDirty();
   }
 
   async listMembers(caller: Caller, directoryId: string, groupId: string, q: PageRequest & { userType?: string }): Promise<Page<MemberView>> {

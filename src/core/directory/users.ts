@@ -49,6 +49,9 @@ export interface UserView extends DirUser {
 }
 
 export class Users {
+  /** Called after a change that provisioning propagates (email, display name) commits. */
+  onProvisioningDirty: () => void = () => {};
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -105,7 +108,7 @@ export class Users {
     await this.directories.resolve(caller, directoryId);
     checkFields(input);
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      const updated = await this.db.transaction().execute(async (trx) => {
         const user = await this.find(trx, directoryId, userId);
         if (input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()) {
           await this.assertUnique(trx, directoryId, undefined, input.email);
@@ -124,6 +127,8 @@ export class Users {
         const next: DirUser = { ...user, ...changes };
         return next;
       });
+      this.onProvisioningDirty();
+      return updated;
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
       throw err;

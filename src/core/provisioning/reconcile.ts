@@ -49,24 +49,21 @@ export class Reconciler {
     const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
     if (!p) return undefined;
     const outcome: ReconcileOutcome = { generation: p.generation, created: 0, adopted: 0, removed: 0, updated: 0, failures: [], deleted: false };
-    const desired = p.deleting ? new Map<string, DirUser>() : await this.desiredUsers(p);
-    const claims = await this.db.selectFrom("provisioning_claims").select(["user_id", "sub_user_uin"]).where("provisioning_id", "=", p.provisioning_id).execute();
-    const claimed = new Set(claims.map((c) => c.user_id));
 
-    const toRemove = claims.filter((c) => !desired.has(c.user_id)).map((c) => c.user_id);
+    // Desired vs actual, as two anti-joins: what the provisioning covers but does not claim, and
+    // what it claims but no longer covers. Both are index lookups; nothing is compared in memory.
+    const toRemove = (await this.claimedButNotCovered(p)).map((r) => r.user_id);
     for (let i = 0; i < toRemove.length; i += BATCH) {
       outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
       await this.pause();
     }
-
-    const toAdd = [...desired.values()].filter((u) => !claimed.has(u.user_id));
+    const toAdd = p.deleting ? [] : await this.coveredButNotClaimed(p);
     for (let i = 0; i < toAdd.length; i += BATCH) {
       await this.claim(p, toAdd.slice(i, i + BATCH), outcome);
       await this.pause();
     }
-
     // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
-    outcome.updated = await this.syncAttributes(p, [...desired.values()]);
+    if (!p.deleting) outcome.updated = await this.syncAttributes(p);
 
     if (p.deleting) {
       await this.db.transaction().execute(async (trx) => {
@@ -80,18 +77,39 @@ export class Reconciler {
     return outcome;
   }
 
-  /** The directory users the provisioning covers now. */
-  private async desiredUsers(p: Provisioning): Promise<Map<string, DirUser>> {
-    const rows =
-      p.principal_type === "User"
-        ? await this.db.selectFrom("dir_users").selectAll().where("user_id", "=", p.principal_id).execute()
-        : await this.db
-            .selectFrom("dir_memberships")
-            .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
-            .selectAll("dir_users")
-            .where("dir_memberships.group_id", "=", p.principal_id)
-            .execute();
-    return new Map(rows.map((u) => [u.user_id, u]));
+  /** Directory users the provisioning covers now and has no claim for (driven from the group's memberships). */
+  private async coveredButNotClaimed(p: Provisioning): Promise<DirUser[]> {
+    if (p.principal_type === "User") {
+      return this.db
+        .selectFrom("dir_users")
+        .selectAll()
+        .where("user_id", "=", p.principal_id)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id))))
+        .execute();
+    }
+    return this.db
+      .selectFrom("dir_memberships")
+      .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
+      .selectAll("dir_users")
+      .where("dir_memberships.group_id", "=", p.principal_id)
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
+      )
+      .execute();
+  }
+
+  /** Claims whose user the provisioning no longer covers (all of them while it is being deleted). */
+  private async claimedButNotCovered(p: Provisioning): Promise<{ user_id: string }[]> {
+    let q = this.db.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id);
+    if (!p.deleting) {
+      q =
+        p.principal_type === "User"
+          ? q.where((eb) => eb.or([eb("user_id", "!=", p.principal_id), eb.not(eb.exists(eb.selectFrom("dir_users").select("user_id").where("dir_users.user_id", "=", p.principal_id)))]))
+          : q.where((eb) =>
+              eb.not(eb.exists(eb.selectFrom("dir_memberships").select("dir_memberships.user_id").where("dir_memberships.group_id", "=", p.principal_id).whereRef("dir_memberships.user_id", "=", "provisioning_claims.user_id"))),
+            );
+    }
+    return q.execute();
   }
 
   /** Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records the claim. */
@@ -199,23 +217,18 @@ export class Reconciler {
   }
 
   /** Keeps claimed sub-users' email and remark equal to the directory user's email and display name. */
-  private async syncAttributes(p: Provisioning, users: DirUser[]): Promise<number> {
-    if (users.length === 0) return 0;
-    let updated = 0;
-    for (let i = 0; i < users.length; i += BATCH) {
-      const chunk = users.slice(i, i + BATCH);
-      const subs = await this.db.selectFrom("sub_users").select(["uin", "email", "remark", "directory_user_id"]).where("account_uin", "=", p.target_uin).where("directory_user_id", "in", chunk.map((u) => u.user_id)).execute();
-      const byUser = new Map(chunk.map((u) => [u.user_id, u]));
-      const stale = subs.filter((s) => {
-        const u = byUser.get(s.directory_user_id!)!;
-        return s.email !== u.email || s.remark !== u.display_name;
-      });
-      for (const s of stale) {
-        const u = byUser.get(s.directory_user_id!)!;
-        await this.db.updateTable("sub_users").set({ email: u.email, remark: u.display_name, updated_at: this.clock.now() }).where("uin", "=", s.uin).execute();
-        updated++;
-      }
+  private async syncAttributes(p: Provisioning): Promise<number> {
+    const stale = await this.db
+      .selectFrom("provisioning_claims")
+      .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
+      .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
+      .select(["sub_users.uin", "dir_users.email", "dir_users.display_name"])
+      .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
+      .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
+      .execute();
+    for (const s of stale) {
+      await this.db.updateTable("sub_users").set({ email: s.email, remark: s.display_name, updated_at: this.clock.now() }).where("uin", "=", s.uin).execute();
     }
-    return updated;
+    return stale.length;
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * Provisioning fan-out, in process on SQLite: a group of N users provisioned into 10 member
+ * accounts. Measures time until every task is Success and sub-users/s, against raw better-sqlite3
+ * batched inserts of the same number of rows in the same run; then the propagation latency of
+ * AddUserToGroup to all 10 accounts.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { prefixedId } from "../src/core/ids.js";
+import { openRuntime } from "../src/runtime.js";
+
+const TARGETS = 10;
+
+export interface FanoutResult {
+  users: number;
+  subUsers: number;
+  seconds: number;
+  perSecond: number;
+  rawPerSecond: number;
+  propagationP50Ms?: number;
+  propagationP99Ms?: number;
+}
+
+export async function benchFanout(users: number, propagationSamples = 0): Promise<FanoutResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), "opencic-fanout-"));
+  const limits = { usersPerDirectory: users + 1000, membersPerGroup: users + 1000, subUsersPerAccount: users + 1000 };
+  const rt = await openRuntime({ dataDir }, { limits });
+  try {
+    const { core, store } = rt;
+    const root = (await core.accounts.bootstrap())!;
+    const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
+    await core.organizations.create(caller);
+    const { org } = (await core.organizations.findMembership(root.accountUin))!;
+    const targets: number[] = [];
+    for (let i = 0; i < TARGETS; i++) {
+      targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
+    }
+    const zone = await core.directories.open(caller, "fanout");
+    const group = await core.groups.create(caller, zone.directory_id, { groupName: "everyone" });
+    // Seeding is not what is measured: bulk rows through the same schema.
+    const now = Date.now();
+    for (let i = 0; i < users; i += 1000) {
+      const batch = Array.from({ length: Math.min(1000, users - i) }, (_, j) => `u-${String(i + j).padStart(12, "0")}`);
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("dir_users")
+          .values(batch.map((id, j) => ({ user_id: id, directory_id: zone.directory_id, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
+          .execute();
+        await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.group_id, user_id: id, directory_id: zone.directory_id, joined_at: now + i + j }))).execute();
+      });
+    }
+    await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.group_id).execute();
+    await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directory_id).execute();
+
+    const t0 = performance.now();
+    const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), "_cic");
+    core.worker.start();
+    const ids = tasks.map((t) => t.task_id);
+    for (;;) {
+      const pending = await store.db.selectFrom("provisioning_tasks").select("status").where("task_id", "in", ids).where("status", "!=", "Success").execute();
+      if (pending.some((p) => p.status === "Failed")) throw new Error("fan-out task failed");
+      if (pending.length === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+
+    let p50: number | undefined;
+    let p99: number | undefined;
+    if (propagationSamples > 0) {
+      const latencies: number[] = [];
+      for (let i = 0; i < propagationSamples; i++) {
+        const { user } = await core.users.create(caller, zone.directory_id, { userName: `late${i}` });
+        const start = performance.now();
+        await core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
+        for (;;) {
+          const { n } = await store.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_user_id", "=", user.user_id).executeTakeFirstOrThrow();
+          if (Number(n) === TARGETS) break;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        latencies.push(performance.now() - start);
+      }
+      latencies.sort((a, b) => a - b);
+      p50 = latencies[Math.floor(latencies.length * 0.5)];
+      p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
+    }
+    await core.worker.stop();
+    const subUsers = users * TARGETS;
+    return { users, subUsers, seconds, perSecond: subUsers / seconds, rawPerSecond: rawBatchedInsertRate(subUsers), propagationP50Ms: p50, propagationP99Ms: p99 };
+  } finally {
+    await rt.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Baseline: better-sqlite3 inserting rows shaped like sub-users (with their unique index), 500 per transaction. */
+function rawBatchedInsertRate(n: number): number {
+  const dir = mkdtempSync(join(tmpdir(), "opencic-raw-"));
+  try {
+    const db = new Database(join(dir, "raw.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec("create table s (uin integer primary key, account integer not null, name text not null, email text not null, remark text not null, managed text, unique (account, name))");
+    const insert = db.prepare("insert into s values (?, ?, ?, ?, ?, ?)");
+    const batch = db.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) insert.run(i, i % TARGETS, `user${i}`, `user${i}@example.com`, `User ${i}`, prefixedId("u-"));
+    });
+    const t = performance.now();
+    for (let i = 0; i < n; i += 500) batch(i, Math.min(n, i + 500));
+    const rate = n / ((performance.now() - t) / 1000);
+    db.close();
+    return rate;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
