@@ -1,13 +1,17 @@
 /**
  * Provisioning fan-out, in process on SQLite: a group of N users provisioned into 10 member
  * accounts. Measures time until every task is Success and sub-users/s, against raw better-sqlite3
- * batched inserts of the same number of rows in the same run; then the propagation latency of
- * AddUserToGroup to all 10 accounts.
+ * batched inserts of the same number of rows in the same run; the latency of GetProvisioningTaskStatus
+ * through the SDK on the same server while the fan-out runs, against the idle server; then the
+ * propagation latency of AddUserToGroup to all 10 accounts.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import tencentcloud from "tencentcloud-sdk-nodejs";
+import { parseRateLimits } from "../src/core/rate-limit.js";
+import { buildApp } from "../src/server/app.js";
 import { prefixedId } from "../src/core/ids.js";
 import { openRuntime } from "../src/runtime.js";
 
@@ -21,9 +25,18 @@ export interface FanoutResult {
   rawPerSecond: number;
   propagationP50Ms?: number;
   propagationP99Ms?: number;
+  /** GetProvisioningTaskStatus through the SDK, on the same server, while the fan-out ran. */
+  apiDuringFanout?: { p50Ms: number; p99Ms: number; samples: number };
+  /** The same call on the idle server afterwards (baseline). */
+  apiIdle?: { p50Ms: number; p99Ms: number; samples: number };
 }
 
-export async function benchFanout(users: number, propagationSamples = 0): Promise<FanoutResult> {
+function percentiles(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50Ms: s[Math.floor(s.length * 0.5)] ?? 0, p99Ms: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0, samples: s.length };
+}
+
+export async function benchFanout(users: number, propagationSamples = 0, measureApi = false): Promise<FanoutResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "opencic-fanout-"));
   const limits = { usersPerDirectory: users + 1000, membersPerGroup: users + 1000, subUsersPerAccount: users + 1000 };
   const rt = await openRuntime({ dataDir }, { limits });
@@ -54,17 +67,40 @@ export async function benchFanout(users: number, propagationSamples = 0): Promis
     await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.group_id).execute();
     await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directory_id).execute();
 
+    const app = measureApi ? await buildApp({ core, rateLimits: parseRateLimits("off", {}) }) : undefined;
+    if (app) await app.listen({ host: "127.0.0.1", port: 0 });
+    const sdk = app
+      ? new tencentcloud.organization.v20210331.Client({
+          credential: { secretId: root.secretId, secretKey: root.secretKey },
+          region: "",
+          profile: { httpProfile: { endpoint: `127.0.0.1:${(app.server.address() as { port: number }).port}`, protocol: "http://" } },
+        })
+      : undefined;
+
     const t0 = performance.now();
     const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), "_cic");
     core.worker.start();
     const ids = tasks.map((t) => t.task_id);
+    const during: number[] = [];
     for (;;) {
+      if (sdk) {
+        const s = performance.now();
+        await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: ids[during.length % ids.length]! });
+        during.push(performance.now() - s);
+      }
       const pending = await store.db.selectFrom("provisioning_tasks").select("status").where("task_id", "in", ids).where("status", "!=", "Success").execute();
       if (pending.some((p) => p.status === "Failed")) throw new Error("fan-out task failed");
       if (pending.length === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
+      if (!sdk) await new Promise((r) => setTimeout(r, 10));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const idle: number[] = [];
+    for (let i = 0; sdk && i < Math.max(50, during.length); i++) {
+      const s = performance.now();
+      await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: ids[i % ids.length]! });
+      idle.push(performance.now() - s);
+    }
+    await app?.close();
 
     let p50: number | undefined;
     let p99: number | undefined;
@@ -87,7 +123,17 @@ export async function benchFanout(users: number, propagationSamples = 0): Promis
     }
     await core.worker.stop();
     const subUsers = users * TARGETS;
-    return { users, subUsers, seconds, perSecond: subUsers / seconds, rawPerSecond: rawBatchedInsertRate(subUsers), propagationP50Ms: p50, propagationP99Ms: p99 };
+    return {
+      users,
+      subUsers,
+      seconds,
+      perSecond: subUsers / seconds,
+      rawPerSecond: rawBatchedInsertRate(subUsers),
+      propagationP50Ms: p50,
+      propagationP99Ms: p99,
+      apiDuringFanout: sdk ? percentiles(during) : undefined,
+      apiIdle: sdk ? percentiles(idle) : undefined,
+    };
   } finally {
     await rt.close();
     rmSync(dataDir, { recursive: true, force: true });

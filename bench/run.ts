@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the
  * same run, and the results written into BENCHMARKS.md.
- * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create picks a subset.
+ * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout picks a subset;
+ * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { benchCreateUser, benchPaging } from "./directory.js";
+import { benchFanout } from "./fanout.js";
 import { benchHttpRead } from "./http-read.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -35,6 +37,30 @@ if (only.has("create")) {
     `| CreateUser through the signed SDK path (16 concurrent clients, ${fmt(c.created)} users) | ${fmt(c.perSecond)} users/s | raw SQLite one-row insert transactions: ${fmt(c.rawInsertsPerSecond)}/s | **${fmt(c.ratio, 3)}** | — |`,
   );
   console.log(rows.at(-1));
+}
+
+if (only.has("fanout")) {
+  const sizes = (process.env.BENCH_FANOUT_USERS ?? "1000,10000,100000").split(",").map(Number);
+  const results = [];
+  for (const n of sizes) {
+    const r = await benchFanout(n, n === 10_000 ? 200 : 0, n === 10_000);
+    results.push(r);
+    rows.push(
+      `| fan-out: group of ${fmt(n)} users → 10 member accounts (${fmt(r.subUsers)} sub-users), SQLite, until every task is Success | ${fmt(r.seconds, 2)} s, ${fmt(r.perSecond)} sub-users/s | raw better-sqlite3 batched row inserts: ${fmt(r.rawPerSecond)}/s | **${fmt(r.perSecond / r.rawPerSecond, 2)}** | ${n === 10_000 ? "≤ 10 s" : "—"} |`,
+    );
+    if (r.apiDuringFanout && r.apiIdle) {
+      rows.push(
+        `| API during the fan-out: GetProvisioningTaskStatus via the SDK, same server (${r.apiDuringFanout.samples} calls) | p50 ${fmt(r.apiDuringFanout.p50Ms, 1)} ms, p99 ${fmt(r.apiDuringFanout.p99Ms, 1)} ms | idle server: p50 ${fmt(r.apiIdle.p50Ms, 1)} ms, p99 ${fmt(r.apiIdle.p99Ms, 1)} ms | p99 ×${fmt(r.apiDuringFanout.p99Ms / r.apiIdle.p99Ms, 1)} | — |`,
+      );
+    }
+    if (r.propagationP99Ms !== undefined) {
+      rows.push(`| propagation: AddUserToGroup → sub-user in all 10 accounts (group of ${fmt(n)}, 200 adds) | p50 ${fmt(r.propagationP50Ms!, 0)} ms, p99 ${fmt(r.propagationP99Ms, 0)} ms | — | — | p99 ≤ 1 s |`);
+    }
+    console.log(rows.at(-1));
+  }
+  const t10k = results.find((r) => r.users === 10_000);
+  const t100k = results.find((r) => r.users === 100_000);
+  if (t10k && t100k) rows.push(`| scaling: time(100k users) / time(10k users) | ${fmt(t100k.seconds / t10k.seconds, 1)} | linear would be 10 | — | ≤ 12 |`);
 }
 
 const table = rows.join("\n");

@@ -58,9 +58,15 @@ export class Reconciler {
       await this.pause();
     }
     const toAdd = p.deleting ? [] : await this.coveredButNotClaimed(p);
-    for (let i = 0; i < toAdd.length; i += BATCH) {
-      await this.claim(p, toAdd.slice(i, i + BATCH), outcome);
-      await this.pause();
+    if (toAdd.length > 0) {
+      // The account's room is counted once per reconcile, then kept as batches fill it: counting the
+      // whole account per batch would make a large fan-out quadratic.
+      const { n } = await this.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("account_uin", "=", p.target_uin).executeTakeFirstOrThrow();
+      const room = { left: this.limits.subUsersPerAccount - Number(n) };
+      for (let i = 0; i < toAdd.length; i += BATCH) {
+        await this.claim(p, toAdd.slice(i, i + BATCH), outcome, room);
+        await this.pause();
+      }
     }
     // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
     if (!p.deleting) outcome.updated = await this.syncAttributes(p);
@@ -113,7 +119,7 @@ export class Reconciler {
   }
 
   /** Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records the claim. */
-  private async claim(p: Provisioning, users: DirUser[], outcome: ReconcileOutcome): Promise<void> {
+  private async claim(p: Provisioning, users: DirUser[], outcome: ReconcileOutcome, room: { left: number }): Promise<void> {
     const target = p.target_uin;
     await this.db.transaction().execute(async (trx) => {
       const ids = users.map((u) => u.user_id);
@@ -126,8 +132,6 @@ export class Reconciler {
         ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute()
         : [];
       const byName = new Map<string, Pick<SubUser, "uin" | "name" | "directory_user_id">>(taken.map((s) => [s.name, s]));
-      const { count } = await trx.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("count")).where("account_uin", "=", target).executeTakeFirstOrThrow();
-      let room = this.limits.subUsersPerAccount - Number(count);
       const now = this.clock.now();
       const creates: { user: DirUser; name: string }[] = [];
       for (const u of wanted) {
@@ -156,7 +160,7 @@ export class Reconciler {
               : `sub-user "${u.user_name}" exists in account ${target}`;
         outcome.failures.push({ userId: u.user_id, userName: u.user_name, reason });
       }
-      const fits = creates.slice(0, Math.max(0, room));
+      const fits = creates.slice(0, Math.max(0, room.left));
       for (const c of creates.slice(fits.length)) {
         outcome.failures.push({ userId: c.user.user_id, userName: c.user.user_name, reason: `account ${target} reached its sub-user quota (${this.limits.subUsersPerAccount})` });
       }
@@ -182,7 +186,7 @@ export class Reconciler {
         for (let i = 0; i < rows.length; i += 100) await trx.insertInto("sub_users").values(rows.slice(i, i + 100)).execute();
         rows.forEach((r) => managedBy.set(r.directory_user_id!, r.uin));
         outcome.created += rows.length;
-        room -= rows.length;
+        room.left -= rows.length;
       }
       const claims = users
         .filter((u) => managedBy.has(u.user_id))

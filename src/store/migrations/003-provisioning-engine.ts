@@ -11,6 +11,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("provisionings").addColumn("reconciled_generation", "bigint", (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable("provisionings").addColumn("deleting", "integer", (c) => c.notNull().defaultTo(0)).execute();
 
+  // The engine looks sub-users up by the directory user they represent, per account.
+  await db.schema.createIndex("sub_users_directory_user").on("sub_users").columns(["account_uin", "directory_user_id"]).execute();
+
   await db.schema
     .createTable("provisioning_claims")
     .addColumn("provisioning_id", "text", (c) => c.notNull())
@@ -58,5 +61,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ["provisioning_tasks", "reconcile_queue", "provisioning_claims"]) await db.schema.dropTable(t).execute();
+  await db.schema.dropIndex("sub_users_directory_user").execute();
   for (const c of ["deleting", "reconciled_generation", "generation", "duplicate_suffix"]) await db.schema.alterTable("provisionings").dropColumn(c).execute();
 }
