@@ -41,8 +41,13 @@ export class Reconciler {
     private readonly batchPauseMs = 0,
   ) {}
 
+  /**
+   * Between write batches the event loop always gets a turn (setImmediate), so HTTP requests are
+   * served while a big fan-out runs: better-sqlite3 is synchronous, and without this a reconcile
+   * would run start to end on microtasks alone. An optional pause adds room on top.
+   */
   private async pause(): Promise<void> {
-    if (this.batchPauseMs > 0) await new Promise((r) => setTimeout(r, this.batchPauseMs));
+    await new Promise<void>((r) => (this.batchPauseMs > 0 ? setTimeout(r, this.batchPauseMs) : setImmediate(r)));
   }
 
   async reconcile(provisioningId: string): Promise<ReconcileOutcome | undefined> {

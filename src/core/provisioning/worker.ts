@@ -57,6 +57,8 @@ export class Worker {
         } catch (err) {
           this.log.error({ err }, "reconcile worker error");
         }
+        // After a key, let the event loop serve requests before the next one.
+        if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
         if (!worked && this.running) await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.opts.pollMs);
           this.wakeUp = () => {
