@@ -3,11 +3,10 @@
  * Translation only; the rules live in core/directory.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
-import type { Page, PageRequest } from "../../../core/directory/paging.js";
-import { fail } from "../../../core/errors.js";
 import type { DirGroup, DirUser } from "../../../store/schema.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
+import { pageFields, pageRequest } from "../paging.js";
 
 /** Role configurations are not built yet; these are Tencent's published defaults for their quotas. */
 const ROLE_CONFIGURATION_QUOTA = 1000;
@@ -42,22 +41,6 @@ function groupInfo(g: DirGroup, selected = false): Sdk.GroupInfo {
     GroupId: g.group_id,
     MemberCount: g.member_count,
     IsSelected: selected,
-  };
-}
-
-/** Tencent paging fields → the neutral page request; SortField/SortType are wire enums. */
-function pageRequest(req: { MaxResults?: number; NextToken?: string; Offset?: number; SortField?: string; SortType?: string }): PageRequest {
-  if (req.SortField !== undefined && req.SortField !== "CreateTime") fail("value.invalid", "SortField must be CreateTime", "sortField");
-  if (req.SortType !== undefined && req.SortType !== "Asc" && req.SortType !== "Desc") fail("value.invalid", "SortType must be Asc or Desc", "sortType");
-  return { maxResults: req.MaxResults, nextToken: req.NextToken || undefined, offset: req.Offset, descending: req.SortType === "Desc" };
-}
-
-function pageFields<T>(page: Page<T>) {
-  return {
-    TotalCounts: page.totalCounts,
-    MaxResults: page.maxResults,
-    IsTruncated: page.isTruncated,
-    NextToken: page.nextToken ?? null,
   };
 }
 

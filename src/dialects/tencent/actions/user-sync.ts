@@ -7,6 +7,7 @@ import type { ProvisioningView } from "../../../core/provisioning/provisionings.
 import type { ProvisioningTask } from "../../../store/schema.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
+import { pageFields, pageRequest } from "../paging.js";
 
 /** KeepBoth names a clashing sub-user `<name>_cic` for provisionings made through this door. */
 const DUPLICATE_SUFFIX = "_cic";
@@ -89,21 +90,14 @@ export const userSyncActions: ActionTable = {
 
   ListUserSyncProvisionings: action<Sdk.ListUserSyncProvisioningsRequest, Sdk.ListUserSyncProvisioningsResponse>(async ({ core, caller }, req) => {
     const page = await core.provisionings.list(caller, req.ZoneId, {
-      maxResults: req.MaxResults,
-      nextToken: req.NextToken || undefined,
+      ...pageRequest(req),
       principalId: req.PrincipalId || undefined,
       principalType: req.PrincipalType,
       targetUin: req.TargetUin,
       targetType: req.TargetType,
       filter: req.Filter || undefined,
     });
-    return {
-      NextToken: page.nextToken ?? null,
-      TotalCounts: page.totalCounts,
-      MaxResults: page.maxResults,
-      IsTruncated: page.isTruncated,
-      UserProvisionings: page.items.map(userProvisioning),
-    };
+    return { ...pageFields(page), UserProvisionings: page.items.map(userProvisioning) };
   }),
 
   UpdateUserSyncProvisioning: action<Sdk.UpdateUserSyncProvisioningRequest, Sdk.UpdateUserSyncProvisioningResponse>(
@@ -125,8 +119,7 @@ export const userSyncActions: ActionTable = {
   ListTasks: action<Sdk.ListTasksRequest, Sdk.ListTasksResponse>(async ({ core, caller }, req) => {
     // Role-assignment tasks do not exist yet; the sync tasks are listed with empty role fields.
     const page = await core.provisionings.tasks(caller, req.ZoneId, {
-      maxResults: req.MaxResults,
-      nextToken: req.NextToken || undefined,
+      ...pageRequest(req),
       principalId: req.PrincipalId || undefined,
       principalType: req.PrincipalType,
       targetUin: req.TargetUin,
@@ -135,10 +128,7 @@ export const userSyncActions: ActionTable = {
       taskType: req.TaskType,
     });
     return {
-      NextToken: page.nextToken ?? null,
-      TotalCounts: page.totalCounts,
-      MaxResults: page.maxResults,
-      IsTruncated: page.isTruncated,
+      ...pageFields(page),
       Tasks: page.items.map((t) => ({
         TaskId: t.task_id,
         RoleConfigurationId: "",
