@@ -12,6 +12,7 @@ import { parseLimits } from "../../src/core/limits.js";
 import { openRuntime } from "../../src/runtime.js";
 import { openStore, type Store } from "../../src/store/database.js";
 import { ENGINES, orgClient, TEST_DATABASE_URL } from "../helpers/harness.js";
+import { seedFanout } from "../helpers/fanout.js";
 import { removeTempDirs, serve, tempDir } from "../helpers/process.js";
 
 after(removeTempDirs);
@@ -54,29 +55,14 @@ for (const engine of ENGINES) {
       const rt = await openRuntime({ dataDir, databaseUrl, masterKey: env.OPENCIC_MASTER_KEY, limits: parseLimits(LIMITS) });
       const root = (await rt.core.accounts.bootstrap())!;
       const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
-      await rt.core.organizations.create(caller);
-      const { org } = (await rt.core.organizations.findMembership(root.accountUin))!;
-      const targets: number[] = [];
-      for (let i = 0; i < TARGETS; i++) {
-        targets.push(await rt.core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
-      }
+      const { targets, zoneId, groupId } = await seedFanout(rt.core, caller, { users: USERS, targets: TARGETS, zoneName: `crash-${engine}` });
       await rt.core.subUsers.create({ accountUin: targets[0]!, principalUin: targets[0]!, isSubUser: false }, { name: "user7" });
-      const zone = await rt.core.directories.open(caller, `crash-${engine}`);
-      const group = await rt.core.groups.create(caller, zone.directory_id, { groupName: "everyone" });
       const names: string[] = [];
-      for (let i = 0; i < USERS; i += 100) {
-        await Promise.all(
-          Array.from({ length: Math.min(100, USERS - i) }, async (_, j) => {
-            const { user } = await rt.core.users.create(caller, zone.directory_id, { userName: `user${i + j}`, email: `user${i + j}@example.com` });
-            await rt.core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
-          }),
-        );
-      }
       for (let i = 0; i < USERS; i++) names.push(`user${i}`);
       const tasks = await rt.core.provisionings.create(
         caller,
-        zone.directory_id,
-        targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t, deletionStrategy: "Delete" })),
+        zoneId,
+        targets.map((t) => ({ principalType: "Group", principalId: groupId, targetType: "MemberUin", targetUin: t, deletionStrategy: "Delete" })),
         "_cic",
       );
       await rt.close();
@@ -104,7 +90,7 @@ for (const engine of ENGINES) {
         for (const t of tasks) {
           const deadline = Date.now() + 120_000;
           for (;;) {
-            const { TaskStatus } = await client.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: t.task_id });
+            const { TaskStatus } = await client.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: t.task_id });
             if (TaskStatus?.Status === "Success") break;
             assert.notEqual(TaskStatus?.Status, "Failed", TaskStatus?.FailureReason);
             assert.ok(Date.now() < deadline, `task ${t.task_id} did not finish`);

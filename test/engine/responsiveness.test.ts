@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { seedFanout } from "../helpers/fanout.js";
 import { ENGINES, orgClient, startServer } from "../helpers/harness.js";
 
 const USERS = 3000;
@@ -15,34 +16,18 @@ for (const engine of ENGINES) {
     const server = await startServer(engine, { limits: { usersPerDirectory: USERS, membersPerGroup: USERS, subUsersPerAccount: USERS + 10 } });
     try {
       const caller = { accountUin: server.root.uin, principalUin: server.root.uin, isSubUser: false };
-      const { core } = server;
-      await core.organizations.create(caller);
-      const { org } = (await core.organizations.findMembership(server.root.uin))!;
-      const targets: number[] = [];
-      for (let i = 0; i < TARGETS; i++) {
-        targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
-      }
-      const zone = await core.directories.open(caller, `busy-${engine}`);
-      const group = await core.groups.create(caller, zone.directory_id, { groupName: "all" });
-      for (let i = 0; i < USERS; i += 100) {
-        await Promise.all(
-          Array.from({ length: 100 }, async (_, j) => {
-            const { user } = await core.users.create(caller, zone.directory_id, { userName: `user${i + j}` });
-            await core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
-          }),
-        );
-      }
+      const { targets, zoneId, groupId } = await seedFanout(server.core, caller, { users: USERS, targets: TARGETS, zoneName: `busy-${engine}` });
       const sdk = orgClient(server, server.root);
       const created = await sdk.CreateUserSyncProvisioning({
-        ZoneId: zone.directory_id,
-        UserSyncProvisionings: targets.map((t) => ({ PrincipalId: group.group_id, PrincipalType: "Group", TargetUin: t, TargetType: "MemberUin" })),
+        ZoneId: zoneId,
+        UserSyncProvisionings: targets.map((t) => ({ PrincipalId: groupId, PrincipalType: "Group", TargetUin: t, TargetType: "MemberUin" })),
       });
       const lastTask = created.Tasks![TARGETS - 1]!.TaskId!;
       // Ask for the last task's status at once: the answer must come while the fan-out is still going.
-      const { TaskStatus } = await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: lastTask });
+      const { TaskStatus } = await sdk.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: lastTask });
       assert.equal(TaskStatus?.Status, "InProgress", "the API answered only after the whole fan-out had finished");
       for (;;) {
-        const s = await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: lastTask });
+        const s = await sdk.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: lastTask });
         if (s.TaskStatus?.Status === "Success") break;
         assert.equal(s.TaskStatus?.Status, "InProgress");
         await new Promise((r) => setTimeout(r, 20));

@@ -10,6 +10,7 @@ import { parseLimits } from "../../src/core/limits.js";
 import { openRuntime } from "../../src/runtime.js";
 import { openStore } from "../../src/store/database.js";
 import { orgClient, TEST_DATABASE_URL } from "../helpers/harness.js";
+import { seedFanout } from "../helpers/fanout.js";
 import { removeTempDirs, serve, tempDir } from "../helpers/process.js";
 
 after(removeTempDirs);
@@ -31,22 +32,7 @@ test("two server processes on one PostgreSQL database complete a fan-out exactly
     const rt = await openRuntime({ dataDir: tempDir(), databaseUrl, masterKey: env.OPENCIC_MASTER_KEY, limits: parseLimits(LIMITS) });
     const root = (await rt.core.accounts.bootstrap())!;
     const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
-    await rt.core.organizations.create(caller);
-    const { org } = (await rt.core.organizations.findMembership(root.accountUin))!;
-    const targets: number[] = [];
-    for (let i = 0; i < TARGETS; i++) {
-      targets.push(await rt.core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
-    }
-    const zone = await rt.core.directories.open(caller, "two-processes");
-    const group = await rt.core.groups.create(caller, zone.directory_id, { groupName: "all" });
-    for (let i = 0; i < USERS; i += 100) {
-      await Promise.all(
-        Array.from({ length: 100 }, async (_, j) => {
-          const { user } = await rt.core.users.create(caller, zone.directory_id, { userName: `user${i + j}` });
-          await rt.core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
-        }),
-      );
-    }
+    const { targets, zoneId, groupId } = await seedFanout(rt.core, caller, { users: USERS, targets: TARGETS, zoneName: "two-processes" });
     await rt.close();
 
     const a = await serve(["--data-dir", tempDir(), "--database", databaseUrl], env);
@@ -54,14 +40,14 @@ test("two server processes on one PostgreSQL database complete a fan-out exactly
     try {
       // The provisionings arrive through one process; both workers see the queue.
       const created = await orgClient(a, root).CreateUserSyncProvisioning({
-        ZoneId: zone.directory_id,
-        UserSyncProvisionings: targets.map((t) => ({ PrincipalId: group.group_id, PrincipalType: "Group", TargetUin: t, TargetType: "MemberUin" })),
+        ZoneId: zoneId,
+        UserSyncProvisionings: targets.map((t) => ({ PrincipalId: groupId, PrincipalType: "Group", TargetUin: t, TargetType: "MemberUin" })),
       });
       const clients = [orgClient(a, root), orgClient(b, root)];
       for (const [i, t] of created.Tasks!.entries()) {
         const deadline = Date.now() + 120_000;
         for (;;) {
-          const { TaskStatus } = await clients[i % 2]!.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: t.TaskId! });
+          const { TaskStatus } = await clients[i % 2]!.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: t.TaskId! });
           if (TaskStatus?.Status === "Success") break;
           assert.notEqual(TaskStatus?.Status, "Failed", TaskStatus?.FailureReason);
           assert.ok(Date.now() < deadline, "fan-out did not finish");
