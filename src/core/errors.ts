@@ -31,6 +31,8 @@ export const REASONS = {
   "auth.unknown_key": "auth",
   "auth.bad_signature": "auth",
   "auth.not_permitted": "forbidden",
+  "auth.timestamp_malformed": "auth",
+  "auth.nonce_used": "auth",
   "throttled": "throttled",
   // organization
   "organization.not_found": "not_found",
@@ -90,6 +92,8 @@ export const REASONS = {
   "provisioning.target_not_member": "not_found",
   "provisioning.task_not_found": "not_found",
   "provisioning.generic_task_not_found": "not_found",
+  "provisioning.event_not_found": "not_found",
+  "provisioning.quota": "limit",
   "value.invalid": "invalid",
   "value.missing": "invalid",
   "internal": "internal",

@@ -161,6 +161,8 @@ export interface ProvisioningTable {
   reconciled_generation: Generated<number>;
   /** 1 once deletion was asked for: the reconcile then wants no sub-users, and removes the row when done. */
   deleting: Generated<number>;
+  duplication_spelling: string | null;
+  deletion_spelling: string | null;
 }
 
 export interface ProvisioningClaimTable {
@@ -200,6 +202,33 @@ export interface ProvisioningTaskTable {
   updated_at: number;
 }
 
+export interface ProvisioningEventTable {
+  event_id: string;
+  directory_id: string;
+  provisioning_id: string;
+  user_id: string;
+  target_uin: number;
+  source_type: EventSource;
+  error_kind: UnitFailureKind;
+  error_info: string;
+  error_count: number;
+  duplication_override: "KeepBoth" | "TakeOver" | null;
+  last_attempt_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What made a unit run (Alibaba's event SourceType values are these names). */
+export type EventSource = "StartProvisioning" | "AddUserToGroup" | "RemoveUserFromGroup" | "DeleteProvisioning";
+/** Why a unit could not converge: its name is taken, the account is full, or the target rejects the name. */
+export type UnitFailureKind = "name_clash" | "quota" | "name_invalid";
+
+export interface RequestNonceTable {
+  key_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   sequences: SequenceTable;
@@ -216,6 +245,8 @@ export interface Database {
   provisioning_claims: ProvisioningClaimTable;
   reconcile_queue: ReconcileQueueTable;
   provisioning_tasks: ProvisioningTaskTable;
+  provisioning_events: ProvisioningEventTable;
+  request_nonces: RequestNonceTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -228,6 +259,7 @@ export type DirUser = Selectable<DirUserTable>;
 export type DirGroup = Selectable<DirGroupTable>;
 export type Provisioning = Selectable<ProvisioningTable>;
 export type ProvisioningTask = Selectable<ProvisioningTaskTable>;
+export type ProvisioningEvent = Selectable<ProvisioningEventTable>;
 export type NewSubUser = Insertable<SubUserTable>;
 export type SubUserPatch = Updateable<SubUserTable>;
 

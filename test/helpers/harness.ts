@@ -205,6 +205,7 @@ export async function snapshot(store: Store): Promise<string> {
     "provisioning_claims",
     "reconcile_queue",
     "provisioning_tasks",
+    "provisioning_events",
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await store.db.selectFrom(t).selectAll().execute();

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as m001 from "./001-accounts-organizations-subusers.js";
 import * as m002 from "./002-directory.js";
 import * as m003 from "./003-provisioning-engine.js";
+import * as m004 from "./004-events-and-nonces.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
   "001-accounts-organizations-subusers": m001,
   "002-directory": m002,
   "003-provisioning-engine": m003,
+  "004-events-and-nonces": m004,
 };
 
 export const migrationProvider: MigrationProvider = {
