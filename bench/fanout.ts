@@ -78,7 +78,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       : undefined;
 
     const t0 = performance.now();
-    const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), "_cic");
+    const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), { duplicateSuffix: "_cic" });
     core.worker.start();
     const ids = tasks.map((t) => t.task_id);
     const during: number[] = [];

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
 import { Reconciler } from "./provisioning/reconcile.js";
+import { ReplayGuard } from "./replay-guard.js";
 import { DEFAULT_WORKER_OPTIONS, Worker, type WorkerLog, type WorkerOptions } from "./provisioning/worker.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
@@ -28,6 +29,8 @@ export class Core {
   readonly accounts: Accounts;
   readonly organizations: Organizations;
   readonly subUsers: SubUsers;
+  /** The request-nonce ledger signature schemes with nonces use (Alibaba's SignatureNonce). */
+  readonly replayGuard: ReplayGuard;
   readonly directories: Directories;
   readonly users: Users;
   readonly groups: Groups;
@@ -40,12 +43,13 @@ export class Core {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.accounts = new Accounts(db, opts.clock, opts.box);
     this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits);
-    this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits);
-    this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     const tokens = new PageTokens((data) => opts.box.mac(data));
+    this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
+    this.replayGuard = new ReplayGuard(db, opts.clock);
+    this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);
-    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens);
+    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits, workerOptions.batchPauseMs);
     this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, workerOptions, opts.log);

@@ -12,6 +12,8 @@ export interface Limits {
   membersPerGroup: number;
   /** Groups one user may join (FailedOperation.UserAddGroupCountOverUpperLimit; no published number). */
   groupsPerUser: number;
+  /** Provisionings per directory (FailedOperation.UserProvisioningOverLimit; no published number). */
+  provisioningsPerDirectory: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -21,6 +23,7 @@ export const DEFAULT_LIMITS: Limits = {
   groupsPerDirectory: 500,
   membersPerGroup: 1000,
   groupsPerUser: 50,
+  provisioningsPerDirectory: 1000,
 };
 
 /** Parses `usersPerDirectory=5000,membersPerGroup=10000` (OPENCIC_LIMITS). */

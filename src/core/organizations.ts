@@ -31,28 +31,34 @@ export const POLICY_TYPES: Record<string, string> = { Financial: "Financial mana
 export const ROOT_NODE_NAME = "Root";
 const MEMBER_NAME = /^[\p{L}\p{N}+@&._\[\]\-:,]{1,25}$/u;
 
+/** Omitted policy, permissions, node and account name default to Financial, the mandatory permissions, the root node and the member name. */
 export interface NewMember {
   name: string;
-  accountName: string;
-  policyType: string;
-  permissionIds: number[];
-  nodeId: number;
+  accountName?: string;
+  policyType?: string;
+  permissionIds?: number[];
+  nodeId?: number;
   remark?: string;
   tags?: Tag[];
 }
 
-export interface MemberQuery {
-  offset: number;
-  limit: number;
+export interface MemberFilter {
   searchKey?: string;
   nodeId?: number;
   nodeName?: string;
   tags?: Tag[];
 }
 
+export interface MemberQuery extends MemberFilter {
+  offset: number;
+  limit: number;
+}
+
 export interface MemberView {
   uin: number;
   name: string;
+  /** The member account's own name. */
+  accountName: string;
   memberType: OrgMember["member_type"];
   policyType: string;
   permissionIds: number[];
@@ -125,8 +131,15 @@ export class Organizations {
     return { org, managerName: manager?.name ?? "", caller: toView(member, org) };
   }
 
-  async createMember(caller: Caller, input: NewMember): Promise<number> {
+  async createMember(caller: Caller, given: NewMember): Promise<number> {
     const org = await this.managedBy(caller);
+    const input = {
+      ...given,
+      accountName: given.accountName ?? given.name,
+      policyType: given.policyType ?? "Financial",
+      permissionIds: given.permissionIds ?? MANDATORY_PERMISSIONS,
+      nodeId: given.nodeId ?? org.root_node_id,
+    };
     if (!MEMBER_NAME.test(input.name)) fail("organization.member_name_invalid", "member name must be 1-25 letters, digits or +@&._[]-:, characters", "memberName");
     if (!MEMBER_NAME.test(input.accountName)) fail("organization.member_name_invalid", "account name must be 1-25 letters, digits or +@&._[]-:, characters", "accountName");
     if (!(input.policyType in POLICY_TYPES)) fail("organization.policy_invalid", `unsupported policy type "${input.policyType}"; valid: Financial`, "policyType");
@@ -175,24 +188,46 @@ export class Organizations {
   }
 
   async listMembers(caller: Caller, q: MemberQuery): Promise<{ items: MemberView[]; total: number }> {
-    const { org } = await this.membershipOf(caller.accountUin);
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 50) fail("value.invalid", "limit must be an integer from 1 to 50", "limit");
     if (!Number.isInteger(q.offset) || q.offset < 0 || q.offset % q.limit !== 0) fail("value.invalid", "offset must be a non-negative multiple of limit", "offset");
+    const matching = await this.members(caller, q);
+    return { total: matching.length, items: matching.slice(q.offset, q.offset + q.limit) };
+  }
+
+  /** Every member of the caller's organization that matches, in joining order (members per organization are bounded). */
+  async members(caller: Caller, q: MemberFilter = {}): Promise<MemberView[]> {
+    const { org } = await this.membershipOf(caller.accountUin);
     const tags = validateTags(q.tags ?? []);
     if (q.nodeId !== undefined && q.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${q.nodeId} does not exist`, "nodeId");
     if (q.nodeName !== undefined && q.nodeName !== ROOT_NODE_NAME) fail("organization.node_not_found", `organization node "${q.nodeName}" does not exist`, "nodeName");
-    let query = this.db.selectFrom("org_members").where("org_id", "=", org.org_id);
+    let query = this.db
+      .selectFrom("org_members")
+      .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
+      .where("org_members.org_id", "=", org.org_id);
     if (q.searchKey) {
       const key = q.searchKey;
-      query = query.where((eb) => eb.or([containsText("name", key), containsText("member_uin", key, { castToText: true })]));
+      query = query.where((eb) => eb.or([containsText("org_members.name", key), containsText("org_members.member_uin", key, { castToText: true })]));
     }
     // Tag filters are few (≤10) and members per organization are bounded, so they are applied after the read.
-    const rows = await query.selectAll().orderBy("joined_at").orderBy("member_uin").execute();
-    const matching = rows.filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value)));
-    return {
-      total: matching.length,
-      items: matching.slice(q.offset, q.offset + q.limit).map((r) => toView(r, org)),
-    };
+    const rows = await query.selectAll("org_members").select("accounts.name as account_name").orderBy("joined_at").orderBy("member_uin").execute();
+    return rows
+      .filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value)))
+      .map((r) => toView(r, org, r.account_name));
+  }
+
+  /** One member of the caller's organization. */
+  async member(caller: Caller, uin: number): Promise<MemberView> {
+    const { org } = await this.membershipOf(caller.accountUin);
+    const row = await this.db
+      .selectFrom("org_members")
+      .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
+      .selectAll("org_members")
+      .select("accounts.name as account_name")
+      .where("org_id", "=", org.org_id)
+      .where("member_uin", "=", uin)
+      .executeTakeFirst();
+    if (!row) return fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUin");
+    return toView(row, org, row.account_name);
   }
 
   async removeMembers(caller: Caller, uins: number[]): Promise<void> {
@@ -250,10 +285,11 @@ export class Organizations {
   }
 }
 
-function toView(r: OrgMember, org: Organization): MemberView {
+function toView(r: OrgMember, org: Organization, accountName = ""): MemberView {
   return {
     uin: r.member_uin,
     name: r.name,
+    accountName,
     memberType: r.member_type,
     policyType: r.policy_type,
     permissionIds: JSON.parse(r.permission_ids) as number[],

@@ -5,25 +5,41 @@
  */
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
-import { isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
+import { isUniqueViolation, lockRow, nextSequence, precompiled } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
+import type { PageTokens } from "./directory/paging.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { hashGeneratedSecret, hashPassword } from "./secrets.js";
 
 export const SUBUSER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-const LIMITS = { remark: 255, email: 128, phoneNum: 32, countryCode: 8, password: { min: 8, max: 32 } };
+const LIMITS = { remark: 255, description: 128, email: 128, phoneNum: 32, countryCode: 8, password: { min: 8, max: 32 } };
+/** Sub-users per page of `page()`, and the default. */
+export const SUBUSER_PAGE = { max: 1000, default: 100 };
 
 export interface SubUserInput {
   remark?: string;
+  /** Free text beside the remark (RAM Comments). */
+  description?: string;
   consoleLogin?: number;
   password?: string;
   needResetPassword?: number;
   phoneNum?: string;
   countryCode?: string;
   email?: string;
+}
+
+/** An update may also rename the sub-user; its keys and provisioning claims follow it (they key on the UIN). */
+export interface SubUserUpdate extends SubUserInput {
+  newName?: string;
+}
+
+export interface SubUserPage {
+  items: SubUser[];
+  /** Opaque; present when more sub-users follow. */
+  marker?: string;
 }
 
 export interface NewSubUserInput extends SubUserInput {
@@ -39,12 +55,18 @@ export interface CreatedSubUser {
   key?: { secretId: string; secretKey: string };
 }
 
+/** The read behind every GetUser: compiled once per database (see `precompiled`). */
+const subUserByName = precompiled((db: Kysely<Database>, accountUin: number, name: string) =>
+  db.selectFrom("sub_users").selectAll().where("account_uin", "=", accountUin).where("name", "=", name),
+);
+
 export class SubUsers {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly accounts: Accounts,
     private readonly limits: Limits,
+    private readonly tokens: PageTokens,
   ) {}
 
   async create(caller: Caller, given: NewSubUserInput): Promise<CreatedSubUser> {
@@ -77,6 +99,7 @@ export class SubUsers {
           account_uin: accountUin,
           name: input.name,
           remark: input.remark ?? "",
+          description: input.description ?? "",
           console_login: input.consoleLogin ?? 0,
           password_hash: password === undefined ? null : generatedPassword !== undefined ? hashGeneratedSecret(password) : hashPassword(password),
           need_reset_password: input.needResetPassword ?? 0,
@@ -99,12 +122,7 @@ export class SubUsers {
   }
 
   async get(caller: Caller, name: string): Promise<SubUser> {
-    const row = await this.db
-      .selectFrom("sub_users")
-      .selectAll()
-      .where("account_uin", "=", caller.accountUin)
-      .where("name", "=", name)
-      .executeTakeFirst();
+    const [row] = await subUserByName(this.db, caller.accountUin, name);
     return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
   }
 
@@ -112,19 +130,49 @@ export class SubUsers {
     return this.db.selectFrom("sub_users").selectAll().where("account_uin", "=", caller.accountUin).orderBy("uin").execute();
   }
 
-  async update(caller: Caller, name: string, input: SubUserInput): Promise<void> {
+  /**
+   * One page of the account's sub-users in creation (UIN) order, read after the marker's position,
+   * so sub-users created or deleted between pages never make another be skipped or repeated.
+   */
+  async page(caller: Caller, req: { limit?: number; marker?: string }): Promise<SubUserPage> {
+    const limit = req.limit ?? SUBUSER_PAGE.default;
+    if (!Number.isInteger(limit) || limit < 1 || limit > SUBUSER_PAGE.max) fail("subuser.field_invalid", `limit must be an integer from 1 to ${SUBUSER_PAGE.max}`, "limit");
+    const scope = `subusers\n${caller.accountUin}`;
+    let q = this.db.selectFrom("sub_users").selectAll().where("account_uin", "=", caller.accountUin);
+    if (req.marker) q = q.where("uin", ">", this.tokens.decode(req.marker, scope).at);
+    const rows = await q.orderBy("uin").limit(limit + 1).execute();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, marker: rows.length > limit && last ? this.tokens.encode({ at: last.uin, id: "" }, scope) : undefined };
+  }
+
+  async update(caller: Caller, name: string, input: SubUserUpdate): Promise<void> {
     validateFields(input);
+    if (input.newName !== undefined && !SUBUSER_NAME.test(input.newName)) fail("subuser.name_invalid", "sub-user names are 1-64 letters, digits or +=,.@_- characters", "newName");
     const user = await this.get(caller, name);
     if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be changed directly`, "name");
     const patch: SubUserPatch = { updated_at: this.clock.now() };
+    if (input.newName !== undefined && input.newName !== user.name) patch.name = input.newName;
     if (input.remark !== undefined) patch.remark = input.remark;
+    if (input.description !== undefined) patch.description = input.description;
     if (input.consoleLogin !== undefined) patch.console_login = input.consoleLogin;
     if (input.password !== undefined) patch.password_hash = hashPassword(input.password);
     if (input.needResetPassword !== undefined) patch.need_reset_password = input.needResetPassword;
     if (input.phoneNum !== undefined) patch.phone_num = input.phoneNum;
     if (input.countryCode !== undefined) patch.country_code = input.countryCode;
     if (input.email !== undefined) patch.email = input.email;
-    await this.db.updateTable("sub_users").set(patch).where("uin", "=", user.uin).execute();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (patch.name !== undefined) {
+          const taken = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", caller.accountUin).where("name", "=", patch.name).executeTakeFirst();
+          if (taken) fail("subuser.name_taken", `a sub-user named "${patch.name}" already exists`, "newName");
+        }
+        await trx.updateTable("sub_users").set(patch).where("uin", "=", user.uin).execute();
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) fail("subuser.name_taken", `a sub-user named "${patch.name}" already exists`, "newName");
+      throw err;
+    }
   }
 
   /** Without `force`, a sub-user that still has API keys is kept. */
@@ -151,6 +199,9 @@ function validateFields(input: SubUserInput): void {
   flag(input.consoleLogin, "consoleLogin");
   flag(input.needResetPassword, "needResetPassword");
   if (input.remark !== undefined && input.remark.length > LIMITS.remark) fail("subuser.field_invalid", `remark is longer than ${LIMITS.remark} characters`, "remark");
+  if (input.description !== undefined && input.description.length > LIMITS.description) {
+    fail("subuser.field_invalid", `description is longer than ${LIMITS.description} characters`, "description");
+  }
   if (input.email !== undefined && input.email !== "" && (input.email.length > LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email))) {
     fail("subuser.field_invalid", "email is not a valid address of at most 128 characters", "email");
   }

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Core } from "../core/index.js";
 import { CoreError } from "../core/errors.js";
 import { RateLimiter, type RateLimitConfig } from "../core/rate-limit.js";
+import { aliyunFrontDoor } from "../dialects/aliyun/front-door.js";
 import { TENCENT_RATE_LIMITS, tencentFrontDoor } from "../dialects/tencent/front-door.js";
 import type { FrontDoor } from "./front-door.js";
 
@@ -31,8 +32,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     serverFactory: (handler) => createServer({ maxHeaderSize: 64 * 1024 }, handler),
   });
 
-  const limiter = new RateLimiter(opts.rateLimits, () => opts.core.clock.now());
-  const doors: FrontDoor[] = [tencentFrontDoor({ core: opts.core, limiter })];
+  const now = () => opts.core.clock.now();
+  // One limiter per dialect: the same action name in two dialects (GetUser) is two APIs with their own counts.
+  const doors: FrontDoor[] = [
+    tencentFrontDoor({ core: opts.core, limiter: new RateLimiter(opts.rateLimits, now) }),
+    aliyunFrontDoor({ core: opts.core, limiter: new RateLimiter(opts.rateLimits, now) }),
+  ];
   const fallback = doors[0]!;
 
   // Every body is kept as raw bytes: signatures are computed over them, and each front door parses its own formats.

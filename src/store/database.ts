@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, sql } from "kysely";
+import { type Compilable, type CompiledQuery, Kysely, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -45,6 +45,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     raw.pragma("synchronous = NORMAL");
     raw.pragma("busy_timeout = 5000");
     raw.pragma("foreign_keys = ON");
+    // SQLite's default page cache is 2 MB; a million-row fan-out walks indexes far larger than that.
+    raw.pragma("cache_size = -65536");
+    raw.pragma("mmap_size = 268435456");
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   }
   try {
@@ -73,6 +76,31 @@ function withStatementCache(raw: SqliteDatabase.Database) {
       }
       return stmt;
     },
+  };
+}
+
+/**
+ * A query built and compiled once per database, then run through kysely with each call's values
+ * (`db.executeQuery` on a compiled query, kysely's documented way to split building from execution).
+ * For the reads on every request: building and compiling the same SQL again costs more than running
+ * it. `build` is called once with placeholders for its arguments; every placeholder must become a
+ * bound parameter (plain values in `where`, not lists or SQL fragments), which is checked then.
+ */
+export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+  const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
+  const prepare = (db: Kysely<Database>) => {
+    const placeholders = Array.from({ length: build.length - 1 }, (_, i) => ({ placeholder: i }));
+    const query = build(db, ...(placeholders as unknown as A)).compile();
+    const slots = query.parameters.map((p) => placeholders.indexOf(p as { placeholder: number }));
+    if (placeholders.some((_, i) => !slots.includes(i))) throw new Error(`precompiled: an argument is not a bound parameter of ${query.sql}`);
+    const entry = { query, slots };
+    compiled.set(db, entry);
+    return entry;
+  };
+  return async (db, ...args) => {
+    const { query, slots } = compiled.get(db) ?? prepare(db);
+    const parameters = slots.map((slot, i) => (slot < 0 ? query.parameters[i] : args[slot]));
+    return (await db.executeQuery<R>({ ...query, parameters })).rows;
   };
 }
 
@@ -113,8 +141,24 @@ export async function nextSequence(db: Kysely<Database>, name: string, count = 1
  */
 export function containsText(column: string, needle: string, opts: { castToText?: boolean } = {}): RawBuilder<boolean> {
   const ref = opts.castToText ? sql`cast(${sql.ref(column)} as text)` : sql.ref(column);
-  const pattern = "%" + needle.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c) + "%";
-  return sql<boolean>`lower(${ref}) like ${pattern} escape '\\'`;
+  return sql<boolean>`lower(${ref}) like ${"%" + likeLiteral(needle) + "%"} escape '\\'`;
+}
+
+/** A name compared without regard to case: equal to `value`, or starting with it. */
+export interface TextMatch {
+  value: string;
+  prefix: boolean;
+}
+
+/** Case-insensitive equality or prefix match on both engines; equality can use a `lower(column)` index. */
+export function matchesText(column: string, m: TextMatch): RawBuilder<boolean> {
+  if (!m.prefix) return sql<boolean>`lower(${sql.ref(column)}) = ${m.value.toLowerCase()}`;
+  return sql<boolean>`lower(${sql.ref(column)}) like ${likeLiteral(m.value) + "%"} escape '\\'`;
+}
+
+/** `text` lower-cased with LIKE's wildcards and the escape character escaped. */
+function likeLiteral(text: string): string {
+  return text.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c);
 }
 
 /**

@@ -45,6 +45,8 @@ export interface OrganizationTable {
   manager_uin: number;
   root_node_id: number;
   created_at: number;
+  /** 1 once the management account turned the identity-center service on; a directory implies it. */
+  directory_service: Generated<number>;
 }
 
 export interface OrgMemberTable {
@@ -84,6 +86,8 @@ export interface SubUserTable {
    * null for sub-users made by hand. Managed sub-users refuse direct edits.
    */
   directory_user_id: string | null;
+  /** Free-text description (RAM `Comments`); "" when none. */
+  description: Generated<string>;
 }
 
 export interface DirectoryTable {
@@ -100,6 +104,10 @@ export interface DirectoryTable {
   user_group_quota: number | null;
   created_at: number;
   updated_at: number;
+  /** Provisioned sub-users' console landing page and session length in hours; null: the defaults. */
+  subuser_landing_page: string | null;
+  subuser_session_hours: number | null;
+  subuser_settings_updated_at: number | null;
 }
 
 export type PrincipalOrigin = "Manual" | "Synchronized";
@@ -163,6 +171,7 @@ export interface ProvisioningTable {
   deleting: Generated<number>;
   duplication_spelling: string | null;
   deletion_spelling: string | null;
+  reconciled_at: number | null;
 }
 
 export interface ProvisioningClaimTable {
@@ -253,7 +262,8 @@ export type Account = Selectable<AccountTable>;
 export type Credential = Selectable<CredentialTable>;
 export type Organization = Selectable<OrganizationTable>;
 export type OrgMember = Selectable<OrgMemberTable>;
-export type SubUser = Selectable<SubUserTable>;
+/** `description` came with migration 006; optional here so that writers which predate it need not name it. */
+export type SubUser = Omit<Selectable<SubUserTable>, "description"> & { description?: string };
 export type Directory = Selectable<DirectoryTable>;
 export type DirUser = Selectable<DirUserTable>;
 export type DirGroup = Selectable<DirGroupTable>;

@@ -63,7 +63,7 @@ for (const engine of ENGINES) {
         caller,
         zoneId,
         targets.map((t) => ({ principalType: "Group", principalId: groupId, targetType: "MemberUin", targetUin: t, deletionStrategy: "Delete" })),
-        "_cic",
+        { duplicateSuffix: "_cic" },
       );
       await rt.close();
 

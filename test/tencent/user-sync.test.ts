@@ -61,7 +61,7 @@ for (const engine of ENGINES) {
   describe(`user sync provisioning (${engine})`, () => {
     let server: TestServer;
     before(async () => {
-      server = await startServer(engine, { limits: { membersPerGroup: 5000, usersPerDirectory: 5000 } });
+      server = await startServer(engine, { limits: { membersPerGroup: 5000, usersPerDirectory: 5000, provisioningsPerDirectory: 12 } });
     });
     after(() => server?.close());
 
@@ -82,7 +82,7 @@ for (const engine of ENGINES) {
       assert.equal(task.TaskType, "StartProvisioning");
       assert.equal(task.TaskStatus, "InProgress");
       assert.match(task.TaskId!, /^t-[a-z0-9]{12}$/);
-      assert.match(task.UserProvisioningId!, /^up-[a-z0-9]{12}$/);
+      assert.match(task.UserProvisioningId!, /^up-[a-z0-9]{20}$/);
       assert.equal(task.PrincipalName, "devs");
       assert.equal((await waitTask(w.org, w.zoneId, task.TaskId!)).Status, "Success");
 
@@ -202,7 +202,7 @@ for (const engine of ENGINES) {
       await rejects(server, "InvalidParameterValue", create([{ ...item, PrincipalType: "Robot" }]));
       await rejects(server, "InvalidParameterValue", create([{ ...item, DuplicationStrategy: "Merge" }]));
       await rejects(server, "InvalidParameterValue", create([]));
-      await rejects(server, "InvalidParameterValue", create(Array.from({ length: 51 }, () => item)));
+      await rejects(server, "LimitExceeded.CreateUserSyncProvisioningLimitExceeded", create(Array.from({ length: 51 }, () => item)));
       await rejects(server, "MissingParameter", create([{ ...item, TargetType: undefined }]));
       await rejects(server, "FailedOperation.UserProvisioningAlreadyExists", create([item, item]));
       const ok = await w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [item as never] });
@@ -218,6 +218,113 @@ for (const engine of ENGINES) {
       const otherZone = (await orgClient(server, other).OpenIdentityCenter({ ZoneName: `other-${Date.now()}` })).ZoneId!;
       await rejects(server, "FailedOperation.ZoneIdNotExist", () => orgClient(server, other).GetUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: ok.Tasks![0]!.UserProvisioningId! }));
       await rejects(server, "ResourceNotFound.UserProvisioningNotFound", () => orgClient(server, other).GetUserSyncProvisioning({ ZoneId: otherZone, UserProvisioningId: ok.Tasks![0]!.UserProvisioningId! }));
+    });
+
+    test("another tenant's users, groups and member accounts are unknown here; nothing is created", async () => {
+      const w = await world(server);
+      const other = await world(server);
+      const mine = (await w.org.CreateUser({ ZoneId: w.zoneId, UserName: "own" })).UserInfo!;
+      const theirUser = (await other.org.CreateUser({ ZoneId: other.zoneId, UserName: "theirs" })).UserInfo!;
+      const theirGroup = (await other.org.CreateGroup({ ZoneId: other.zoneId, GroupName: "their-group" })).GroupInfo!;
+      const create = (item: object) => () => w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [item as never] });
+      const base = { PrincipalId: mine.UserId, PrincipalType: "User", TargetUin: w.members[0], TargetType: "MemberUin" };
+      await rejects(server, "ResourceNotFound.UserNotExist", create({ ...base, PrincipalId: theirUser.UserId }));
+      await rejects(server, "InvalidParameter.GroupNotExist", create({ ...base, PrincipalType: "Group", PrincipalId: theirGroup.GroupId }));
+      await rejects(server, "FailedOperation.OrganizationMemberNotExist", create({ ...base, TargetUin: other.members[0] }));
+      // Their zone id with my key: the zone is not mine.
+      await rejects(server, "FailedOperation.ZoneIdNotExist", () => w.org.CreateUserSyncProvisioning({ ZoneId: other.zoneId, UserSyncProvisionings: [{ ...base, PrincipalId: theirUser.UserId, TargetUin: other.members[0] } as never] }));
+    });
+
+    test("the per-directory provisioning quota: FailedOperation.UserProvisioningOverLimit, and a batch that would cross it creates nothing", async () => {
+      const w = await world(server, 2);
+      const users: { UserId?: string }[] = [];
+      for (let i = 0; i < 7; i++) users.push((await w.org.CreateUser({ ZoneId: w.zoneId, UserName: `q${i}` })).UserInfo!);
+      const item = (u: (typeof users)[number], m: number) => ({ PrincipalId: u.UserId, PrincipalType: "User", TargetUin: w.members[m], TargetType: "MemberUin" });
+      const first = await w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: users.slice(0, 5).flatMap((u) => [item(u, 0), item(u, 1)]) as never });
+      for (const t of first.Tasks!) await waitTask(w.org, w.zoneId, t.TaskId!);
+      assert.equal((await w.org.ListUserSyncProvisionings({ ZoneId: w.zoneId })).TotalCounts, 10);
+      await rejects(server, "FailedOperation.UserProvisioningOverLimit", () =>
+        w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [item(users[5]!, 0), item(users[5]!, 1), item(users[6]!, 0)] as never }),
+      );
+      const second = await w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [item(users[5]!, 0), item(users[5]!, 1)] as never });
+      for (const t of second.Tasks!) await waitTask(w.org, w.zoneId, t.TaskId!);
+      await rejects(server, "FailedOperation.UserProvisioningOverLimit", () => w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [item(users[6]!, 0)] as never }));
+      assert.equal((await w.org.ListUserSyncProvisionings({ ZoneId: w.zoneId })).TotalCounts, 12);
+    });
+
+    test("deleting a provisioning whose deletion is under way: FailedOperation.UserProvisioningFailed, the first task still succeeds", async () => {
+      const w = await world(server);
+      const u = (await w.org.CreateUser({ ZoneId: w.zoneId, UserName: "del-twice" })).UserInfo!;
+      const created = await w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [{ PrincipalId: u.UserId, PrincipalType: "User", TargetUin: w.members[0], TargetType: "MemberUin" }] });
+      await waitTask(w.org, w.zoneId, created.Tasks![0]!.TaskId!);
+      await server.core.worker.stop();
+      try {
+        const id = created.Tasks![0]!.UserProvisioningId!;
+        const first = await w.org.DeleteUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: id });
+        await rejects(server, "FailedOperation.UserProvisioningFailed", () => w.org.DeleteUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: id }));
+        server.core.worker.start();
+        assert.equal((await waitTask(w.org, w.zoneId, first.Tasks!.TaskId!)).Status, "Success");
+        await expectCode(w.org.GetUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: id }), "ResourceNotFound.UserProvisioningNotFound");
+      } finally {
+        server.core.worker.start();
+      }
+    });
+
+    test("the Terraform provider's exact flow: create (set fields only) → poll with backoff → id zone#up → read → update → read → delete → poll; import reads by id", async () => {
+      const w = await world(server);
+      const group = (await w.org.CreateGroup({ ZoneId: w.zoneId, GroupName: "tf-group" })).GroupInfo!;
+      for (const n of ["tf1", "tf2"]) {
+        const u = (await w.org.CreateUser({ ZoneId: w.zoneId, UserName: n })).UserInfo!;
+        await w.org.AddUserToGroup({ ZoneId: w.zoneId, GroupId: group.GroupId!, UserId: u.UserId! });
+      }
+      // Create: only the fields the configuration sets (GetOk omits empty values), retrying on retryable codes.
+      const retryable = (code: string | undefined) => ["RequestLimitExceeded", "ResourceInUse", "ResourceUnavailable", "ResourceBusy"].includes((code ?? "").split(".")[0]!);
+      async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await call();
+          } catch (e) {
+            if (!retryable((e as { code?: string }).code) || attempt > 20) throw e;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+      const created = await withRetry(() =>
+        w.org.CreateUserSyncProvisioning({ ZoneId: w.zoneId, UserSyncProvisionings: [{ PrincipalId: group.GroupId, PrincipalType: "Group", TargetUin: w.members[0], TargetType: "MemberUin", DeletionStrategy: "Delete" }] }),
+      );
+      assert.ok(created.Tasks && created.Tasks.length > 0, "Terraform needs at least one task");
+      const pollTf = async (taskId: string) => {
+        for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+          const { TaskStatus } = await w.org.GetProvisioningTaskStatus({ ZoneId: w.zoneId, TaskId: taskId });
+          if (!TaskStatus || TaskStatus.Status === "Success") return;
+          if (TaskStatus.Status === "Failed") assert.fail(`task failed: ${TaskStatus.FailureReason}`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      };
+      await pollTf(created.Tasks[0]!.TaskId!);
+      const id = `${w.zoneId}#${created.Tasks[0]!.UserProvisioningId}`;
+      const read = async (resourceId: string) => {
+        const parts = resourceId.split("#");
+        assert.equal(parts.length, 2, "id is broken");
+        return (await w.org.GetUserSyncProvisioning({ ZoneId: parts[0]!, UserProvisioningId: parts[1]! })).UserProvisioning!;
+      };
+      const state = await read(id);
+      assert.equal(state.Status, "Enabled");
+      for (const f of ["PrincipalName", "TargetName", "CreateTime", "UpdateTime"] as const) assert.ok(state[f], `${f} must be non-empty`);
+      assert.deepEqual([state.PrincipalId, state.PrincipalType, state.TargetUin, state.TargetType, state.DuplicationStrategy, state.DeletionStrategy], [group.GroupId, "Group", w.members[0], "MemberUin", "KeepBoth", "Delete"]);
+      assert.deepEqual(await subUserNames(w, 0), ["tf1", "tf2"]);
+      // Update: description and deletion strategy changed; no poll; then Read.
+      await withRetry(() => w.org.UpdateUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: state.UserProvisioningId!, NewDescription: "managed by terraform", NewDeletionStrategy: "Keep" }));
+      const updated = await read(id);
+      assert.deepEqual([updated.Description, updated.DeletionStrategy], ["managed by terraform", "Keep"]);
+      // Import: a plain Read of the same id gives the same state.
+      assert.deepEqual({ ...(await read(id)), UpdateTime: undefined }, { ...updated, UpdateTime: undefined });
+      // Delete: the single Tasks object, polled the same way; the sub-users stay (Keep).
+      const deleted = await withRetry(() => w.org.DeleteUserSyncProvisioning({ ZoneId: w.zoneId, UserProvisioningId: state.UserProvisioningId! }));
+      assert.ok(deleted.Tasks && !Array.isArray(deleted.Tasks) && deleted.Tasks.TaskId);
+      await pollTf(deleted.Tasks.TaskId!);
+      await expectCode(read(id), "ResourceNotFound.UserProvisioningNotFound");
+      assert.deepEqual(await subUserNames(w, 0), ["tf1", "tf2"]);
     });
 
     test("ListUserSyncProvisionings filters and pages", async () => {

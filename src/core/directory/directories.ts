@@ -24,10 +24,19 @@ export interface Quotas {
 }
 
 export interface DirectoryStatistics {
+  directory: Directory;
   quotas: Quotas;
   userCount: number;
   groupCount: number;
   provisionedUserCount: number;
+}
+
+/** The identity-center service of the caller's account: whether it may be, and is, turned on. */
+export interface ServiceStatus {
+  /** The caller manages an organization, which the service needs. */
+  eligible: boolean;
+  enabled: boolean;
+  directory?: Directory;
 }
 
 export class Directories {
@@ -38,7 +47,34 @@ export class Directories {
     private readonly limits: Limits,
   ) {}
 
-  async open(caller: Caller, name: string): Promise<Directory> {
+  /** Whether the service is on; never refuses (an account outside an organization is simply not eligible). */
+  async serviceStatus(caller: Caller): Promise<ServiceStatus> {
+    const m = await this.organizations.findMembership(caller.accountUin);
+    if (!m || m.org.manager_uin !== caller.accountUin) return { eligible: false, enabled: false };
+    const directory = await this.db.selectFrom("directories").selectAll().where("org_id", "=", m.org.org_id).executeTakeFirst();
+    return { eligible: true, enabled: m.org.directory_service === 1, directory };
+  }
+
+  /** Turns the service on; idempotent (Terraform's cloud_sso_service enables on every read). */
+  async enableService(caller: Caller): Promise<void> {
+    const org = await this.managedOrgId(caller);
+    await this.db.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org).execute();
+  }
+
+  /** Turns the service off; refused while the organization has a directory. Idempotent. */
+  async disableService(caller: Caller): Promise<void> {
+    const org = await this.managedOrgId(caller);
+    await this.db.transaction().execute(async (trx) => {
+      // The organization's row orders this against a concurrent open().
+      await lockRow(trx, "organizations", "org_id", org);
+      const dir = await trx.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+      if (dir) fail("directory.service_in_use", `the identity center still has directory ${dir.directory_id}; delete it first`);
+      await trx.updateTable("organizations").set({ directory_service: 0 }).where("org_id", "=", org).execute();
+    });
+  }
+
+  /** Opens the organization's directory, turning the service on with it; without a name one is generated. */
+  async open(caller: Caller, name: string = prefixedId("directory-")): Promise<Directory> {
     const org = await this.managedOrgId(caller);
     checkName(name);
     const now = this.clock.now();
@@ -55,14 +91,19 @@ export class Directories {
       user_group_quota: null,
       created_at: now,
       updated_at: now,
+      subuser_landing_page: null,
+      subuser_session_hours: null,
+      subuser_settings_updated_at: null,
     };
     try {
       await this.db.transaction().execute(async (trx) => {
+        await lockRow(trx, "organizations", "org_id", org);
         const existing = await trx.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
         if (existing) fail("directory.already_open", "the organization's identity center is already open");
         const taken = await trx.selectFrom("directories").select("directory_id").where("name", "=", name).executeTakeFirst();
         if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
         await trx.insertInto("directories").values(row).execute();
+        await trx.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org).execute();
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -97,21 +138,41 @@ export class Directories {
   async resolve(caller: Caller, directoryId: string): Promise<Directory> {
     const dir = await this.find(caller);
     if (!dir) return fail("directory.not_open", "the organization has not opened its identity center");
-    if (dir.directory_id !== directoryId) fail("directory.not_found", `directory ${directoryId} does not exist`, "directoryId");
+    if (dir.directory_id !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
     return dir;
   }
 
-  async rename(caller: Caller, directoryId: string, name: string): Promise<void> {
+  async rename(caller: Caller, directoryId: string, name: string): Promise<Directory> {
     const dir = await this.resolve(caller, directoryId);
     checkName(name);
+    const updatedAt = this.clock.now();
     try {
       const taken = await this.db.selectFrom("directories").select("directory_id").where("name", "=", name).where("directory_id", "!=", dir.directory_id).executeTakeFirst();
       if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
-      await this.db.updateTable("directories").set({ name, updated_at: this.clock.now() }).where("directory_id", "=", dir.directory_id).execute();
+      await this.db.updateTable("directories").set({ name, updated_at: updatedAt }).where("directory_id", "=", dir.directory_id).execute();
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.name_taken", `the name "${name}" is taken`, "name");
       throw err;
     }
+    return { ...dir, name, updated_at: updatedAt };
+  }
+
+  /**
+   * Deletes the directory, only when it holds no users and no groups (and so no provisionings,
+   * which need a principal). The service stays on; the organization may open a new directory.
+   */
+  async delete(caller: Caller, directoryId: string): Promise<void> {
+    await this.resolve(caller, directoryId);
+    await this.db.transaction().execute(async (trx) => {
+      // Creations lock this row too, so no user or group can appear after the check.
+      const dir = await this.lock(trx, directoryId);
+      if (dir.user_count > 0) fail("directory.has_users", `the directory still has ${dir.user_count} users; delete them first`, "directoryId");
+      if (dir.group_count > 0) fail("directory.has_groups", `the directory still has ${dir.group_count} groups; delete them first`, "directoryId");
+      // Task and event history is only reachable through the directory.
+      await trx.deleteFrom("provisioning_tasks").where("directory_id", "=", directoryId).execute();
+      await trx.deleteFrom("provisioning_events").where("directory_id", "=", directoryId).execute();
+      await trx.deleteFrom("directories").where("directory_id", "=", directoryId).execute();
+    });
   }
 
   quotas(dir: Directory): Quotas {
@@ -147,12 +208,12 @@ export class Directories {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("dir_users.directory_id", "=", dir.directory_id)
       .executeTakeFirstOrThrow();
-    return { quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(n) };
+    return { directory: dir, quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(n) };
   }
 
   /** Locks the directory row for the rest of `trx` and returns it fresh (counts and quotas are then exact). */
   async lock(trx: Kysely<Database>, directoryId: string): Promise<Directory> {
-    if (!(await lockRow(trx, "directories", "directory_id", directoryId))) fail("directory.not_found", `directory ${directoryId} does not exist`, "directoryId");
+    if (!(await lockRow(trx, "directories", "directory_id", directoryId))) fail("directory.not_found", "the directory does not exist", "directoryId");
     return trx.selectFrom("directories").selectAll().where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
   }
 

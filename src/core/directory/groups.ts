@@ -1,6 +1,6 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
 import type { Kysely } from "kysely";
-import { containsText, isUniqueViolation, lockRow } from "../../store/database.js";
+import { containsText, isUniqueViolation, lockRow, matchesText, type TextMatch } from "../../store/database.js";
 import type { Database, DirGroup, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -23,6 +23,8 @@ export interface NewGroup {
 
 export interface GroupQuery extends PageRequest {
   filter?: string;
+  /** The group name, without regard to case: equal to, or starting with, a value. */
+  groupName?: TextMatch;
   groupType?: string;
   /** Groups containing any of these users come back selected. */
   selectedIfContainsUsers?: string[];
@@ -128,9 +130,9 @@ export class Groups {
     let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId);
     if (type) base = base.where("group_type", "=", type);
     if (q.filter) base = base.where(containsText("group_name", q.filter));
-    const total =
-      type || q.filter ? await countRows(base) : dir.group_count;
-    const scope = scopeOf("groups", directoryId, { type, filter: q.filter, desc: q.descending === true });
+    if (q.groupName) base = base.where(matchesText("group_name", q.groupName));
+    const total = type || q.filter || q.groupName ? await countRows(base) : dir.group_count;
+    const scope = scopeOf("groups", directoryId, { type, filter: q.filter, groupName: q.groupName, desc: q.descending === true });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "group_id", tokens: this.tokens, scope, request: q, total });
     const selected = new Set<string>();
     if (q.selectedIfContainsUsers?.length && page.items.length) {

@@ -1,14 +1,14 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { createHash } from "node:crypto";
 import { type Kysely, sql } from "kysely";
-import { containsText, isUniqueViolation, lockRow } from "../../store/database.js";
+import { containsText, isUniqueViolation, lockRow, matchesText, type TextMatch } from "../../store/database.js";
 import type { Database, DirUser, PrincipalOrigin, UserStatus } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
-import { hashGeneratedSecret } from "../secrets.js";
-import { generatePassword } from "../subusers.js";
+import { hashGeneratedSecret, hashPassword } from "../secrets.js";
+import { generatePassword, isStrongPassword } from "../subusers.js";
 import { markCoveringDirty } from "../provisioning/provisionings.js";
 import type { Directories } from "./directories.js";
 import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
@@ -40,8 +40,23 @@ export interface UserQuery extends PageRequest {
   userType?: string;
   /** Case-insensitive substring of the name, email, id or description. */
   filter?: string;
+  /** The user name, without regard to case: equal to, or starting with, a value. */
+  userName?: TextMatch;
   /** Users in any of these groups come back selected. */
   selectedIfInGroups?: string[];
+}
+
+/** A password reset: a chosen password, or one generated and returned once. */
+export interface PasswordReset {
+  password?: string;
+  generate?: boolean;
+  needResetPassword?: boolean;
+}
+
+/** An identity an outside provider (SCIM) gave a user. */
+export interface ExternalId {
+  id: string;
+  issuer: string;
 }
 
 export interface UserView extends DirUser {
@@ -142,6 +157,40 @@ export class Users {
     await this.db.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId).execute();
   }
 
+  /**
+   * Sets a user's password: the one given (which must be strong), or a generated one that is
+   * returned once. Exactly one of the two.
+   */
+  async resetPassword(caller: Caller, directoryId: string, userId: string, input: PasswordReset): Promise<{ generated?: string }> {
+    await this.directories.resolve(caller, directoryId);
+    if (input.generate && input.password !== undefined) fail("value.invalid", "give a password or ask for a generated one, not both", "password");
+    if (!input.generate && input.password === undefined) fail("value.missing", "a password is required unless one is generated", "password");
+    if (input.password !== undefined && !isStrongPassword(input.password)) {
+      fail("directory.password_weak", "passwords are 8-32 characters mixing upper case, lower case, digits and symbols", "password");
+    }
+    await this.find(this.db, directoryId, userId);
+    const generated = input.generate ? generatePassword(16) : undefined;
+    // A chosen password gets the slow hash; a generated one is random enough for a fast one (see ARCHITECTURE).
+    // Hashed before the transaction, so no lock is held while scrypt runs.
+    const patch: { password_hash: string; updated_at: number; need_reset_password?: number } = {
+      password_hash: generated !== undefined ? hashGeneratedSecret(generated) : hashPassword(input.password!),
+      updated_at: this.clock.now(),
+    };
+    if (input.needResetPassword !== undefined) patch.need_reset_password = input.needResetPassword ? 1 : 0;
+    await this.db.transaction().execute(async (trx) => {
+      // Found again under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
+      await this.find(trx, directoryId, userId);
+      await trx.updateTable("dir_users").set(patch).where("user_id", "=", userId).execute();
+    });
+    return { generated };
+  }
+
+  /** The user an outside provider knows by `externalId`. Users get one only through SCIM, which OpenCIC does not run yet. */
+  async idByExternalId(caller: Caller, directoryId: string, externalId: ExternalId): Promise<string> {
+    await this.directories.resolve(caller, directoryId);
+    return fail("directory.user_not_found", `no user has the external id ${externalId.issuer}/${externalId.id}`, "externalId");
+  }
+
   async delete(caller: Caller, directoryId: string, userId: string): Promise<void> {
     await this.directories.resolve(caller, directoryId);
     await this.db.transaction().execute(async (trx) => {
@@ -168,11 +217,12 @@ export class Users {
       const f = q.filter;
       base = base.where((eb) => eb.or([containsText("user_name", f), containsText("email", f), containsText("user_id", f), containsText("description", f)]));
     }
-    const filtered = Boolean(status || type || q.filter);
+    if (q.userName) base = base.where(matchesText("user_name", q.userName));
+    const filtered = Boolean(status || type || q.filter || q.userName);
     const total = filtered
       ? await countRows(base)
       : dir.user_count;
-    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, desc: q.descending === true });
+    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, userName: q.userName, desc: q.descending === true });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "user_id", tokens: this.tokens, scope, request: q, total });
     const selected = await this.membersAmong(page.items.map((u) => u.user_id), q.selectedIfInGroups);
     return { ...page, items: page.items.map((u) => ({ ...u, selected: selected.has(u.user_id) })) };

@@ -4,8 +4,8 @@
  * reconcile engine (reconcile.ts, worker.ts) does the work, and tasks report on it.
  */
 import type { Kysely } from "kysely";
-import { isUniqueViolation } from "../../store/database.js";
-import type { Database, Provisioning, ProvisioningTask } from "../../store/schema.js";
+import { isUniqueViolation, lockRow } from "../../store/database.js";
+import type { Database, Provisioning, ProvisioningEvent, ProvisioningTask } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import type { Directories } from "../directory/directories.js";
@@ -14,6 +14,7 @@ import { type Page, type PageRequest, type PageTokens, readPage } from "../direc
 import { oneOf, scopeOf, type Users } from "../directory/users.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
+import type { Limits } from "../limits.js";
 import type { Organizations } from "../organizations.js";
 
 export const PRINCIPAL_TYPES = ["User", "Group"] as const;
@@ -31,7 +32,39 @@ export interface NewProvisioning {
   duplicationStrategy?: string;
   deletionStrategy?: string;
   description?: string;
+  /** The strategies as the client spelled them, when its wire accepts other spellings (echoed back). */
+  duplicationSpelling?: string;
+  deletionSpelling?: string;
 }
+
+export interface CreateOptions {
+  /** Appended to a clashing name under KeepBoth ("_cic", "_sso"): the door the provisioning came through. */
+  duplicateSuffix: string;
+  /** The target's type is whatever the target is (management account or member), not a client's claim. */
+  inferTargetType?: boolean;
+}
+
+/** A failed-sync event with the provisioning it belongs to, as both doors render it. */
+export interface EventView extends ProvisioningEvent {
+  provisioning: ProvisioningView;
+  userName: string;
+}
+
+/** Failed units and the last finished reconcile, for one provisioning or one target account. */
+export interface ProvisioningStatistics {
+  failedEventCount: number;
+  latestAsyncTime: number | null;
+}
+
+export interface SubUserSettings {
+  landingPage: string;
+  sessionHours: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Console defaults for provisioned sub-users (Alibaba documents these two). */
+export const DEFAULT_SUBUSER_SETTINGS = { landingPage: "https://homenew.console.aliyun.com", sessionHours: 6 } as const;
 
 export interface ProvisioningView extends Provisioning {
   principalName: string;
@@ -58,25 +91,29 @@ export class Provisionings {
     private readonly users: Users,
     private readonly groups: Groups,
     private readonly tokens: PageTokens,
+    private readonly limits: Limits,
   ) {}
 
   /** All or nothing: every item is checked before any is stored. One StartProvisioning task per item. */
-  async create(caller: Caller, directoryId: string, items: NewProvisioning[], duplicateSuffix: string): Promise<ProvisioningTask[]> {
+  async create(caller: Caller, directoryId: string, items: NewProvisioning[], opts: CreateOptions): Promise<ProvisioningTask[]> {
     const dir = await this.directories.resolve(caller, directoryId);
-    if (items.length === 0 || items.length > MAX_BATCH) fail("value.invalid", `give 1 to ${MAX_BATCH} provisionings`, "provisionings");
+    if (items.length === 0) fail("value.invalid", "give at least one provisioning", "provisionings");
+    if (items.length > MAX_BATCH) fail("provisioning.batch_too_large", `one call creates at most ${MAX_BATCH} provisionings; ${items.length} were given`, "provisionings");
     const org = (await this.organizations.findMembership(caller.accountUin))!.org;
     const now = this.clock.now();
     try {
       const tasks = await this.db.transaction().execute(async (trx) => {
+        // One create at a time per directory, so the quota count below cannot be overshot by a concurrent batch.
+        await lockRow(trx, "directories", "directory_id", directoryId);
         const seen = new Set<string>();
         const out: ProvisioningTask[] = [];
         for (const item of items) {
           if (!item.principalId) fail("value.missing", "principalId is required", "principalId");
           if (!item.principalType) fail("value.missing", "principalType is required", "principalType");
           if (item.targetUin === undefined) fail("value.missing", "targetUin is required", "targetUin");
-          if (!item.targetType) fail("value.missing", "targetType is required", "targetType");
+          if (!item.targetType && !opts.inferTargetType) fail("value.missing", "targetType is required", "targetType");
           const principalType = oneOf(item.principalType, PRINCIPAL_TYPES, "principalType")!;
-          const targetType = oneOf(item.targetType, TARGET_TYPES, "targetType")!;
+          const claimedType = opts.inferTargetType ? undefined : oneOf(item.targetType, TARGET_TYPES, "targetType")!;
           const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
           const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
           const principalName =
@@ -86,6 +123,7 @@ export class Provisionings {
           const target = item.targetUin!;
           const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target).executeTakeFirst();
           const isManager = target === org.manager_uin;
+          const targetType = claimedType ?? (isManager ? "ManagerUin" : "MemberUin");
           if (!member || (targetType === "ManagerUin") !== isManager) {
             fail("provisioning.target_not_member", `account ${target} is not ${targetType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
           }
@@ -93,7 +131,7 @@ export class Provisionings {
           const dup = await trx.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", item.principalId!).where("target_uin", "=", target).executeTakeFirst();
           if (dup || seen.has(key)) fail("provisioning.already_exists", `${principalType} ${item.principalId} is already provisioned into ${target}${dup ? ` (${dup.provisioning_id})` : ""}`);
           seen.add(key);
-          const provisioningId = prefixedId("up-");
+          const provisioningId = prefixedId("up-", 20);
           await trx
             .insertInto("provisionings")
             .values({
@@ -109,13 +147,17 @@ export class Provisionings {
               status: "Enabled",
               created_at: now,
               updated_at: now,
-              duplicate_suffix: duplicateSuffix,
+              duplicate_suffix: opts.duplicateSuffix,
               generation: 1,
+              duplication_spelling: item.duplicationSpelling ?? null,
+              deletion_spelling: item.deletionSpelling ?? null,
             })
             .execute();
           await enqueue(trx, [provisioningId], now);
           out.push(await this.insertTask(trx, provisioningId, "StartProvisioning", principalName));
         }
+        const { n } = await trx.selectFrom("provisionings").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
+        if (Number(n) > this.limits.provisioningsPerDirectory) fail("provisioning.quota", `a directory holds at most ${this.limits.provisioningsPerDirectory} provisionings`);
         return out;
       });
       this.onDirty();
@@ -154,7 +196,12 @@ export class Provisionings {
   }
 
   /** Bookkeeping only: strategies apply to what the engine does next; no task. */
-  async update(caller: Caller, directoryId: string, provisioningId: string, patch: { description?: string; duplicationStrategy?: string; deletionStrategy?: string }): Promise<void> {
+  async update(
+    caller: Caller,
+    directoryId: string,
+    provisioningId: string,
+    patch: { description?: string; duplicationStrategy?: string; deletionStrategy?: string; duplicationSpelling?: string; deletionSpelling?: string },
+  ): Promise<void> {
     await this.directories.resolve(caller, directoryId);
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
@@ -164,19 +211,25 @@ export class Provisionings {
       .set({
         updated_at: this.clock.now(),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(duplication ? { duplication_strategy: duplication } : {}),
-        ...(deletion ? { deletion_strategy: deletion } : {}),
+        ...(duplication ? { duplication_strategy: duplication, duplication_spelling: patch.duplicationSpelling ?? null } : {}),
+        ...(deletion ? { deletion_strategy: deletion, deletion_spelling: patch.deletionSpelling ?? null } : {}),
       })
       .where("provisioning_id", "=", provisioningId)
       .execute();
   }
 
   /** Asks the engine to remove the provisioning's sub-users (per its deletion strategy), then the provisioning. */
-  async delete(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningTask> {
+  async delete(caller: Caller, directoryId: string, provisioningId: string, override: { deletionStrategy?: string } = {}): Promise<ProvisioningTask> {
     await this.directories.resolve(caller, directoryId);
+    const deletion = oneOf(override.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     const task = await this.db.transaction().execute(async (trx) => {
-      const p = await this.find(trx, directoryId, provisioningId);
-      await trx.updateTable("provisionings").set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now() })).where("provisioning_id", "=", provisioningId).execute();
+      const p = await this.find(trx, directoryId, provisioningId, { includeDeleting: true });
+      if (p.deleting) fail("provisioning.deleting", `provisioning ${provisioningId} is already being deleted`, "provisioningId");
+      await trx
+        .updateTable("provisionings")
+        .set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now(), ...(deletion ? { deletion_strategy: deletion } : {}) }))
+        .where("provisioning_id", "=", provisioningId)
+        .execute();
       await enqueue(trx, [provisioningId], this.clock.now());
       return this.insertTask(trx, provisioningId, "DeleteProvisioning", (await this.view(p, trx)).principalName);
     });
@@ -239,9 +292,106 @@ export class Provisionings {
     return task;
   }
 
-  private async find(db: Kysely<Database>, directoryId: string, provisioningId: string): Promise<Provisioning> {
-    const p = await db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId).where("deleting", "=", 0).executeTakeFirst();
+  private async find(db: Kysely<Database>, directoryId: string, provisioningId: string, opts: { includeDeleting?: boolean } = {}): Promise<Provisioning> {
+    let q = db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId);
+    if (!opts.includeDeleting) q = q.where("deleting", "=", 0);
+    const p = await q.executeTakeFirst();
     return p ?? fail("provisioning.not_found", `provisioning ${provisioningId} does not exist`, "provisioningId");
+  }
+
+  // ---- failed-sync events: one per (provisioning, user) that could not converge ----
+
+  async events(caller: Caller, directoryId: string, q: PageRequest & { provisioningId?: string }): Promise<Page<EventView>> {
+    await this.directories.resolve(caller, directoryId);
+    let base = this.db.selectFrom("provisioning_events").selectAll().where("directory_id", "=", directoryId);
+    if (q.provisioningId) base = base.where("provisioning_id", "=", q.provisioningId);
+    const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const scope = scopeOf("events", directoryId, { p: q.provisioningId });
+    const page = await readPage(base, { timeColumn: "created_at", idColumn: "event_id", tokens: this.tokens, scope, request: q, total: Number(n) });
+    return { ...page, items: await Promise.all(page.items.map((e) => this.eventView(e))) };
+  }
+
+  async event(caller: Caller, directoryId: string, eventId: string): Promise<EventView> {
+    await this.directories.resolve(caller, directoryId);
+    return this.eventView(await this.findEvent(this.db, directoryId, eventId));
+  }
+
+  /** Runs the event's unit again (optionally under another duplication strategy); success clears the event. */
+  async retryEvent(caller: Caller, directoryId: string, eventId: string, duplicationStrategy?: string): Promise<void> {
+    await this.directories.resolve(caller, directoryId);
+    const strategy = oneOf(duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
+    await this.db.transaction().execute(async (trx) => {
+      const e = await this.findEvent(trx, directoryId, eventId);
+      await trx.updateTable("provisioning_events").set({ duplication_override: strategy ?? null, updated_at: this.clock.now() }).where("event_id", "=", e.event_id).execute();
+      await markDirty(trx, [e.provisioning_id], this.clock.now());
+    });
+    this.onDirty();
+  }
+
+  /** Discards a failed event without retrying; the unit runs again with the next change that covers it. */
+  async deleteEvent(caller: Caller, directoryId: string, eventId: string, provisioningId?: string): Promise<void> {
+    await this.directories.resolve(caller, directoryId);
+    const e = await this.findEvent(this.db, directoryId, eventId);
+    if (provisioningId !== undefined && e.provisioning_id !== provisioningId) fail("provisioning.event_not_found", `event ${eventId} does not belong to provisioning ${provisioningId}`, "eventId");
+    await this.db.deleteFrom("provisioning_events").where("event_id", "=", eventId).execute();
+  }
+
+  async statistics(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningStatistics> {
+    await this.directories.resolve(caller, directoryId);
+    const p = await this.find(this.db, directoryId, provisioningId);
+    const { n } = await this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    return { failedEventCount: Number(n), latestAsyncTime: p.reconciled_at };
+  }
+
+  /** Every provisioning of the directory that targets one account, added up. */
+  async targetStatistics(caller: Caller, directoryId: string, targetUin: number): Promise<ProvisioningStatistics> {
+    const dir = await this.directories.resolve(caller, directoryId);
+    const member = await this.db.selectFrom("org_members").select("member_uin").where("org_id", "=", dir.org_id).where("member_uin", "=", targetUin).executeTakeFirst();
+    if (!member) fail("provisioning.target_not_member", `account ${targetUin} is not a member of the organization`, "targetUin");
+    const { n } = await this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
+    const { at } = await this.db.selectFrom("provisionings").select((eb) => eb.fn.max("reconciled_at").as("at")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
+    return { failedEventCount: Number(n), latestAsyncTime: at === null || at === undefined ? null : Number(at) };
+  }
+
+  // ---- directory-wide settings for provisioned sub-users ----
+
+  async subUserSettings(caller: Caller, directoryId: string): Promise<SubUserSettings> {
+    const dir = await this.directories.resolve(caller, directoryId);
+    return {
+      landingPage: dir.subuser_landing_page ?? DEFAULT_SUBUSER_SETTINGS.landingPage,
+      sessionHours: dir.subuser_session_hours ?? DEFAULT_SUBUSER_SETTINGS.sessionHours,
+      createdAt: dir.created_at,
+      updatedAt: dir.subuser_settings_updated_at ?? dir.created_at,
+    };
+  }
+
+  async updateSubUserSettings(caller: Caller, directoryId: string, patch: { landingPage?: string; sessionHours?: number }): Promise<SubUserSettings> {
+    await this.directories.resolve(caller, directoryId);
+    if (patch.sessionHours !== undefined && (!Number.isInteger(patch.sessionHours) || patch.sessionHours < 1 || patch.sessionHours > 24)) {
+      fail("value.invalid", "the session duration is 1 to 24 hours", "sessionHours");
+    }
+    if (patch.landingPage !== undefined && !/^https?:\/\/[^\s]{1,1000}$/.test(patch.landingPage)) fail("value.invalid", "the landing page must be an http(s) URL", "landingPage");
+    await this.db
+      .updateTable("directories")
+      .set({
+        subuser_settings_updated_at: this.clock.now(),
+        ...(patch.landingPage !== undefined ? { subuser_landing_page: patch.landingPage } : {}),
+        ...(patch.sessionHours !== undefined ? { subuser_session_hours: patch.sessionHours } : {}),
+      })
+      .where("directory_id", "=", directoryId)
+      .execute();
+    return this.subUserSettings(caller, directoryId);
+  }
+
+  private async findEvent(db: Kysely<Database>, directoryId: string, eventId: string): Promise<ProvisioningEvent> {
+    const e = await db.selectFrom("provisioning_events").selectAll().where("event_id", "=", eventId).where("directory_id", "=", directoryId).executeTakeFirst();
+    return e ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
+  }
+
+  private async eventView(e: ProvisioningEvent): Promise<EventView> {
+    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", e.provisioning_id).executeTakeFirstOrThrow();
+    const user = await this.db.selectFrom("dir_users").select("user_name").where("user_id", "=", e.user_id).executeTakeFirst();
+    return { ...e, provisioning: await this.view(p), userName: user?.user_name ?? "" };
   }
 
   /** `db` is the caller's transaction when there is one (SQLite has a single connection). */

@@ -5,17 +5,23 @@
  */
 import type { Kysely } from "kysely";
 import { nextSequence } from "../../store/database.js";
-import type { Database, DirUser, Provisioning, SubUser } from "../../store/schema.js";
+import type { Database, DirUser, EventSource, Provisioning, SubUser, UnitFailureKind } from "../../store/schema.js";
 import type { Accounts } from "../accounts.js";
 import type { Clock } from "../clock.js";
+import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
+import { SUBUSER_NAME } from "../subusers.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
   userId: string;
   userName: string;
+  kind: UnitFailureKind;
   reason: string;
 }
+
+/** A directory user the provisioning covers; joinedAt is when the user joined the provisioned group. */
+type Covered = DirUser & { joined_at: number | null };
 
 export interface ReconcileOutcome {
   /** The provisioning generation this reconcile saw. */
@@ -73,6 +79,8 @@ export class Reconciler {
         await this.pause();
       }
     }
+    // A failed unit whose user the provisioning no longer covers has nothing left to retry.
+    if (!p.deleting) await this.dropUncoveredEvents(p);
     // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
     if (!p.deleting) outcome.updated = await this.syncAttributes(p);
 
@@ -80,6 +88,7 @@ export class Reconciler {
       await this.db.transaction().execute(async (trx) => {
         const left = await trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst();
         if (!left) {
+          await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).execute();
           await trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id).execute();
           outcome.deleted = true;
         }
@@ -89,11 +98,12 @@ export class Reconciler {
   }
 
   /** Directory users the provisioning covers now and has no claim for (driven from the group's memberships). */
-  private async coveredButNotClaimed(p: Provisioning): Promise<DirUser[]> {
+  private async coveredButNotClaimed(p: Provisioning): Promise<Covered[]> {
     if (p.principal_type === "User") {
       return this.db
         .selectFrom("dir_users")
         .selectAll()
+        .select((eb) => eb.val<number | null>(null).as("joined_at"))
         .where("user_id", "=", p.principal_id)
         .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id))))
         .execute();
@@ -102,11 +112,23 @@ export class Reconciler {
       .selectFrom("dir_memberships")
       .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
       .selectAll("dir_users")
+      .select("dir_memberships.joined_at")
       .where("dir_memberships.group_id", "=", p.principal_id)
       .where((eb) =>
         eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
       )
       .execute();
+  }
+
+  private async dropUncoveredEvents(p: Provisioning): Promise<void> {
+    let q = this.db.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id);
+    q =
+      p.principal_type === "User"
+        ? q.where((eb) => eb.or([eb("user_id", "!=", p.principal_id), eb.not(eb.exists(eb.selectFrom("dir_users").select("user_id").where("dir_users.user_id", "=", p.principal_id)))]))
+        : q.where((eb) =>
+            eb.not(eb.exists(eb.selectFrom("dir_memberships").select("dir_memberships.user_id").where("dir_memberships.group_id", "=", p.principal_id).whereRef("dir_memberships.user_id", "=", "provisioning_events.user_id"))),
+          );
+    await q.execute();
   }
 
   /** Claims whose user the provisioning no longer covers (all of them while it is being deleted). */
@@ -124,10 +146,17 @@ export class Reconciler {
   }
 
   /** Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records the claim. */
-  private async claim(p: Provisioning, users: DirUser[], outcome: ReconcileOutcome, room: { left: number }): Promise<void> {
+  private async claim(p: Provisioning, users: Covered[], outcome: ReconcileOutcome, room: { left: number }): Promise<void> {
     const target = p.target_uin;
     await this.db.transaction().execute(async (trx) => {
       const ids = users.map((u) => u.user_id);
+      const failures: UnitFailure[] = [];
+      // A retried event may carry its own duplication strategy for that one user.
+      const overrides = new Map(
+        (await trx.selectFrom("provisioning_events").select(["user_id", "duplication_override"]).where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids).where("duplication_override", "is not", null).execute()).map(
+          (e) => [e.user_id, e.duplication_override!],
+        ),
+      );
       // Sub-users that already represent these users here (another provisioning made them, or a crashed run).
       const managed = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
       const managedBy = new Map(managed.map((s) => [s.directory_user_id!, s.uin]));
@@ -140,19 +169,21 @@ export class Reconciler {
       const now = this.clock.now();
       const creates: { user: DirUser; name: string }[] = [];
       for (const u of wanted) {
+        const strategy = overrides.get(u.user_id) ?? p.duplication_strategy;
         const existing = byName.get(u.user_name);
         if (!existing) {
-          creates.push({ user: u, name: u.user_name });
+          if (SUBUSER_NAME.test(u.user_name)) creates.push({ user: u, name: u.user_name });
+          else failures.push({ userId: u.user_id, userName: u.user_name, kind: "name_invalid", reason: `"${u.user_name}" is not a valid sub-user name in account ${target}` });
           continue;
         }
-        if (p.duplication_strategy === "TakeOver" && existing.directory_user_id === null) {
+        if (strategy === "TakeOver" && existing.directory_user_id === null) {
           await trx.updateTable("sub_users").set({ directory_user_id: u.user_id, updated_at: now }).where("uin", "=", existing.uin).execute();
           managedBy.set(u.user_id, existing.uin);
           outcome.adopted++;
           continue;
         }
         const alt = u.user_name + p.duplicate_suffix;
-        if (p.duplication_strategy === "KeepBoth" && !byName.has(alt) && alt.length <= 64) {
+        if (strategy === "KeepBoth" && !byName.has(alt) && SUBUSER_NAME.test(alt)) {
           creates.push({ user: u, name: alt });
           byName.set(alt, { uin: 0, name: alt, directory_user_id: u.user_id });
           continue;
@@ -160,14 +191,16 @@ export class Reconciler {
         const reason =
           existing.directory_user_id !== null
             ? `sub-user "${u.user_name}" in account ${target} belongs to another directory user`
-            : p.duplication_strategy === "KeepBoth"
-              ? `sub-users "${u.user_name}" and "${alt}" both exist in account ${target}${alt.length > 64 ? ` ("${alt}" would be longer than 64 characters)` : ""}`
+            : strategy === "KeepBoth"
+              ? SUBUSER_NAME.test(alt)
+                ? `sub-users "${u.user_name}" and "${alt}" both exist in account ${target}`
+                : `sub-user "${u.user_name}" exists in account ${target} and "${alt}" is not a valid sub-user name`
               : `sub-user "${u.user_name}" exists in account ${target}`;
-        outcome.failures.push({ userId: u.user_id, userName: u.user_name, reason });
+        failures.push({ userId: u.user_id, userName: u.user_name, kind: "name_clash", reason });
       }
       const fits = creates.slice(0, Math.max(0, room.left));
       for (const c of creates.slice(fits.length)) {
-        outcome.failures.push({ userId: c.user.user_id, userName: c.user.user_name, reason: `account ${target} reached its sub-user quota (${this.limits.subUsersPerAccount})` });
+        failures.push({ userId: c.user.user_id, userName: c.user.user_name, kind: "quota", reason: `account ${target} reached its sub-user quota (${this.limits.subUsersPerAccount})` });
       }
       if (fits.length) {
         const firstUin = await nextSequence(trx, "uin", fits.length);
@@ -199,6 +232,16 @@ export class Reconciler {
       for (let i = 0; i < claims.length; i += 100) {
         await trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()).execute();
       }
+      // A unit that converged has no failed event any more; one that failed records (or counts) its event.
+      const converged = claims.map((c) => c.user_id);
+      if (converged.length && (await trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst())) {
+        for (let i = 0; i < converged.length; i += 500) {
+          await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", converged.slice(i, i + 500)).execute();
+        }
+      }
+      const joinedAt = new Map(users.map((u) => [u.user_id, u.joined_at]));
+      for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
+      outcome.failures.push(...failures);
     });
   }
 
@@ -206,6 +249,7 @@ export class Reconciler {
   private async release(p: Provisioning, userIds: string[]): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
+      await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
       const stillNeeded = await trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds).execute();
       const keep = new Set(stillNeeded.map((c) => c.user_id));
       const orphaned = userIds.filter((id) => !keep.has(id));
@@ -240,4 +284,40 @@ export class Reconciler {
     }
     return stale.length;
   }
+}
+
+/** Which change made a unit run: a user who joined the group after it was provisioned came in by AddUserToGroup. */
+function sourceOf(p: Provisioning, joinedAt: number | null): EventSource {
+  return p.principal_type === "Group" && joinedAt !== null && joinedAt > p.created_at ? "AddUserToGroup" : "StartProvisioning";
+}
+
+/** One failed-sync event per (provisioning, user): created on the first failure, counted on each later one. */
+async function recordFailure(trx: Kysely<Database>, p: Provisioning, f: UnitFailure, source: EventSource, now: number): Promise<void> {
+  await trx
+    .insertInto("provisioning_events")
+    .values({
+      event_id: "upe-" + randomAlnum(20),
+      directory_id: p.directory_id,
+      provisioning_id: p.provisioning_id,
+      user_id: f.userId,
+      target_uin: p.target_uin,
+      source_type: source,
+      error_kind: f.kind,
+      error_info: f.reason,
+      error_count: 1,
+      duplication_override: null,
+      last_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(["provisioning_id", "user_id"]).doUpdateSet((eb) => ({
+        error_count: eb("provisioning_events.error_count", "+", 1),
+        error_kind: eb.ref("excluded.error_kind"),
+        error_info: eb.ref("excluded.error_info"),
+        last_attempt_at: now,
+        updated_at: now,
+      })),
+    )
+    .execute();
 }

@@ -158,7 +158,7 @@ export class Worker {
         .where("status", "=", "InProgress")
         .where("generation", "<=", outcome.generation)
         .execute();
-      await trx.updateTable("provisionings").set({ reconciled_generation: outcome.generation }).where("provisioning_id", "=", provisioningId).execute();
+      await trx.updateTable("provisionings").set({ reconciled_generation: outcome.generation, reconciled_at: now }).where("provisioning_id", "=", provisioningId).execute();
       if (current.generation === outcome.generation) {
         await trx.deleteFrom("reconcile_queue").where("provisioning_id", "=", provisioningId).where("leased_by", "=", this.id).execute();
       } else {

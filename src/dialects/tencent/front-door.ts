@@ -90,7 +90,10 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
       headers[h] = Array.isArray(v) ? v.join(",") : (v ?? "");
     }
     const sign = tc3Signer(cred.secretKey, auth, { method: req.method, rawQuery, body, timestamp: String(ts) });
-    const ok = hostVariants(headers.host ?? "").some((host) => safeEqual(sign({ ...headers, host }), auth.signature));
+    const ok = hostVariants(headers.host ?? "").some((host) => {
+      headers.host = host;
+      return safeEqual(sign(headers), auth.signature);
+    });
     if (!ok) throw mismatch();
     const params = req.method === "GET" ? unflatten(flatParams(rawQuery)) : parseBody(req, body);
     return { caller: cred.caller, action: headerOf(req, "x-tc-action"), version: headerOf(req, "x-tc-version"), params };
@@ -126,7 +129,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
   function send(req: FastifyRequest, reply: FastifyReply, requestId: string, payload: object): void {
     const trace = headerOf(req, "x-tc-traceid");
     if (trace) reply.header("X-TC-TraceId", trace);
-    reply.code(200).type("application/json").send({ Response: { ...payload, RequestId: requestId } });
+    // The charset is what fastify would add; a string body with a JSON type is sent as it is.
+    reply.code(200).type("application/json; charset=utf-8").send(envelope(payload, requestId));
   }
 
   function sendError(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, action?: string, fieldNames?: Record<string, string>): void {
@@ -177,6 +181,17 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
       sendError(req, reply, randomUUID(), err);
     },
   };
+}
+
+/**
+ * `{"Response":{…payload, "RequestId":…}}` as JSON, the exact bytes JSON.stringify gives for that object,
+ * built from the payload's own JSON instead of copying it into a new object first.
+ */
+export function envelope(payload: object, requestId: string): string {
+  if ("RequestId" in payload) return JSON.stringify({ Response: { ...payload, RequestId: requestId } });
+  const json = JSON.stringify(payload);
+  const id = `"RequestId":${JSON.stringify(requestId)}}}`;
+  return json === "{}" ? `{"Response":{${id}` : `{"Response":${json.slice(0, -1)},${id}`;
 }
 
 function headerOf(req: FastifyRequest, name: string): string | undefined {

@@ -9,6 +9,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Strategies as the client spelled them (Terraform sends "Takeover" and expects it back); null: canonical.
   await db.schema.alterTable("provisionings").addColumn("duplication_spelling", "text").execute();
   await db.schema.alterTable("provisionings").addColumn("deletion_spelling", "text").execute();
+  // Directory-wide settings for provisioned sub-users: console landing page and session length.
+  await db.schema.alterTable("directories").addColumn("subuser_landing_page", "text").execute();
+  await db.schema.alterTable("directories").addColumn("subuser_session_hours", "integer").execute();
+  await db.schema.alterTable("directories").addColumn("subuser_settings_updated_at", "bigint").execute();
+  // When a reconcile of the provisioning last finished (Alibaba's LatestAsyncTime).
+  await db.schema.alterTable("provisionings").addColumn("reconciled_at", "bigint").execute();
   await db.schema
     .createTable("provisioning_events")
     .addColumn("event_id", "text", (c) => c.primaryKey())
@@ -45,5 +51,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("request_nonces").execute();
   await db.schema.dropTable("provisioning_events").execute();
-  for (const c of ["deletion_spelling", "duplication_spelling"]) await db.schema.alterTable("provisionings").dropColumn(c).execute();
+  for (const c of ["subuser_settings_updated_at", "subuser_session_hours", "subuser_landing_page"]) await db.schema.alterTable("directories").dropColumn(c).execute();
+  for (const c of ["reconciled_at", "deletion_spelling", "duplication_spelling"]) await db.schema.alterTable("provisionings").dropColumn(c).execute();
 }

@@ -3,6 +3,8 @@ import * as m001 from "./001-accounts-organizations-subusers.js";
 import * as m002 from "./002-directory.js";
 import * as m003 from "./003-provisioning-engine.js";
 import * as m004 from "./004-events-and-nonces.js";
+import * as m005 from "./005-directory-service.js";
+import * as m006 from "./006-subuser-description.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +12,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "002-directory": m002,
   "003-provisioning-engine": m003,
   "004-events-and-nonces": m004,
+  "005-directory-service": m005,
+  "006-subuser-description": m006,
 };
 
 export const migrationProvider: MigrationProvider = {

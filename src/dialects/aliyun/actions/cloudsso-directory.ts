@@ -1,4 +1,120 @@
-/** CloudSSO 2021-05-15 directory actions (spec §3). */
-import type { ActionTable } from "../action.js";
+/**
+ * CloudSSO 2021-05-15 service and directory actions (spec §3.4). The CloudSSO directory is the
+ * organization's identity-center directory, the one the Tencent door calls its zone.
+ * Translation only; the rules live in core/directory.
+ */
+import type { Directory } from "../../../store/schema.js";
+import { type ActionTable, action } from "../action.js";
+import { aliyunTime } from "../format.js";
+import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.js";
+import { DIRECTORY_ID } from "./cloudsso-common.js";
 
-export const cloudssoDirectoryActions: ActionTable = {};
+/** CloudSSO keeps a directory in one region; OpenCIC has no regions and reports the default one. */
+export const DIRECTORY_REGION = "cn-shanghai";
+
+/**
+ * Access configurations, SCIM credentials and SSO are not built yet: their counts are 0 and the
+ * quotas are the ones CloudSSO publishes.
+ */
+const ACCESS_CONFIGURATION_QUOTA = 1000;
+const SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 20;
+const INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 1;
+
+export function directoryObject(d: Directory) {
+  return {
+    DirectoryId: directoryIdOut(d.directory_id),
+    DirectoryName: d.name,
+    Region: DIRECTORY_REGION,
+    SCIMSyncStatus: d.scim_sync_status,
+    CreateTime: aliyunTime(d.created_at),
+    UpdateTime: aliyunTime(d.updated_at),
+  };
+}
+
+interface DirectoryParams {
+  DirectoryId: string;
+}
+
+export const cloudssoDirectoryActions: ActionTable = {
+  EnableService: action({}, async ({ core, caller }) => {
+    await core.directories.enableService(caller);
+    return {};
+  }),
+
+  GetServiceStatus: action({}, async ({ core, caller }) => {
+    const s = await core.directories.serviceStatus(caller);
+    return {
+      ServiceStatus: {
+        AccountId: String(caller.accountUin),
+        Status: s.enabled ? "Enabled" : "Disabled",
+        PrerequisiteCheckResult: s.eligible ? "Success" : "Failed",
+        RegionsInUse: s.directory ? [DIRECTORY_REGION] : [],
+      },
+    };
+  }),
+
+  DisableService: action({}, async ({ core, caller }) => {
+    await core.directories.disableService(caller);
+    return {};
+  }),
+
+  CreateDirectory: action<{ DirectoryName?: string }>(
+    { DirectoryName: { type: "string", maxLength: 64 } },
+    async ({ core, caller }, p) => {
+      // An empty name is no name: the core generates one.
+      const name = p.DirectoryName || undefined;
+      checkDirectoryNamePrefix(name);
+      return { Directory: directoryObject(await core.directories.open(caller, name)) };
+    },
+    { name: "DirectoryName" },
+  ),
+
+  GetDirectory: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => ({
+    Directory: directoryObject(await core.directories.resolve(caller, directoryIdIn(p.DirectoryId))),
+  })),
+
+  ListDirectories: action({}, async ({ core, caller }) => {
+    const dir = await core.directories.find(caller);
+    return { Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 };
+  }),
+
+  UpdateDirectory: action<DirectoryParams & { NewDirectoryName: string }>(
+    { DirectoryId: DIRECTORY_ID, NewDirectoryName: { type: "string", required: true, maxLength: 64 } },
+    async ({ core, caller }, p) => {
+      const id = directoryIdIn(p.DirectoryId);
+      checkDirectoryNamePrefix(p.NewDirectoryName, id);
+      return { Directory: directoryObject(await core.directories.rename(caller, id, p.NewDirectoryName)) };
+    },
+    { name: "NewDirectoryName" },
+    { "directory.name_invalid": "InvalidParameter.NewDirectoryName" },
+  ),
+
+  DeleteDirectory: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => {
+    await core.directories.delete(caller, directoryIdIn(p.DirectoryId));
+    return {};
+  }),
+
+  GetDirectoryStatistics: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => {
+    const s = await core.directories.statistics(caller, directoryIdIn(p.DirectoryId));
+    return {
+      DirectoryStatistics: {
+        DirectoryId: directoryIdOut(s.directory.directory_id),
+        DirectoryName: s.directory.name,
+        Region: DIRECTORY_REGION,
+        UserCount: s.userCount,
+        UserQuota: s.quotas.users,
+        GroupCount: s.groupCount,
+        GroupQuota: s.quotas.groups,
+        AccessConfigurationCount: 0,
+        AccessConfigurationQuota: ACCESS_CONFIGURATION_QUOTA,
+        AccessAssignmentCount: 0,
+        SystemPolicyPerAccessConfigurationQuota: SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
+        InlinePolicyPerAccessConfigurationQuota: INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
+        SCIMServerCredentialCount: 0,
+        InProgressTaskCount: 0,
+        SSOEnabled: false,
+        SCIMSyncEnabled: s.directory.scim_sync_status === "Enabled",
+      },
+    };
+  }),
+};

@@ -1,4 +1,103 @@
-/** CloudSSO 2021-05-15 groups actions (spec §3). */
-import type { ActionTable } from "../action.js";
+/**
+ * CloudSSO 2021-05-15 group and membership actions (spec §3.6), on the same groups the Tencent door
+ * serves. Membership changes go through the core's addMember/removeMember, which mark the group's
+ * provisionings dirty, so provisioning follows them from either door.
+ */
+import type { DirGroup } from "../../../store/schema.js";
+import { type ActionTable, action } from "../action.js";
+import { aliyunTime } from "../format.js";
+import { directoryIdIn } from "../ids.js";
+import { PAGING_PARAMS, type PagingParams, pageFields, pageRequest } from "../paging.js";
+import { canonical, DIRECTORY_ID, GROUP_ID, nameFilter, PROVISION_TYPES, USER_ID } from "./cloudsso-common.js";
 
-export const cloudssoGroupsActions: ActionTable = {};
+export function groupObject(g: DirGroup) {
+  return {
+    GroupId: g.group_id,
+    GroupName: g.group_name,
+    Description: g.description,
+    ProvisionType: g.group_type,
+    CreateTime: aliyunTime(g.created_at),
+    UpdateTime: aliyunTime(g.updated_at),
+  };
+}
+
+interface GroupParams {
+  DirectoryId: string;
+  GroupId: string;
+}
+
+const GROUP = { DirectoryId: DIRECTORY_ID, GroupId: GROUP_ID };
+const MEMBERSHIP = { ...GROUP, UserId: USER_ID };
+
+export const cloudssoGroupsActions: ActionTable = {
+  CreateGroup: action<{ DirectoryId: string; GroupName: string; Description?: string }>(
+    { DirectoryId: DIRECTORY_ID, GroupName: { type: "string", required: true, maxLength: 128 }, Description: { type: "string", maxLength: 1024 } },
+    async ({ core, caller }, p) => ({
+      Group: groupObject(await core.groups.create(caller, directoryIdIn(p.DirectoryId), { groupName: p.GroupName, description: p.Description })),
+    }),
+  ),
+
+  GetGroup: action<GroupParams>(GROUP, async ({ core, caller }, p) => ({
+    Group: groupObject(await core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId)),
+  })),
+
+  ListGroups: action<{ DirectoryId: string; Filter?: string; ProvisionType?: string } & PagingParams>(
+    { DirectoryId: DIRECTORY_ID, Filter: { type: "string" }, ProvisionType: { type: "string", enum: PROVISION_TYPES }, ...PAGING_PARAMS },
+    async ({ core, caller }, p) => {
+      const page = await core.groups.list(caller, directoryIdIn(p.DirectoryId), {
+        ...pageRequest(p),
+        groupName: nameFilter(p.Filter, "GroupName"),
+        groupType: canonical(p.ProvisionType, PROVISION_TYPES),
+      });
+      return { Groups: page.items.map(groupObject), ...pageFields(page) };
+    },
+    { groupType: "ProvisionType" },
+  ),
+
+  UpdateGroup: action<GroupParams & { NewGroupName?: string; NewDescription?: string }>(
+    { ...GROUP, NewGroupName: { type: "string", maxLength: 128 }, NewDescription: { type: "string", maxLength: 1024 } },
+    async ({ core, caller }, p) => ({
+      Group: groupObject(await core.groups.update(caller, directoryIdIn(p.DirectoryId), p.GroupId, { groupName: p.NewGroupName, description: p.NewDescription })),
+    }),
+    { groupName: "NewGroupName", description: "NewDescription" },
+    { "directory.group_name_invalid": "InvalidParameter.NewGroupName" },
+  ),
+
+  DeleteGroup: action<GroupParams>(
+    GROUP,
+    async ({ core, caller }, p) => {
+      await core.groups.delete(caller, directoryIdIn(p.DirectoryId), p.GroupId);
+      return {};
+    },
+    undefined,
+    { "directory.principal_provisioned": "DeletionConflict.Group.UserProvisioning" },
+  ),
+
+  AddUserToGroup: action<GroupParams & { UserId: string }>(MEMBERSHIP, async ({ core, caller }, p) => {
+    await core.groups.addMember(caller, directoryIdIn(p.DirectoryId), p.GroupId, p.UserId);
+    return {};
+  }),
+
+  RemoveUserFromGroup: action<GroupParams & { UserId: string }>(MEMBERSHIP, async ({ core, caller }, p) => {
+    await core.groups.removeMember(caller, directoryIdIn(p.DirectoryId), p.GroupId, p.UserId);
+    return {};
+  }),
+
+  ListGroupMembers: action<GroupParams & PagingParams>({ ...GROUP, ...PAGING_PARAMS }, async ({ core, caller }, p) => {
+    const page = await core.groups.listMembers(caller, directoryIdIn(p.DirectoryId), p.GroupId, pageRequest(p));
+    return {
+      GroupMembers: page.items.map((m) => ({
+        GroupId: p.GroupId,
+        UserId: m.user_id,
+        UserName: m.user_name,
+        DisplayName: m.display_name,
+        Email: m.email,
+        Description: m.description,
+        Status: m.user_status,
+        ProvisionType: m.user_type,
+        JoinTime: aliyunTime(m.joined_at),
+      })),
+      ...pageFields(page),
+    };
+  }),
+};

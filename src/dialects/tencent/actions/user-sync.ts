@@ -77,7 +77,7 @@ export const userSyncActions: ActionTable = {
           deletionStrategy: i.DeletionStrategy,
           description: i.Description,
         })),
-        DUPLICATE_SUFFIX,
+        { duplicateSuffix: DUPLICATE_SUFFIX },
       );
       return { Tasks: tasks.map(provisioningTask) };
     },

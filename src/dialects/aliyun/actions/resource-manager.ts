@@ -1,0 +1,161 @@
+/**
+ * ResourceManager 2020-03-31, resource directory and members: the caller's organization (the
+ * resource directory), its root node (the Root folder) and member accounts. Translation only; rules
+ * live in core/organizations. Ids are the core's numbers in Alibaba's shapes: `rd-<org>`, `r-<node>`.
+ */
+import { CoreError } from "../../../core/errors.js";
+import type { Caller, Core } from "../../../core/index.js";
+import type { MemberView, Tag } from "../../../core/organizations.js";
+import { type ActionTable, action } from "../action.js";
+import { aliyunTime } from "../format.js";
+
+interface Directory {
+  id: string;
+  rootFolderId: string;
+}
+
+const directoryIds = (orgId: number, rootNodeId: number): Directory => ({ id: `rd-${orgId}`, rootFolderId: `r-${rootNodeId}` });
+
+async function directoryOf(core: Core, caller: Caller) {
+  const view = await core.organizations.describe(caller);
+  return { view, ids: directoryIds(view.org.org_id, view.org.root_node_id) };
+}
+
+function resourceDirectory(view: Awaited<ReturnType<Core["organizations"]["describe"]>>, ids: Directory) {
+  return {
+    ResourceDirectoryId: ids.id,
+    MasterAccountId: String(view.org.manager_uin),
+    MasterAccountName: view.managerName,
+    RootFolderId: ids.rootFolderId,
+    CreateTime: aliyunTime(view.org.created_at),
+  };
+}
+
+const wireTags = (tags: Tag[]) => tags.map((t) => ({ Key: t.key, Value: t.value }));
+
+/** ListAccounts wraps tags as `{Tag: [...]}`, GetAccount gives the list itself (as the API reference shows). */
+function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
+  const created = m.memberType === "Create";
+  return {
+    AccountId: String(m.uin),
+    DisplayName: m.name,
+    // Created members sign in as <prefix>@<directory>.aliyunid.com; invited accounts keep their own name.
+    AccountName: created ? `${m.accountName}@${dir.id}.aliyunid.com` : m.accountName || undefined,
+    Type: created ? "ResourceAccount" : "CloudAccount",
+    JoinMethod: created ? "created" : "invited",
+    Status: created ? "CreateSuccess" : "InviteSuccess",
+    FolderId: dir.rootFolderId,
+    ResourceDirectoryId: dir.id,
+    ResourceDirectoryPath: `${dir.id}/${dir.rootFolderId}/${m.uin}`,
+    JoinTime: aliyunTime(m.joinedAt),
+    ModifyTime: aliyunTime(m.updatedAt),
+    ...(tags === "list" ? { Tags: wireTags(m.tags) } : tags === "wrapped" ? { Tags: { Tag: wireTags(m.tags) } } : {}),
+  };
+}
+
+type WireTag = { Key?: string; Value?: string };
+const neutralTags = (tags: WireTag[] | undefined): Tag[] | undefined => tags?.map((t) => ({ key: t.Key ?? "", value: t.Value ?? "" }));
+
+/** `r-<n>` is the root folder; other well-formed folder ids name folders that do not exist (the core says so). */
+function folderNode(id: string | undefined): number | undefined {
+  if (id === undefined || id === "") return undefined;
+  const root = /^r-(\d{1,15})$/.exec(id);
+  if (root) return Number(root[1]);
+  if (/^(r|fd)-[A-Za-z0-9]{1,32}$/.test(id)) return -1;
+  throw new CoreError("request.invalid_value", "The ParentFolderId is invalid.", "ParentFolderId");
+}
+
+const FIELDS = { memberName: "DisplayName", accountName: "AccountNamePrefix", nodeId: "ParentFolderId", tags: "Tag", memberUin: "AccountId" };
+
+interface CreateResourceAccount {
+  DisplayName: string;
+  ParentFolderId?: string;
+  AccountNamePrefix?: string;
+  Tag?: WireTag[];
+}
+
+interface ListAccounts {
+  PageNumber?: number;
+  PageSize?: number;
+  QueryKeyword?: string;
+  IncludeTags?: boolean;
+  Tag?: WireTag[];
+}
+
+export const resourceManagerActions: ActionTable = {
+  EnableResourceDirectory: action<{ EnableMode: string }>(
+    // Only the calling account can become the management account here: OpenCIC creates no new sign-in accounts.
+    { EnableMode: { type: "string", required: true, enum: ["CurrentAccount"] } },
+    async ({ core, caller }) => {
+      await core.organizations.create(caller);
+      const { view, ids } = await directoryOf(core, caller);
+      return { ResourceDirectory: resourceDirectory(view, ids) };
+    },
+  ),
+
+  GetResourceDirectory: action(
+    {},
+    async ({ core, caller }) => {
+      const { view, ids } = await directoryOf(core, caller);
+      return { ResourceDirectory: { ...resourceDirectory(view, ids), ControlPolicyStatus: "Disabled", MemberDeletionStatus: "Disabled" } };
+    },
+    FIELDS,
+    { "organization.not_found": "ResourceDirectoryNotInUse" },
+  ),
+
+  CreateResourceAccount: action<CreateResourceAccount>(
+    {
+      DisplayName: { type: "string", required: true },
+      ParentFolderId: { type: "string" },
+      PayerAccountId: { type: "string" },
+      AccountNamePrefix: { type: "string" },
+      Tag: { type: "list" },
+      ResellAccountType: { type: "string" },
+    },
+    async ({ core, caller }, p) => {
+      const uin = await core.organizations.createMember(caller, {
+        name: p.DisplayName,
+        accountName: p.AccountNamePrefix || undefined,
+        nodeId: folderNode(p.ParentFolderId),
+        tags: neutralTags(p.Tag),
+      });
+      const { ids } = await directoryOf(core, caller);
+      return { Account: account(await core.organizations.member(caller, uin), ids) };
+    },
+    FIELDS,
+  ),
+
+  ListAccounts: action<ListAccounts>(
+    {
+      PageNumber: { type: "integer", min: 1 },
+      PageSize: { type: "integer", min: 1, max: 100 },
+      QueryKeyword: { type: "string" },
+      IncludeTags: { type: "boolean" },
+      Tag: { type: "list" },
+    },
+    async ({ core, caller }, p) => {
+      const { ids } = await directoryOf(core, caller);
+      const all = await core.organizations.members(caller, { searchKey: p.QueryKeyword || undefined, tags: neutralTags(p.Tag) });
+      const pageNumber = p.PageNumber ?? 1;
+      const pageSize = p.PageSize ?? 10;
+      const page = all.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+      return {
+        TotalCount: all.length,
+        PageNumber: pageNumber,
+        PageSize: pageSize,
+        Accounts: { Account: page.map((m) => account(m, ids, p.IncludeTags ? "wrapped" : undefined)) },
+      };
+    },
+    FIELDS,
+  ),
+
+  GetAccount: action<{ AccountId: string; IncludeTags?: boolean }>(
+    { AccountId: { type: "string", required: true }, IncludeTags: { type: "boolean" } },
+    async ({ core, caller }, p) => {
+      if (!/^\d{1,16}$/.test(p.AccountId)) throw new CoreError("request.invalid_value", "The AccountId is invalid.", "AccountId");
+      const { ids } = await directoryOf(core, caller);
+      return { Account: account(await core.organizations.member(caller, Number(p.AccountId)), ids, p.IncludeTags ? "list" : undefined) };
+    },
+    FIELDS,
+  ),
+};

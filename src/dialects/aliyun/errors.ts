@@ -1,0 +1,137 @@
+/**
+ * The one table that turns neutral core reasons into Alibaba Cloud error codes and HTTP statuses
+ * (spec §1.8, §1.9, §3.8; RAM and ResourceManager error pages), and the JSON error envelope.
+ * `{field}` in a code is the parameter at fault in this action's wire spelling (`MissingUserName`,
+ * `InvalidParameter.MaxItems`); without a field it collapses to the generic form.
+ */
+import { CoreError, type Reason } from "../../core/errors.js";
+
+export interface AliyunCode {
+  code: string;
+  status: number;
+}
+
+const e = (code: string, status: number): AliyunCode => ({ code, status });
+
+const CODES: Record<Reason, AliyunCode> = {
+  "request.missing_parameter": e("Missing{field}", 400),
+  "request.unknown_parameter": e("InvalidParameter.{field}", 400),
+  "request.invalid_type": e("InvalidParameter.{field}", 400),
+  "request.invalid_value": e("InvalidParameter.{field}", 400),
+  "request.too_large": e("RequestEntityTooLarge", 413),
+  // Without a vendor SDK listing every action, "not built" and "does not exist" look the same.
+  "request.unsupported_action": e("InvalidAction.NotFound", 404),
+  "request.unknown_action": e("InvalidAction.NotFound", 404),
+  "request.unknown_version": e("InvalidVersion", 400),
+  "auth.malformed": e("IncompleteSignature", 400),
+  "auth.expired": e("InvalidTimeStamp.Expired", 400),
+  "auth.unknown_key": e("InvalidAccessKeyId.NotFound", 404),
+  "auth.bad_signature": e("SignatureDoesNotMatch", 400),
+  "auth.not_permitted": e("Forbidden.RAM", 403),
+  "auth.timestamp_malformed": e("InvalidTimeStamp.Format", 400),
+  "auth.nonce_used": e("SignatureNonceUsed", 400),
+  throttled: e("Throttling.User", 400),
+  // organization = resource directory, member = account, root node = root folder
+  "organization.not_found": e("EntityNotExists.ResourceDirectory", 404),
+  "organization.already_member": e("EntityAlreadyExists.ResourceDirectory", 409),
+  "organization.created_member_cannot_create": e("NotSupport.AccountInAnotherResourceDirectory", 409),
+  "organization.not_manager": e("NoPermission", 403),
+  "organization.not_empty": e("DeleteConflict.ResourceDirectory.Account", 409),
+  "organization.manager_cannot_leave": e("AccountTypeOrStatusMismatch", 409),
+  "organization.member_not_found": e("EntityNotExists.Account", 404),
+  "organization.member_name_taken": e("InvalidParameter.Account.DisplayName.AlreadyUsed", 409),
+  "organization.member_name_invalid": e("InvalidParameter.Account.{field}", 400),
+  "organization.member_quota": e("LimitExceeded.Account", 409),
+  "organization.node_not_found": e("EntityNotExists.Folder", 404),
+  "organization.policy_invalid": e("InvalidParameter.{field}", 400),
+  "organization.permission_invalid": e("InvalidParameter.{field}", 400),
+  "organization.tag_invalid": e("InvalidParameter.Tag", 400),
+  "organization.member_has_dependents": e("DeleteConflict.Account", 409),
+  // sub-users = RAM users
+  "subuser.name_invalid": e("InvalidParameter.{field}.InvalidChars", 400),
+  "subuser.field_invalid": e("InvalidParameter.{field}", 400),
+  "subuser.name_taken": e("EntityAlreadyExists.User.Name", 409),
+  "subuser.not_found": e("EntityNotExist.User", 404),
+  "subuser.quota": e("LimitExceeded.User", 409),
+  "subuser.password_weak": e("InvalidParameter.Password", 400),
+  "subuser.has_keys": e("DeleteConflict.User.AccessKey", 409),
+  "subuser.managed": e("Forbidden.User.ManagedByProvisioning", 403),
+  // the identity-center directory = CloudSSO directory
+  "directory.no_organization": e("EntityNotExists.ResourceDirectory", 404),
+  "directory.not_manager": e("NoPermission", 403),
+  "directory.not_open": e("EntityNotExists.Directory", 404),
+  "directory.already_open": e("EntityAlreadyExists.Directory", 409),
+  "directory.service_in_use": e("DeletionConflict.Directory", 409),
+  "directory.has_users": e("DeletionConflict.Directory.User", 409),
+  "directory.has_groups": e("DeletionConflict.Directory.Group", 409),
+  "directory.not_found": e("EntityNotExists.Directory", 404),
+  "directory.name_invalid": e("InvalidParameter.DirectoryName", 400),
+  "directory.name_taken": e("EntityAlreadyExists.DirectoryName", 409),
+  "directory.field_invalid": e("InvalidParameter.{field}", 400),
+  "directory.user_not_found": e("EntityNotExists.User", 404),
+  "directory.user_name_invalid": e("InvalidParameter.UserName", 400),
+  "directory.user_name_taken": e("EntityAlreadyExists.User", 409),
+  "directory.email_taken": e("EntityAlreadyExists.User.Email", 409),
+  "directory.user_quota": e("LimitExceeded.User", 409),
+  "directory.user_in_group": e("DeletionConflict.User.Group", 409),
+  "directory.password_weak": e("InvalidParameter.Password", 400),
+  "directory.principal_provisioned": e("DeletionConflict.User.UserProvisioning", 409),
+  "directory.group_not_found": e("EntityNotExists.Group", 404),
+  "directory.group_name_invalid": e("InvalidParameter.GroupName", 400),
+  "directory.group_name_taken": e("EntityAlreadyExists.Group", 409),
+  "directory.group_quota": e("LimitExceeded.Group", 409),
+  "directory.group_has_members": e("DeletionConflict.Group.User", 409),
+  "directory.member_exists": e("EntityAlreadyExists.GroupMember", 409),
+  "directory.member_not_found": e("EntityNotExists.GroupMember", 404),
+  "directory.group_full": e("LimitExceeded.GroupMember", 409),
+  "directory.user_groups_full": e("LimitExceeded.UserGroup", 409),
+  "directory.type_mismatch": e("OperationConflict.ProvisionType", 409),
+  "paging.token_invalid": e("InvalidParameter.{field}", 400),
+  "provisioning.not_found": e("EntityNotExists.UserProvisioning", 404),
+  "provisioning.already_exists": e("EntityAlreadyExists.UserProvisioning", 409),
+  "provisioning.target_not_member": e("EntityNotExists.RdAccount", 404),
+  "provisioning.task_not_found": e("EntityNotExists.Task", 404),
+  "provisioning.generic_task_not_found": e("EntityNotExists.Task", 404),
+  "provisioning.event_not_found": e("EntityNotExists.UserProvisioningEvent", 404),
+  "provisioning.quota": e("LimitExceeded.UserProvisioning", 409),
+  "provisioning.batch_too_large": e("LimitExceeded.UserProvisioning", 409),
+  "provisioning.deleting": e("OperationConflict.UserProvisioning", 409),
+  "value.invalid": e("InvalidParameter.{field}", 400),
+  "value.missing": e("Missing{field}", 400),
+  internal: e("InternalError", 500),
+};
+
+/** Neutral field names whose wire spelling is not simply the PascalCase form (actions add their own). */
+const FIELD_NAMES: Record<string, string> = { nextToken: "NextToken", maxResults: "MaxResults", memberName: "DisplayName", accountName: "AccountNamePrefix" };
+
+export function aliyunField(field: string, overrides?: Record<string, string>): string {
+  return overrides?.[field] ?? FIELD_NAMES[field] ?? field.charAt(0).toUpperCase() + field.slice(1);
+}
+
+export interface AliyunError {
+  status: number;
+  Code: string;
+  Message: string;
+}
+
+export interface ErrorContext {
+  /** This action's wire names for neutral fields (e.g. name → UserName). */
+  fieldNames?: Record<string, string>;
+  /** This action's own code for a reason, where the product documents another (e.g. ResourceDirectoryNotInUse). */
+  codes?: Partial<Record<Reason, string>>;
+}
+
+export function toAliyunError(err: unknown, ctx: ErrorContext = {}): AliyunError {
+  if (!(err instanceof CoreError)) {
+    return { status: 500, Code: "InternalError", Message: "The request processing has failed due to some unknown error. Quote the RequestId when reporting it." };
+  }
+  const row = CODES[err.reason];
+  // Parser-raised reasons already carry the wire name; core-raised ones carry the neutral name.
+  const field = err.field === undefined ? undefined : err.reason.startsWith("request.") ? err.field : aliyunField(err.field, ctx.fieldNames);
+  const template = ctx.codes?.[err.reason] ?? row.code;
+  const code = field !== undefined && /^[A-Za-z0-9.]+$/.test(field)
+    ? template.replace("{field}", field)
+    : template.replace(".{field}", "").replace("{field}", "Parameter");
+  const named = field && !err.reason.startsWith("request.") ? ` (parameter ${field})` : "";
+  return { status: row.status, Code: code, Message: err.message + named };
+}

@@ -1,0 +1,28 @@
+/**
+ * CloudSSO writes directory ids `d-` + 12 characters; the core (and Tencent's zone ids) use `z-` and
+ * the same 12. One directory is one id with a per-wire prefix, so both doors name the same object.
+ * Users (`u-`) and groups (`g-`) have the same prefix on both wires and pass through unchanged.
+ */
+import { fail } from "../../core/errors.js";
+
+const WIRE = "d-";
+const CORE = "z-";
+
+export function directoryIdOut(coreId: string): string {
+  return coreId.startsWith(CORE) ? WIRE + coreId.slice(CORE.length) : coreId;
+}
+
+/** A `d-` id to the core's; anything else (a `z-` id copied from the Tencent door) passes as it is. */
+export function directoryIdIn(wireId: string): string {
+  return wireId.startsWith(WIRE) ? CORE + wireId.slice(WIRE.length) : wireId;
+}
+
+/**
+ * CloudSSO reserves names starting `d-` for directory ids (the user-portal URL takes either), so a
+ * name may look like an id only when it is the directory's own. The core's name rules still apply.
+ */
+export function checkDirectoryNamePrefix(name: string | undefined, ownCoreId?: string): void {
+  if (name?.startsWith(WIRE) && (ownCoreId === undefined || name !== directoryIdOut(ownCoreId))) {
+    fail("directory.name_invalid", `directory names may not start with "${WIRE}" unless the name is the directory's own id`, "name");
+  }
+}

@@ -1,0 +1,28 @@
+/** Alibaba's paging fields (MaxResults, NextToken in; IsTruncated, NextToken, MaxResults, TotalCounts out) ↔ neutral pages. */
+import type { Page, PageRequest } from "../../core/directory/paging.js";
+import type { ParamRules } from "./action.js";
+
+/** The request side, for an action's parameter declaration; the bounds are the core's page sizes. */
+export const PAGING_PARAMS: ParamRules = {
+  MaxResults: { type: "integer", min: 1, max: 100 },
+  NextToken: { type: "string" },
+};
+
+export interface PagingParams {
+  MaxResults?: number;
+  NextToken?: string;
+}
+
+export function pageRequest(p: PagingParams): PageRequest {
+  return { maxResults: p.MaxResults, nextToken: p.NextToken || undefined };
+}
+
+/** NextToken appears only on a truncated page, as CloudSSO sends it. */
+export function pageFields<T>(page: Page<T>) {
+  return {
+    IsTruncated: page.isTruncated,
+    ...(page.nextToken !== undefined ? { NextToken: page.nextToken } : {}),
+    MaxResults: page.maxResults,
+    TotalCounts: page.totalCounts,
+  };
+}

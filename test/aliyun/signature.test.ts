@@ -1,0 +1,108 @@
+/** The Alibaba signature verifiers against the spec's test vectors (computed with the real @alicloud/openapi-util). */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  acs3CanonicalRequest,
+  acs3Signature,
+  canonicalQuery,
+  parseAcs3Authorization,
+  percentEncode,
+  safeEqual,
+  sha256Hex,
+  V3_REQUIRED_SIGNED_HEADERS,
+  v1Signature,
+} from "../../src/dialects/aliyun/signature.js";
+
+const V1_PARAMS = {
+  Action: "GetUserProvisioning",
+  Format: "json",
+  Version: "2021-05-15",
+  Timestamp: "2025-01-01T00:00:00Z",
+  SignatureNonce: "0123456789abcdef0123456789abcdef",
+  SignatureMethod: "HMAC-SHA1",
+  SignatureVersion: "1.0",
+  AccessKeyId: "testid",
+  DirectoryId: "d-00fc2p61abcd",
+  UserProvisioningId: "up-002axzhapcbz6e63abcd",
+  Description: "a b*c",
+};
+
+describe("Alibaba signature V1 (HMAC-SHA1)", () => {
+  test("canonical query string of the spec vector", () => {
+    assert.equal(
+      canonicalQuery(V1_PARAMS),
+      "AccessKeyId=testid&Action=GetUserProvisioning&Description=a%20b%2Ac&DirectoryId=d-00fc2p61abcd&Format=json&SignatureMethod=HMAC-SHA1&SignatureNonce=0123456789abcdef0123456789abcdef&SignatureVersion=1.0&Timestamp=2025-01-01T00%3A00%3A00Z&UserProvisioningId=up-002axzhapcbz6e63abcd&Version=2021-05-15",
+    );
+  });
+
+  test("POST and GET signatures of the spec vector", () => {
+    assert.equal(v1Signature("testsecret", "POST", V1_PARAMS), "FJRRXLB+v2Pd2i+V4YmzSi4/Tfs=");
+    assert.equal(v1Signature("testsecret", "GET", V1_PARAMS), "R0ibUMz+3kzeQOJSfkoEPeHRqvY=");
+  });
+
+  test("the Signature parameter itself is not signed", () => {
+    assert.equal(v1Signature("testsecret", "POST", { ...V1_PARAMS, Signature: "anything" }), "FJRRXLB+v2Pd2i+V4YmzSi4/Tfs=");
+  });
+
+  test("another secret or another value gives another signature", () => {
+    assert.notEqual(v1Signature("testsecreT", "POST", V1_PARAMS), "FJRRXLB+v2Pd2i+V4YmzSi4/Tfs=");
+    assert.notEqual(v1Signature("testsecret", "POST", { ...V1_PARAMS, Description: "a b*d" }), "FJRRXLB+v2Pd2i+V4YmzSi4/Tfs=");
+  });
+
+  test("RFC 3986 encoding: only unreserved characters stay bare", () => {
+    assert.equal(percentEncode("a b*c!'()~-_."), "a%20b%2Ac%21%27%28%29~-_.");
+    assert.equal(percentEncode("é/+"), "%C3%A9%2F%2B");
+  });
+});
+
+describe("Alibaba signature V3 (ACS3-HMAC-SHA256)", () => {
+  const body = "DirectoryId=d-00fc2p61abcd&UserProvisioningId=up-002axzhapcbz6e63abcd";
+  const headers = {
+    host: "127.0.0.1:8080",
+    "content-type": "application/x-www-form-urlencoded",
+    "x-acs-action": "GetUserProvisioning",
+    "x-acs-version": "2021-05-15",
+    "x-acs-date": "2025-01-01T00:00:00Z",
+    "x-acs-signature-nonce": "0123456789abcdef0123456789abcdef",
+    "x-acs-content-sha256": "141369139de96b07224dc0759bfefd62fa67fbe96bec0ee60ca84c1d2555d516",
+  };
+  const authorization =
+    "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=f2c3fce2f0a7d709558005f91c0e056606985fc3d201218f329e35adc7d261ed";
+  const input = { method: "POST", query: { Description: "a b*c" }, headers, payloadHash: sha256Hex(body) };
+
+  test("body hash, canonical request hash and signature of the spec vector", () => {
+    assert.equal(sha256Hex(body), headers["x-acs-content-sha256"]);
+    const auth = parseAcs3Authorization(authorization);
+    assert.ok(auth);
+    assert.equal(auth.accessKeyId, "testid");
+    assert.equal(sha256Hex(acs3CanonicalRequest(auth.signedHeaders, input)), "31a58adafb15e1ddb0b8c3b11f844c42eac08afc365c0398ed5ba0f9a9b4620d");
+    assert.equal(acs3Signature("testsecret", auth.signedHeaders, input), auth.signature);
+    assert.ok(V3_REQUIRED_SIGNED_HEADERS.every((h) => auth.signedHeaders.includes(h)));
+  });
+
+  test("a changed query, header or body hash breaks the signature", () => {
+    const auth = parseAcs3Authorization(authorization)!;
+    assert.notEqual(acs3Signature("testsecret", auth.signedHeaders, { ...input, query: { Description: "a b*d" } }), auth.signature);
+    assert.notEqual(acs3Signature("testsecret", auth.signedHeaders, { ...input, headers: { ...headers, "x-acs-action": "DeleteUserProvisioning" } }), auth.signature);
+    assert.notEqual(acs3Signature("testsecret", auth.signedHeaders, { ...input, payloadHash: sha256Hex(body + "&x=1") }), auth.signature);
+  });
+
+  test("malformed Authorization headers are refused", () => {
+    for (const h of [
+      undefined,
+      "",
+      "ACS3-HMAC-SHA256",
+      "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host,Signature=xyz",
+      "ACS3-HMAC-SM3 Credential=testid,SignedHeaders=host,Signature=" + "0".repeat(64),
+      "TC3-HMAC-SHA256 Credential=testid/2025-01-01/cvm/tc3_request, SignedHeaders=host, Signature=" + "0".repeat(64),
+    ]) {
+      assert.equal(parseAcs3Authorization(h), null, String(h));
+    }
+  });
+
+  test("constant-time comparison", () => {
+    assert.ok(safeEqual("abc", "abc"));
+    assert.ok(!safeEqual("abc", "abd"));
+    assert.ok(!safeEqual("abc", "abcd"));
+  });
+});
