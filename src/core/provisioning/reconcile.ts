@@ -68,14 +68,18 @@ export class Reconciler {
       outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
       await this.pause();
     }
-    const toAdd = p.deleting ? [] : await this.coveredButNotClaimed(p);
-    if (toAdd.length > 0) {
-      // The account's room is counted once per reconcile, then kept as batches fill it: counting the
-      // whole account per batch would make a large fan-out quadratic.
-      const { n } = await this.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("account_uin", "=", p.target_uin).executeTakeFirstOrThrow();
-      const room = { left: this.limits.subUsersPerAccount - Number(n) };
-      for (let i = 0; i < toAdd.length; i += BATCH) {
-        await this.claim(p, toAdd.slice(i, i + BATCH), outcome, room);
+    if (!p.deleting) {
+      // Walked in user-id order, one batch at a time, so a group of any size costs the same per user
+      // and never sits in memory whole.
+      let room: { left: number } | undefined;
+      for (let after = ""; ; ) {
+        const batch = await this.coveredButNotClaimed(p, after, BATCH);
+        if (batch.length === 0) break;
+        // The account's room is counted once per reconcile, then kept as batches fill it: counting the
+        // whole account per batch would make a large fan-out quadratic.
+        room ??= { left: this.limits.subUsersPerAccount - (await this.subUserCount(p.target_uin)) };
+        await this.claim(p, batch, outcome, room);
+        after = batch[batch.length - 1]!.user_id;
         await this.pause();
       }
     }
@@ -97,9 +101,18 @@ export class Reconciler {
     return outcome;
   }
 
-  /** Directory users the provisioning covers now and has no claim for (driven from the group's memberships). */
-  private async coveredButNotClaimed(p: Provisioning): Promise<Covered[]> {
+  private async subUserCount(accountUin: number): Promise<number> {
+    const { n } = await this.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("account_uin", "=", accountUin).executeTakeFirstOrThrow();
+    return Number(n);
+  }
+
+  /**
+   * The next `limit` directory users (by id, after `after`) the provisioning covers now and has no
+   * claim for; driven from the group's memberships (primary key group_id, user_id).
+   */
+  private async coveredButNotClaimed(p: Provisioning, after: string, limit: number): Promise<Covered[]> {
     if (p.principal_type === "User") {
+      if (after !== "") return [];
       return this.db
         .selectFrom("dir_users")
         .selectAll()
@@ -114,9 +127,12 @@ export class Reconciler {
       .selectAll("dir_users")
       .select("dir_memberships.joined_at")
       .where("dir_memberships.group_id", "=", p.principal_id)
+      .where("dir_memberships.user_id", ">", after)
       .where((eb) =>
         eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
       )
+      .orderBy("dir_memberships.user_id")
+      .limit(limit)
       .execute();
   }
 
