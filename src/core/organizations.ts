@@ -9,6 +9,7 @@ import type { Accounts, Caller } from "./accounts.js";
 import type { Clock } from "./clock.js";
 import { CoreError, fail } from "./errors.js";
 import type { Limits } from "./limits.js";
+import { checkSearchText } from "./text.js";
 
 export interface Tag {
   key: string;
@@ -198,6 +199,7 @@ export class Organizations {
   async members(caller: Caller, q: MemberFilter = {}): Promise<MemberView[]> {
     const { org } = await this.membershipOf(caller.accountUin);
     const tags = validateTags(q.tags ?? []);
+    checkSearchText(q.searchKey, "searchKey");
     if (q.nodeId !== undefined && q.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${q.nodeId} does not exist`, "nodeId");
     if (q.nodeName !== undefined && q.nodeName !== ROOT_NODE_NAME) fail("organization.node_not_found", `organization node "${q.nodeName}" does not exist`, "nodeName");
     let query = this.db

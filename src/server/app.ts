@@ -28,8 +28,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Front doors log one line per API call themselves, with the action and caller.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
-    // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size.
-    serverFactory: (handler) => createServer({ maxHeaderSize: 64 * 1024 }, handler),
+    // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size,
+    // and a request line over the cap gets Node's bare 431 instead of a door's own error: so a query
+    // up to 1 MiB reaches the door, which answers one over 32 KB with its too-large error.
+    serverFactory: (handler) => createServer({ maxHeaderSize: 1024 * 1024 }, handler),
   });
 
   const now = () => opts.core.clock.now();

@@ -6,6 +6,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
+import { checkSearchText } from "../text.js";
 import { markCoveringDirty } from "../provisioning/provisionings.js";
 import type { Directories } from "./directories.js";
 import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
@@ -127,6 +128,8 @@ export class Groups {
   async list(caller: Caller, directoryId: string, q: GroupQuery): Promise<Page<GroupView>> {
     const dir = await this.directories.resolve(caller, directoryId);
     const type = oneOf(q.groupType, ORIGINS, "groupType");
+    checkSearchText(q.filter, "filter");
+    checkSearchText(q.groupName?.value, "groupName");
     let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId);
     if (type) base = base.where("group_type", "=", type);
     if (q.filter) base = base.where(containsText("group_name", q.filter));

@@ -7,6 +7,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
+import { checkSearchText } from "../text.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
 import { markCoveringDirty } from "../provisioning/provisionings.js";
@@ -210,6 +211,8 @@ export class Users {
     const dir = await this.directories.resolve(caller, directoryId);
     const status = oneOf(q.userStatus, USER_STATUSES, "userStatus");
     const type = oneOf(q.userType, ORIGINS, "userType");
+    checkSearchText(q.filter, "filter");
+    checkSearchText(q.userName?.value, "userName");
     let base = this.db.selectFrom("dir_users").selectAll().where("directory_id", "=", directoryId);
     if (status) base = base.where("user_status", "=", status);
     if (type) base = base.where("user_type", "=", type);

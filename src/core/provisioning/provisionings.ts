@@ -69,6 +69,8 @@ export const DEFAULT_SUBUSER_SETTINGS = { landingPage: "https://homenew.console.
 export interface ProvisioningView extends Provisioning {
   principalName: string;
   targetName: string;
+  /** The organization the target account is a member of. */
+  orgId: number;
 }
 
 export interface ProvisioningQuery extends PageRequest {
@@ -400,8 +402,8 @@ export class Provisionings {
       p.principal_type === "User"
         ? await db.selectFrom("dir_users").select("user_name as name").where("user_id", "=", p.principal_id).executeTakeFirst()
         : await db.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", p.principal_id).executeTakeFirst();
-    const member = await db.selectFrom("org_members").select("name").where("member_uin", "=", p.target_uin).executeTakeFirst();
-    return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "" };
+    const member = await db.selectFrom("org_members").select(["name", "org_id"]).where("member_uin", "=", p.target_uin).executeTakeFirst();
+    return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "", orgId: member?.org_id ?? 0 };
   }
 }
 

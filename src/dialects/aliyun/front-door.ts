@@ -60,6 +60,7 @@ interface Authenticated {
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
 const NONCE = /^[\x21-\x7e]{1,128}$/;
+const FORMATS = /^(json|xml)$/i;
 const mismatch = (detail: string) => new CoreError("auth.bad_signature", `Specified signature is not matched with our calculation. ${detail}`);
 
 export function aliyunFrontDoor(opts: AliyunOptions): FrontDoor {
@@ -135,7 +136,8 @@ export function aliyunFrontDoor(opts: AliyunOptions): FrontDoor {
   }
 
   function productOf(version: string | undefined): ProductSpec | undefined {
-    return version === undefined ? undefined : PRODUCTS[version];
+    // Own entries only: "__proto__" or "toString" is no version.
+    return version !== undefined && Object.hasOwn(PRODUCTS, version) ? PRODUCTS[version] : undefined;
   }
 
   function send(reply: FastifyReply, requestId: string, status: number, payload: object): void {
@@ -195,6 +197,8 @@ export function aliyunFrontDoor(opts: AliyunOptions): FrontDoor {
         if (!spec) throw new CoreError("request.unknown_version", `Specified parameter Version "${version}" is not valid.`);
         handler = Object.hasOwn(spec.actions, action) ? spec.actions[action] : undefined;
         if (!handler) throw new CoreError("request.unknown_action", `Specified api is not found, please check your url and method: ${spec.product} ${version} has no action "${action}".`);
+        // Answers are JSON whatever Format asks for (every client sends JSON and reads errors as JSON); a Format that is neither is refused (§1.9).
+        if (params.Format && !FORMATS.test(params.Format)) throw new CoreError("request.invalid_value", `Specified parameter Format "${params.Format}" is not valid; use JSON or XML.`, "Format");
         admit(core, limiter, caller, action);
         const input = checkParams<Record<string, unknown>>(handler.params, params);
         const out = await handler.run({ core, caller, requestId }, input);

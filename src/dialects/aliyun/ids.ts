@@ -8,6 +8,11 @@ import { fail } from "../../core/errors.js";
 const WIRE = "d-";
 const CORE = "z-";
 
+/** ResourceManager's resource directory is the organization: `rd-<org id>`. */
+export function resourceDirectoryId(orgId: number): string {
+  return `rd-${orgId}`;
+}
+
 export function directoryIdOut(coreId: string): string {
   return coreId.startsWith(CORE) ? WIRE + coreId.slice(CORE.length) : coreId;
 }

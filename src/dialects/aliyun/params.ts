@@ -5,25 +5,37 @@
  * ignored, as the real gateway does (§1.2 rule 5).
  */
 import { CoreError } from "../../core/errors.js";
+import { hasControlCharacters } from "../../core/text.js";
 import type { ParamRule, ParamRules } from "./action.js";
-
-/** Decodes x-www-form-urlencoded text (`+` is a space, UTF-8 percent-escapes); a repeated name keeps its last value. */
-export function decodeForm(encoded: string): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(encoded));
-}
 
 export function isForm(contentType: string | undefined): boolean {
   return (contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
 }
 
-/** The query plus, when the body is a form, the body's parameters (a body value wins a clash, as both are signed). */
+/**
+ * The query plus, when the body is a form, the body's parameters, decoded (`+` is a space, UTF-8
+ * percent-escapes). No real client sends a name twice; one given twice with different values (in the
+ * query, the body, or both) is ambiguous and refused, whichever value a signature covered.
+ */
 export function mergedParams(rawQuery: string, body: Buffer, contentType: string | undefined): Record<string, string> {
-  const query = decodeForm(rawQuery);
-  return isForm(contentType) && body.length > 0 ? { ...query, ...decodeForm(body.toString("utf8")) } : query;
+  // No prototype: a parameter named __proto__ is a parameter like any other.
+  const out = Object.create(null) as Record<string, string>;
+  const parts = [rawQuery, isForm(contentType) && body.length > 0 ? body.toString("utf8") : ""];
+  for (const part of parts) {
+    for (const [name, value] of new URLSearchParams(part)) {
+      if (Object.hasOwn(out, name) && out[name] !== value) {
+        throw new CoreError("request.invalid_value", `${name} is given more than once, with different values.`, name);
+      }
+      out[name] = value;
+    }
+  }
+  return out;
 }
 
 /** Highest list position accepted (`X.1000`); it bounds the work a hostile request can ask for. */
 const MAX_LIST_INDEX = 1000;
+/** Characters in a value whose parameter declares no length of its own: well above every documented limit. */
+const DEFAULT_MAX_LENGTH = 4096;
 
 type Tree = { leaf?: string; children: Map<string, Tree> };
 
@@ -52,19 +64,23 @@ function unflattenList(name: string, flat: Record<string, string>): unknown[] | 
 /** Errors name the declared parameter (`Tag`), the message the exact position. */
 const paramOf = (path: string) => path.split(".")[0]!;
 
+/** Positions are written as clients write them (`1`, not `01`) and run from 1 without a gap, as the clients number them. */
 function toList(path: string, node: Tree): unknown[] {
   const items: [number, unknown][] = [];
   for (const [seg, child] of node.children) {
-    if (!/^\d+$/.test(seg) || Number(seg) < 1 || Number(seg) > MAX_LIST_INDEX) {
+    if (!/^[1-9]\d*$/.test(seg) || Number(seg) > MAX_LIST_INDEX) {
       throw new CoreError("request.invalid_value", `${path}.${seg}: list positions are 1 to ${MAX_LIST_INDEX}.`, paramOf(path));
     }
     items.push([Number(seg), toValue(`${path}.${seg}`, child)]);
   }
-  return items.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  items.sort((a, b) => a[0] - b[0]);
+  const gap = items.findIndex(([pos], i) => pos !== i + 1);
+  if (gap >= 0) throw new CoreError("request.invalid_value", `${path}.${gap + 1} is missing: list positions run from 1 without gaps.`, paramOf(path));
+  return items.map(([, v]) => v);
 }
 
 function toValue(path: string, node: Tree): unknown {
-  if (node.children.size === 0) return node.leaf ?? "";
+  if (node.children.size === 0) return checkText(paramOf(path), node.leaf ?? "", DEFAULT_MAX_LENGTH);
   if (node.leaf !== undefined) throw new CoreError("request.invalid_value", `${path} is given both as a value and as a list or object.`, paramOf(path));
   if ([...node.children.keys()].every((k) => /^\d+$/.test(k))) return toList(path, node);
   const obj: Record<string, unknown> = {};
@@ -74,10 +90,23 @@ function toValue(path: string, node: Tree): unknown {
 
 const invalid = (name: string, message: string) => new CoreError("request.invalid_value", message, name);
 
+/** Every text value: at most `maxLength` characters, and no control characters (core/text.ts). */
+function checkText(name: string, text: string, maxLength: number): string {
+  if ([...text].length > maxLength) throw invalid(name, `The length of ${name} exceeds ${maxLength} characters.`);
+  if (hasControlCharacters(text)) throw invalid(name, `${name} contains a control character.`);
+  return text;
+}
+
+/** The strings inside a decoded JSON value, checked as text. */
+function checkJsonText(name: string, value: unknown): void {
+  if (typeof value === "string") checkText(name, value, DEFAULT_MAX_LENGTH);
+  else if (value !== null && typeof value === "object") for (const v of Object.values(value)) checkJsonText(name, v);
+}
+
 function checkOne(name: string, rule: ParamRule, raw: string): unknown {
   switch (rule.type) {
     case "string": {
-      if (rule.maxLength !== undefined && [...raw].length > rule.maxLength) throw invalid(name, `The length of ${name} exceeds ${rule.maxLength} characters.`);
+      checkText(name, raw, rule.maxLength ?? DEFAULT_MAX_LENGTH);
       if (rule.enum && !rule.enum.some((v) => v.toLowerCase() === raw.toLowerCase())) {
         throw invalid(name, `The value of ${name} must be one of ${rule.enum.join(", ")}.`);
       }
@@ -96,22 +125,20 @@ function checkOne(name: string, rule: ParamRule, raw: string): unknown {
       if (b !== "true" && b !== "false") throw invalid(name, `The value of ${name} must be true or false.`);
       return b === "true";
     }
-    case "json": {
+    case "json":
+    case "list": {
+      checkText(name, raw, DEFAULT_MAX_LENGTH);
+      let v: unknown;
       try {
-        return JSON.parse(raw) as unknown;
+        v = JSON.parse(raw) as unknown;
       } catch {
-        throw invalid(name, `The value of ${name} is not valid JSON.`);
+        throw invalid(name, rule.type === "json" ? `The value of ${name} is not valid JSON.` : `${name} must be a list (${name}.1, ${name}.2, …).`);
       }
+      // A list may come as one JSON-encoded string (some hand-written clients send that).
+      if (rule.type === "list" && !Array.isArray(v)) throw invalid(name, `${name} must be a list (${name}.1, ${name}.2, …).`);
+      checkJsonText(name, v);
+      return v;
     }
-    case "list":
-      // A list given as one JSON-encoded string (some hand-written clients send that).
-      try {
-        const v = JSON.parse(raw) as unknown;
-        if (Array.isArray(v)) return v;
-      } catch {
-        /* fall through */
-      }
-      throw invalid(name, `${name} must be a list (${name}.1, ${name}.2, …).`);
   }
 }
 

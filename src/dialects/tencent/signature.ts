@@ -50,8 +50,8 @@ export function parseTc3Authorization(header: string | undefined): Tc3Authorizat
 }
 
 /** One-shot `crypto.hash` (Node ≥ 20.12) skips building a Hash object per call; older Node 20 falls back. */
-const sha256Hex: (data: string | Buffer) => string =
-  typeof crypto.hash === "function" ? (data) => crypto.hash("sha256", data, "hex") : (data) => createHash("sha256").update(data).digest("hex");
+const oneShotHash = typeof crypto.hash === "function" ? crypto.hash : undefined;
+const sha256Hex = (data: string | Buffer): string => (oneShotHash ? oneShotHash("sha256", data, "hex") : createHash("sha256").update(data).digest("hex"));
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
 
 export interface Tc3Input {
@@ -83,18 +83,49 @@ export function tc3Signer(secretKey: string, auth: Omit<Tc3Authorization, "secre
   return (headers: Record<string, string>): string => {
     let canonicalHeaders = "";
     for (const h of auth.signedHeaders) canonicalHeaders += `${h}:${(headers[h] ?? "").trim().toLowerCase()}\n`;
-    return createHmac("sha256", key).update(prefix + sha256Hex(head + canonicalHeaders + tail)).digest("hex");
+    return key.sign(prefix + sha256Hex(head + canonicalHeaders + tail));
   };
 }
 
-/** The derived key changes once a day per key and service, so it is kept rather than re-derived per request. */
-const signingKeys = new Map<string, Buffer>();
+/**
+ * HMAC-SHA256 under one fixed key, as RFC 2104 defines it: H((K ^ opad) || H((K ^ ipad) || message)).
+ * The two padded key blocks are computed once per key; each signature is then two one-shot hashes,
+ * where `createHmac` would set a new HMAC context up from the key (an OpenSSL fetch and key schedule)
+ * on every request.
+ */
+class HmacKey {
+  private readonly inner = Buffer.alloc(64, 0x36);
+  private readonly outer = Buffer.alloc(64 + 32, 0x5c);
+  private scratch = Buffer.allocUnsafe(512);
 
-function signingKey(secretKey: string, date: string, service: string): Buffer {
+  constructor(private readonly key: Buffer) {
+    // Keys longer than a block would be hashed first; a derived TC3 key is 32 bytes.
+    for (let i = 0; i < key.length; i++) {
+      this.inner[i]! ^= key[i]!;
+      this.outer[i]! ^= key[i]!;
+    }
+  }
+
+  /** Hex HMAC-SHA256 of `message` (UTF-8). */
+  sign(message: string): string {
+    if (!oneShotHash || this.key.length > 64) return createHmac("sha256", this.key).update(message).digest("hex");
+    const length = 64 + Buffer.byteLength(message);
+    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(length * 2);
+    this.inner.copy(this.scratch, 0);
+    this.scratch.write(message, 64, "utf8");
+    oneShotHash("sha256", this.scratch.subarray(0, length), "buffer").copy(this.outer, 64);
+    return oneShotHash("sha256", this.outer, "hex");
+  }
+}
+
+/** The derived key changes once a day per key and service, so it is kept rather than re-derived per request. */
+const signingKeys = new Map<string, HmacKey>();
+
+function signingKey(secretKey: string, date: string, service: string): HmacKey {
   const id = `${date}\n${service}\n${secretKey}`;
   let key = signingKeys.get(id);
   if (!key) {
-    key = hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request");
+    key = new HmacKey(hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request"));
     if (signingKeys.size >= 10_000) signingKeys.clear();
     signingKeys.set(id, key);
   }

@@ -51,7 +51,7 @@ export const cloudssoGroupsActions: ActionTable = {
       });
       return { Groups: page.items.map(groupObject), ...pageFields(page) };
     },
-    { groupType: "ProvisionType" },
+    { groupType: "ProvisionType", groupName: "Filter" },
   ),
 
   UpdateGroup: action<GroupParams & { NewGroupName?: string; NewDescription?: string }>(

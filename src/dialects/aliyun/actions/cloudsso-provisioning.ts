@@ -10,7 +10,7 @@ import { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "..
 import type { UnitFailureKind } from "../../../store/schema.js";
 import { type ActionTable, action } from "../action.js";
 import { aliyunTime } from "../format.js";
-import { directoryIdIn, directoryIdOut } from "../ids.js";
+import { directoryIdIn, directoryIdOut, resourceDirectoryId } from "../ids.js";
 import { PAGING_PARAMS, type PagingParams, pageFields, pageRequest } from "../paging.js";
 import { canonical, DIRECTORY_ID } from "./cloudsso-common.js";
 
@@ -28,7 +28,7 @@ const ERROR_INFO: Record<UnitFailureKind, string> = {
 
 /** The resource-directory path of a target, as TargetPath shows it. */
 function targetPath(p: ProvisioningView): string {
-  return `rd-${p.directory_id.slice(2)}/root/${p.targetName}`;
+  return `${resourceDirectoryId(p.orgId)}/root/${p.targetName}`;
 }
 
 function provisioningObject(p: ProvisioningView, ownerPk: number) {

@@ -93,7 +93,7 @@ export const cloudssoUsersActions: ActionTable = {
       });
       return { Users: page.items.map(userObject), ...pageFields(page) };
     },
-    { userStatus: "Status", userType: "ProvisionType" },
+    { userStatus: "Status", userType: "ProvisionType", userName: "Filter" },
   ),
 
   UpdateUser: action<UserParams & { NewFirstName?: string; NewLastName?: string; NewDisplayName?: string; NewEmail?: string; NewDescription?: string }>(

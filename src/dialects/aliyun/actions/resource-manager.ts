@@ -8,13 +8,14 @@ import type { Caller, Core } from "../../../core/index.js";
 import type { MemberView, Tag } from "../../../core/organizations.js";
 import { type ActionTable, action } from "../action.js";
 import { aliyunTime } from "../format.js";
+import { resourceDirectoryId } from "../ids.js";
 
 interface Directory {
   id: string;
   rootFolderId: string;
 }
 
-const directoryIds = (orgId: number, rootNodeId: number): Directory => ({ id: `rd-${orgId}`, rootFolderId: `r-${rootNodeId}` });
+const directoryIds = (orgId: number, rootNodeId: number): Directory => ({ id: resourceDirectoryId(orgId), rootFolderId: `r-${rootNodeId}` });
 
 async function directoryOf(core: Core, caller: Caller) {
   const view = await core.organizations.describe(caller);
@@ -54,7 +55,17 @@ function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
 }
 
 type WireTag = { Key?: string; Value?: string };
-const neutralTags = (tags: WireTag[] | undefined): Tag[] | undefined => tags?.map((t) => ({ key: t.Key ?? "", value: t.Value ?? "" }));
+
+/** `Tag.N.Key`/`Tag.N.Value` items (or the same as one JSON list): anything else in an item is not a tag. */
+function neutralTags(tags: unknown[] | undefined): Tag[] | undefined {
+  return tags?.map((t) => {
+    const { Key, Value } = (t ?? {}) as WireTag;
+    if (t === null || typeof t !== "object" || Array.isArray(t) || typeof Key !== "string" || (Value !== undefined && typeof Value !== "string")) {
+      throw new CoreError("request.invalid_value", "Each Tag is a Key and a Value (Tag.N.Key, Tag.N.Value), both text.", "Tag");
+    }
+    return { key: Key, value: Value ?? "" };
+  });
+}
 
 /** `r-<n>` is the root folder; other well-formed folder ids name folders that do not exist (the core says so). */
 function folderNode(id: string | undefined): number | undefined {
@@ -65,13 +76,13 @@ function folderNode(id: string | undefined): number | undefined {
   throw new CoreError("request.invalid_value", "The ParentFolderId is invalid.", "ParentFolderId");
 }
 
-const FIELDS = { memberName: "DisplayName", accountName: "AccountNamePrefix", nodeId: "ParentFolderId", tags: "Tag", memberUin: "AccountId" };
+const FIELDS = { memberName: "DisplayName", accountName: "AccountNamePrefix", nodeId: "ParentFolderId", tags: "Tag", memberUin: "AccountId", searchKey: "QueryKeyword" };
 
 interface CreateResourceAccount {
   DisplayName: string;
   ParentFolderId?: string;
   AccountNamePrefix?: string;
-  Tag?: WireTag[];
+  Tag?: unknown[];
 }
 
 interface ListAccounts {
@@ -79,7 +90,7 @@ interface ListAccounts {
   PageSize?: number;
   QueryKeyword?: string;
   IncludeTags?: boolean;
-  Tag?: WireTag[];
+  Tag?: unknown[];
 }
 
 export const resourceManagerActions: ActionTable = {
