@@ -21,6 +21,8 @@ export interface FanoutResult {
   users: number;
   subUsers: number;
   seconds: number;
+  /** CPU time this process spent over the same span (less sensitive to other load on the machine than wall time). */
+  cpuSeconds: number;
   perSecond: number;
   rawPerSecond: number;
   propagationP50Ms?: number;
@@ -78,6 +80,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       : undefined;
 
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), { duplicateSuffix: "_cic" });
     core.worker.start();
     const ids = tasks.map((t) => t.task_id);
@@ -94,6 +97,8 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       if (!sdk) await new Promise((r) => setTimeout(r, 10));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const idle: number[] = [];
     for (let i = 0; sdk && i < Math.max(50, during.length); i++) {
       const s = performance.now();
@@ -127,6 +132,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       users,
       subUsers,
       seconds,
+      cpuSeconds,
       perSecond: subUsers / seconds,
       rawPerSecond: rawBatchedInsertRate(subUsers),
       propagationP50Ms: p50,
