@@ -2,6 +2,7 @@
  * Organizations: a management account and the member accounts it creates.
  * One server hosts many organizations; every operation is scoped to the caller's own.
  */
+import { checkTags, type Tag } from "./tags.js";
 import type { Kysely } from "kysely";
 import { containsText, isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
 import type { Database, Organization, OrgMember } from "../store/schema.js";
@@ -11,10 +12,7 @@ import { CoreError, fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { checkSearchText } from "./text.js";
 
-export interface Tag {
-  key: string;
-  value: string;
-}
+export type { Tag };
 
 /** Financial permissions a member may be granted; 1, 2 and 7 are mandatory. */
 export const FINANCIAL_PERMISSIONS: Record<number, string> = {
@@ -313,11 +311,5 @@ async function lockOrganization(trx: Kysely<Database>, orgId: number): Promise<v
 const parseTags = (json: string): Tag[] => JSON.parse(json) as Tag[];
 
 function validateTags(tags: Tag[]): Tag[] {
-  if (tags.length > 10) fail("organization.tag_invalid", "at most 10 tags are allowed", "tags");
-  for (const t of tags) {
-    if (t.key.length < 1 || t.key.length > 127 || t.value.length > 255) {
-      fail("organization.tag_invalid", "tag keys are 1-127 characters and values at most 255", "tags");
-    }
-  }
-  return tags;
+  return checkTags(tags, { max: 10, keyMax: 127, valueMax: 255, reason: "organization.tag_invalid" });
 }

@@ -55,9 +55,19 @@ export interface CreatedSubUser {
   key?: { secretId: string; secretKey: string };
 }
 
-/** The read behind every GetUser: compiled once per database (see `precompiled`). */
+/** What a read of one sub-user answers with (CAM GetUser): no password hash, no bookkeeping. */
+export type SubUserView = Pick<SubUser, "uin" | "name" | "uid" | "remark" | "console_login" | "phone_num" | "country_code" | "email">;
+
+// The reads by name, compiled once per database (see `precompiled`): GetUser runs one on every call.
 const subUserByName = precompiled((db: Kysely<Database>, accountUin: number, name: string) =>
   db.selectFrom("sub_users").selectAll().where("account_uin", "=", accountUin).where("name", "=", name),
+);
+const subUserViewByName = precompiled((db: Kysely<Database>, accountUin: number, name: string) =>
+  db
+    .selectFrom("sub_users")
+    .select(["uin", "name", "uid", "remark", "console_login", "phone_num", "country_code", "email"])
+    .where("account_uin", "=", accountUin)
+    .where("name", "=", name),
 );
 
 export class SubUsers {
@@ -123,6 +133,12 @@ export class SubUsers {
 
   async get(caller: Caller, name: string): Promise<SubUser> {
     const [row] = await subUserByName(this.db, caller.accountUin, name);
+    return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
+  }
+
+  /** `get` for reading: only the fields a GetUser answers with. */
+  async view(caller: Caller, name: string): Promise<SubUserView> {
+    const [row] = await subUserViewByName(this.db, caller.accountUin, name);
     return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
   }
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { type Compilable, type CompiledQuery, Kysely, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, type SqliteStatement, sql } from "kysely";
+import { type Compilable, type CompiledQuery, Kysely, type QueryResult, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, type SqliteStatement, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -122,12 +122,14 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     compiled.set(db, entry);
     return entry;
   };
-  return async (db, ...args) => {
+  return (db, ...args) => {
     const { query, slots } = compiled.get(db) ?? prepare(db);
     const parameters = slots.map((slot, i) => (slot < 0 ? query.parameters[i] : args[slot]));
-    return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    return db.executeQuery<R>({ ...query, parameters }).then(rowsOf);
   };
 }
+
+const rowsOf = <R>(result: QueryResult<R>): R[] => result.rows;
 
 async function migrate(db: Kysely<Database>, engine: Engine): Promise<void> {
   // kysely looks for its bookkeeping tables in every schema it can see; pin them to the schema

@@ -143,6 +143,13 @@ export interface DirGroupTable {
   updated_at: number;
 }
 
+export interface DirUserTagTable {
+  user_id: string;
+  directory_id: string;
+  tag_key: string;
+  tag_value: string;
+}
+
 export interface DirMembershipTable {
   group_id: string;
   user_id: string;
@@ -250,6 +257,7 @@ export interface Database {
   dir_users: DirUserTable;
   dir_groups: DirGroupTable;
   dir_memberships: DirMembershipTable;
+  dir_user_tags: DirUserTagTable;
   provisionings: ProvisioningTable;
   provisioning_claims: ProvisioningClaimTable;
   reconcile_queue: ReconcileQueueTable;

@@ -26,7 +26,7 @@ import {
 } from "../helpers/cloudsso.js";
 import { ENGINES, startServer, type TestServer } from "../helpers/harness.js";
 
-const USER_FIELDS = ["CreateTime", "Description", "DisplayName", "Email", "FirstName", "LastName", "ProvisionType", "Status", "UpdateTime", "UserId", "UserName"];
+const USER_FIELDS = ["CreateTime", "Description", "DisplayName", "Email", "FirstName", "LastName", "ProvisionType", "Status", "Tags", "UpdateTime", "UserId", "UserName"];
 
 async function createUser(t: SsoTenant, userName: string, extra: Record<string, string> = {}) {
   return (await t.sso.call("CreateUser", { DirectoryId: t.directoryId, UserName: userName, ...extra })).User;
@@ -60,7 +60,7 @@ for (const engine of ENGINES) {
       assert.match(u.UserId, USER_ID);
       assert.deepEqual(
         { ...u, UserId: "", CreateTime: "", UpdateTime: "" },
-        { UserId: "", UserName: "alice.smith@corp", DisplayName: "Alice Smith", FirstName: "Alice", LastName: "Smith", Email: "alice@example.com", Description: "first user", Status: "Disabled", ProvisionType: "Manual", CreateTime: "", UpdateTime: "" },
+        { UserId: "", UserName: "alice.smith@corp", DisplayName: "Alice Smith", FirstName: "Alice", LastName: "Smith", Email: "alice@example.com", Description: "first user", Status: "Disabled", ProvisionType: "Manual", Tags: [], CreateTime: "", UpdateTime: "" },
       );
       assert.match(u.CreateTime, ALIYUN_TIME);
       assert.equal(u.UpdateTime, u.CreateTime);
@@ -102,6 +102,29 @@ for (const engine of ENGINES) {
       await ssoRejects(server, "LimitExceeded.User", 409, call({ UserName: "bob" }));
       await server.core.directories.setQuotas(zoneIdOf(t.directoryId), { users: null });
       await createUser(t, "bob");
+    });
+
+    test("Tags: CreateUser stores them, Get/List return them, ListUsers filters on every given tag; bad tag sets are refused", async () => {
+      const t = await ssoTenant(server);
+      const tagged = await createUser(t, "tagged", { Tags: [{ Key: "team", Value: "core" }, { Key: "env", Value: "prod" }] } as never);
+      assert.deepEqual(tagged.Tags, [{ Key: "env", Value: "prod" }, { Key: "team", Value: "core" }]);
+      await createUser(t, "other", { Tags: [{ Key: "team", Value: "edge" }] } as never);
+      const plainUser = await createUser(t, "untagged");
+      assert.deepEqual(plainUser.Tags, []);
+      assert.deepEqual((await t.sso.call("GetUser", { DirectoryId: t.directoryId, UserId: tagged.UserId })).User.Tags, tagged.Tags);
+      const byTag = async (tags: { Key: string; Value: string }[]) =>
+        (await t.sso.call("ListUsers", { DirectoryId: t.directoryId, Tags: tags })).Users.map((u: { UserName: string }) => u.UserName);
+      assert.deepEqual(await byTag([{ Key: "team", Value: "core" }]), ["tagged"]);
+      assert.deepEqual(await byTag([{ Key: "team", Value: "core" }, { Key: "env", Value: "prod" }]), ["tagged"]);
+      assert.deepEqual(await byTag([{ Key: "team", Value: "core" }, { Key: "env", Value: "dev" }]), []);
+      assert.equal((await t.sso.call("ListUsers", { DirectoryId: t.directoryId, Tags: [{ Key: "team", Value: "edge" }] })).TotalCounts, 1);
+      const tooMany = Array.from({ length: 21 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+      for (const tags of [tooMany, [{ Key: "aliyun:owner", Value: "x" }], [{ Key: "a", Value: "1" }, { Key: "a", Value: "2" }], [{ Key: "x".repeat(129), Value: "v" }]]) {
+        await ssoRejects(server, "InvalidParameter.Tags", 400, () => createUser(t, "never", { Tags: tags } as never));
+      }
+      await t.sso.call("DeleteUser", { DirectoryId: t.directoryId, UserId: tagged.UserId });
+      assert.deepEqual(await byTag([{ Key: "team", Value: "core" }]), []);
+      assert.equal(await server.store.db.selectFrom("dir_user_tags").select("user_id").where("user_id", "=", tagged.UserId).executeTakeFirst(), undefined);
     });
 
     test("ListUsers pages with NextToken in creation order; TotalCounts; MaxResults default and bounds; tokens bound to their query", async () => {

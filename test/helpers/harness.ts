@@ -201,6 +201,7 @@ export async function snapshot(store: Store): Promise<string> {
     "dir_users",
     "dir_groups",
     "dir_memberships",
+    "dir_user_tags",
     "provisionings",
     "provisioning_claims",
     "reconcile_queue",

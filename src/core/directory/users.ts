@@ -8,6 +8,7 @@ import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { checkSearchText } from "../text.js";
+import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
 import { markCoveringDirty } from "../provisioning/provisionings.js";
@@ -34,7 +35,11 @@ export interface NewUser extends UserFields {
   userName: string;
   userStatus?: string;
   userType?: string;
+  tags?: Tag[];
 }
+
+/** CloudSSO's user tag rules: at most 20, keys 1-128 characters not starting with its reserved prefixes, values at most 128. */
+const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reservedPrefixes: ["aliyun", "acs:"], reason: "directory.field_invalid" } as const;
 
 export interface UserQuery extends PageRequest {
   userStatus?: string;
@@ -45,6 +50,8 @@ export interface UserQuery extends PageRequest {
   userName?: TextMatch;
   /** Users in any of these groups come back selected. */
   selectedIfInGroups?: string[];
+  /** Only users carrying every one of these tags. */
+  tags?: Tag[];
 }
 
 /** A password reset: a chosen password, or one generated and returned once. */
@@ -79,6 +86,7 @@ export class Users {
     await this.directories.resolve(caller, directoryId);
     if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
     checkFields(input);
+    const tags = checkTags(input.tags ?? [], USER_TAGS);
     const status = oneOf(input.userStatus, USER_STATUSES, "userStatus") ?? "Enabled";
     const type = oneOf(input.userType, ORIGINS, "userType") ?? "Manual";
     const password = generatePassword(16);
@@ -106,6 +114,7 @@ export class Users {
         if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
         await this.assertUnique(trx, directoryId, user.user_name, user.email);
         await trx.insertInto("dir_users").values(user).execute();
+        if (tags.length) await trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))).execute();
         await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "+", 1) })).where("directory_id", "=", directoryId).execute();
       });
     } catch (err) {
@@ -202,6 +211,7 @@ export class Users {
       if (member) fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
       const provisioned = await trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1).executeTakeFirst();
       if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
+      await trx.deleteFrom("dir_user_tags").where("user_id", "=", userId).execute();
       await trx.deleteFrom("dir_users").where("user_id", "=", userId).execute();
       await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "-", 1) })).where("directory_id", "=", directoryId).execute();
     });
@@ -221,14 +231,30 @@ export class Users {
       base = base.where((eb) => eb.or([containsText("user_name", f), containsText("email", f), containsText("user_id", f), containsText("description", f)]));
     }
     if (q.userName) base = base.where(matchesText("user_name", q.userName));
-    const filtered = Boolean(status || type || q.filter || q.userName);
+    const tags = q.tags?.length ? checkTags(q.tags, USER_TAGS) : undefined;
+    for (const t of tags ?? []) {
+      base = base.where((eb) =>
+        eb.exists(eb.selectFrom("dir_user_tags").select("dir_user_tags.user_id").whereRef("dir_user_tags.user_id", "=", "dir_users.user_id").where("dir_user_tags.tag_key", "=", t.key).where("dir_user_tags.tag_value", "=", t.value)),
+      );
+    }
+    const filtered = Boolean(status || type || q.filter || q.userName || tags);
     const total = filtered
       ? await countRows(base)
       : dir.user_count;
-    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, userName: q.userName, desc: q.descending === true });
+    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, userName: q.userName, desc: q.descending === true, ...(tags ? { tags } : {}) });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "user_id", tokens: this.tokens, scope, request: q, total });
     const selected = await this.membersAmong(page.items.map((u) => u.user_id), q.selectedIfInGroups);
     return { ...page, items: page.items.map((u) => ({ ...u, selected: selected.has(u.user_id) })) };
+  }
+
+  /** The tags of each of these users (of the caller's directory), in key order. */
+  async tagsOf(caller: Caller, directoryId: string, userIds: string[]): Promise<Map<string, Tag[]>> {
+    await this.directories.resolve(caller, directoryId);
+    const out = new Map<string, Tag[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return out;
+    const rows = await this.db.selectFrom("dir_user_tags").select(["user_id", "tag_key", "tag_value"]).where("directory_id", "=", directoryId).where("user_id", "in", userIds).orderBy("tag_key").execute();
+    for (const r of rows) out.get(r.user_id)?.push({ key: r.tag_key, value: r.tag_value });
+    return out;
   }
 
   /** Users of `userIds` that belong to any of `groupIds`. */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ResolvedCredential } from "../../core/accounts.js";
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
 import type { RateLimiter } from "../../core/rate-limit.js";
@@ -22,6 +23,7 @@ import {
   legacySignature,
   parseTc3Authorization,
   safeEqual,
+  type Tc3Authorization,
   tc3Signer,
   utcDate,
 } from "./signature.js";
@@ -74,13 +76,22 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     return cred;
   }
 
-  async function authenticateTc3(req: FastifyRequest, rawQuery: string, body: Buffer): Promise<Authenticated> {
+  /**
+   * TC3. Everything but the key lookup is synchronous, and the lookup waits only when the credential
+   * is not fresh in the accounts cache: the usual request is checked without yielding.
+   */
+  function authenticateTc3(req: FastifyRequest, rawQuery: string, body: Buffer): Authenticated | Promise<Authenticated> {
     const header = req.headers.authorization;
     const auth = parseTc3Authorization(header);
     if (!auth) throw new CoreError("auth.malformed", "The Authorization header is malformed or not in TC3-HMAC-SHA256 format.");
     const tsRaw = req.headers["x-tc-timestamp"];
     const ts = checkTimestamp(typeof tsRaw === "string" ? tsRaw : undefined, "X-TC-Timestamp");
-    const cred = await resolveKey(auth.secretId);
+    const cached = core.accounts.cached(auth.secretId);
+    if (cached) return verifyTc3(req, rawQuery, body, auth, ts, cached);
+    return resolveKey(auth.secretId).then((cred) => verifyTc3(req, rawQuery, body, auth, ts, cred));
+  }
+
+  function verifyTc3(req: FastifyRequest, rawQuery: string, body: Buffer, auth: Tc3Authorization, ts: number, cred: ResolvedCredential): Authenticated {
     const mismatch = () => new CoreError("auth.bad_signature", "The provided credentials could not be validated. Please check your signature is correct.");
     if (!auth.signedHeaders.includes("content-type") || !auth.signedHeaders.includes("host")) throw mismatch();
     if (auth.date !== utcDate(ts)) throw mismatch();
@@ -112,7 +123,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     return { caller: cred.caller, action: flat.Action, version: flat.Version, params: unflatten(actionParams) };
   }
 
-  async function dispatch(a: Authenticated, requestId: string): Promise<object> {
+  /** Checks run synchronously (a refusal throws at the call); the handler's promise is returned as it is. */
+  function dispatch(a: Authenticated, requestId: string): Promise<object> {
     if (!a.action) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Action`.", "Action");
     if (!a.version) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Version`.", "Version");
     const product = productForVersion(a.version);
@@ -160,7 +172,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         let authenticated: Authenticated;
         if (req.headers.authorization !== undefined) {
-          authenticated = await authenticateTc3(req, rawQuery, body);
+          const tc3 = authenticateTc3(req, rawQuery, body);
+          authenticated = tc3 instanceof Promise ? await tc3 : tc3;
         } else {
           const flat = req.method === "GET" ? flatParams(rawQuery) : isForm(req) ? flatParams(body.toString("utf8")) : {};
           if (!flat.Signature && !flat.SecretId) throw new CoreError("auth.malformed", "The request carries no Authorization header and no signature parameters.");

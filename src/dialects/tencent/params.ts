@@ -33,9 +33,13 @@ export interface ActionSpec {
 const ajv = new Ajv({ allErrors: false, strict: false });
 const compiled = new Map<string, ActionSpec>();
 
+/** API version → product, the first product listed for a version (as a search of PRODUCTS would find). */
+const BY_VERSION = new Map<string, string>();
+for (const [product, { version }] of Object.entries(PRODUCTS)) if (!BY_VERSION.has(version)) BY_VERSION.set(version, product);
+
 /** Products served under an API version, e.g. "2021-03-31" → organization. */
 export function productForVersion(version: string): string | undefined {
-  return Object.keys(PRODUCTS).find((p) => PRODUCTS[p]!.version === version);
+  return BY_VERSION.get(version);
 }
 
 /** The SDK's request schema for an action, or undefined when the SDK has no such action. */

@@ -5,6 +5,7 @@ import * as m003 from "./003-provisioning-engine.js";
 import * as m004 from "./004-events-and-nonces.js";
 import * as m005 from "./005-directory-service.js";
 import * as m006 from "./006-subuser-description.js";
+import * as m007 from "./007-directory-user-tags.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "004-events-and-nonces": m004,
   "005-directory-service": m005,
   "006-subuser-description": m006,
+  "007-directory-user-tags": m007,
 };
 
 export const migrationProvider: MigrationProvider = {

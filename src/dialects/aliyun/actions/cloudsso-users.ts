@@ -2,15 +2,19 @@
  * CloudSSO 2021-05-15 user actions (spec §3.5), on the same directory users the Tencent door
  * serves. Translation only; the rules live in core/directory.
  */
+import type { Caller } from "../../../core/accounts.js";
+import type { Core } from "../../../core/index.js";
+import type { Tag } from "../../../core/tags.js";
 import type { DirUser } from "../../../store/schema.js";
 import { fail } from "../../../core/errors.js";
 import { type ActionTable, action } from "../action.js";
 import { aliyunTime } from "../format.js";
+import { neutralTags, wireTags } from "../tags.js";
 import { directoryIdIn } from "../ids.js";
 import { PAGING_PARAMS, type PagingParams, pageFields, pageRequest } from "../paging.js";
 import { canonical, DIRECTORY_ID, nameFilter, PROVISION_TYPES, STATUSES, USER_ID } from "./cloudsso-common.js";
 
-export function userObject(u: DirUser) {
+export function userObject(u: DirUser, tags: Tag[] = []) {
   return {
     UserId: u.user_id,
     UserName: u.user_name,
@@ -21,9 +25,16 @@ export function userObject(u: DirUser) {
     Description: u.description,
     Status: u.user_status,
     ProvisionType: u.user_type,
+    Tags: wireTags(tags),
     CreateTime: aliyunTime(u.created_at),
     UpdateTime: aliyunTime(u.updated_at),
   };
+}
+
+/** Users as CloudSSO returns them, each with its tags. */
+async function withTags(core: Core, caller: Caller, directoryId: string, users: DirUser[]) {
+  const tags = await core.users.tagsOf(caller, directoryId, users.map((u) => u.user_id));
+  return users.map((u) => userObject(u, tags.get(u.user_id)));
 }
 
 interface UserParams {
@@ -34,7 +45,7 @@ interface UserParams {
 const USER = { DirectoryId: DIRECTORY_ID, UserId: USER_ID };
 
 export const cloudssoUsersActions: ActionTable = {
-  CreateUser: action<{ DirectoryId: string; UserName: string; DisplayName?: string; FirstName?: string; LastName?: string; Email?: string; Description?: string; Status?: string }>(
+  CreateUser: action<{ DirectoryId: string; UserName: string; DisplayName?: string; FirstName?: string; LastName?: string; Email?: string; Description?: string; Status?: string; Tags?: unknown[] }>(
     {
       DirectoryId: DIRECTORY_ID,
       UserName: { type: "string", required: true, maxLength: 64 },
@@ -44,9 +55,11 @@ export const cloudssoUsersActions: ActionTable = {
       Email: { type: "string", maxLength: 128 },
       Description: { type: "string", maxLength: 1024 },
       Status: { type: "string", enum: STATUSES },
+      Tags: { type: "list" },
     },
     async ({ core, caller }, p) => {
-      const { user } = await core.users.create(caller, directoryIdIn(p.DirectoryId), {
+      const directoryId = directoryIdIn(p.DirectoryId);
+      const { user } = await core.users.create(caller, directoryId, {
         userName: p.UserName,
         displayName: p.DisplayName,
         firstName: p.FirstName,
@@ -54,15 +67,17 @@ export const cloudssoUsersActions: ActionTable = {
         email: p.Email,
         description: p.Description,
         userStatus: canonical(p.Status, STATUSES),
+        tags: neutralTags(p.Tags, "Tags"),
       });
-      return { User: userObject(user) };
+      return { User: (await withTags(core, caller, directoryId, [user]))[0] };
     },
-    { userStatus: "Status" },
+    { userStatus: "Status", tags: "Tags" },
   ),
 
-  GetUser: action<UserParams>(USER, async ({ core, caller }, p) => ({
-    User: userObject(await core.users.get(caller, directoryIdIn(p.DirectoryId), p.UserId)),
-  })),
+  GetUser: action<UserParams>(USER, async ({ core, caller }, p) => {
+    const directoryId = directoryIdIn(p.DirectoryId);
+    return { User: (await withTags(core, caller, directoryId, [await core.users.get(caller, directoryId, p.UserId)]))[0] };
+  }),
 
   /** OpenCIC runs no SCIM yet, so no user carries an external id and every lookup finds none. */
   GetUserId: action<{ DirectoryId: string; ExternalId: unknown }>(
@@ -76,24 +91,27 @@ export const cloudssoUsersActions: ActionTable = {
     },
   ),
 
-  ListUsers: action<{ DirectoryId: string; Filter?: string; ProvisionType?: string; Status?: string } & PagingParams>(
+  ListUsers: action<{ DirectoryId: string; Filter?: string; ProvisionType?: string; Status?: string; Tags?: unknown[] } & PagingParams>(
     {
       DirectoryId: DIRECTORY_ID,
       Filter: { type: "string" },
       ProvisionType: { type: "string", enum: PROVISION_TYPES },
       Status: { type: "string", enum: STATUSES },
+      Tags: { type: "list" },
       ...PAGING_PARAMS,
     },
     async ({ core, caller }, p) => {
-      const page = await core.users.list(caller, directoryIdIn(p.DirectoryId), {
+      const directoryId = directoryIdIn(p.DirectoryId);
+      const page = await core.users.list(caller, directoryId, {
         ...pageRequest(p),
         userName: nameFilter(p.Filter, "UserName"),
         userStatus: canonical(p.Status, STATUSES),
         userType: canonical(p.ProvisionType, PROVISION_TYPES),
+        tags: neutralTags(p.Tags, "Tags"),
       });
-      return { Users: page.items.map(userObject), ...pageFields(page) };
+      return { Users: await withTags(core, caller, directoryId, page.items), ...pageFields(page) };
     },
-    { userStatus: "Status", userType: "ProvisionType", userName: "Filter" },
+    { userStatus: "Status", userType: "ProvisionType", userName: "Filter", tags: "Tags" },
   ),
 
   UpdateUser: action<UserParams & { NewFirstName?: string; NewLastName?: string; NewDisplayName?: string; NewEmail?: string; NewDescription?: string }>(
@@ -114,7 +132,7 @@ export const cloudssoUsersActions: ActionTable = {
         email: p.NewEmail,
         description: p.NewDescription,
       });
-      return { User: userObject(user) };
+      return { User: (await withTags(core, caller, directoryIdIn(p.DirectoryId), [user]))[0] };
     },
     { firstName: "NewFirstName", lastName: "NewLastName", displayName: "NewDisplayName", description: "NewDescription", email: "NewEmail" },
   ),

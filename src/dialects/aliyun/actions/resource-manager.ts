@@ -5,10 +5,11 @@
  */
 import { CoreError } from "../../../core/errors.js";
 import type { Caller, Core } from "../../../core/index.js";
-import type { MemberView, Tag } from "../../../core/organizations.js";
+import type { MemberView } from "../../../core/organizations.js";
 import { type ActionTable, action } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { resourceDirectoryId } from "../ids.js";
+import { neutralTags, wireTags } from "../tags.js";
 
 interface Directory {
   id: string;
@@ -32,7 +33,6 @@ function resourceDirectory(view: Awaited<ReturnType<Core["organizations"]["descr
   };
 }
 
-const wireTags = (tags: Tag[]) => tags.map((t) => ({ Key: t.key, Value: t.value }));
 
 /** ListAccounts wraps tags as `{Tag: [...]}`, GetAccount gives the list itself (as the API reference shows). */
 function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
@@ -52,19 +52,6 @@ function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
     ModifyTime: aliyunTime(m.updatedAt),
     ...(tags === "list" ? { Tags: wireTags(m.tags) } : tags === "wrapped" ? { Tags: { Tag: wireTags(m.tags) } } : {}),
   };
-}
-
-type WireTag = { Key?: string; Value?: string };
-
-/** `Tag.N.Key`/`Tag.N.Value` items (or the same as one JSON list): anything else in an item is not a tag. */
-function neutralTags(tags: unknown[] | undefined): Tag[] | undefined {
-  return tags?.map((t) => {
-    const { Key, Value } = (t ?? {}) as WireTag;
-    if (t === null || typeof t !== "object" || Array.isArray(t) || typeof Key !== "string" || (Value !== undefined && typeof Value !== "string")) {
-      throw new CoreError("request.invalid_value", "Each Tag is a Key and a Value (Tag.N.Key, Tag.N.Value), both text.", "Tag");
-    }
-    return { key: Key, value: Value ?? "" };
-  });
 }
 
 /** `r-<n>` is the root folder; other well-formed folder ids name folders that do not exist (the core says so). */
@@ -128,7 +115,7 @@ export const resourceManagerActions: ActionTable = {
         name: p.DisplayName,
         accountName: p.AccountNamePrefix || undefined,
         nodeId: folderNode(p.ParentFolderId),
-        tags: neutralTags(p.Tag),
+        tags: neutralTags(p.Tag, "Tag"),
       });
       const { ids } = await directoryOf(core, caller);
       return { Account: account(await core.organizations.member(caller, uin), ids) };
@@ -146,7 +133,7 @@ export const resourceManagerActions: ActionTable = {
     },
     async ({ core, caller }, p) => {
       const { ids } = await directoryOf(core, caller);
-      const all = await core.organizations.members(caller, { searchKey: p.QueryKeyword || undefined, tags: neutralTags(p.Tag) });
+      const all = await core.organizations.members(caller, { searchKey: p.QueryKeyword || undefined, tags: neutralTags(p.Tag, "Tag") });
       const pageNumber = p.PageNumber ?? 1;
       const pageSize = p.PageSize ?? 10;
       const page = all.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);

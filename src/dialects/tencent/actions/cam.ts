@@ -43,7 +43,7 @@ export const camActions: ActionTable = {
   }),
 
   GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(async ({ core, caller }, req) => {
-    const u = await core.subUsers.get(caller, req.Name);
+    const u = await core.subUsers.view(caller, req.Name);
     return {
       Uin: u.uin,
       Name: u.name,
