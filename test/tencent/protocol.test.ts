@@ -15,6 +15,7 @@ import {
   isUuid,
   type Key,
   orgClient,
+  rejects,
   snapshot,
   startServer,
   type TestServer,
@@ -278,6 +279,25 @@ for (const engine of ENGINES) {
         const strip = (s: string) => { const o = JSON.parse(s); delete o.sequences; return JSON.stringify(o); };
         assert.equal(strip(after), strip(before));
       });
+    });
+  });
+
+  describe(`text values (${engine})`, () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer(engine);
+    });
+    after(() => server.close());
+
+    test("control characters (NUL, ESC, DEL) in any string field give InvalidParameterValue naming it, never InternalError; nothing changes", async () => {
+      const cam = camClient(server, server.root);
+      for (const bad of ["a\u0000b", "\u001b[31mred", "x\u007f"]) {
+        await rejects(server, "InvalidParameterValue", () => cam.AddUser({ Name: "ctl", Remark: bad }), "`Remark`");
+        await rejects(server, "InvalidParameterValue", () => cam.AddUser({ Name: bad }), "`Name`");
+      }
+      // Tab, line feed and carriage return are ordinary text.
+      await cam.AddUser({ Name: "ctl", Remark: "line one\nline\ttwo\r" });
+      assert.equal((await cam.GetUser({ Name: "ctl" })).Remark, "line one\nline\ttwo\r");
     });
   });
 

@@ -4,6 +4,7 @@
  * GET and form requests arrive flattened (`Tags.0.TagKey=…`) with every value a string;
  * JSON bodies arrive nested. Both end up in one shape, checked by one validator.
  */
+import { hasControlCharacters } from "../../core/text.js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { CoreError } from "../../core/errors.js";
 import schemas from "./generated/request-schemas.json" with { type: "json" };
@@ -122,7 +123,21 @@ export function coerce(value: unknown, schema: Schema, root: Schema): unknown {
 export function checkParams<T>(spec: ActionSpec, params: Record<string, unknown>): T {
   const value = coerce(params, spec.schema, spec.schema) as Record<string, unknown>;
   if (!spec.validate(value)) throw toCoreError(spec.validate.errors?.[0]);
+  const bad = fieldWithControlCharacters(value, "");
+  if (bad !== undefined) throw new CoreError("request.invalid_value", `The value of parameter \`${bad}\` contains control characters.`, bad);
   return value as T;
+}
+
+/** The first string (by path, `A.0.B`) carrying control characters the core refuses everywhere. */
+function fieldWithControlCharacters(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return hasControlCharacters(value) ? path || "(body)" : undefined;
+  if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const found = fieldWithControlCharacters(v, path ? `${path}.${k}` : k);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 const TYPE_NAMES: Record<string, string> = { string: "String", number: "Integer", integer: "Integer", boolean: "Boolean", array: "Array", object: "Object" };
