@@ -17,3 +17,12 @@ export function randomAlnum(n: number): string {
   for (let i = 0; i < n; i++) out += ALNUM[randomInt(ALNUM.length)];
   return out;
 }
+
+/**
+ * Whether a number can name a row by a numeric id (a UIN, an organization id): a positive safe
+ * integer, as every sequence-made id is. Anything else names nothing, and is never sent to SQL,
+ * where PostgreSQL would refuse a fraction or a number beyond int8 as a query error.
+ */
+export function isNumericId(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0;
+}

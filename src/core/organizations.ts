@@ -9,6 +9,7 @@ import type { Database, Organization, OrgMember } from "../store/schema.js";
 import type { Accounts, Caller } from "./accounts.js";
 import type { Clock } from "./clock.js";
 import { CoreError, fail } from "./errors.js";
+import { isNumericId } from "./ids.js";
 import type { Limits } from "./limits.js";
 import { checkSearchText } from "./text.js";
 
@@ -218,6 +219,7 @@ export class Organizations {
   /** One member of the caller's organization. */
   async member(caller: Caller, uin: number): Promise<MemberView> {
     const { org } = await this.membershipOf(caller.accountUin);
+    if (!isNumericId(uin)) return fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUin");
     const row = await this.db
       .selectFrom("org_members")
       .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
@@ -233,18 +235,21 @@ export class Organizations {
   async removeMembers(caller: Caller, uins: number[]): Promise<void> {
     const org = await this.managedBy(caller);
     if (uins.length === 0) fail("value.invalid", "at least one member UIN is required", "memberUins");
+    const distinct = [...new Set(uins)];
     await this.db.transaction().execute(async (trx) => {
       await lockOrganization(trx, org.org_id);
-      for (const uin of new Set(uins)) {
+      for (const uin of distinct) {
+        if (!isNumericId(uin)) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
         if (uin === org.manager_uin) fail("organization.manager_cannot_leave", "the management account cannot be removed from its own organization", "memberUins");
         const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin).executeTakeFirst();
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
-      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", uins).execute();
+      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct).execute();
     });
   }
 
   async quit(caller: Caller, orgId: number): Promise<void> {
+    if (!isNumericId(orgId)) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
     const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", orgId).executeTakeFirst();
     if (!org) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
     if (org.manager_uin === caller.accountUin) fail("organization.manager_cannot_leave", "the management account cannot quit its own organization");

@@ -1,7 +1,7 @@
 /**
- * Rules on text that hold whichever door it came through: which characters a value may carry, and
- * how long a search may be. Dialects apply them while reading their parameters; the core applies
- * the search bound where it builds a search.
+ * Rules on text and lists that hold whichever door they came through: which characters a value may
+ * carry, how long a value or a list may be, and how long a search may be. Dialects apply them while
+ * reading their parameters; the core applies the search bound where it builds a search.
  */
 import { fail } from "./errors.js";
 
@@ -15,6 +15,27 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 export function hasControlCharacters(text: string): boolean {
   return CONTROL.test(text);
 }
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether text is well-formed Unicode. A JSON escape (`"\ud800"`) can carry half of a surrogate pair,
+ * which no character is; both engines would store it as U+FFFD, so the value read back would not be
+ * the value written.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Characters in a value whose parameter declares no length of its own: well above every documented
+ * limit (the longest is a 1024-character description), far below what would cost anything to check.
+ */
+export const MAX_TEXT_LENGTH = 4096;
+
+/** Items in one list parameter: it bounds the work (and the SQL parameters) one request can ask for. */
+export const MAX_LIST_ITEMS = 1000;
 
 /**
  * The longest text a search or name filter may carry: as long as the longest field a search looks

@@ -59,7 +59,8 @@ export class PageTokens {
 export function pageSize(req: PageRequest): number {
   const n = req.maxResults ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) fail("directory.field_invalid", `maxResults must be an integer from 1 to ${MAX_PAGE_SIZE}`, "maxResults");
-  if (req.offset !== undefined && (!Number.isInteger(req.offset) || req.offset < 0)) fail("directory.field_invalid", "offset must be a non-negative integer", "offset");
+  // A safe integer: SQLite refuses an OFFSET beyond 2^63, and nothing is that far down a list anyway.
+  if (req.offset !== undefined && (!Number.isSafeInteger(req.offset) || req.offset < 0)) fail("directory.field_invalid", "offset must be a non-negative integer", "offset");
   return n;
 }
 

@@ -3,7 +3,7 @@
  * in a target account. API calls only record intent and mark the provisioning dirty; the
  * reconcile engine (reconcile.ts, worker.ts) does the work, and tasks report on it.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { isUniqueViolation, lockRow } from "../../store/database.js";
 import type { Database, Provisioning, ProvisioningEvent, ProvisioningTask } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
@@ -13,7 +13,8 @@ import type { Groups } from "../directory/groups.js";
 import { type Page, type PageRequest, type PageTokens, readPage } from "../directory/paging.js";
 import { oneOf, scopeOf, type Users } from "../directory/users.js";
 import { fail } from "../errors.js";
-import { prefixedId } from "../ids.js";
+import { checkSearchText } from "../text.js";
+import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { Organizations } from "../organizations.js";
 
@@ -23,6 +24,10 @@ export const DUPLICATION_STRATEGIES = ["KeepBoth", "TakeOver"] as const;
 export const DELETION_STRATEGIES = ["Delete", "Keep"] as const;
 /** Largest batch one create call takes (as CreateRoleAssignment documents 50). */
 export const MAX_BATCH = 50;
+/** A provisioning's description: as long as a directory user's or group's (both doors document 1024). */
+const MAX_DESCRIPTION = 1024;
+/** Task types: the provisioning tasks, and the role-configuration family (none exist until role assignments are built). */
+export const TASK_TYPES = ["StartProvisioning", "DeleteProvisioning", "ProvisionRoleConfiguration", "DeprovisionRoleConfiguration", "CreateRoleAssignment", "DeleteRoleAssignment"] as const;
 
 export interface NewProvisioning {
   principalType?: string;
@@ -118,12 +123,13 @@ export class Provisionings {
           const claimedType = opts.inferTargetType ? undefined : oneOf(item.targetType, TARGET_TYPES, "targetType")!;
           const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
           const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
+          checkDescription(item.description);
           const principalName =
             principalType === "User"
               ? (await this.users.find(trx, directoryId, item.principalId!)).user_name
               : (await this.groups.find(trx, directoryId, item.principalId!)).group_name;
           const target = item.targetUin!;
-          const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target).executeTakeFirst();
+          const member = isNumericId(target) && await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target).executeTakeFirst();
           const isManager = target === org.manager_uin;
           const targetType = claimedType ?? (isManager ? "ManagerUin" : "MemberUin");
           if (!member || (targetType === "ManagerUin") !== isManager) {
@@ -180,10 +186,11 @@ export class Provisionings {
     await this.directories.resolve(caller, directoryId);
     const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
     const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
+    checkSearchText(q.filter, "filter");
     let base = this.db.selectFrom("provisionings").selectAll().where("directory_id", "=", directoryId).where("deleting", "=", 0);
     if (q.principalId) base = base.where("principal_id", "=", q.principalId);
     if (principalType) base = base.where("principal_type", "=", principalType);
-    if (q.targetUin !== undefined) base = base.where("target_uin", "=", q.targetUin);
+    if (q.targetUin !== undefined) base = isNumericId(q.targetUin) ? base.where("target_uin", "=", q.targetUin) : base.where(sql<boolean>`1 = 0`);
     if (targetType) base = base.where("target_type", "=", targetType);
     const all = await base.execute();
     // Filter matches the principal's name or the provisioning id; names live elsewhere, so it is applied after the read.
@@ -207,6 +214,7 @@ export class Provisionings {
     await this.directories.resolve(caller, directoryId);
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
+    checkDescription(patch.description);
     await this.find(this.db, directoryId, provisioningId);
     await this.db
       .updateTable("provisionings")
@@ -254,16 +262,29 @@ export class Provisionings {
     return fail("provisioning.generic_task_not_found", `task ${taskId} does not exist`, "taskId");
   }
 
-  async tasks(caller: Caller, directoryId: string, q: PageRequest & { principalId?: string; principalType?: string; targetUin?: number; targetType?: string; status?: string; taskType?: string }): Promise<Page<ProvisioningTask>> {
+  /**
+   * The directory's tasks. A role-configuration filter (or a role task type) finds none: every task is
+   * a provisioning task until role assignments are built.
+   */
+  async tasks(
+    caller: Caller,
+    directoryId: string,
+    q: PageRequest & { principalId?: string; principalType?: string; targetUin?: number; targetType?: string; status?: string; taskType?: string; roleConfigurationId?: string },
+  ): Promise<Page<ProvisioningTask>> {
     await this.directories.resolve(caller, directoryId);
     const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");
+    const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
+    const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
+    const taskType = oneOf(q.taskType, TASK_TYPES, "taskType");
     let base = this.db.selectFrom("provisioning_tasks").selectAll().where("directory_id", "=", directoryId);
     if (q.principalId) base = base.where("principal_id", "=", q.principalId);
-    if (q.principalType) base = base.where("principal_type", "=", oneOf(q.principalType, PRINCIPAL_TYPES, "principalType")!);
-    if (q.targetUin !== undefined) base = base.where("target_uin", "=", q.targetUin);
-    if (q.targetType) base = base.where("target_type", "=", oneOf(q.targetType, TARGET_TYPES, "targetType")!);
+    if (principalType) base = base.where("principal_type", "=", principalType);
+    if (q.targetUin !== undefined) base = isNumericId(q.targetUin) ? base.where("target_uin", "=", q.targetUin) : base.where(sql<boolean>`1 = 0`);
+    if (targetType) base = base.where("target_type", "=", targetType);
     if (status) base = base.where("status", "=", status);
-    if (q.taskType) base = base.where("task_type", "=", q.taskType as ProvisioningTask["task_type"]);
+    const roleTasks = q.roleConfigurationId !== undefined || (taskType !== undefined && taskType !== "StartProvisioning" && taskType !== "DeleteProvisioning");
+    if (roleTasks) base = base.where(sql<boolean>`1 = 0`);
+    else if (taskType) base = base.where("task_type", "=", taskType);
     const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
     const scope = scopeOf("tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
     return readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(n) });
@@ -348,7 +369,7 @@ export class Provisionings {
   /** Every provisioning of the directory that targets one account, added up. */
   async targetStatistics(caller: Caller, directoryId: string, targetUin: number): Promise<ProvisioningStatistics> {
     const dir = await this.directories.resolve(caller, directoryId);
-    const member = await this.db.selectFrom("org_members").select("member_uin").where("org_id", "=", dir.org_id).where("member_uin", "=", targetUin).executeTakeFirst();
+    const member = isNumericId(targetUin) && await this.db.selectFrom("org_members").select("member_uin").where("org_id", "=", dir.org_id).where("member_uin", "=", targetUin).executeTakeFirst();
     if (!member) fail("provisioning.target_not_member", `account ${targetUin} is not a member of the organization`, "targetUin");
     const { n } = await this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
     const { at } = await this.db.selectFrom("provisionings").select((eb) => eb.fn.max("reconciled_at").as("at")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
@@ -405,6 +426,10 @@ export class Provisionings {
     const member = await db.selectFrom("org_members").select(["name", "org_id"]).where("member_uin", "=", p.target_uin).executeTakeFirst();
     return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "", orgId: member?.org_id ?? 0 };
   }
+}
+
+function checkDescription(description: string | undefined): void {
+  if (description !== undefined && description.length > MAX_DESCRIPTION) fail("value.invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
 }
 
 /** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */

@@ -5,7 +5,7 @@
  * ignored, as the real gateway does (§1.2 rule 5).
  */
 import { CoreError } from "../../core/errors.js";
-import { hasControlCharacters } from "../../core/text.js";
+import { hasControlCharacters, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
 import type { ParamRule, ParamRules } from "./action.js";
 
 export function isForm(contentType: string | undefined): boolean {
@@ -33,9 +33,9 @@ export function mergedParams(rawQuery: string, body: Buffer, contentType: string
 }
 
 /** Highest list position accepted (`X.1000`); it bounds the work a hostile request can ask for. */
-const MAX_LIST_INDEX = 1000;
+const MAX_LIST_INDEX = MAX_LIST_ITEMS;
 /** Characters in a value whose parameter declares no length of its own: well above every documented limit. */
-const DEFAULT_MAX_LENGTH = 4096;
+const DEFAULT_MAX_LENGTH = MAX_TEXT_LENGTH;
 
 type Tree = { leaf?: string; children: Map<string, Tree> };
 

@@ -4,7 +4,7 @@
  * GET and form requests arrive flattened (`Tags.0.TagKey=…`) with every value a string;
  * JSON bodies arrive nested. Both end up in one shape, checked by one validator.
  */
-import { hasControlCharacters } from "../../core/text.js";
+import { hasControlCharacters, isWellFormedText, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { CoreError } from "../../core/errors.js";
 import schemas from "./generated/request-schemas.json" with { type: "json" };
@@ -56,9 +56,14 @@ export function actionSpec(product: string, action: string): ActionSpec | undefi
   return spec;
 }
 
-/** Nests flattened keys: `A.0.B=x` → {A: [{B: "x"}]}. */
+/**
+ * Nests flattened keys: `A.0.B=x` → {A: [{B: "x"}]}. Positions run from 0 and stay below
+ * MAX_LIST_ITEMS (a position of 4294967294 would otherwise make a four-billion-slot array to walk).
+ * Objects are built without a prototype, so a key such as `__proto__.x` names a parameter
+ * `__proto__` (unknown, like any other) instead of reaching Object.prototype.
+ */
 export function unflatten(flat: Record<string, string>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
+  const root: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(flat)) {
     const path = key.split(".");
     let node: Record<string, unknown> | unknown[] = root;
@@ -66,15 +71,23 @@ export function unflatten(flat: Record<string, string>): Record<string, unknown>
       const seg = path[i]!;
       const last = i === path.length - 1;
       const nextIsIndex = !last && /^\d+$/.test(path[i + 1]!);
-      const slot = Array.isArray(node) ? Number(seg) : seg;
       if (Array.isArray(node) && !/^\d+$/.test(seg)) {
         throw new CoreError("request.invalid_type", `parameter \`${key}\` mixes list and object forms`, key);
       }
+      if (Array.isArray(node) && Number(seg) >= MAX_LIST_ITEMS) {
+        throw new CoreError("request.invalid_value", `parameter \`${key}\`: list positions are 0 to ${MAX_LIST_ITEMS - 1}`, key);
+      }
+      const slot = Array.isArray(node) ? Number(seg) : seg;
       const container = node as Record<string | number, unknown>;
+      const held = container[slot];
+      // `A=x` with `A.0=y` (or `A.B=y`): one name as a value and as a list or object is ambiguous.
+      if (held !== undefined && (last || typeof held !== "object")) {
+        throw new CoreError("request.invalid_type", `parameter \`${path.slice(0, i + 1).join(".")}\` is given both as a value and as a list or object`, key);
+      }
       if (last) {
         container[slot] = value;
       } else {
-        if (container[slot] === undefined || typeof container[slot] !== "object") container[slot] = nextIsIndex ? [] : {};
+        if (held === undefined) container[slot] = nextIsIndex ? [] : Object.create(null);
         node = container[slot] as Record<string, unknown> | unknown[];
       }
     }
@@ -82,6 +95,7 @@ export function unflatten(flat: Record<string, string>): Record<string, unknown>
   return compactArrays(root) as Record<string, unknown>;
 }
 
+/** Drops the holes of sparse lists; objects come back as plain objects whose every key is their own. */
 function compactArrays(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(compactArrays);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compactArrays(x)]));
@@ -111,10 +125,11 @@ export function coerce(value: unknown, schema: Schema, root: Schema): unknown {
     return value;
   }
   if (Array.isArray(value) && s.items) return value.map((x) => coerce(x, s.items!, root));
-  if (value && typeof value === "object" && s.properties) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = s.properties[k] ? coerce(v, s.properties[k]!, root) : v;
-    return out;
+  if (value && typeof value === "object" && !Array.isArray(value) && s.properties) {
+    // fromEntries defines own properties: a `__proto__` key stays a key (and is refused as unknown)
+    // instead of replacing the object's prototype and smuggling its fields past the checks below.
+    const props = s.properties;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Object.hasOwn(props, k) ? coerce(v, props[k]!, root) : v]));
   }
   return value;
 }
@@ -123,21 +138,35 @@ export function coerce(value: unknown, schema: Schema, root: Schema): unknown {
 export function checkParams<T>(spec: ActionSpec, params: Record<string, unknown>): T {
   const value = coerce(params, spec.schema, spec.schema) as Record<string, unknown>;
   if (!spec.validate(value)) throw toCoreError(spec.validate.errors?.[0]);
-  const bad = fieldWithControlCharacters(value, "");
-  if (bad !== undefined) throw new CoreError("request.invalid_value", `The value of parameter \`${bad}\` contains control characters.`, bad);
+  checkValues(value, "");
   return value as T;
 }
 
-/** The first string (by path, `A.0.B`) carrying control characters the core refuses everywhere. */
-function fieldWithControlCharacters(value: unknown, path: string): string | undefined {
-  if (typeof value === "string") return hasControlCharacters(value) ? path || "(body)" : undefined;
-  if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const found = fieldWithControlCharacters(v, path ? `${path}.${k}` : k);
-      if (found !== undefined) return found;
+/**
+ * What a JSON schema of SDK types cannot say, for every value at any depth (path `A.0.B`):
+ * - text carries no control characters and no lone surrogates, and is at most MAX_TEXT_LENGTH
+ *   characters (the core's text rules, core/text.ts; a field's own, shorter limit is the core's too);
+ * - numbers are at most 2^53 - 1 in size: no UIN, id, count or offset is larger, JSON cannot carry a
+ *   larger integer exactly, and one would reach SQL as a value no integer column holds. (A fraction is
+ *   a bad value of its field, with the field's own code: the core checks each field's range.)
+ * - lists have at most MAX_LIST_ITEMS items.
+ */
+function checkValues(value: unknown, path: string): void {
+  const at = path || "(body)";
+  if (typeof value === "string") {
+    if (hasControlCharacters(value)) throw new CoreError("request.invalid_value", `The value of parameter \`${at}\` contains control characters.`, at);
+    if (!isWellFormedText(value)) throw new CoreError("request.invalid_value", `The value of parameter \`${at}\` is not well-formed Unicode (a lone surrogate).`, at);
+    if (value.length > MAX_TEXT_LENGTH && [...value].length > MAX_TEXT_LENGTH) {
+      throw new CoreError("request.invalid_value", `The value of parameter \`${at}\` is longer than ${MAX_TEXT_LENGTH} characters.`, at);
     }
+  } else if (typeof value === "number") {
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new CoreError("request.invalid_value", `The value of parameter \`${at}\` is out of range.`, at);
+  } else if (Array.isArray(value)) {
+    if (value.length > MAX_LIST_ITEMS) throw new CoreError("request.invalid_value", `Parameter \`${at}\` has more than ${MAX_LIST_ITEMS} items.`, at);
+    value.forEach((v, i) => checkValues(v, `${path}.${i}`));
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) checkValues(v, path ? `${path}.${k}` : k);
   }
-  return undefined;
 }
 
 const TYPE_NAMES: Record<string, string> = { string: "String", number: "Integer", integer: "Integer", boolean: "Boolean", array: "Array", object: "Object" };

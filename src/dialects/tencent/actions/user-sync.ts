@@ -57,6 +57,7 @@ const ITEM_FIELDS = {
   targetType: "UserSyncProvisionings.TargetType",
   duplicationStrategy: "UserSyncProvisionings.DuplicationStrategy",
   deletionStrategy: "UserSyncProvisionings.DeletionStrategy",
+  description: "UserSyncProvisionings.Description",
   provisionings: "UserSyncProvisionings",
   userId: "UserSyncProvisionings.PrincipalId",
   groupId: "UserSyncProvisionings.PrincipalId",
@@ -126,6 +127,7 @@ export const userSyncActions: ActionTable = {
       targetType: req.TargetType,
       status: req.Status,
       taskType: req.TaskType,
+      roleConfigurationId: req.RoleConfigurationId || undefined,
     });
     return {
       ...pageFields(page),
