@@ -11,7 +11,7 @@ import type { Clock } from "./clock.js";
 import { CoreError, fail } from "./errors.js";
 import { isNumericId } from "./ids.js";
 import type { Limits } from "./limits.js";
-import { checkSearchText } from "./text.js";
+import { checkSearchText, textLength } from "./text.js";
 
 export type { Tag };
 
@@ -149,7 +149,7 @@ export class Organizations {
     }
     if (input.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${input.nodeId} does not exist`, "nodeId");
     const tags = validateTags(input.tags ?? []);
-    if ((input.remark ?? "").length > 1024) fail("value.invalid", "remark is longer than 1024 characters", "remark");
+    if (textLength(input.remark ?? "") > 1024) fail("value.invalid", "remark is longer than 1024 characters", "remark");
     try {
       return await this.db.transaction().execute(async (trx) => {
         await lockOrganization(trx, org.org_id);

@@ -3,6 +3,7 @@
  * dialects serve, and that provisioning writes into. Sub-users that provisioning manages
  * (directory_user_id set) refuse direct edits.
  */
+import { textLength } from "./text.js";
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
 import { isUniqueViolation, lockRow, nextSequence, precompiled } from "../store/database.js";
@@ -214,8 +215,8 @@ function flag(v: number | undefined, field: string): void {
 function validateFields(input: SubUserInput): void {
   flag(input.consoleLogin, "consoleLogin");
   flag(input.needResetPassword, "needResetPassword");
-  if (input.remark !== undefined && input.remark.length > LIMITS.remark) fail("subuser.field_invalid", `remark is longer than ${LIMITS.remark} characters`, "remark");
-  if (input.description !== undefined && input.description.length > LIMITS.description) {
+  if (input.remark !== undefined && textLength(input.remark) > LIMITS.remark) fail("subuser.field_invalid", `remark is longer than ${LIMITS.remark} characters`, "remark");
+  if (input.description !== undefined && textLength(input.description) > LIMITS.description) {
     fail("subuser.field_invalid", `description is longer than ${LIMITS.description} characters`, "description");
   }
   if (input.email !== undefined && input.email !== "" && (input.email.length > LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email))) {

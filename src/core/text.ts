@@ -47,3 +47,10 @@ export const MAX_SEARCH_TEXT = 1024;
 export function checkSearchText(text: string | undefined, field: string): void {
   if (text !== undefined && [...text].length > MAX_SEARCH_TEXT) fail("value.invalid", `${field} is longer than ${MAX_SEARCH_TEXT} characters`, field);
 }
+
+/** Length in characters (code points), as both clouds count their limits: an emoji is one character. */
+export function textLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

@@ -6,7 +6,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
-import { checkSearchText } from "../text.js";
+import { checkSearchText, textLength } from "../text.js";
 import { markCoveringDirty } from "../provisioning/provisionings.js";
 import type { Directories } from "./directories.js";
 import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
@@ -246,5 +246,5 @@ function checkName(name: string): void {
 }
 
 function checkDescription(d: string | undefined): void {
-  if (d !== undefined && d.length > MAX_DESCRIPTION) fail("directory.field_invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
+  if (d !== undefined && textLength(d) > MAX_DESCRIPTION) fail("directory.field_invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
 }

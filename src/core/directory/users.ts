@@ -7,7 +7,7 @@ import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
-import { checkSearchText } from "../text.js";
+import { checkSearchText, textLength } from "../text.js";
 import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
@@ -297,7 +297,7 @@ export class Users {
 function checkFields(f: UserFields): void {
   for (const k of ["firstName", "lastName", "displayName", "description", "email"] as const) {
     const v = f[k];
-    if (v !== undefined && v.length > MAX[k]) fail("directory.field_invalid", `${k} is longer than ${MAX[k]} characters`, k);
+    if (v !== undefined && textLength(v) > MAX[k]) fail("directory.field_invalid", `${k} is longer than ${MAX[k]} characters`, k);
   }
   if (f.email !== undefined && f.email !== "" && !EMAIL.test(f.email)) fail("directory.field_invalid", "email is not a valid address", "email");
 }

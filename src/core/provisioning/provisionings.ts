@@ -13,7 +13,7 @@ import type { Groups } from "../directory/groups.js";
 import { type Page, type PageRequest, type PageTokens, readPage } from "../directory/paging.js";
 import { oneOf, scopeOf, type Users } from "../directory/users.js";
 import { fail } from "../errors.js";
-import { checkSearchText } from "../text.js";
+import { checkSearchText, textLength } from "../text.js";
 import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { Organizations } from "../organizations.js";
@@ -429,7 +429,7 @@ export class Provisionings {
 }
 
 function checkDescription(description: string | undefined): void {
-  if (description !== undefined && description.length > MAX_DESCRIPTION) fail("value.invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
+  if (description !== undefined && textLength(description) > MAX_DESCRIPTION) fail("value.invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
 }
 
 /** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */

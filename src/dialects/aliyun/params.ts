@@ -5,7 +5,7 @@
  * ignored, as the real gateway does (§1.2 rule 5).
  */
 import { CoreError } from "../../core/errors.js";
-import { hasControlCharacters, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
+import { hasControlCharacters, isWellFormedText, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
 import type { ParamRule, ParamRules } from "./action.js";
 
 export function isForm(contentType: string | undefined): boolean {
@@ -94,6 +94,7 @@ const invalid = (name: string, message: string) => new CoreError("request.invali
 function checkText(name: string, text: string, maxLength: number): string {
   if ([...text].length > maxLength) throw invalid(name, `The length of ${name} exceeds ${maxLength} characters.`);
   if (hasControlCharacters(text)) throw invalid(name, `${name} contains a control character.`);
+  if (!isWellFormedText(text)) throw invalid(name, `${name} is not well-formed Unicode text.`);
   return text;
 }
 
