@@ -86,3 +86,10 @@ export function verifyPassword(password: string, stored: string): boolean {
   const actual = scryptSync(password, Buffer.from(salt, "base64"), expected.length, { N: Number(n) });
   return timingSafeEqual(expected, actual);
 }
+
+/** Constant-time string comparison for signatures and MACs (length leaks, content does not). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}

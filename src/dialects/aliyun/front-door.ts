@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
 import type { RateLimiter } from "../../core/rate-limit.js";
+import { headerOf, rawQueryOf } from "../../server/request.js";
 import { admit, type FrontDoor } from "../../server/front-door.js";
 import type { ActionTable, Handler, Product } from "./action.js";
 import { cloudssoActions } from "./actions/cloudsso.js";
@@ -220,13 +221,3 @@ export function aliyunFrontDoor(opts: AliyunOptions): FrontDoor {
   };
 }
 
-function headerOf(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function rawQueryOf(req: FastifyRequest): string {
-  const url = req.raw.url ?? "";
-  const q = url.indexOf("?");
-  return q < 0 ? "" : url.slice(q + 1);
-}

@@ -4,7 +4,7 @@
  * Both are recomputed from DECODED parameters, re-encoded per RFC 3986: clients encode URLs differently
  * (Node's querystring leaves `!'()*` bare, Go writes a space as `+`), but they all sign the same canonical form.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 
 export const ACS3 = "ACS3-HMAC-SHA256";
 
@@ -73,9 +73,4 @@ export function acs3Signature(secret: string, signedHeaders: string[], input: Ac
   return createHmac("sha256", secret).update(stringToSign).digest("hex");
 }
 
-/** Constant-time string comparison (length leaks, content does not). */
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
+export { safeEqual } from "../../core/secrets.js";
