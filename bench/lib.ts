@@ -1,6 +1,7 @@
 /** Shared bench plumbing: child-process servers, autocannon runs, and TC3-signed requests. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { Sign } from "../test/helpers/sdk-sign.js";
@@ -33,6 +34,9 @@ export interface Load {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** Requests answered, and the load's length in seconds. */
+  requests: number;
+  seconds: number;
 }
 
 export async function load(opts: { url: string; headers: Record<string, string>; body: string; seconds: number; connections?: number }): Promise<Load> {
@@ -50,7 +54,19 @@ export async function load(opts: { url: string; headers: Record<string, string>;
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    requests: result.requests.total,
+    seconds: result.duration,
   };
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in µs; undefined where /proc is missing. */
+export function cpuMicros(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return undefined;
+  }
 }
 
 /** Headers for one TC3-signed POST, exactly as the official SDK builds them (valid for 300 s). */

@@ -108,8 +108,9 @@ function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
  * A query built and compiled once per database, then run through kysely with each call's values
  * (`db.executeQuery` on a compiled query, kysely's documented way to split building from execution).
  * For the reads on every request: building and compiling the same SQL again costs more than running
- * it. `build` is called once with placeholders for its arguments; every placeholder must become a
- * bound parameter (plain values in `where`, not lists or SQL fragments), which is checked then.
+ * it. `build` is called once with placeholders for its arguments (declared ones: no defaults or rest
+ * parameters); every placeholder must become a bound parameter (plain values in `where`, not lists or
+ * SQL fragments), which is checked then.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
   const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
@@ -123,8 +124,10 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     return entry;
   };
   return (db, ...args) => {
+    if (args.length !== build.length - 1) throw new Error(`precompiled: expected ${build.length - 1} arguments, got ${args.length}`);
     const { query, slots } = compiled.get(db) ?? prepare(db);
-    const parameters = slots.map((slot, i) => (slot < 0 ? query.parameters[i] : args[slot]));
+    const parameters = new Array<unknown>(slots.length);
+    for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
     return db.executeQuery<R>({ ...query, parameters }).then(rowsOf);
   };
 }

@@ -9,6 +9,7 @@ import type { ResolvedCredential } from "../../core/accounts.js";
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
 import type { RateLimiter } from "../../core/rate-limit.js";
+import { headerOf, rawQueryOf } from "../../server/request.js";
 import { admit, type FrontDoor } from "../../server/front-door.js";
 import type { ActionTable } from "./action.js";
 import { camActions } from "./actions/cam.js";
@@ -100,11 +101,12 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
       const v = req.headers[h];
       headers[h] = Array.isArray(v) ? v.join(",") : (v ?? "");
     }
-    const sign = tc3Signer(cred.secretKey, auth, { method: req.method, rawQuery, body, timestamp: String(ts) });
-    const ok = hostVariants(headers.host ?? "").some((host) => {
+    const signer = tc3Signer(cred.secretKey, auth, { method: req.method, rawQuery, body, timestamp: String(ts) });
+    let ok = false;
+    for (const host of hostVariants(headers.host ?? "")) {
       headers.host = host;
-      return safeEqual(sign(headers), auth.signature);
-    });
+      if ((ok = signer.matches(headers, auth.signature))) break;
+    }
     if (!ok) throw mismatch();
     const params = req.method === "GET" ? unflatten(flatParams(rawQuery)) : parseBody(req, body);
     return { caller: cred.caller, action: headerOf(req, "x-tc-action"), version: headerOf(req, "x-tc-version"), params };
@@ -207,16 +209,7 @@ export function envelope(payload: object, requestId: string): string {
   return json === "{}" ? `{"Response":{${id}` : `{"Response":${json.slice(0, -1)},${id}`;
 }
 
-function headerOf(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
-function rawQueryOf(req: FastifyRequest): string {
-  const url = req.raw.url ?? "";
-  const q = url.indexOf("?");
-  return q < 0 ? "" : url.slice(q + 1);
-}
 
 function flatParams(encoded: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(encoded));

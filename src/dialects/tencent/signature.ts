@@ -19,11 +19,29 @@ export interface Tc3Authorization {
 /** The SDKs' own layout; anything else goes through the general parser below. */
 const SDK_LAYOUT = /^TC3-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/,]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
+/**
+ * Clients send the same few SignedHeaders lists ("content-type;host"). Each list is split once and its
+ * names kept: the front door looks every name up in the request's headers, and a name it has looked up
+ * before is found at once, where a freshly split string is hashed and interned on every request.
+ */
+const signedHeaderLists = new Map<string, string[]>();
+
+function splitSignedHeaders(list: string): string[] {
+  if (list.length > 256) return list.split(";");
+  let names = signedHeaderLists.get(list);
+  if (!names) {
+    names = list.split(";");
+    if (signedHeaderLists.size >= 100) signedHeaderLists.clear();
+    signedHeaderLists.set(list, names);
+  }
+  return names.slice();
+}
+
 /** Parses `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`; null when malformed. */
 export function parseTc3Authorization(header: string | undefined): Tc3Authorization | null {
   if (!header) return null;
   const m = SDK_LAYOUT.exec(header);
-  if (m) return { secretId: m[1]!, date: m[2]!, service: m[3]!, signedHeaders: m[4]!.split(";"), signature: m[5]! };
+  if (m) return { secretId: m[1]!, date: m[2]!, service: m[3]!, signedHeaders: splitSignedHeaders(m[4]!), signature: m[5]! };
   const space = header.indexOf(" ");
   if (space < 0 || header.slice(0, space) !== TC3) return null;
   const fields = new Map<string, string>();
@@ -66,69 +84,70 @@ export interface Tc3Input {
 
 /** The TC3 signature for `input` under `secretKey` and the scope/headers named in `auth`. */
 export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Tc3Input): string {
-  return tc3Signer(secretKey, auth, input)(input.headers);
+  return tc3Signer(secretKey, auth, input).sign(input.headers);
 }
+
+const LOWER_HEX_64 = /^[0-9a-f]{64}$/;
 
 /**
  * Prepares the parts of a TC3 signature that do not depend on the signed header values (the body
- * hash, the derived key), and returns a function that signs for given header values: a verifier
- * that tries several Host spellings hashes the body once.
+ * hash, the derived key), and signs for given header values: `sign` gives the hex signature,
+ * `matches` compares it with a claimed one in constant time. A verifier that tries several Host
+ * spellings hashes the body once.
  */
 export function tc3Signer(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Omit<Tc3Input, "headers">) {
-  const method = input.method.toUpperCase();
+  // Node hands the method over upper-case already; toUpperCase would still go through the runtime.
+  const method = input.method === "POST" || input.method === "GET" ? input.method : input.method.toUpperCase();
   const head = `${method}\n/\n${method === "GET" ? input.rawQuery : ""}\n`;
   const tail = `\n${auth.signedHeaders.join(";")}\n${sha256Hex(input.body)}`;
   const prefix = `${TC3}\n${input.timestamp}\n${auth.date}/${auth.service}/tc3_request\n`;
   const key = signingKey(secretKey, auth.date, auth.service);
-  return (headers: Record<string, string>): string => {
+  /** The signature's 32 bytes, one latin1 character each. */
+  const digest = (headers: Record<string, string>): string => {
     let canonicalHeaders = "";
     for (const h of auth.signedHeaders) canonicalHeaders += `${h}:${(headers[h] ?? "").trim().toLowerCase()}\n`;
-    return key.sign(prefix + sha256Hex(head + canonicalHeaders + tail));
+    return key.digest(prefix + sha256Hex(head + canonicalHeaders + tail));
+  };
+  return {
+    sign: (headers: Record<string, string>): string => Buffer.from(digest(headers), "latin1").toString("hex"),
+    /** Whether `signatureHex` is the signature for these header values, as `sign` spells it (lower-case hex). */
+    matches(headers: Record<string, string>, signatureHex: string): boolean {
+      if (!LOWER_HEX_64.test(signatureHex)) return false;
+      return timingSafeEqual(Buffer.from(digest(headers), "latin1"), Buffer.from(signatureHex, "hex"));
+    },
   };
 }
 
-/**
- * HMAC-SHA256 under one fixed key, as RFC 2104 defines it: H((K ^ opad) || H((K ^ ipad) || message)).
- * The two padded key blocks are computed once per key; each signature is then two one-shot hashes,
- * where `createHmac` would set a new HMAC context up from the key (an OpenSSL fetch and key schedule)
- * on every request.
- */
+/** HMAC-SHA256 under one derived key (node:crypto's own HMAC; only the key derivation is cached). */
 class HmacKey {
-  private readonly inner = Buffer.alloc(64, 0x36);
-  private readonly outer = Buffer.alloc(64 + 32, 0x5c);
-  private scratch = Buffer.allocUnsafe(512);
+  constructor(private readonly key: Buffer) {}
 
-  constructor(private readonly key: Buffer) {
-    // Keys longer than a block would be hashed first; a derived TC3 key is 32 bytes.
-    for (let i = 0; i < key.length; i++) {
-      this.inner[i]! ^= key[i]!;
-      this.outer[i]! ^= key[i]!;
-    }
-  }
-
-  /** Hex HMAC-SHA256 of `message` (UTF-8). */
-  sign(message: string): string {
-    if (!oneShotHash || this.key.length > 64) return createHmac("sha256", this.key).update(message).digest("hex");
-    const length = 64 + Buffer.byteLength(message);
-    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(length * 2);
-    this.inner.copy(this.scratch, 0);
-    this.scratch.write(message, 64, "utf8");
-    oneShotHash("sha256", this.scratch.subarray(0, length), "buffer").copy(this.outer, 64);
-    return oneShotHash("sha256", this.outer, "hex");
+  /** The 32-byte digest of `message` (UTF-8) as 32 latin1 ("binary") characters. */
+  digest(message: string): string {
+    return createHmac("sha256", this.key).update(message).digest("binary");
   }
 }
 
-/** The derived key changes once a day per key and service, so it is kept rather than re-derived per request. */
-const signingKeys = new Map<string, HmacKey>();
+/**
+ * The derived key changes once a day per key and service, so it is kept rather than re-derived per
+ * request: per SecretKey, the last few (date, service) scopes it signed for. A service is a product
+ * name or host:port; an unusually long one (the header allows a lot) is derived but not kept.
+ */
+const signingKeys = new Map<string, { date: string; service: string; key: HmacKey }[]>();
 
 function signingKey(secretKey: string, date: string, service: string): HmacKey {
-  const id = `${date}\n${service}\n${secretKey}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = new HmacKey(hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request"));
+  if (service.length > 256) return new HmacKey(hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request"));
+  let scopes = signingKeys.get(secretKey);
+  if (scopes) {
+    for (const s of scopes) if (s.date === date && s.service === service) return s.key;
+  } else {
     if (signingKeys.size >= 10_000) signingKeys.clear();
-    signingKeys.set(id, key);
+    scopes = [];
+    signingKeys.set(secretKey, scopes);
   }
+  const key = new HmacKey(hmac(hmac(hmac("TC3" + secretKey, date), service), "tc3_request"));
+  if (scopes.length >= 8) scopes.shift();
+  scopes.push({ date, service, key });
   return key;
 }
 
@@ -145,12 +164,7 @@ export function legacySignature(secretKey: string, method: string, host: string,
   return createHmac(algo === "HmacSHA1" ? "sha1" : "sha256", secretKey).update(text).digest("base64");
 }
 
-/** Constant-time string comparison (length leaks, content does not). */
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
+export { safeEqual } from "../../core/secrets.js";
 
 /**
  * The Host header without its port and as sent: the Node SDK signs the hostname but sends
