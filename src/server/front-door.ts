@@ -15,6 +15,17 @@ export interface FrontDoor {
   renderEarlyError(req: FastifyRequest, reply: FastifyReply, err: CoreError): Promise<void> | void;
 }
 
+/** What every front door is built with. */
+export interface FrontDoorOptions {
+  core: Core;
+  /** The door's own counters: the same action name in two dialects (GetUser) is two different APIs. */
+  limiter: RateLimiter;
+  /** Allowed distance between a request's timestamp and the server clock (Tencent 300 s, Alibaba 15 min). */
+  maxSkewSeconds?: number;
+  /** Query strings above this size get the door's too-large error. */
+  maxQueryBytes?: number;
+}
+
 /** The steps every dialect runs once it knows who is calling: authorization, then the rate limit. */
 export function admit(core: Core, limiter: RateLimiter, caller: Caller, action: string): void {
   core.authorize(caller, action);

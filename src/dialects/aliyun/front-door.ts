@@ -6,11 +6,10 @@
  * code's HTTP status (the clients read the status and Code).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Caller, Core } from "../../core/index.js";
+import type { Caller } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
-import type { RateLimiter } from "../../core/rate-limit.js";
 import { headerOf, rawQueryOf } from "../../server/request.js";
-import { admit, type FrontDoor } from "../../server/front-door.js";
+import { admit, type FrontDoor, type FrontDoorOptions } from "../../server/front-door.js";
 import type { ActionTable, Handler, Product } from "./action.js";
 import { cloudssoActions } from "./actions/cloudsso.js";
 import { ramActions } from "./actions/ram.js";
@@ -42,15 +41,7 @@ const PRODUCTS: Record<string, ProductSpec> = {
   "2020-03-31": { product: "resourcemanager", code: "ResourceManager", actions: resourceManagerActions },
 };
 
-export interface AliyunOptions {
-  core: Core;
-  /** Its own counters: the same action name in two dialects (GetUser) is two different APIs. */
-  limiter: RateLimiter;
-  /** Allowed distance between a request's timestamp and the server clock (§1.6: 15 minutes). */
-  maxSkewSeconds?: number;
-  /** Query strings above this size get the too-large error. */
-  maxQueryBytes?: number;
-}
+export type AliyunOptions = FrontDoorOptions;
 
 interface Authenticated {
   caller: Caller;

@@ -6,11 +6,10 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedCredential } from "../../core/accounts.js";
-import type { Caller, Core } from "../../core/index.js";
+import type { Caller } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
-import type { RateLimiter } from "../../core/rate-limit.js";
 import { headerOf, rawQueryOf } from "../../server/request.js";
-import { admit, type FrontDoor } from "../../server/front-door.js";
+import { admit, type FrontDoor, type FrontDoorOptions } from "../../server/front-door.js";
 import type { ActionTable } from "./action.js";
 import { camActions } from "./actions/cam.js";
 import { identityCenterActions } from "./actions/identity-center.js";
@@ -41,14 +40,7 @@ export const TENCENT_RATE_LIMITS: Record<string, number> = {
 /** Common parameters of the legacy signature, which are not action parameters. */
 const LEGACY_COMMON = new Set(["Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature", "SignatureMethod", "Token", "Language", "RequestClient"]);
 
-export interface TencentOptions {
-  core: Core;
-  limiter: RateLimiter;
-  /** Allowed distance between a request's timestamp and the server clock. */
-  maxSkewSeconds?: number;
-  /** GET query strings above this size get RequestSizeLimitExceeded. */
-  maxQueryBytes?: number;
-}
+export type TencentOptions = FrontDoorOptions;
 
 interface Authenticated {
   caller: Caller;
