@@ -31,11 +31,9 @@ function targetPath(p: ProvisioningView): string {
   return `${resourceDirectoryId(p.orgId)}/root/${p.targetName}`;
 }
 
-function provisioningObject(p: ProvisioningView, ownerPk: number) {
+/** Who is provisioned where, as both the provisioning and its events show it. */
+function principalAndTarget(p: ProvisioningView) {
   return {
-    UserProvisioningId: p.provisioning_id,
-    DirectoryId: directoryIdOut(p.directory_id),
-    OwnerPk: String(ownerPk),
     PrincipalId: p.principal_id,
     PrincipalType: p.principal_type,
     PrincipalName: p.principalName,
@@ -43,6 +41,15 @@ function provisioningObject(p: ProvisioningView, ownerPk: number) {
     TargetType: TARGET_TYPES[0],
     TargetName: p.targetName,
     TargetPath: targetPath(p),
+  };
+}
+
+function provisioningObject(p: ProvisioningView, ownerPk: number) {
+  return {
+    UserProvisioningId: p.provisioning_id,
+    DirectoryId: directoryIdOut(p.directory_id),
+    OwnerPk: String(ownerPk),
+    ...principalAndTarget(p),
     // Echoed as the client spelled it (Terraform sends "Takeover" and compares).
     DuplicationStrategy: p.duplication_spelling ?? p.duplication_strategy,
     DeletionStrategy: p.deletion_spelling ?? p.deletion_strategy,
@@ -62,13 +69,7 @@ function eventObject(e: EventView) {
     EventId: e.event_id,
     UserProvisioningId: p.provisioning_id,
     DirectoryId: directoryIdOut(e.directory_id),
-    PrincipalId: p.principal_id,
-    PrincipalType: p.principal_type,
-    PrincipalName: p.principalName,
-    TargetId: String(p.target_uin),
-    TargetType: TARGET_TYPES[0],
-    TargetName: p.targetName,
-    TargetPath: targetPath(p),
+    ...principalAndTarget(p),
     DuplicationStrategy: e.duplication_override ?? p.duplication_spelling ?? p.duplication_strategy,
     DeletionStrategy: p.deletion_spelling ?? p.deletion_strategy,
     SourceType: e.source_type,
