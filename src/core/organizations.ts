@@ -272,8 +272,9 @@ export class Organizations {
   async findMembership(uin: number): Promise<{ org: Organization; member: OrgMember } | undefined> {
     const member = await this.db.selectFrom("org_members").selectAll().where("member_uin", "=", uin).executeTakeFirst();
     if (!member) return undefined;
-    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", member.org_id).executeTakeFirstOrThrow();
-    return { org, member };
+    // The organization may be deleted between the two reads (a concurrent DeleteOrganization): then there is none.
+    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", member.org_id).executeTakeFirst();
+    return org ? { org, member } : undefined;
   }
 
   private async membershipOf(uin: number): Promise<{ org: Organization; member: OrgMember }> {

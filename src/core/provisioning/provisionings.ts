@@ -331,12 +331,13 @@ export class Provisionings {
     const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
     const scope = scopeOf("events", directoryId, { p: q.provisioningId });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "event_id", tokens: this.tokens, scope, request: q, total: Number(n) });
-    return { ...page, items: await Promise.all(page.items.map((e) => this.eventView(e))) };
+    const views = await Promise.all(page.items.map((e) => this.eventView(e)));
+    return { ...page, items: views.filter((v): v is EventView => v !== undefined) };
   }
 
   async event(caller: Caller, directoryId: string, eventId: string): Promise<EventView> {
     await this.directories.resolve(caller, directoryId);
-    return this.eventView(await this.findEvent(this.db, directoryId, eventId));
+    return (await this.eventView(await this.findEvent(this.db, directoryId, eventId))) ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
   }
 
   /** Runs the event's unit again (optionally under another duplication strategy); success clears the event. */
@@ -411,8 +412,10 @@ export class Provisionings {
     return e ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
   }
 
-  private async eventView(e: ProvisioningEvent): Promise<EventView> {
-    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", e.provisioning_id).executeTakeFirstOrThrow();
+  /** Undefined when the provisioning (and so the event) was deleted since the event was read. */
+  private async eventView(e: ProvisioningEvent): Promise<EventView | undefined> {
+    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", e.provisioning_id).executeTakeFirst();
+    if (!p) return undefined;
     const user = await this.db.selectFrom("dir_users").select("user_name").where("user_id", "=", e.user_id).executeTakeFirst();
     return { ...e, provisioning: await this.view(p), userName: user?.user_name ?? "" };
   }
