@@ -48,7 +48,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // SQLite's default page cache is 2 MB; a million-row fan-out walks indexes far larger than that.
     raw.pragma("cache_size = -65536");
     raw.pragma("mmap_size = 268435456");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+    const connection = withStatementCache(raw);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+    directReaders.set(db, (sqlText, parameters) => (raw.inTransaction ? undefined : (connection.prepare(sqlText).all(parameters) as unknown[])));
   }
   try {
     await migrate(db, engine);
@@ -105,12 +107,24 @@ function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
 }
 
 /**
+ * Reads that may run on the SQLite connection at once, without kysely's driver. That driver serializes
+ * every query through an async mutex (SQLite has one connection, and a transaction holds it across
+ * awaits), and its chain of promises costs more than a point read itself. better-sqlite3 runs a statement
+ * synchronously, so a read may go straight to the connection whenever no transaction is open on it:
+ * it then sees exactly what a read queued behind the mutex would. Answers undefined while a
+ * transaction is open; the caller then goes through kysely and waits its turn.
+ */
+type DirectReader = (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined;
+const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
+
+/**
  * A query built and compiled once per database, then run through kysely with each call's values
  * (`db.executeQuery` on a compiled query, kysely's documented way to split building from execution).
  * For the reads on every request: building and compiling the same SQL again costs more than running
  * it. `build` is called once with placeholders for its arguments (declared ones: no defaults or rest
  * parameters); every placeholder must become a bound parameter (plain values in `where`, not lists or
- * SQL fragments), which is checked then.
+ * SQL fragments), which is checked then. On SQLite a read outside a transaction runs at once (see
+ * `directReaders`); inside one (a Transaction is its own Kysely instance) it goes through kysely.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
   const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
@@ -128,6 +142,8 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     const { query, slots } = compiled.get(db) ?? prepare(db);
     const parameters = new Array<unknown>(slots.length);
     for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
+    const rows = directReaders.get(db)?.(query.sql, parameters);
+    if (rows) return Promise.resolve(rows as R[]);
     return db.executeQuery<R>({ ...query, parameters }).then(rowsOf);
   };
 }

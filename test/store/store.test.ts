@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { containsText, isUniqueViolation, nextSequence } from "../../src/store/database.js";
+import { containsText, isUniqueViolation, nextSequence, precompiled } from "../../src/store/database.js";
+import type { Kysely } from "kysely";
+import type { Database } from "../../src/store/schema.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
 
@@ -88,6 +90,32 @@ for (const engine of ENGINES) {
         const err = await t.store.db.insertInto("dir_users").values(clash).execute().then(() => null, (e: unknown) => e);
         assert.equal(isUniqueViolation(err), true, `${clash.user_name} must clash`);
       }
+    });
+
+    test("a precompiled read never sees another caller's open transaction, and sees it once committed", async () => {
+      const accountByUin = precompiled((db: Kysely<Database>, uin: number) => db.selectFrom("accounts").select(["uin", "name"]).where("uin", "=", uin));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inserted!: () => void;
+      const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+      const writer = t.store.db.transaction().execute(async (trx) => {
+        await trx.insertInto("accounts").values({ uin: 100005000000, name: "pending", kind: "root", created_by_org: null, created_at: 0 }).execute();
+        assert.deepEqual(await accountByUin(trx, 100005000000), [{ uin: 100005000000, name: "pending" }], "the transaction reads its own write");
+        inserted();
+        await held;
+      });
+      await insertedYet;
+      // On SQLite the one connection is inside the writer's transaction: the read must wait for it, not read through it.
+      let answered = false;
+      const read = accountByUin(t.store.db, 100005000000).then((rows) => ((answered = true), rows));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (engine === "sqlite") assert.equal(answered, false, "a read while a transaction holds the connection waits for it");
+      else assert.deepEqual(await read, [], "PostgreSQL reads the last committed state");
+      release();
+      await writer;
+      if (engine === "sqlite") assert.deepEqual(await read, [{ uin: 100005000000, name: "pending" }]);
+      assert.deepEqual(await accountByUin(t.store.db, 100005000000), [{ uin: 100005000000, name: "pending" }]);
+      assert.deepEqual(await accountByUin(t.store.db, 100005000001), []);
     });
 
     test("a failed transaction leaves nothing behind", async () => {
