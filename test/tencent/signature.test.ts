@@ -1,7 +1,9 @@
 /** Fixed-vector unit tests for the Tencent signatures, cross-checked against the official SDK's own signer. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { createHmac, randomBytes } from "node:crypto";
 import {
+  HmacKey,
   hostVariants,
   legacySignature,
   parseTc3Authorization,
@@ -130,6 +132,26 @@ describe("legacy HmacSHA1 / HmacSHA256", () => {
     const expected = "NWoHTtEh9bEzVHwhGJ4rWvma9MI=";
     assert.equal(legacySignature(SECRET_KEY, "GET", "cam.tencentcloudapi.com", p, "HmacSHA1"), expected);
     assert.equal(legacySignature(SECRET_KEY, "GET", "cam.tencentcloudapi.com", { ...p, Signature: "ignored" }, "HmacSHA1"), expected);
+  });
+});
+
+describe("HmacKey", () => {
+  test("is HMAC-SHA256: the same digest as node:crypto's createHmac for any key and message", () => {
+    const keys = [Buffer.alloc(0), randomBytes(1), randomBytes(32), randomBytes(64), randomBytes(65), randomBytes(200)];
+    const messages = ["", "a", "TC3-HMAC-SHA256\n1795310705\n2026-11-22/cam/tc3_request\n" + "f".repeat(64), "é中😀 mixed", "x".repeat(5000)];
+    for (let i = 0; i < 200; i++) messages.push(randomBytes(i * 7).toString("latin1"));
+    for (const key of keys) {
+      const hmacKey = new HmacKey(key);
+      for (const message of messages) {
+        const expected = createHmac("sha256", key).update(message).digest("hex");
+        assert.equal(Buffer.from(hmacKey.digest(message), "latin1").toString("hex"), expected, `key of ${key.length} bytes, message of ${message.length} characters`);
+      }
+    }
+  });
+
+  test("RFC 4231 test case 2", () => {
+    const digest = new HmacKey(Buffer.from("Jefe")).digest("what do ya want for nothing?");
+    assert.equal(Buffer.from(digest, "latin1").toString("hex"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   });
 });
 
