@@ -48,9 +48,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // SQLite's default page cache is 2 MB; a million-row fan-out walks indexes far larger than that.
     raw.pragma("cache_size = -65536");
     raw.pragma("mmap_size = 268435456");
-    const connection = withStatementCache(raw);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-    directReaders.set(db, (sqlText, parameters) => (raw.inTransaction ? undefined : (connection.prepare(sqlText).all(parameters) as unknown[])));
+    const connection = sqliteConnection(raw);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection.forKysely }) });
+    directReaders.set(db, connection.read);
   }
   try {
     await migrate(db, engine);
@@ -62,21 +62,61 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 /**
- * kysely's SQLite driver prepares every statement anew; the same few SQL strings recur on every
- * request, so prepared statements are kept and reused (better-sqlite3 statements are reusable).
+ * The one SQLite connection, as kysely drives it and as direct reads use it (see `directReaders`).
+ *
+ * - Prepared statements are kept and reused: kysely's driver prepares every statement anew, and the
+ *   same few SQL strings recur on every request.
+ * - Direct reads in one event-loop turn share one read transaction. Each read transaction takes and
+ *   frees a lock on the WAL index with a system call apiece, which cost more than a point read; under
+ *   concurrent requests a turn carries several reads, and they pay for one pair. The transaction ends
+ *   when the turn's I/O callbacks are done (setImmediate), and before any statement kysely runs, so
+ *   kysely's own transactions and writes never run inside it. A turn lasts from the poll that
+ *   delivered its requests to the end of their synchronous work, so a read sees every commit (of any
+ *   process) made before its request arrived. kysely's streaming queries (which hold a statement open
+ *   across awaits) are not used with it.
  */
-function withStatementCache(raw: SqliteDatabase.Database) {
+function sqliteConnection(raw: SqliteDatabase.Database) {
   const cache = new Map<string, SqliteStatement>();
+  const prepare = (sqlText: string) => {
+    let stmt = cache.get(sqlText);
+    if (!stmt) {
+      stmt = rowsBuiltInJs(raw.prepare(sqlText));
+      if (cache.size >= 1000) cache.clear();
+      cache.set(sqlText, stmt);
+    }
+    return stmt;
+  };
+
+  const begin = raw.prepare("begin");
+  const commit = raw.prepare("commit");
+  let turnRead = false;
+  const endTurnRead = () => {
+    if (!turnRead) return;
+    turnRead = false;
+    // A read-only transaction commits by releasing its lock; nothing can make that fail but a closed database.
+    if (raw.open && raw.inTransaction) commit.run();
+  };
+
   return {
-    close: () => raw.close(),
-    prepare: (sqlText: string) => {
-      let stmt = cache.get(sqlText);
-      if (!stmt) {
-        stmt = rowsBuiltInJs(raw.prepare(sqlText));
-        if (cache.size >= 1000) cache.clear();
-        cache.set(sqlText, stmt);
+    forKysely: {
+      close: () => {
+        endTurnRead();
+        raw.close();
+      },
+      prepare: (sqlText: string) => {
+        endTurnRead();
+        return prepare(sqlText);
+      },
+    },
+    read: (sqlText: string, parameters: readonly unknown[]): unknown[] | undefined => {
+      if (!turnRead) {
+        // kysely's transaction holds the connection: the read must wait its turn behind kysely's mutex.
+        if (raw.inTransaction) return undefined;
+        begin.run();
+        turnRead = true;
+        setImmediate(endTurnRead);
       }
-      return stmt;
+      return prepare(sqlText).all(parameters) as unknown[];
     },
   };
 }
@@ -110,9 +150,9 @@ function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
  * Reads that may run on the SQLite connection at once, without kysely's driver. That driver serializes
  * every query through an async mutex (SQLite has one connection, and a transaction holds it across
  * awaits), and its chain of promises costs more than a point read itself. better-sqlite3 runs a statement
- * synchronously, so a read may go straight to the connection whenever no transaction is open on it:
- * it then sees exactly what a read queued behind the mutex would. Answers undefined while a
- * transaction is open; the caller then goes through kysely and waits its turn.
+ * synchronously, so a read may go straight to the connection whenever kysely has no transaction open
+ * on it: it then sees what a read queued behind the mutex would. Answers undefined while one is open;
+ * the caller then goes through kysely and waits its turn.
  */
 type DirectReader = (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined;
 const directReaders = new WeakMap<Kysely<Database>, DirectReader>();

@@ -118,6 +118,65 @@ for (const engine of ENGINES) {
       assert.deepEqual(await accountByUin(t.store.db, 100005000001), []);
     });
 
+    test("precompiled reads in one turn see this process's writes made between them, and other connections' commits", async () => {
+      const accountByUin = precompiled((db: Kysely<Database>, uin: number) => db.selectFrom("accounts").select("name").where("uin", "=", uin));
+      const row = (uin: number, name: string) => ({ uin, name, kind: "root" as const, created_by_org: null, created_at: 0 });
+      // All in one synchronous stretch up to the write's await, as a burst of requests in one turn would run.
+      const before = accountByUin(t.store.db, 100004000000);
+      const write = t.store.db.insertInto("accounts").values(row(100004000000, "first")).execute();
+      await write;
+      const after = accountByUin(t.store.db, 100004000000);
+      assert.deepEqual(await before, []);
+      assert.deepEqual(await after, [{ name: "first" }]);
+
+      // A transaction begun right after a read in the same turn is not nested in anything.
+      const read = accountByUin(t.store.db, 100004000000);
+      await t.store.db.transaction().execute(async (trx) => {
+        await trx.updateTable("accounts").set({ name: "second" }).where("uin", "=", 100004000000).execute();
+      });
+      assert.deepEqual(await read, [{ name: "first" }]);
+      assert.deepEqual(await accountByUin(t.store.db, 100004000000), [{ name: "second" }]);
+
+      // Another connection (another process on the same database) commits: reads from the next turn on see it.
+      // Within one turn reads share a snapshot (on SQLite; see sqliteConnection), as if made when the turn began.
+      const other = await t.reopen();
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      try {
+        await other.db.insertInto("accounts").values(row(100004000001, "elsewhere")).execute();
+        await nextTurn();
+        assert.deepEqual(await accountByUin(t.store.db, 100004000001), [{ name: "elsewhere" }]);
+        await nextTurn();
+        await other.db.updateTable("accounts").set({ name: "changed" }).where("uin", "=", 100004000001).execute();
+        await nextTurn();
+        const held = accountByUin(t.store.db, 100004000001);
+        // The other connection writes while this one holds the turn's read (WAL: readers never block writers).
+        await other.db.deleteFrom("accounts").where("uin", "=", 100004000001).execute();
+        assert.deepEqual(await held, [{ name: "changed" }]);
+        await nextTurn();
+        assert.deepEqual(await accountByUin(t.store.db, 100004000001), []);
+      } finally {
+        await other.close();
+      }
+    });
+
+    // The turn's shared read transaction is SQLite's (see sqliteConnection).
+    if (engine === "sqlite") test("closing the store with a read in flight in this turn is clean", async () => {
+      const again = await t.reopen();
+      const accountByUin = precompiled((db: Kysely<Database>, uin: number) => db.selectFrom("accounts").select("name").where("uin", "=", uin));
+      const crashes: unknown[] = [];
+      const onError = (err: unknown) => crashes.push(err);
+      process.on("uncaughtException", onError);
+      try {
+        const read = accountByUin(again.db, 1);
+        await again.close();
+        assert.deepEqual(await read, []);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(crashes, []);
+      } finally {
+        process.off("uncaughtException", onError);
+      }
+    });
+
     test("a failed transaction leaves nothing behind", async () => {
       await assert.rejects(
         t.store.db.transaction().execute(async (trx) => {
