@@ -27,6 +27,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger ?? false,
     // Front doors log one line per API call themselves, with the action and caller.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each door's lines carry the RequestId the client sees; fastify's per-request child logger would
+    // add its own "req-N" id, which no client knows, at the cost of a logger object per request.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: maxBodyBytes,
     // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size,
     // and a request line over the cap gets Node's bare 431 instead of a door's own error: so a query

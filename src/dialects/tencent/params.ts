@@ -32,7 +32,8 @@ export interface ActionSpec {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-const compiled = new Map<string, ActionSpec>();
+/** product → action → spec, compiled on first use. */
+const compiled = new Map<string, Map<string, ActionSpec>>();
 
 /** API version → product, the first product listed for a version (as a search of PRODUCTS would find). */
 const BY_VERSION = new Map<string, string>();
@@ -45,13 +46,15 @@ export function productForVersion(version: string): string | undefined {
 
 /** The SDK's request schema for an action, or undefined when the SDK has no such action. */
 export function actionSpec(product: string, action: string): ActionSpec | undefined {
-  const key = `${product}:${action}`;
-  let spec = compiled.get(key);
+  let specs = compiled.get(product);
+  let spec = specs?.get(action);
   if (!spec) {
-    const schema = PRODUCTS[product]?.actions[action];
+    const actions = PRODUCTS[product]?.actions;
+    const schema = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!schema) return undefined;
     spec = { product, action, schema, validate: ajv.compile(schema) };
-    compiled.set(key, spec);
+    if (!specs) compiled.set(product, (specs = new Map()));
+    specs.set(action, spec);
   }
   return spec;
 }
@@ -110,26 +113,42 @@ function resolve(schema: Schema, root: Schema): Schema {
   return schema;
 }
 
-const types = (s: Schema) => (Array.isArray(s.type) ? s.type : s.type ? [s.type] : []);
+const allows = (s: Schema, type: string) => (Array.isArray(s.type) ? s.type.includes(type) : s.type === type);
 
 /**
  * Numeric and boolean strings become numbers and booleans where the schema wants them,
  * as GET and form requests (and Tencent's own examples) require. Nothing else is coerced.
+ * A list or object with nothing to coerce comes back as it is (most JSON bodies).
  */
 export function coerce(value: unknown, schema: Schema, root: Schema): unknown {
   const s = resolve(schema, root);
-  const t = types(s);
   if (typeof value === "string") {
-    if ((t.includes("number") || t.includes("integer")) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-    if (t.includes("boolean") && (value === "true" || value === "false")) return value === "true";
+    if ((allows(s, "number") || allows(s, "integer")) && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+    if (allows(s, "boolean") && (value === "true" || value === "false")) return value === "true";
     return value;
   }
-  if (Array.isArray(value) && s.items) return value.map((x) => coerce(x, s.items!, root));
+  if (Array.isArray(value) && s.items) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const c = coerce(value[i], s.items, root);
+      if (c !== value[i]) (out ??= value.slice())[i] = c;
+    }
+    return out ?? value;
+  }
   if (value && typeof value === "object" && !Array.isArray(value) && s.properties) {
+    const props = s.properties;
+    const record = value as Record<string, unknown>;
+    let out: [string, unknown][] | undefined;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (!Object.hasOwn(props, k)) continue;
+      const c = coerce(record[k], props[k]!, root);
+      if (c !== record[k]) (out ??= keys.map((key) => [key, record[key]]))[i] = [k, c];
+    }
     // fromEntries defines own properties: a `__proto__` key stays a key (and is refused as unknown)
     // instead of replacing the object's prototype and smuggling its fields past the checks below.
-    const props = s.properties;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Object.hasOwn(props, k) ? coerce(v, props[k]!, root) : v]));
+    return out ? Object.fromEntries(out) : value;
   }
   return value;
 }
