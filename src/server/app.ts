@@ -46,8 +46,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const fallback = doors[0]!;
 
   // Every body is kept as raw bytes: signatures are computed over them, and each front door parses its own formats.
+  // The types the clouds' clients send are named as well as caught by "*": fastify remembers the parser
+  // for a named type, where a "*" match parses the Content-Type header again on every request.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  const keepRawBody = (_req: unknown, body: Buffer | string, done: (err: null, body: Buffer | string) => void) => done(null, body);
+  app.addContentTypeParser(["application/json", "application/x-www-form-urlencoded"], { parseAs: "buffer" }, keepRawBody);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, keepRawBody);
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
