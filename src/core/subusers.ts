@@ -13,6 +13,7 @@ import type { Clock } from "./clock.js";
 import type { PageTokens } from "./directory/paging.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
+import { type MaybePromise, then } from "./maybe-promise.js";
 import { hashGeneratedSecret, hashPassword } from "./secrets.js";
 
 export const SUBUSER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
@@ -137,10 +138,9 @@ export class SubUsers {
     return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
   }
 
-  /** `get` for reading: only the fields a GetUser answers with. */
-  async view(caller: Caller, name: string): Promise<SubUserView> {
-    const [row] = await subUserViewByName(this.db, caller.accountUin, name);
-    return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
+  /** `get` for reading: only the fields a GetUser answers with, at once when the store reads at once. */
+  view(caller: Caller, name: string): MaybePromise<SubUserView> {
+    return then(subUserViewByName(this.db, caller.accountUin, name), ([row]) => row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name"));
   }
 
   async list(caller: Caller): Promise<SubUser[]> {

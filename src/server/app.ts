@@ -55,10 +55,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  const route = async (req: Parameters<FrontDoor["handle"]>[0], reply: Parameters<FrontDoor["handle"]>[1]) => {
-    const door = doors.find((d) => d.recognizes(req)) ?? fallback;
-    await door.handle(req, reply);
-  };
+  const route = (req: Parameters<FrontDoor["handle"]>[0], reply: Parameters<FrontDoor["handle"]>[1]) => (doors.find((d) => d.recognizes(req)) ?? fallback).handle(req, reply);
   app.post("/", route);
   app.get("/", route);
 

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { type Compilable, type CompiledQuery, Kysely, type QueryResult, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, type SqliteStatement, sql } from "kysely";
 import pg from "pg";
+import type { MaybePromise } from "../core/maybe-promise.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
@@ -163,10 +164,11 @@ const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
  * For the reads on every request: building and compiling the same SQL again costs more than running
  * it. `build` is called once with placeholders for its arguments (declared ones: no defaults or rest
  * parameters); every placeholder must become a bound parameter (plain values in `where`, not lists or
- * SQL fragments), which is checked then. On SQLite a read outside a transaction runs at once (see
- * `directReaders`); inside one (a Transaction is its own Kysely instance) it goes through kysely.
+ * SQL fragments), which is checked then. On SQLite a read outside a transaction runs at once and its
+ * rows come back as they are, not in a promise (see `directReaders`); inside a transaction (a
+ * Transaction is its own Kysely instance), and on PostgreSQL, it goes through kysely.
  */
-export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R[]> {
   const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
   const prepare = (db: Kysely<Database>) => {
     const placeholders = Array.from({ length: build.length - 1 }, (_, i) => ({ placeholder: i }));
@@ -183,7 +185,7 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     const parameters = new Array<unknown>(slots.length);
     for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
     const rows = directReaders.get(db)?.(query.sql, parameters);
-    if (rows) return Promise.resolve(rows as R[]);
+    if (rows) return rows as R[];
     return db.executeQuery<R>({ ...query, parameters }).then(rowsOf);
   };
 }

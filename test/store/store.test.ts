@@ -107,7 +107,7 @@ for (const engine of ENGINES) {
       await insertedYet;
       // On SQLite the one connection is inside the writer's transaction: the read must wait for it, not read through it.
       let answered = false;
-      const read = accountByUin(t.store.db, 100005000000).then((rows) => ((answered = true), rows));
+      const read = Promise.resolve(accountByUin(t.store.db, 100005000000)).then((rows) => ((answered = true), rows));
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (engine === "sqlite") assert.equal(answered, false, "a read while a transaction holds the connection waits for it");
       else assert.deepEqual(await read, [], "PostgreSQL reads the last committed state");

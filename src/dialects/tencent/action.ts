@@ -1,5 +1,6 @@
 /** What a Tencent action handler gets and returns; handlers are typed from the SDK's own models. */
 import type { Caller, Core } from "../../core/index.js";
+import type { MaybePromise } from "../../core/maybe-promise.js";
 
 export interface ActionContext {
   core: Core;
@@ -10,13 +11,14 @@ export interface ActionContext {
 /** An SDK response type as the wire carries it: RequestId is added by the envelope, and any field may be null. */
 export type Wire<R> = { [K in keyof Omit<R, "RequestId">]: Omit<R, "RequestId">[K] | null };
 
-export type Handler = ((ctx: ActionContext, req: never) => Promise<object>) & {
+/** A handler answers at once when it can (see MaybePromise); most answer with a promise. */
+export type Handler = ((ctx: ActionContext, req: never) => MaybePromise<object>) & {
   /** This action's wire names for neutral fields the core may name in an error (e.g. email → NewEmail). */
   fieldNames?: Record<string, string>;
 };
 
 /** Ties a handler to the SDK's request and response types for its action. */
-export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => Promise<Wire<Res>>, fieldNames?: Record<string, string>): Handler {
+export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => MaybePromise<Wire<Res>>, fieldNames?: Record<string, string>): Handler {
   return Object.assign(fn as Handler, { fieldNames });
 }
 

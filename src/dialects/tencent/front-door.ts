@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedCredential } from "../../core/accounts.js";
 import type { Caller } from "../../core/index.js";
+import type { MaybePromise } from "../../core/maybe-promise.js";
 import { CoreError } from "../../core/errors.js";
 import { headerOf, rawQueryOf } from "../../server/request.js";
 import { admit, type FrontDoor, type FrontDoorOptions } from "../../server/front-door.js";
@@ -117,8 +118,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     return { caller: cred.caller, action: flat.Action, version: flat.Version, params: unflatten(actionParams) };
   }
 
-  /** Checks run synchronously (a refusal throws at the call); the handler's promise is returned as it is. */
-  function dispatch(a: Authenticated, requestId: string): Promise<object> {
+  /** Checks run synchronously (a refusal throws at the call); the handler's answer is returned as it is. */
+  function dispatch(a: Authenticated, requestId: string): MaybePromise<object> {
     if (!a.action) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Action`.", "Action");
     if (!a.version) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Version`.", "Version");
     const product = productForVersion(a.version);
@@ -175,7 +176,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
         }
         action = authenticated.action;
         authenticatedVersion = authenticated.version;
-        const out = await dispatch(authenticated, requestId);
+        const answer = dispatch(authenticated, requestId);
+        const out = answer instanceof Promise ? await answer : answer;
         send(req, reply, requestId, out);
         req.log.info({ requestId, action, uin: authenticated.caller.principalUin }, "tencent request");
       } catch (err) {

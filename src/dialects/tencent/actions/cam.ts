@@ -1,5 +1,6 @@
 /** cam 2019-01-16: sub-users of the calling account. Translation only; rules live in core/subusers. */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/cam/v20190116/cam_models.js";
+import { then } from "../../../core/maybe-promise.js";
 import type { SubUser } from "../../../store/schema.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
@@ -42,9 +43,8 @@ export const camActions: ActionTable = {
     };
   }),
 
-  GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(async ({ core, caller }, req) => {
-    const u = await core.subUsers.view(caller, req.Name);
-    return {
+  GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(({ core, caller }, req) =>
+    then(core.subUsers.view(caller, req.Name), (u) => ({
       Uin: u.uin,
       Name: u.name,
       Uid: u.uid,
@@ -55,8 +55,8 @@ export const camActions: ActionTable = {
       Email: u.email,
       RecentlyLoginIP: null,
       RecentlyLoginTime: null,
-    };
-  }),
+    })),
+  ),
 
   ListUsers: action<Sdk.ListUsersRequest, Sdk.ListUsersResponse>(async ({ core, caller }) => ({
     Data: (await core.subUsers.list(caller)).map(subAccountInfo),
