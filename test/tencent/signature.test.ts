@@ -159,6 +159,10 @@ describe("helpers", () => {
   test("hostVariants tries the host without its port, then as sent", () => {
     assert.deepEqual(hostVariants("127.0.0.1:8080"), ["127.0.0.1", "127.0.0.1:8080"]);
     assert.deepEqual(hostVariants("organization.tencentcloudapi.com"), ["organization.tencentcloudapi.com"]);
+    assert.deepEqual(hostVariants("[::1]:8080"), ["[::1]", "[::1]:8080"]);
+    assert.deepEqual(hostVariants("[::1]"), ["[::1]"]);
+    assert.deepEqual(hostVariants("host:"), ["host:"]);
+    assert.deepEqual(hostVariants("host:80a"), ["host:80a"]);
   });
 
   test("safeEqual compares whole strings", () => {

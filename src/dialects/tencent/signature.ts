@@ -12,7 +12,8 @@ export interface Tc3Authorization {
   date: string;
   /** Whatever the client put in its scope: the Node SDK derives it from the endpoint ("127", "localhost:8080"). */
   service: string;
-  signedHeaders: string[];
+  /** Lower-case header names, as listed; shared between requests that list the same names, so never changed. */
+  signedHeaders: readonly string[];
   signature: string;
 }
 
@@ -24,17 +25,17 @@ const SDK_LAYOUT = /^TC3-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{4}-\d{2}-\d{2})\
  * names kept: the front door looks every name up in the request's headers, and a name it has looked up
  * before is found at once, where a freshly split string is hashed and interned on every request.
  */
-const signedHeaderLists = new Map<string, string[]>();
+const signedHeaderLists = new Map<string, readonly string[]>();
 
-function splitSignedHeaders(list: string): string[] {
+function splitSignedHeaders(list: string): readonly string[] {
   if (list.length > 256) return list.split(";");
   let names = signedHeaderLists.get(list);
   if (!names) {
-    names = list.split(";");
+    names = Object.freeze(list.split(";"));
     if (signedHeaderLists.size >= 100) signedHeaderLists.clear();
     signedHeaderLists.set(list, names);
   }
-  return names.slice();
+  return names;
 }
 
 /** Parses `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`; null when malformed. */
@@ -89,6 +90,8 @@ export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "se
 }
 
 const LOWER_HEX_64 = /^[0-9a-f]{64}$/;
+const computed = Buffer.alloc(32);
+const claimed = Buffer.alloc(32);
 
 /**
  * Prepares the parts of a TC3 signature that do not depend on the signed header values (the body
@@ -114,7 +117,10 @@ export function tc3Signer(secretKey: string, auth: Omit<Tc3Authorization, "secre
     /** Whether `signatureHex` is the signature for these header values, as `sign` spells it (lower-case hex). */
     matches(headers: Record<string, string>, signatureHex: string): boolean {
       if (!LOWER_HEX_64.test(signatureHex)) return false;
-      return timingSafeEqual(Buffer.from(digest(headers), "latin1"), Buffer.from(signatureHex, "hex"));
+      // Both sides are decoded into two kept buffers rather than two new ones per request.
+      computed.write(digest(headers), 0, "latin1");
+      claimed.write(signatureHex, 0, "hex");
+      return timingSafeEqual(computed, claimed);
     },
   };
 }
@@ -200,8 +206,13 @@ export { safeEqual } from "../../core/secrets.js";
  * host:port (so that spelling is tried first); the Go SDK signs the host as configured.
  */
 export function hostVariants(host: string): string[] {
-  const withoutPort = host.replace(/:\d+$/, "");
-  return withoutPort === host ? [host] : [withoutPort, host];
+  const colon = host.lastIndexOf(":");
+  if (colon < 0 || colon === host.length - 1) return [host];
+  for (let i = colon + 1; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c < 48 || c > 57) return [host];
+  }
+  return [host.slice(0, colon), host];
 }
 
 let lastDay = NaN;
