@@ -87,9 +87,14 @@ export function verifyPassword(password: string, stored: string): boolean {
   return timingSafeEqual(expected, actual);
 }
 
-/** Constant-time string comparison for signatures and MACs (length leaks, content does not). */
+/**
+ * Constant-time string comparison for signatures and MACs (length leaks, content does not): every
+ * code unit is compared, and the differences are folded together without an early exit, as
+ * tweetnacl's verify does. Signatures arrive as strings, so no buffer is made for either side.
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
