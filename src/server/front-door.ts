@@ -10,7 +10,8 @@ import type { RateLimiter } from "../core/rate-limit.js";
 export interface FrontDoor {
   name: string;
   recognizes(req: FastifyRequest): boolean;
-  handle(req: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Answers the request; a promise while the answer is on its way, nothing when it was sent at once. */
+  handle(req: FastifyRequest, reply: FastifyReply): void | Promise<void>;
   /** Renders errors raised before the front door ran (body too large, unparseable content type). */
   renderEarlyError(req: FastifyRequest, reply: FastifyReply, err: CoreError): Promise<void> | void;
 }

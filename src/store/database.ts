@@ -130,13 +130,8 @@ function sqliteConnection(raw: SqliteDatabase.Database) {
  */
 function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
   if (!stmt.reader) return stmt;
-  const names = stmt.columns().map((c) => c.name);
+  const toObject = rowBuilder(stmt.columns().map((c) => c.name));
   stmt.raw(true);
-  const toObject = (values: unknown[]) => {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return row;
-  };
   return {
     reader: true,
     all: (params) => (stmt.all(params) as unknown[][]).map(toObject),
@@ -145,6 +140,24 @@ function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
       for (const values of stmt.iterate(params) as IterableIterator<unknown[]>) yield toObject(values);
     },
   };
+}
+
+/**
+ * A function from a row's values to its object. Written out as an object literal per column list, so
+ * every row of a statement gets one hidden class at once; one loop shared by all statements would
+ * see every column list and look each name up the slow (megamorphic) way. The names are SQLite's
+ * column names, quoted as JSON; a `__proto__` column, which a literal would take as the prototype,
+ * gets the loop.
+ */
+function rowBuilder(names: string[]): (values: unknown[]) => Record<string, unknown> {
+  if (names.includes("__proto__")) {
+    return (values) => {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) Object.defineProperty(row, names[i]!, { value: values[i], enumerable: true, writable: true, configurable: true });
+      return row;
+    };
+  }
+  return new Function("v", `return {${names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(", ")}};`) as (values: unknown[]) => Record<string, unknown>;
 }
 
 /**

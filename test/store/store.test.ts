@@ -177,6 +177,19 @@ for (const engine of ENGINES) {
       }
     });
 
+    test("rows come back as plain objects in column order; a later column of the same name wins", async () => {
+      const { rows } = await sql<Record<string, unknown>>`select 1 as a, 'two' as b, 3 as a, null as c`.execute(t.store.db);
+      assert.deepEqual(rows, [{ a: 3, b: "two", c: null }]);
+      assert.deepEqual(Object.keys(rows[0]!), ["a", "b", "c"]);
+      assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype);
+    });
+
+    if (engine === "sqlite") test("a column named __proto__ is a field of the row, not its prototype", async () => {
+      const { rows } = await sql<Record<string, unknown>>`select 'x' as "__proto__", 2 as b`.execute(t.store.db);
+      assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype);
+      assert.deepEqual(Object.entries(rows[0]!), [["__proto__", "x"], ["b", 2]]);
+    });
+
     test("a failed transaction leaves nothing behind", async () => {
       await assert.rejects(
         t.store.db.transaction().execute(async (trx) => {

@@ -146,6 +146,43 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     send(req, reply, requestId, { Error: error });
   }
 
+  /** The caller, action, version and parameters of a signed request; a promise only when the key must be read. */
+  function authenticate(req: FastifyRequest): MaybePromise<Authenticated> {
+    const rawQuery = rawQueryOf(req);
+    if (Buffer.byteLength(rawQuery) > maxQueryBytes) throw new CoreError("request.too_large", `The query string exceeds ${maxQueryBytes} bytes.`);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (req.headers.authorization !== undefined) return authenticateTc3(req, rawQuery, body);
+    const flat = req.method === "GET" ? flatParams(rawQuery) : isForm(req) ? flatParams(body.toString("utf8")) : {};
+    if (!flat.Signature && !flat.SecretId) throw new CoreError("auth.malformed", "The request carries no Authorization header and no signature parameters.");
+    return authenticateLegacy(req, flat);
+  }
+
+  /** Dispatches an authenticated request and sends its answer or its error. */
+  function answer(req: FastifyRequest, reply: FastifyReply, requestId: string, a: Authenticated): void | Promise<void> {
+    try {
+      const out = dispatch(a, requestId);
+      if (out instanceof Promise) return out.then((o) => respond(req, reply, requestId, a, o), (err: unknown) => refuse(req, reply, requestId, err, a));
+      respond(req, reply, requestId, a, out);
+    } catch (err) {
+      refuse(req, reply, requestId, err, a);
+    }
+  }
+
+  function respond(req: FastifyRequest, reply: FastifyReply, requestId: string, a: Authenticated, out: object): void {
+    try {
+      send(req, reply, requestId, out);
+      req.log.info({ requestId, action: a.action, uin: a.caller.principalUin }, "tencent request");
+    } catch (err) {
+      refuse(req, reply, requestId, err, a);
+    }
+  }
+
+  /** The error envelope, in the action's own field names once the request named a known action. */
+  function refuse(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, a?: Authenticated): void {
+    const product = a?.version && productForVersion(a.version);
+    sendError(req, reply, requestId, err, a?.action, product && a.action ? ACTIONS[product]?.[a.action]?.fieldNames : undefined);
+  }
+
   return {
     name: "tencent",
 
@@ -157,32 +194,16 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
       return /(^|&)(SecretId|Nonce)=/.test(query) || (Buffer.isBuffer(req.body) && /(^|&)(SecretId|Nonce)=/.test(req.body.subarray(0, 4096).toString("latin1")));
     },
 
-    async handle(req, reply) {
+    /** Runs at once as far as it can: a request whose key is cached and whose handler answers at once completes without a promise. */
+    handle(req, reply) {
       const requestId = randomUUID();
-      let action: string | undefined;
-      let authenticatedVersion: string | undefined;
       try {
-        const rawQuery = rawQueryOf(req);
-        if (Buffer.byteLength(rawQuery) > maxQueryBytes) throw new CoreError("request.too_large", `The query string exceeds ${maxQueryBytes} bytes.`);
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        let authenticated: Authenticated;
-        if (req.headers.authorization !== undefined) {
-          const tc3 = authenticateTc3(req, rawQuery, body);
-          authenticated = tc3 instanceof Promise ? await tc3 : tc3;
-        } else {
-          const flat = req.method === "GET" ? flatParams(rawQuery) : isForm(req) ? flatParams(body.toString("utf8")) : {};
-          if (!flat.Signature && !flat.SecretId) throw new CoreError("auth.malformed", "The request carries no Authorization header and no signature parameters.");
-          authenticated = await authenticateLegacy(req, flat);
-        }
-        action = authenticated.action;
-        authenticatedVersion = authenticated.version;
-        const answer = dispatch(authenticated, requestId);
-        const out = answer instanceof Promise ? await answer : answer;
-        send(req, reply, requestId, out);
-        req.log.info({ requestId, action, uin: authenticated.caller.principalUin }, "tencent request");
+        const authenticated = authenticate(req);
+        return authenticated instanceof Promise
+          ? authenticated.then((a) => answer(req, reply, requestId, a), (err: unknown) => refuse(req, reply, requestId, err))
+          : answer(req, reply, requestId, authenticated);
       } catch (err) {
-        const product = authenticatedVersion && productForVersion(authenticatedVersion);
-        sendError(req, reply, requestId, err, action, product && action ? ACTIONS[product]?.[action]?.fieldNames : undefined);
+        refuse(req, reply, requestId, err);
       }
     },
 
