@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedCredential } from "../../core/accounts.js";
 import type { Caller } from "../../core/index.js";
-import type { MaybePromise } from "../../core/maybe-promise.js";
+import { type MaybePromise, then } from "../../core/maybe-promise.js";
 import { CoreError } from "../../core/errors.js";
 import { headerOf, rawQueryOf } from "../../server/request.js";
 import { admit, type FrontDoor, type FrontDoorOptions } from "../../server/front-door.js";
@@ -18,6 +18,7 @@ import { organizationActions } from "./actions/organization.js";
 import { userSyncActions } from "./actions/user-sync.js";
 import { toTencentError } from "./errors.js";
 import { actionSpec, checkParams, productForVersion, unflatten } from "./params.js";
+import { responseSerializer } from "./responses.js";
 import {
   hostVariants,
   type LegacyMethod,
@@ -118,8 +119,11 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     return { caller: cred.caller, action: flat.Action, version: flat.Version, params: unflatten(actionParams) };
   }
 
-  /** Checks run synchronously (a refusal throws at the call); the handler's answer is returned as it is. */
-  function dispatch(a: Authenticated, requestId: string): MaybePromise<object> {
+  /**
+   * The answer's payload as JSON. Checks run synchronously (a refusal throws at the call); the answer
+   * is written by the action's serializer (see responses.ts) once the handler has it.
+   */
+  function dispatch(a: Authenticated, requestId: string): MaybePromise<string> {
     if (!a.action) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Action`.", "Action");
     if (!a.version) throw new CoreError("request.missing_parameter", "The request is missing a required parameter `Version`.", "Version");
     const product = productForVersion(a.version);
@@ -130,20 +134,21 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     if (!handler) throw new CoreError("request.unsupported_action", `OpenCIC does not implement ${product} ${a.action} yet.`);
     admit(core, limiter, a.caller, a.action);
     const params = checkParams<never>(spec, a.params);
-    return handler({ core, caller: a.caller, requestId }, params);
+    const serialize = responseSerializer(product, a.action) ?? JSON.stringify;
+    return then(handler({ core, caller: a.caller, requestId }, params), serialize);
   }
 
-  function send(req: FastifyRequest, reply: FastifyReply, requestId: string, payload: object): void {
+  function send(req: FastifyRequest, reply: FastifyReply, requestId: string, payloadJson: string): void {
     const trace = headerOf(req, "x-tc-traceid");
     if (trace) reply.header("X-TC-TraceId", trace);
     // The charset is what fastify would add; a string body with a JSON type is sent as it is.
-    reply.code(200).type("application/json; charset=utf-8").send(envelope(payload, requestId));
+    reply.code(200).type("application/json; charset=utf-8").send(envelope(payloadJson, requestId));
   }
 
   function sendError(req: FastifyRequest, reply: FastifyReply, requestId: string, err: unknown, action?: string, fieldNames?: Record<string, string>): void {
     const error = toTencentError(err, fieldNames);
     if (error.Code === "InternalError") req.log.error({ err, requestId, action }, "internal error");
-    send(req, reply, requestId, { Error: error });
+    send(req, reply, requestId, JSON.stringify({ Error: error }));
   }
 
   /** The caller, action, version and parameters of a signed request; a promise only when the key must be read. */
@@ -168,9 +173,9 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     }
   }
 
-  function respond(req: FastifyRequest, reply: FastifyReply, requestId: string, a: Authenticated, out: object): void {
+  function respond(req: FastifyRequest, reply: FastifyReply, requestId: string, a: Authenticated, payloadJson: string): void {
     try {
-      send(req, reply, requestId, out);
+      send(req, reply, requestId, payloadJson);
       req.log.info({ requestId, action: a.action, uin: a.caller.principalUin }, "tencent request");
     } catch (err) {
       refuse(req, reply, requestId, err, a);
@@ -214,17 +219,13 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
 }
 
 /**
- * `{"Response":{…payload, "RequestId":…}}` as JSON, the exact bytes JSON.stringify gives for that object,
- * built from the payload's own JSON instead of copying it into a new object first.
+ * `{"Response":{…payload, "RequestId":…}}` from the payload's JSON (an object), without parsing it
+ * or copying the payload into a new object first. A RequestId is a UUID: nothing in it needs escaping.
  */
-export function envelope(payload: object, requestId: string): string {
-  if ("RequestId" in payload) return JSON.stringify({ Response: { ...payload, RequestId: requestId } });
-  const json = JSON.stringify(payload);
-  const id = `"RequestId":${JSON.stringify(requestId)}}}`;
-  return json === "{}" ? `{"Response":{${id}` : `{"Response":${json.slice(0, -1)},${id}`;
+export function envelope(payloadJson: string, requestId: string): string {
+  const id = `"RequestId":"${requestId}"}}`;
+  return payloadJson === "{}" ? `{"Response":{${id}` : `{"Response":${payloadJson.slice(0, -1)},${id}`;
 }
-
-
 
 function flatParams(encoded: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(encoded));
