@@ -6,7 +6,7 @@
 import { textLength } from "./text.js";
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
-import { isUniqueViolation, lockRow, nextSequence, precompiled } from "../store/database.js";
+import { isUniqueViolation, lockRow, nextSequence, precompiledRow } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
@@ -60,11 +60,11 @@ export interface CreatedSubUser {
 /** What a read of one sub-user answers with (CAM GetUser): no password hash, no bookkeeping. */
 export type SubUserView = Pick<SubUser, "uin" | "name" | "uid" | "remark" | "console_login" | "phone_num" | "country_code" | "email">;
 
-// The reads by name, compiled once per database (see `precompiled`): GetUser runs one on every call.
-const subUserByName = precompiled((db: Kysely<Database>, accountUin: number, name: string) =>
+// The reads by name, compiled once per database (see `precompiledRow`): GetUser runs one on every call.
+const subUserByName = precompiledRow((db: Kysely<Database>, accountUin: number, name: string) =>
   db.selectFrom("sub_users").selectAll().where("account_uin", "=", accountUin).where("name", "=", name),
 );
-const subUserViewByName = precompiled((db: Kysely<Database>, accountUin: number, name: string) =>
+const subUserViewByName = precompiledRow((db: Kysely<Database>, accountUin: number, name: string) =>
   db
     .selectFrom("sub_users")
     .select(["uin", "name", "uid", "remark", "console_login", "phone_num", "country_code", "email"])
@@ -134,13 +134,13 @@ export class SubUsers {
   }
 
   async get(caller: Caller, name: string): Promise<SubUser> {
-    const [row] = await subUserByName(this.db, caller.accountUin, name);
+    const row = await subUserByName(this.db, caller.accountUin, name);
     return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
   }
 
   /** `get` for reading: only the fields a GetUser answers with, at once when the store reads at once. */
   view(caller: Caller, name: string): MaybePromise<SubUserView> {
-    return then(subUserViewByName(this.db, caller.accountUin, name), ([row]) => row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name"));
+    return then(subUserViewByName(this.db, caller.accountUin, name), (row) => row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name"));
   }
 
   async list(caller: Caller): Promise<SubUser[]> {

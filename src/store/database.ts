@@ -51,7 +51,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     raw.pragma("mmap_size = 268435456");
     const connection = sqliteConnection(raw);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection.forKysely }) });
-    directReaders.set(db, connection.read);
+    directReaders.set(db, connection.reader);
   }
   try {
     await migrate(db, engine);
@@ -76,8 +76,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
  *   process) made before its request arrived. kysely's streaming queries (which hold a statement open
  *   across awaits) are not used with it.
  */
+/** A statement as kysely runs it, and `get` for the direct reads of one row. */
+type CachedStatement = SqliteStatement & { get(parameters: ReadonlyArray<unknown>): unknown };
+
 function sqliteConnection(raw: SqliteDatabase.Database) {
-  const cache = new Map<string, SqliteStatement>();
+  const cache = new Map<string, CachedStatement>();
   const prepare = (sqlText: string) => {
     let stmt = cache.get(sqlText);
     if (!stmt) {
@@ -91,6 +94,16 @@ function sqliteConnection(raw: SqliteDatabase.Database) {
   const begin = raw.prepare("begin");
   const commit = raw.prepare("commit");
   let turnRead = false;
+  /** Whether a direct read may run now, opening the turn's read transaction if it is not open yet. */
+  const beginTurnRead = (): boolean => {
+    if (turnRead) return true;
+    // kysely's transaction holds the connection: the read must wait its turn behind kysely's mutex.
+    if (raw.inTransaction) return false;
+    begin.run();
+    turnRead = true;
+    setImmediate(endTurnRead);
+    return true;
+  };
   const endTurnRead = () => {
     if (!turnRead) return;
     turnRead = false;
@@ -109,16 +122,11 @@ function sqliteConnection(raw: SqliteDatabase.Database) {
         return prepare(sqlText);
       },
     },
-    read: (sqlText: string, parameters: readonly unknown[]): unknown[] | undefined => {
-      if (!turnRead) {
-        // kysely's transaction holds the connection: the read must wait its turn behind kysely's mutex.
-        if (raw.inTransaction) return undefined;
-        begin.run();
-        turnRead = true;
-        setImmediate(endTurnRead);
-      }
-      return prepare(sqlText).all(parameters) as unknown[];
-    },
+    reader: {
+      all: (sqlText: string, parameters: readonly unknown[]): unknown[] | undefined =>
+        beginTurnRead() ? (prepare(sqlText).all(parameters) as unknown[]) : undefined,
+      first: (sqlText: string, parameters: readonly unknown[]): unknown => (beginTurnRead() ? prepare(sqlText).get(parameters) : NOT_NOW),
+    } satisfies DirectReader,
   };
 }
 
@@ -128,13 +136,17 @@ function sqliteConnection(raw: SqliteDatabase.Database) {
  * the objects are built here in plain JS: the same objects (same keys in the same order, a later
  * column of the same name winning), at a fraction of the cost.
  */
-function rowsBuiltInJs(stmt: SqliteDatabase.Statement): SqliteStatement {
-  if (!stmt.reader) return stmt;
+function rowsBuiltInJs(stmt: SqliteDatabase.Statement): CachedStatement {
+  if (!stmt.reader) return stmt as CachedStatement;
   const toObject = rowBuilder(stmt.columns().map((c) => c.name));
   stmt.raw(true);
   return {
     reader: true,
     all: (params) => (stmt.all(params) as unknown[][]).map(toObject),
+    get: (params) => {
+      const values = stmt.get(params) as unknown[] | undefined;
+      return values && toObject(values);
+    },
     run: (params) => stmt.run(params),
     *iterate(params) {
       for (const values of stmt.iterate(params) as IterableIterator<unknown[]>) yield toObject(values);
@@ -168,7 +180,13 @@ function rowBuilder(names: string[]): (values: unknown[]) => Record<string, unkn
  * on it: it then sees what a read queued behind the mutex would. Answers undefined while one is open;
  * the caller then goes through kysely and waits its turn.
  */
-type DirectReader = (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined;
+interface DirectReader {
+  /** The rows, or undefined while a kysely transaction holds the connection. */
+  all(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /** The first row (undefined when there is none), or NOT_NOW while a kysely transaction holds the connection. */
+  first(sqlText: string, parameters: readonly unknown[]): unknown;
+}
+const NOT_NOW = Symbol("not now");
 const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
 
 /**
@@ -182,6 +200,29 @@ const directReaders = new WeakMap<Kysely<Database>, DirectReader>();
  * Transaction is its own Kysely instance), and on PostgreSQL, it goes through kysely.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R[]> {
+  const bind = binder(build);
+  return (db, ...args) => {
+    const query = bind(db, args);
+    const rows = directReaders.get(db)?.all(query.sql, query.parameters);
+    if (rows) return rows as R[];
+    return db.executeQuery<R>(query).then(rowsOf);
+  };
+}
+
+/** `precompiled` for a read of one row (by a unique key): the row, or undefined when there is none. */
+export function precompiledRow<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R | undefined> {
+  const bind = binder(build);
+  return (db, ...args) => {
+    const query = bind(db, args);
+    const reader = directReaders.get(db);
+    const row = reader ? reader.first(query.sql, query.parameters) : NOT_NOW;
+    if (row !== NOT_NOW) return row as R | undefined;
+    return db.executeQuery<R>(query).then(firstRowOf);
+  };
+}
+
+/** Compiles `build` once per database; binds each call's arguments into the compiled query's parameters. */
+function binder<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Compilable<R>): (db: Kysely<Database>, args: A) => CompiledQuery<R> {
   const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
   const prepare = (db: Kysely<Database>) => {
     const placeholders = Array.from({ length: build.length - 1 }, (_, i) => ({ placeholder: i }));
@@ -192,18 +233,17 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
     compiled.set(db, entry);
     return entry;
   };
-  return (db, ...args) => {
+  return (db, args) => {
     if (args.length !== build.length - 1) throw new Error(`precompiled: expected ${build.length - 1} arguments, got ${args.length}`);
     const { query, slots } = compiled.get(db) ?? prepare(db);
     const parameters = new Array<unknown>(slots.length);
     for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
-    const rows = directReaders.get(db)?.(query.sql, parameters);
-    if (rows) return rows as R[];
-    return db.executeQuery<R>({ ...query, parameters }).then(rowsOf);
+    return { ...query, parameters };
   };
 }
 
 const rowsOf = <R>(result: QueryResult<R>): R[] => result.rows;
+const firstRowOf = <R>(result: QueryResult<R>): R | undefined => result.rows[0];
 
 async function migrate(db: Kysely<Database>, engine: Engine): Promise<void> {
   // kysely looks for its bookkeeping tables in every schema it can see; pin them to the schema

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { containsText, isUniqueViolation, nextSequence, precompiled } from "../../src/store/database.js";
+import { containsText, isUniqueViolation, nextSequence, precompiled, precompiledRow } from "../../src/store/database.js";
 import type { Kysely } from "kysely";
 import type { Database } from "../../src/store/schema.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
@@ -116,6 +116,31 @@ for (const engine of ENGINES) {
       if (engine === "sqlite") assert.deepEqual(await read, [{ uin: 100005000000, name: "pending" }]);
       assert.deepEqual(await accountByUin(t.store.db, 100005000000), [{ uin: 100005000000, name: "pending" }]);
       assert.deepEqual(await accountByUin(t.store.db, 100005000001), []);
+    });
+
+    test("a precompiled one-row read answers the row or undefined, and waits for an open transaction like any read", async () => {
+      const nameOf = precompiledRow((db: Kysely<Database>, uin: number) => db.selectFrom("accounts").select("name").where("uin", "=", uin));
+      await t.store.db.insertInto("accounts").values({ uin: 100005100000, name: "one", kind: "root", created_by_org: null, created_at: 0 }).execute();
+      assert.deepEqual(await nameOf(t.store.db, 100005100000), { name: "one" });
+      assert.equal(await nameOf(t.store.db, 100005100001), undefined);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let updated!: () => void;
+      const updatedYet = new Promise<void>((resolve) => (updated = resolve));
+      const writer = t.store.db.transaction().execute(async (trx) => {
+        await trx.updateTable("accounts").set({ name: "two" }).where("uin", "=", 100005100000).execute();
+        assert.deepEqual(await nameOf(trx, 100005100000), { name: "two" });
+        updated();
+        await held;
+      });
+      await updatedYet;
+      const read = Promise.resolve(nameOf(t.store.db, 100005100000));
+      // PostgreSQL reads the last committed state at once; on SQLite the read waits for the writer.
+      if (engine !== "sqlite") assert.deepEqual(await read, { name: "one" });
+      release();
+      await writer;
+      if (engine === "sqlite") assert.deepEqual(await read, { name: "two" });
+      assert.deepEqual(await nameOf(t.store.db, 100005100000), { name: "two" });
     });
 
     test("precompiled reads in one turn see this process's writes made between them, and other connections' commits", async () => {
