@@ -26,7 +26,7 @@ import {
   parseTc3Authorization,
   safeEqual,
   type Tc3Authorization,
-  tc3Signer,
+  tc3Verify,
   utcDate,
 } from "./signature.js";
 
@@ -90,18 +90,7 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     const mismatch = () => new CoreError("auth.bad_signature", "The provided credentials could not be validated. Please check your signature is correct.");
     if (!auth.signedHeaders.includes("content-type") || !auth.signedHeaders.includes("host")) throw mismatch();
     if (auth.date !== utcDate(ts)) throw mismatch();
-    const headers: Record<string, string> = {};
-    for (const h of auth.signedHeaders) {
-      const v = req.headers[h];
-      headers[h] = Array.isArray(v) ? v.join(",") : (v ?? "");
-    }
-    const signer = tc3Signer(cred.secretKey, auth, { method: req.method, rawQuery, body, timestamp: String(ts) });
-    let ok = false;
-    for (const host of hostVariants(headers.host ?? "")) {
-      headers.host = host;
-      if ((ok = signer.matches(headers, auth.signature))) break;
-    }
-    if (!ok) throw mismatch();
+    if (!tc3Verify(cred.secretKey, auth, { method: req.method, rawQuery, headers: req.headers, body, timestamp: String(ts) })) throw mismatch();
     const params = req.method === "GET" ? unflatten(flatParams(rawQuery)) : parseBody(req, body);
     return { caller: cred.caller, action: headerOf(req, "x-tc-action"), version: headerOf(req, "x-tc-version"), params };
   }

@@ -79,42 +79,46 @@ export interface Tc3Input {
   method: string;
   /** The query string exactly as sent (after `?`), "" for POST. */
   rawQuery: string;
-  /** Lower-cased header name → value, for the signed headers. */
-  headers: Record<string, string>;
+  /** Header values by lower-case name, as Node hands them over (a repeated header is a list). */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   body: Buffer;
   timestamp: string;
 }
 
-/** The TC3 signature for `input` under `secretKey` and the scope/headers named in `auth`. */
-export function tc3Signature(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Tc3Input): string {
-  return tc3Signer(secretKey, auth, input).sign(input.headers);
+type Tc3Scope = Omit<Tc3Authorization, "secretId" | "signature">;
+
+/** The TC3 signature (lower-case hex) for `input` under `secretKey` and the scope/headers named in `auth`. */
+export function tc3Signature(secretKey: string, auth: Tc3Scope, input: Tc3Input): string {
+  return tc3For(secretKey, auth, input, sha256Hex(input.body), headerValue(input.headers, "host"));
 }
 
-
 /**
- * Prepares the parts of a TC3 signature that do not depend on the signed header values (the body
- * hash, the derived key), and signs for given header values: `sign` gives the hex signature,
- * `matches` compares it with a claimed one in constant time. A verifier that tries several Host
- * spellings hashes the body once.
+ * Whether `auth.signature` is the TC3 signature of a received request, compared in constant time.
+ * The Host header is tried without its port first (the Node SDK signs the hostname but sends
+ * host:port), then as sent (the Go SDK signs the host as configured); the body is hashed once.
  */
-export function tc3Signer(secretKey: string, auth: Omit<Tc3Authorization, "secretId" | "signature">, input: Omit<Tc3Input, "headers">) {
+export function tc3Verify(secretKey: string, auth: Tc3Authorization, input: Tc3Input): boolean {
+  const bodyHash = sha256Hex(input.body);
+  const host = headerValue(input.headers, "host");
+  const bare = hostWithoutPort(host);
+  if (safeEqual(tc3For(secretKey, auth, input, bodyHash, bare), auth.signature)) return true;
+  return bare !== host && safeEqual(tc3For(secretKey, auth, input, bodyHash, host), auth.signature);
+}
+
+/** The signature with the given Host value: canonical request → string to sign → HMAC under the derived key. */
+function tc3For(secretKey: string, auth: Tc3Scope, input: Tc3Input, bodyHash: string, host: string): string {
   // Node hands the method over upper-case already; toUpperCase would still go through the runtime.
   const method = input.method === "POST" || input.method === "GET" ? input.method : input.method.toUpperCase();
-  const head = `${method}\n/\n${method === "GET" ? input.rawQuery : ""}\n`;
-  const tail = `\n${auth.signedHeaders.join(";")}\n${sha256Hex(input.body)}`;
-  const prefix = `${TC3}\n${input.timestamp}\n${auth.date}/${auth.service}/tc3_request\n`;
-  const key = signingKey(secretKey, auth.date, auth.service);
-  /** The signature, as lower-case hex. */
-  const sign = (headers: Record<string, string>): string => {
-    let canonicalHeaders = "";
-    for (const h of auth.signedHeaders) canonicalHeaders += `${h}:${(headers[h] ?? "").trim().toLowerCase()}\n`;
-    return key.hex(prefix + sha256Hex(head + canonicalHeaders + tail));
-  };
-  return {
-    sign,
-    /** Whether `signatureHex` is the signature for these header values, as `sign` spells it (lower-case hex). */
-    matches: (headers: Record<string, string>, signatureHex: string): boolean => safeEqual(sign(headers), signatureHex),
-  };
+  let canonicalHeaders = "";
+  for (const name of auth.signedHeaders) canonicalHeaders += `${name}:${(name === "host" ? host : headerValue(input.headers, name)).trim().toLowerCase()}\n`;
+  const canonicalRequest = `${method}\n/\n${method === "GET" ? input.rawQuery : ""}\n${canonicalHeaders}\n${auth.signedHeaders.join(";")}\n${bodyHash}`;
+  const stringToSign = `${TC3}\n${input.timestamp}\n${auth.date}/${auth.service}/tc3_request\n${sha256Hex(canonicalRequest)}`;
+  return signingKey(secretKey, auth.date, auth.service).hex(stringToSign);
+}
+
+function headerValue(headers: Tc3Input["headers"], name: string): string {
+  const v = headers[name];
+  return typeof v === "string" ? v : v === undefined ? "" : v.join(",");
 }
 
 /**
@@ -198,13 +202,19 @@ export { safeEqual };
  * host:port (so that spelling is tried first); the Go SDK signs the host as configured.
  */
 export function hostVariants(host: string): string[] {
+  const bare = hostWithoutPort(host);
+  return bare === host ? [host] : [bare, host];
+}
+
+/** `host` without a trailing `:port` (digits only), or as it is. */
+function hostWithoutPort(host: string): string {
   const colon = host.lastIndexOf(":");
-  if (colon < 0 || colon === host.length - 1) return [host];
+  if (colon < 0 || colon === host.length - 1) return host;
   for (let i = colon + 1; i < host.length; i++) {
     const c = host.charCodeAt(i);
-    if (c < 48 || c > 57) return [host];
+    if (c < 48 || c > 57) return host;
   }
-  return [host.slice(0, colon), host];
+  return host.slice(0, colon);
 }
 
 let lastDay = NaN;
