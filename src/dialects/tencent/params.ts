@@ -7,6 +7,7 @@
 import { hasControlCharacters, isWellFormedText, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { CoreError } from "../../core/errors.js";
+import { compiledPerAction } from "./generated-schemas.js";
 import schemas from "./generated/request-schemas.json" with { type: "json" };
 
 type Schema = {
@@ -32,8 +33,6 @@ export interface ActionSpec {
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-/** product → action → spec, compiled on first use. */
-const compiled = new Map<string, Map<string, ActionSpec>>();
 
 /** API version → product, the first product listed for a version (as a search of PRODUCTS would find). */
 const BY_VERSION = new Map<string, string>();
@@ -45,19 +44,10 @@ export function productForVersion(version: string): string | undefined {
 }
 
 /** The SDK's request schema for an action, or undefined when the SDK has no such action. */
-export function actionSpec(product: string, action: string): ActionSpec | undefined {
-  let specs = compiled.get(product);
-  let spec = specs?.get(action);
-  if (!spec) {
-    const actions = PRODUCTS[product]?.actions;
-    const schema = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
-    if (!schema) return undefined;
-    spec = { product, action, schema, validate: ajv.compile(schema) };
-    if (!specs) compiled.set(product, (specs = new Map()));
-    specs.set(action, spec);
-  }
-  return spec;
-}
+export const actionSpec: (product: string, action: string) => ActionSpec | undefined = compiledPerAction(
+  { products: PRODUCTS },
+  (schema, product, action) => ({ product, action, schema, validate: ajv.compile(schema) }),
+);
 
 /**
  * Nests flattened keys: `A.0.B=x` → {A: [{B: "x"}]}. Positions run from 0 and stay below

@@ -5,29 +5,19 @@
  * wire any field may be null (`Wire<R>`), and RequestId is the envelope's.
  */
 import fastJson from "fast-json-stringify";
+import { compiledPerAction, type SchemaTable } from "./generated-schemas.js";
 import schemas from "./generated/response-schemas.json" with { type: "json" };
 
 type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema; definitions?: Record<string, Schema> };
 
-const PRODUCTS = schemas.products as Record<string, { actions: Record<string, Schema> }>;
-
-/** product → action → serializer of the payload (everything in Response but RequestId), compiled on first use. */
-const serializers = new Map<string, Map<string, (payload: object) => string>>();
-
-/** The payload's JSON as the action's SDK response type has it, or undefined for an action the SDK does not have. */
-export function responseSerializer(product: string, action: string): ((payload: object) => string) | undefined {
-  let byAction = serializers.get(product);
-  let serialize = byAction?.get(action);
-  if (!serialize) {
-    const actions = PRODUCTS[product]?.actions;
-    const schema = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
-    if (!schema) return undefined;
-    serialize = fastJson(wireSchema(schema) as unknown as Parameters<typeof fastJson>[0]) as (payload: object) => string;
-    if (!byAction) serializers.set(product, (byAction = new Map()));
-    byAction.set(action, serialize);
-  }
-  return serialize;
-}
+/**
+ * The payload's JSON (everything in Response but RequestId) as the action's SDK response type has it,
+ * or undefined for an action the SDK does not have.
+ */
+export const responseSerializer: (product: string, action: string) => ((payload: object) => string) | undefined = compiledPerAction(
+  schemas as SchemaTable<Schema>,
+  (schema) => fastJson(wireSchema(schema) as unknown as Parameters<typeof fastJson>[0]) as (payload: object) => string,
+);
 
 /** The SDK schema as the wire has it: RequestId left to the envelope, and null allowed for every value at any depth. */
 function wireSchema(sdk: Schema): Schema {
