@@ -163,8 +163,11 @@ export class Users {
   async setStatus(caller: Caller, directoryId: string, userId: string, status: string): Promise<void> {
     await this.directories.resolve(caller, directoryId);
     const s = oneOf(status, USER_STATUSES, "userStatus")!;
-    await this.find(this.db, directoryId, userId);
-    await this.db.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId).execute();
+    await this.db.transaction().execute(async (trx) => {
+      // Found under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
+      await this.find(trx, directoryId, userId);
+      await trx.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId).execute();
+    });
   }
 
   /**
