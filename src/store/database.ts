@@ -62,6 +62,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return { db, engine, close: () => db.destroy() };
 }
 
+/** A statement as kysely runs it, and `get` for the direct reads of one row. */
+type CachedStatement = SqliteStatement & { get(parameters: ReadonlyArray<unknown>): unknown };
+
 /**
  * The one SQLite connection, as kysely drives it and as direct reads use it (see `directReaders`).
  *
@@ -71,14 +74,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
  *   frees a lock on the WAL index with a system call apiece, which cost more than a point read; under
  *   concurrent requests a turn carries several reads, and they pay for one pair. The transaction ends
  *   when the turn's I/O callbacks are done (setImmediate), and before any statement kysely runs, so
- *   kysely's own transactions and writes never run inside it. A turn lasts from the poll that
- *   delivered its requests to the end of their synchronous work, so a read sees every commit (of any
- *   process) made before its request arrived. kysely's streaming queries (which hold a statement open
+ *   kysely's own transactions and writes never run inside it. A read sees this process's writes at
+ *   once, and every other process's commits made before its turn's first read; one made during the
+ *   turn is seen from the next turn on. kysely's streaming queries (which hold a statement open
  *   across awaits) are not used with it.
  */
-/** A statement as kysely runs it, and `get` for the direct reads of one row. */
-type CachedStatement = SqliteStatement & { get(parameters: ReadonlyArray<unknown>): unknown };
-
 function sqliteConnection(raw: SqliteDatabase.Database) {
   const cache = new Map<string, CachedStatement>();
   const prepare = (sqlText: string) => {

@@ -25,7 +25,9 @@ test("the generated schemas say what the SDK types say", () => {
   assert.deepEqual(Object.keys(responses.products.cam.actions.GetUser.properties), [
     "Uin", "Name", "Uid", "Remark", "ConsoleLogin", "PhoneNum", "CountryCode", "Email", "RecentlyLoginIP", "RecentlyLoginTime", "RequestId",
   ]);
-  assert.deepEqual(Object.keys(responses.products.organization.actions), Object.keys(schemas.products.organization.actions), "one response type per action");
+  for (const product of ["organization", "cam"]) {
+    assert.deepEqual(Object.keys(responses.products[product].actions), Object.keys(schemas.products[product].actions), `one response type per ${product} action`);
+  }
 });
 
 test("answers are written as the SDK's response type declares them", () => {

@@ -123,7 +123,8 @@ export function tencentFrontDoor(opts: TencentOptions): FrontDoor {
     if (!handler) throw new CoreError("request.unsupported_action", `OpenCIC does not implement ${product} ${a.action} yet.`);
     admit(core, limiter, a.caller, a.action);
     const params = checkParams<never>(spec, a.params);
-    const serialize = responseSerializer(product, a.action) ?? JSON.stringify;
+    // Request and response schemas are generated from the same SDK methods: an action with one has the other.
+    const serialize = responseSerializer(product, a.action)!;
     return then(handler({ core, caller: a.caller, requestId }, params), serialize);
   }
 
