@@ -1,8 +1,7 @@
 /** Settings from flags, then environment, then defaults. */
 import { join, resolve } from "node:path";
 import { type Limits, parseLimits } from "./core/limits.js";
-import { parseRateLimits, type RateLimitConfig } from "./core/rate-limit.js";
-import { TENCENT_RATE_LIMITS } from "./dialects/tencent/front-door.js";
+import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
 export interface Config {
   host: string;
@@ -12,6 +11,7 @@ export interface Config {
   databaseUrl?: string;
   masterKey?: string;
   rootSecret?: { secretId: string; secretKey: string };
+  /** Server-wide settings; each door's documented per-action limits apply beneath the overrides. */
   rateLimits: RateLimitConfig;
   /** Server-wide quota overrides; a directory may override them again (`opencic directories set-quota`). */
   limits: Partial<Limits>;
@@ -35,7 +35,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     databaseUrl: flags.database ?? env.DATABASE_URL ?? undefined,
     masterKey: env.OPENCIC_MASTER_KEY,
     rootSecret: secretId && secretKey ? { secretId, secretKey } : undefined,
-    rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS, TENCENT_RATE_LIMITS),
+    rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS),
     limits: parseLimits(flags.limits ?? env.OPENCIC_LIMITS),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",

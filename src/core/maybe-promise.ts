@@ -1,11 +1,2 @@
-/**
- * A value now, or a promise of it. The reads every request makes (a sub-user by name) answer at once
- * when the store can (SQLite outside a transaction runs a statement synchronously), and each `await`
- * between the socket and the reply would otherwise cost a turn of the microtask queue.
- */
-export type MaybePromise<T> = T | Promise<T>;
-
-/** `f` (which answers with a value, not a promise) applied to `value`: at once when the value is here, when it arrives otherwise. */
-export function then<T, U>(value: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
-  return value instanceof Promise ? (value.then(f) as Promise<U>) : f(value);
-}
+/** Moved to lib/ (the store uses it too, and the store imports nothing above it). */
+export * from "../lib/maybe-promise.js";

@@ -1,51 +1,63 @@
 /**
- * Builds the HTTP server: health check, raw-body parsing (signatures need the exact bytes),
- * and the vendor front doors on `/`.
+ * Builds the HTTP server: health check, metrics, raw-body parsing (signatures need the exact bytes),
+ * and one encapsulated plugin per door, each running the one pipeline (pipeline.ts) over its codec.
  */
-import { createServer } from "node:http";
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { createServer, type IncomingMessage } from "node:http";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import type { Core } from "../core/index.js";
-import { CoreError } from "../core/errors.js";
-import { RateLimiter, type RateLimitConfig } from "../core/rate-limit.js";
-import { aliyunFrontDoor } from "../dialects/aliyun/front-door.js";
-import { TENCENT_RATE_LIMITS, tencentFrontDoor } from "../dialects/tencent/front-door.js";
-import type { FrontDoor } from "./front-door.js";
+import { aliyunDoor } from "../dialects/aliyun/door.js";
+import { tencentDoor } from "../dialects/tencent/door.js";
+import type { Door, DoorAction } from "./door.js";
+import { afterBody, doorPlugin, earlyError } from "./door-plugin.js";
+import { Metrics } from "./metrics.js";
+import { type DoorHandlers, pathOf, type RequestLog, rawQueryOf } from "./pipeline.js";
+import { RateLimiter, type RateLimitConfig } from "./rate-limit.js";
 
 export interface AppOptions {
   core: Core;
+  /** Server-wide settings (OPENCIC_RATE_LIMITS); each door's documented per-action limits apply beneath them. */
   rateLimits: RateLimitConfig;
   /** Largest request body accepted (Tencent documents 10 MB for TC3 POST). */
   maxBodyBytes?: number;
   logger?: FastifyServerOptions["logger"];
+  metrics?: Metrics;
 }
 
-export { TENCENT_RATE_LIMITS };
+/** How long an idle keep-alive connection stays open: fastify's own default, well above any SDK's poll interval. */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const app = Fastify({
     logger: opts.logger ?? false,
-    // Front doors log one line per API call themselves, with the action and caller.
+    // The pipeline logs one line per API call itself, with the door, action, caller and result.
     logController: new LogController({ disableRequestLogging: true }),
-    // Each door's lines carry the RequestId the client sees; fastify's per-request child logger would
-    // add its own "req-N" id, which no client knows, at the cost of a logger object per request.
+    // Lines carry the RequestId the client sees; fastify's per-request child logger would add its own
+    // "req-N" id, which no client knows, at the cost of a logger object per request.
     childLoggerFactory: (logger) => logger,
     bodyLimit: maxBodyBytes,
+    // While the server closes, requests that still arrive on open connections are answered (with
+    // `Connection: close`), not given fastify's bare 503.
+    return503OnClosing: false,
     // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size,
     // and a request line over the cap gets Node's bare 431 instead of a door's own error: so a query
-    // up to 1 MiB reaches the door, which answers one over 32 KB with its too-large error.
-    serverFactory: (handler) => createServer({ maxHeaderSize: 1024 * 1024 }, handler),
+    // up to 1 MiB reaches the door, which answers one over 32 KB with its too-large error. fastify sets
+    // its 72 s keep-alive only on a server it makes itself; Node's own 5 s would race clients that
+    // poll every 5 s or so (Alibaba's Terraform provider does).
+    serverFactory: (handler) => {
+      const server = createServer({ maxHeaderSize: 1024 * 1024 }, handler);
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
   });
 
-  const now = () => opts.core.clock.now();
-  // One limiter per dialect: the same action name in two dialects (GetUser) is two APIs with their own counts.
-  const doors: FrontDoor[] = [
-    tencentFrontDoor({ core: opts.core, limiter: new RateLimiter(opts.rateLimits, now) }),
-    aliyunFrontDoor({ core: opts.core, limiter: new RateLimiter(opts.rateLimits, now) }),
-  ];
-  const fallback = doors[0]!;
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
 
-  // Every body is kept as raw bytes: signatures are computed over them, and each front door parses its own formats.
+  // Every body is kept as raw bytes: signatures are computed over them, and each door parses its own formats.
   // The types the clouds' clients send are named as well as caught by "*": fastify remembers the parser
   // for a named type, where a "*" match parses the Content-Type header again on every request.
   app.removeAllContentTypeParsers();
@@ -54,21 +66,61 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser("*", { parseAs: "buffer" }, keepRawBody);
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  const metrics = opts.metrics ?? new Metrics();
+  metrics.route(app);
 
-  const route = (req: Parameters<FrontDoor["handle"]>[0], reply: Parameters<FrontDoor["handle"]>[1]) => (doors.find((d) => d.recognizes(req)) ?? fallback).handle(req, reply);
-  app.post("/", route);
-  app.get("/", route);
+  // Tencent first: it is also the door for a request no door recognizes (its errors name what is missing).
+  const tencent = tencentDoor(opts.core);
+  const aliyun = aliyunDoor(opts.core);
+  const doors: Pick<Door, "name" | "recognizes">[] = [tencent, aliyun];
+  const log: RequestLog = app.log;
+  const now = () => opts.core.clock.now();
 
-  app.setErrorHandler(async (err: { code?: string; statusCode?: number }, req, reply) => {
-    const door = doors.find((d) => d.recognizes(req)) ?? fallback;
-    const early =
-      err.code === "FST_ERR_CTP_BODY_TOO_LARGE"
-        ? new CoreError("request.too_large", `The request body exceeds ${maxBodyBytes} bytes.`)
-        : err.statusCode && err.statusCode < 500
-          ? new CoreError("request.invalid_type", "The request could not be read.")
-          : new CoreError("internal", "internal error");
-    if (early.reason === "internal") req.log.error({ err }, "unhandled error");
-    await door.renderEarlyError(req, reply, early);
+  // Both vendors' doors answer on `/`: the route constraint `wire` picks the door from the headers and
+  // query string. A request they do not tell apart (parameters only in a form body) reaches the
+  // fallback route below, which looks at the body once it is read.
+  app.addConstraintStrategy({
+    name: "wire",
+    storage() {
+      const handlers = new Map<string, unknown>();
+      return { get: (door: string) => (handlers.get(door) ?? null) as never, set: (door: string, store: unknown) => void handlers.set(door, store) };
+    },
+    deriveConstraint: (req: IncomingMessage) => {
+      const url = req.url ?? "/";
+      const raw = { method: req.method ?? "GET", path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body: undefined };
+      return doors.find((d) => d.recognizes(raw))?.name;
+    },
+    mustMatchWhenDerived: false,
+  });
+
+  const handlers = new Map<string, DoorHandlers>();
+  const registerDoor = async <A extends DoorAction, W>(door: Door<A, W>) => {
+    const deps = {
+      core: opts.core,
+      // One limiter per door: the same action name in two doors (GetUser) is two APIs with their own counts.
+      limiter: new RateLimiter({ ...opts.rateLimits, perAction: { ...door.documentedRateLimits, ...opts.rateLimits.perAction } }, now),
+      log,
+      observer: metrics.requestObserver,
+      isClosing: () => closing,
+    };
+    const routes = (["POST", "GET"] as const).map((method) => ({ method, url: "/", constraints: { wire: door.name } }));
+    await app.register(doorPlugin({ door, deps, routes, maxBodyBytes, onReady: (h) => handlers.set(door.name, h) }));
+  };
+  await registerDoor(tencent);
+  await registerDoor(aliyun);
+
+  const doorFor = (req: FastifyRequest): DoorHandlers => {
+    const url = req.raw.url ?? "/";
+    const raw = { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body: Buffer.isBuffer(req.body) ? req.body : undefined };
+    return handlers.get((doors.find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
+  };
+  const fallback = (req: FastifyRequest, reply: FastifyReply) => doorFor(req).handle(req, reply);
+  app.post("/", fallback);
+  app.get("/", fallback);
+  app.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
+    const refusal = earlyError(err, maxBodyBytes);
+    if (refusal.reason === "internal") app.log.error({ err }, "unhandled error");
+    return afterBody(req, () => doorFor(req).refuseEarly(req, reply, refusal));
   });
 
   return app;

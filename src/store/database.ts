@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { type Compilable, type CompiledQuery, Kysely, type QueryResult, Migrator, PostgresDialect, type RawBuilder, SqliteDialect, type SqliteStatement, sql } from "kysely";
 import pg from "pg";
-import type { MaybePromise } from "../core/maybe-promise.js";
+import type { MaybePromise } from "../lib/maybe-promise.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { generate, OUTPUTS } from "../../scripts/generate-tencent-schemas.js";
-import { envelope } from "../../src/dialects/tencent/front-door.js";
+import { envelope } from "../../src/dialects/tencent/door.js";
 import { responseSerializer } from "../../src/dialects/tencent/responses.js";
 
 const generated = generate();

@@ -4,15 +4,11 @@
  * checks them (Missing{Param}, InvalidParameter.{Param}) and coerces the strings the wire carries.
  */
 import type { Reason } from "../../core/errors.js";
-import type { Caller, Core } from "../../core/index.js";
+import type { ActionContext } from "../../server/door.js";
 
 export type Product = "cloudsso" | "ram" | "resourcemanager";
 
-export interface ActionContext {
-  core: Core;
-  caller: Caller;
-  requestId: string;
-}
+export type { ActionContext };
 
 export interface ParamRule {
   /**

@@ -1,12 +1,8 @@
 /** What a Tencent action handler gets and returns; handlers are typed from the SDK's own models. */
-import type { Caller, Core } from "../../core/index.js";
-import type { MaybePromise } from "../../core/maybe-promise.js";
+import type { MaybePromise } from "../../lib/maybe-promise.js";
+import type { ActionContext } from "../../server/door.js";
 
-export interface ActionContext {
-  core: Core;
-  caller: Caller;
-  requestId: string;
-}
+export type { ActionContext };
 
 /** An SDK response type as the wire carries it: RequestId is added by the envelope, and any field may be null. */
 export type Wire<R> = { [K in keyof Omit<R, "RequestId">]: Omit<R, "RequestId">[K] | null };

@@ -1,0 +1,215 @@
+/**
+ * The Alibaba Cloud RPC codec: the four request shapes (V3 ACS3-HMAC-SHA256 with x-acs-* headers;
+ * V1 HMAC-SHA1 with parameters in the query, the form body, or both), timestamp checks and the
+ * request's nonce (recorded by the pipeline's replay guard), routing on Version (product) + Action,
+ * and the flat JSON envelopes: success `{…fields, RequestId}` with HTTP 200, errors
+ * `{RequestId, HostId, Code, Message, Recommend}` with the code's HTTP status (the clients read the
+ * status and Code).
+ */
+import type { ResolvedCredential } from "../../core/accounts.js";
+import type { Core } from "../../core/index.js";
+import { CoreError } from "../../core/errors.js";
+import type { RequestContext } from "../../server/context.js";
+import type { Answer, Authenticated, Door, DoorAction, RawRequest } from "../../server/door.js";
+import type { ActionTable, Handler, Product } from "./action.js";
+import { cloudssoActions } from "./actions/cloudsso.js";
+import { ramActions } from "./actions/ram.js";
+import { resourceManagerActions } from "./actions/resource-manager.js";
+import { toAliyunError } from "./errors.js";
+import { aliyunRequestId } from "./format.js";
+import { checkParams, mergedParams } from "./params.js";
+import { acs3Signature, parseAcs3Authorization, safeEqual, sha256Hex, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
+
+interface ProductSpec {
+  product: Product;
+  /** The name the troubleshooting link carries. */
+  code: string;
+  actions: ActionTable;
+}
+
+/** Products by API version: Alibaba routes by endpoint host, but every client also sends the version, and the versions differ. */
+const PRODUCTS: Record<string, ProductSpec> = {
+  "2021-05-15": { product: "cloudsso", code: "cloudsso", actions: cloudssoActions },
+  "2015-05-01": { product: "ram", code: "Ram", actions: ramActions },
+  "2020-03-31": { product: "resourcemanager", code: "ResourceManager", actions: resourceManagerActions },
+};
+
+/** The request's parameters (query and form body, merged), read before the signature, which covers them. */
+interface AliyunWire {
+  params: Record<string, string>;
+}
+
+interface AliyunAction extends DoorAction {
+  spec: ProductSpec;
+  handler: Handler;
+}
+
+export interface AliyunOptions {
+  /** Allowed distance between a request's timestamp and the server clock (Alibaba documents 15 minutes). */
+  maxSkewSeconds?: number;
+  maxQueryBytes?: number;
+}
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
+const NONCE = /^[\x21-\x7e]{1,128}$/;
+const FORMATS = /^(json|xml)$/i;
+const MARKER = /(^|&)(AccessKeyId|SignatureNonce)=/;
+const JSON_TYPE = "application/json;charset=utf-8";
+const mismatch = (detail: string) => new CoreError("auth.bad_signature", `Specified signature is not matched with our calculation. ${detail}`);
+
+export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAction, AliyunWire> {
+  const maxSkewMs = (opts.maxSkewSeconds ?? 900) * 1000;
+  const resolved = new Map<string, AliyunAction>();
+
+  /** UTC `YYYY-MM-DDThh:mm:ssZ` within the allowed skew; returns epoch ms. */
+  function checkTimestamp(raw: string): number {
+    const m = TIMESTAMP.exec(raw);
+    const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+    // Date.UTC rolls over (month 13, second 61); a round trip through ISO catches that.
+    if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== raw.slice(0, 19)) {
+      throw new CoreError("auth.timestamp_malformed", `Specified time stamp or date value is not well formatted: "${raw}" (expected YYYY-MM-DDThh:mm:ssZ in UTC).`);
+    }
+    if (Math.abs(core.clock.now() - ms) > maxSkewMs) {
+      throw new CoreError("auth.expired", `Specified time stamp or date value is expired: ${raw} is more than ${maxSkewMs / 60000} minutes from server time.`);
+    }
+    return ms;
+  }
+
+  function checkNonce(nonce: string): string {
+    if (!NONCE.test(nonce)) throw new CoreError("request.invalid_value", "SignatureNonce must be 1 to 128 printable ASCII characters.", "SignatureNonce");
+    return nonce;
+  }
+
+  async function resolveKey(keyId: string): Promise<ResolvedCredential> {
+    const cred = await core.accounts.resolve(keyId);
+    if (!cred) throw new CoreError("auth.unknown_key", "Specified access key is not found.");
+    return cred;
+  }
+
+  const required = (params: Record<string, string>, name: string): string => {
+    const v = params[name];
+    if (v === undefined || v === "") throw new CoreError("request.missing_parameter", `${name} is mandatory for this action.`, name);
+    return v;
+  };
+
+  /** The pipeline remembers the nonce while the request's timestamp stays acceptable. */
+  const authenticated = (cred: ResolvedCredential, keyId: string, nonce: string, timestampMs: number, params: Record<string, string>): Authenticated<AliyunWire> => ({
+    caller: cred.caller,
+    replay: { keyId, nonce, expiresAt: timestampMs + maxSkewMs + 1000 },
+    wire: { params },
+  });
+
+  async function authenticateV1(ctx: RequestContext<AliyunWire>, params: Record<string, string>): Promise<Authenticated<AliyunWire>> {
+    const keyId = required(params, "AccessKeyId");
+    const signature = required(params, "Signature");
+    const method = required(params, "SignatureMethod");
+    if (method !== "HMAC-SHA1") throw new CoreError("auth.malformed", `Specified signature method "${method}" is not supported; use HMAC-SHA1.`);
+    const version = required(params, "SignatureVersion");
+    if (version !== "1.0") throw new CoreError("auth.malformed", `Specified signature version "${version}" is not supported; use 1.0.`);
+    const timestampMs = checkTimestamp(required(params, "Timestamp"));
+    const nonce = checkNonce(required(params, "SignatureNonce"));
+    const cred = await resolveKey(keyId);
+    if (!safeEqual(v1Signature(cred.secretKey, ctx.raw.method, params), signature)) {
+      throw mismatch(`server string to sign is:${v1StringToSign(ctx.raw.method, params)}`);
+    }
+    return authenticated(cred, keyId, nonce, timestampMs, params);
+  }
+
+  async function authenticateV3(ctx: RequestContext<AliyunWire>, params: Record<string, string>): Promise<Authenticated<AliyunWire>> {
+    const auth = parseAcs3Authorization(ctx.header("authorization"));
+    if (!auth) throw new CoreError("auth.malformed", "The Authorization header is not in ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=… form.");
+    const unsigned = V3_REQUIRED_SIGNED_HEADERS.filter((h) => !auth.signedHeaders.includes(h));
+    if (unsigned.length > 0) throw new CoreError("auth.malformed", `SignedHeaders must include ${unsigned.join(", ")}.`);
+    const timestampMs = checkTimestamp(ctx.header("x-acs-date") ?? "");
+    const nonce = checkNonce(ctx.header("x-acs-signature-nonce") ?? "");
+    const cred = await resolveKey(auth.accessKeyId);
+    const payloadHash = ctx.header("x-acs-content-sha256") ?? "";
+    if (!safeEqual(sha256Hex(ctx.raw.body), payloadHash)) throw mismatch("The request body does not match x-acs-content-sha256.");
+    const headers: Record<string, string> = {};
+    for (const h of auth.signedHeaders) {
+      const v = ctx.raw.headers[h];
+      headers[h] = Array.isArray(v) ? [...v].map((x) => x.trim()).sort().join(",") : (v ?? "");
+    }
+    const query = Object.fromEntries(new URLSearchParams(ctx.raw.rawQuery));
+    const expected = acs3Signature(cred.secretKey, auth.signedHeaders, { method: ctx.raw.method, query, headers, payloadHash });
+    if (!safeEqual(expected, auth.signature)) throw mismatch("Check the AccessKeySecret and the signed request.");
+    return authenticated(cred, auth.accessKeyId, nonce, timestampMs, params);
+  }
+
+  function productOf(version: string | undefined): ProductSpec | undefined {
+    // Own entries only: "__proto__" or "toString" is no version.
+    return version !== undefined && Object.hasOwn(PRODUCTS, version) ? PRODUCTS[version] : undefined;
+  }
+
+  function json(ctx: RequestContext<AliyunWire>, status: number, payload: object, code: string, extra?: Record<string, string>): Answer {
+    // Absent optional fields are omitted rather than null.
+    const body = JSON.stringify(payload, (_k, v: unknown) => (v === null ? undefined : v));
+    return { status, headers: { "content-type": JSON_TYPE, "x-acs-request-id": ctx.requestId, ...extra }, body, code };
+  }
+
+  return {
+    name: "aliyun",
+    // Alibaba publishes no per-action limits for these APIs: every action gets the server's default.
+    documentedRateLimits: {},
+    maxQueryBytes: opts.maxQueryBytes ?? 32 * 1024,
+
+    recognizes({ headers: h, rawQuery, body }: RawRequest) {
+      if (typeof h.authorization === "string" && h.authorization.startsWith("ACS3-")) return true;
+      if (h["x-acs-action"] || h["x-acs-version"] || h["x-acs-date"] || h["x-acs-signature-nonce"]) return true;
+      return MARKER.test(rawQuery) || (body !== undefined && MARKER.test(body.subarray(0, 4096).toString("latin1")));
+    },
+
+    newRequestId: aliyunRequestId,
+
+    authenticate(ctx) {
+      const params = mergedParams(ctx.raw.rawQuery, ctx.raw.body, ctx.header("content-type"));
+      return ctx.raw.headers.authorization !== undefined ? authenticateV3(ctx, params) : authenticateV1(ctx, params);
+    },
+
+    route(ctx) {
+      const params = ctx.wire!.params;
+      const action = params.Action || ctx.header("x-acs-action");
+      const version = params.Version || ctx.header("x-acs-version");
+      if (!action) throw new CoreError("request.missing_parameter", "Action is mandatory for this action.", "Action");
+      if (!version) throw new CoreError("request.missing_parameter", "Version is mandatory for this action.", "Version");
+      const spec = productOf(version);
+      if (!spec) throw new CoreError("request.unknown_version", `Specified parameter Version "${version}" is not valid.`);
+      const handler = Object.hasOwn(spec.actions, action) ? spec.actions[action] : undefined;
+      if (!handler) throw new CoreError("request.unknown_action", `Specified api is not found, please check your url and method: ${spec.product} ${version} has no action "${action}".`);
+      // Answers are JSON whatever Format asks for (every client sends JSON and reads errors as JSON); a Format that is neither is refused.
+      if (params.Format && !FORMATS.test(params.Format)) throw new CoreError("request.invalid_value", `Specified parameter Format "${params.Format}" is not valid; use JSON or XML.`, "Format");
+      const key = `${spec.product}.${action}`;
+      let resolvedAction = resolved.get(key);
+      if (!resolvedAction) resolved.set(key, (resolvedAction = { name: action, product: spec.product, spec, handler, run: handler.run as AliyunAction["run"] }));
+      return resolvedAction;
+    },
+
+    decode(ctx, action) {
+      return checkParams<Record<string, unknown>>(action.handler.params, ctx.wire!.params);
+    },
+
+    encode(ctx, _action, payload) {
+      // pop-core treats any top-level Code as an error, so a success never carries one.
+      const { Code: _never, RequestId: _own, ...fields } = payload as Record<string, unknown>;
+      return json(ctx, 200, { ...fields, RequestId: ctx.requestId }, "OK");
+    },
+
+    encodeError(ctx, err, action) {
+      const error = toAliyunError(err, { fieldNames: action?.handler.fieldNames, codes: action?.handler.codes });
+      // Milliseconds until the rate-limit window turns (the unit openapi-core and Darabonba clients read).
+      const retry = err instanceof CoreError && err.reason === "throttled" ? { "x-acs-retry-after": String(1000 - (core.clock.now() % 1000)) } : undefined;
+      // Once the signature is checked, the version names the product even when the action is unknown.
+      const spec = action?.spec ?? (ctx.wire ? productOf(ctx.wire.params.Version || ctx.header("x-acs-version")) : undefined);
+      const host = spec ? `${spec.product}.aliyuncs.com` : (ctx.header("host") ?? "opencic");
+      const product = spec ? `&product=${spec.code}` : "";
+      const envelope = {
+        RequestId: ctx.requestId,
+        HostId: host,
+        Code: error.Code,
+        Message: error.Message,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.Code)}${product}&requestId=${ctx.requestId}`,
+      };
+      return json(ctx, error.status, envelope, error.Code, retry);
+    },
+  };
+}

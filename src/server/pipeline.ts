@@ -1,0 +1,183 @@
+/**
+ * The one request pipeline. Every request of every door runs these steps, in this order:
+ *
+ *   read → authenticate → guard replay → route → admit → decode → handle → encode
+ *
+ * then the answer (or the door's rendering of whatever error a step raised) is sent, and the request
+ * gets one log line and its metrics. A door supplies only its codec (door.ts).
+ *
+ * A step answers with a value when it has one at once and with a promise only when it must wait (a
+ * key or a row the store cannot read synchronously): a request that never waits goes from the socket
+ * to the reply in one run, without a turn of the microtask queue per step. That is the fast path, and
+ * it is the same for every action of every door.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { CoreError } from "../core/errors.js";
+import type { Core } from "../core/index.js";
+import { isPromise, type MaybePromise, then } from "../lib/maybe-promise.js";
+import { RequestContext } from "./context.js";
+import type { Answer, Authenticated, Door, DoorAction } from "./door.js";
+import type { RateLimiter } from "./rate-limit.js";
+
+/** What the pipeline reports each finished request to (metrics.ts binds it to Prometheus). */
+export interface RequestObserver {
+  observe(door: string, action: string, code: string, seconds: number): void;
+}
+
+/** pino's call shape; fastify's logger is one. */
+export interface RequestLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface PipelineDeps {
+  core: Core;
+  /** The door's own counters: the same action name in two doors (GetUser) is two APIs. */
+  limiter: RateLimiter;
+  log: RequestLog;
+  observer: RequestObserver;
+  /** True while the server shuts down: answers then ask the client to close the connection. */
+  isClosing(): boolean;
+}
+
+/** The request's progress, on top of what the context carries. */
+interface Flight<A extends DoorAction, W> {
+  ctx: RequestContext<W>;
+  replay: Authenticated["replay"];
+  action: A | undefined;
+  params: unknown;
+  payload: object | undefined;
+  answer: Answer | undefined;
+}
+
+type Step<A extends DoorAction, W> = (f: Flight<A, W>) => MaybePromise<void>;
+
+export interface DoorHandlers {
+  /** The route handler: runs the pipeline for one request. */
+  handle(req: FastifyRequest, reply: FastifyReply): void | Promise<void>;
+  /** Errors raised before the pipeline ran (the body was too large or could not be read), in the door's envelope. */
+  refuseEarly(req: FastifyRequest, reply: FastifyReply, err: CoreError): void;
+}
+
+export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: PipelineDeps): DoorHandlers {
+  const { core, limiter } = deps;
+
+  const steps: Step<A, W>[] = [
+    function read({ ctx }) {
+      if (Buffer.byteLength(ctx.raw.rawQuery) > door.maxQueryBytes) {
+        throw new CoreError("request.too_large", `The query string exceeds ${door.maxQueryBytes} bytes.`);
+      }
+    },
+    function authenticate(f) {
+      return then(door.authenticate(f.ctx), (a) => {
+        f.ctx.caller = a.caller;
+        f.ctx.wire = a.wire;
+        f.replay = a.replay;
+      });
+    },
+    // After the signature checked out, so a forger cannot burn another key's nonces.
+    function guardReplay({ replay }) {
+      if (replay) return core.replayGuard.use(replay.keyId, replay.nonce, replay.expiresAt);
+    },
+    function route(f) {
+      f.action = door.route(f.ctx);
+    },
+    function admit({ ctx, action }) {
+      const caller = ctx.caller!;
+      core.authorize(caller, action!.name);
+      if (!limiter.take(caller.accountUin, action!.name)) {
+        throw new CoreError("throttled", `Request rate for ${action!.name} exceeds ${limiter.limitFor(action!.name)} per second for this account.`);
+      }
+    },
+    function decode(f) {
+      f.params = door.decode(f.ctx, f.action!);
+    },
+    function handle(f) {
+      const out = f.action!.run({ core, caller: f.ctx.caller!, requestId: f.ctx.requestId }, f.params as never);
+      return then(out, (payload) => {
+        f.payload = payload;
+      });
+    },
+    function encode(f) {
+      f.answer = door.encode(f.ctx, f.action!, f.payload!);
+    },
+  ];
+
+  /** Runs the steps from `i` on: at once while they answer at once, then after each promise. */
+  function runFrom(f: Flight<A, W>, i: number): MaybePromise<void> {
+    for (; i < steps.length; i++) {
+      const done = steps[i]!(f);
+      if (isPromise(done)) return done.then(() => runFrom(f, i + 1));
+    }
+  }
+
+  function send(f: Flight<A, W>, reply: FastifyReply, answer: Answer, err?: unknown): void {
+    reply.code(answer.status).headers(answer.headers);
+    if (deps.isClosing()) reply.header("connection", "close");
+    reply.send(answer.body);
+    const { ctx, action } = f;
+    const seconds = (performance.now() - ctx.startedAt) / 1000;
+    deps.observer.observe(door.name, action?.name ?? "-", answer.code, seconds);
+    const line = { requestId: ctx.requestId, door: door.name, action: action?.name, uin: ctx.caller?.principalUin, code: answer.code, ms: Math.round(seconds * 1e4) / 10 };
+    if (err !== undefined && !(err instanceof CoreError && err.reason !== "internal")) deps.log.error({ ...line, err }, "request failed");
+    else deps.log.info(line, "request");
+  }
+
+  function refuse(f: Flight<A, W>, reply: FastifyReply, err: unknown): void {
+    let answer: Answer;
+    try {
+      answer = door.encodeError(f.ctx, err, f.action);
+    } catch (renderErr) {
+      // An error that cannot be rendered (a bug): render a plain internal error instead, and keep both.
+      deps.log.error({ requestId: f.ctx.requestId, err: renderErr }, "error rendering failed");
+      answer = door.encodeError(f.ctx, new CoreError("internal", "internal error"), undefined);
+    }
+    send(f, reply, answer, err);
+  }
+
+  function finish(f: Flight<A, W>, reply: FastifyReply): void {
+    send(f, reply, f.answer!);
+  }
+
+  function flight(req: FastifyRequest): Flight<A, W> {
+    const body = Buffer.isBuffer(req.body) ? req.body : EMPTY;
+    const url = req.raw.url ?? "/";
+    const ctx = new RequestContext<W>(door.newRequestId(), { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body }, performance.now());
+    return { ctx, replay: undefined, action: undefined, params: undefined, payload: undefined, answer: undefined };
+  }
+
+  return {
+    handle(req, reply) {
+      const f = flight(req);
+      try {
+        const done = runFrom(f, 0);
+        if (isPromise(done)) {
+          return done.then(
+            () => finish(f, reply),
+            (err: unknown) => refuse(f, reply, err),
+          );
+        }
+      } catch (err) {
+        return refuse(f, reply, err);
+      }
+      finish(f, reply);
+    },
+
+    refuseEarly(req, reply, err) {
+      refuse(flight(req), reply, err);
+    },
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The query string exactly as sent (signatures are computed over it, so it is never re-encoded). */
+export function rawQueryOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
+}
+
+export function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}

@@ -1,0 +1,160 @@
+/**
+ * The one pipeline carries any door: here a bearer-token JSON door (the shape the SCIM door and the
+ * native API will have), registered as its own fastify plugin, gets the same steps as the vendor
+ * doors: authentication before routing, admission (authorization and the door's rate limits), decoding,
+ * the handler, encoding, and one log line and one metric per request, whatever the outcome.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import Fastify, { type FastifyInstance } from "fastify";
+import { CoreError } from "../../src/core/errors.js";
+import type { Door, DoorAction } from "../../src/server/door.js";
+import { doorPlugin } from "../../src/server/door-plugin.js";
+import { Metrics } from "../../src/server/metrics.js";
+import { RateLimiter } from "../../src/server/rate-limit.js";
+import { startServer, type TestServer } from "../helpers/harness.js";
+
+interface TestAction extends DoorAction {
+  status?: number;
+}
+
+const STATUS: Record<string, number> = { auth: 401, forbidden: 403, not_found: 404, throttled: 429, invalid: 400, internal: 500 };
+
+/** `Authorization: Bearer <SecretId>:<SecretKey>`, `POST /test/v1/<Action>` with a JSON body. */
+function bearerDoor(actions: Record<string, TestAction["run"]>): Door<TestAction, { token: string }> {
+  return {
+    name: "test",
+    documentedRateLimits: { Limited: 2 },
+    maxQueryBytes: 64,
+    recognizes: (raw) => raw.path.startsWith("/test/"),
+    newRequestId: randomUUID,
+    async authenticate(ctx) {
+      const m = /^Bearer ([^:]+):(.+)$/.exec(ctx.header("authorization") ?? "");
+      if (!m) throw new CoreError("auth.malformed", "bearer token required");
+      const resolved = await core().accounts.resolve(m[1]!);
+      if (!resolved || resolved.secretKey !== m[2]) throw new CoreError("auth.unknown_key", "unknown token");
+      return { caller: resolved.caller, wire: { token: m[1]! } };
+    },
+    route(ctx) {
+      const name = ctx.raw.path.slice("/test/v1/".length);
+      const run = Object.hasOwn(actions, name) ? actions[name] : undefined;
+      if (!run) throw new CoreError("request.unknown_action", `no action ${name}`);
+      return { name, product: "test", run };
+    },
+    decode(ctx) {
+      return ctx.raw.body.length ? (JSON.parse(ctx.raw.body.toString("utf8")) as unknown) : {};
+    },
+    encode(ctx, _action, payload) {
+      return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ requestId: ctx.requestId, data: payload }), code: "OK" };
+    },
+    encodeError(ctx, err) {
+      const e = err instanceof CoreError ? err : new CoreError("internal", "internal error");
+      const detail = e.reason === "internal" ? "internal error" : e.message;
+      return { status: STATUS[e.kind] ?? 400, headers: { "content-type": "application/problem+json" }, body: JSON.stringify({ requestId: ctx.requestId, type: e.reason, detail }), code: e.reason };
+    },
+  };
+}
+
+let server: TestServer;
+let app: FastifyInstance;
+let url: string;
+const core = () => server.core;
+const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+const metrics = new Metrics();
+
+before(async () => {
+  server = await startServer("sqlite");
+  app = Fastify();
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  const door = bearerDoor({
+    WhoAmI: (ctx) => ({ uin: ctx.caller.accountUin }),
+    Echo: async (_ctx, params: unknown) => ({ params }),
+    Boom: () => {
+      throw new Error("a secret detail the client must not see");
+    },
+    Limited: () => ({}),
+  });
+  const deps = {
+    core: server.core,
+    limiter: new RateLimiter({ enabled: true, defaultPerSecond: 100, perAction: { ...door.documentedRateLimits } }, () => server.core.clock.now()),
+    log: {
+      info: (obj: object, msg: string) => lines.push({ level: "info", obj: obj as Record<string, unknown>, msg }),
+      error: (obj: object, msg: string) => lines.push({ level: "error", obj: obj as Record<string, unknown>, msg }),
+    },
+    observer: metrics.requestObserver,
+    isClosing: () => false,
+  };
+  await app.register(doorPlugin({ door, deps, routes: [{ method: "POST", url: "/test/v1/:action" }], maxBodyBytes: 1024 }));
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  assert.ok(address && typeof address === "object");
+  url = `http://127.0.0.1:${address.port}/test/v1`;
+});
+
+after(async () => {
+  await app?.close();
+  await server?.close();
+});
+
+const call = async (action: string, body?: unknown, token = `${server.root.secretId}:${server.root.secretKey}`) => {
+  const res = await fetch(`${url}/${action}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+};
+
+test("a bearer JSON door runs on the pipeline: success, sync and async handlers", async () => {
+  const who = await call("WhoAmI");
+  assert.equal(who.status, 200);
+  assert.deepEqual(who.json.data, { uin: server.root.uin });
+  const echo = await call("Echo", { a: [1, 2] });
+  assert.deepEqual(echo.json.data, { params: { a: [1, 2] } });
+});
+
+test("authentication comes before routing, and each refusal is the door's own envelope", async () => {
+  const r = await call("NoSuchAction", undefined, "AKIDnothing:wrong");
+  assert.equal(r.status, 401);
+  assert.equal(r.json.type, "auth.unknown_key");
+  const unknown = await call("NoSuchAction");
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.json.type, "request.unknown_action");
+});
+
+test("admission applies the door's documented rate limits through the same step", async () => {
+  const codes = [];
+  for (let i = 0; i < 6; i++) codes.push((await call("Limited")).status);
+  // Six calls take a few milliseconds, so they fall in at most two one-second windows of 2 calls each.
+  assert.ok(codes.filter((c) => c === 429).length >= 2, `calls over the limit are refused: ${codes.join(",")}`);
+  assert.equal(codes[0], 200);
+});
+
+test("an unexpected error is rendered as an internal error, logged with its cause, never shown", async () => {
+  const r = await call("Boom");
+  assert.equal(r.status, 500);
+  assert.equal(r.json.detail, "internal error");
+  assert.ok(!JSON.stringify(r.json).includes("secret detail"));
+  const line = lines.find((l) => l.obj.requestId === r.json.requestId);
+  assert.ok(line, "the failed request has its log line");
+  assert.equal(line.level, "error");
+  assert.match(String((line.obj.err as Error).message), /secret detail/);
+});
+
+test("one log line and one metric per request, whatever its outcome", async () => {
+  const before = lines.length;
+  const ok = await call("WhoAmI");
+  const refused = await call("WhoAmI", undefined, "AKIDnothing:wrong");
+  const mine = lines.slice(before);
+  assert.equal(mine.length, 2);
+  assert.deepEqual(
+    mine.map((l) => [l.obj.requestId, l.obj.door, l.obj.code]),
+    [
+      [ok.json.requestId, "test", "OK"],
+      [refused.json.requestId, "test", "auth.unknown_key"],
+    ],
+  );
+  const text = await metrics.registry.metrics();
+  assert.match(text, /opencic_requests_total\{door="test",action="WhoAmI",code="OK"\} [1-9]/);
+  // Refused before routing: no action is named.
+  assert.match(text, /opencic_requests_total\{door="test",action="-",code="auth.unknown_key"\} [1-9]/);
+  assert.match(text, /opencic_request_duration_seconds_count\{door="test",action="WhoAmI"\} [1-9]/);
+});
