@@ -15,7 +15,11 @@ import { checkSearchText, textLength } from "./text.js";
 
 export type { Tag };
 
-/** Financial permissions a member may be granted; 1, 2 and 7 are mandatory. */
+/**
+ * Financial permissions a member may be granted. 1 and 2 are mandatory: Tencent's English API page
+ * says "1, 2 and 7 are required", its Chinese page "1、2 默认必须", and its own examples send [1, 2]
+ * (the Chinese API page) and [1, 2, 4] (the Terraform/Pulumi provider): what the clients send wins.
+ */
 export const FINANCIAL_PERMISSIONS: Record<number, string> = {
   1: "View bills",
   2: "View balance",
@@ -26,7 +30,7 @@ export const FINANCIAL_PERMISSIONS: Record<number, string> = {
   8: "Cost explorer",
   9: "Budget management",
 };
-const MANDATORY_PERMISSIONS = [1, 2, 7];
+const MANDATORY_PERMISSIONS = [1, 2];
 export const POLICY_TYPES: Record<string, string> = { Financial: "Financial management" };
 export const ROOT_NODE_NAME = "Root";
 const MEMBER_NAME = /^[\p{L}\p{N}+@&._\[\]\-:,]{1,25}$/u;
@@ -145,7 +149,7 @@ export class Organizations {
     if (!(input.policyType in POLICY_TYPES)) fail("organization.policy_invalid", `unsupported policy type "${input.policyType}"; valid: Financial`, "policyType");
     const perms = [...new Set(input.permissionIds)].sort((a, b) => a - b);
     if (perms.some((p) => !(p in FINANCIAL_PERMISSIONS)) || MANDATORY_PERMISSIONS.some((p) => !perms.includes(p))) {
-      fail("organization.permission_invalid", "permission ids must be among 1,2,4,5,6,7,8,9 and include 1, 2 and 7", "permissionIds");
+      fail("organization.permission_invalid", "permission ids must be among 1,2,4,5,6,7,8,9 and include 1 and 2", "permissionIds");
     }
     if (input.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${input.nodeId} does not exist`, "nodeId");
     const tags = validateTags(input.tags ?? []);

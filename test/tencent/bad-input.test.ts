@@ -705,7 +705,7 @@ function extraCases(w: World): Case[] {
   add("organization", "CreateOrganizationMember", "11 tags", { ...memberBase(t), Tags: Array.from({ length: 11 }, (_, i) => ({ TagKey: `k${i}`, TagValue: "v" })) }, "InvalidParameter.TagError");
   add("organization", "CreateOrganizationMember", "a tag key twice", { ...memberBase(t), Tags: [{ TagKey: "k", TagValue: "1" }, { TagKey: "k", TagValue: "2" }] }, "InvalidParameter.TagError");
   add("organization", "CreateOrganizationMember", "an empty tag key", { ...memberBase(t), Tags: [{ TagKey: "", TagValue: "v" }] }, "InvalidParameter.TagError");
-  add("organization", "CreateOrganizationMember", "permissions without 7", { ...memberBase(t), PermissionIds: [1, 2] }, "FailedOperation.OrganizationPermissionIllegal");
+  add("organization", "CreateOrganizationMember", "permissions without 2", { ...memberBase(t), PermissionIds: [1, 7] }, "FailedOperation.OrganizationPermissionIllegal");
   add("organization", "CreateOrganizationMember", "permission 3 (not offered)", { ...memberBase(t), PermissionIds: [1, 2, 3, 7] }, "FailedOperation.OrganizationPermissionIllegal");
   add("organization", "CreateOrganizationMember", "the name of an existing member", { ...memberBase(t), Name: memberName(t) }, "FailedOperation.OrganizationMemberNameUsed");
   add("organization", "DescribeOrganizationMembers", "an offset that is not a multiple of the limit", { Offset: 3, Limit: 10 }, "InvalidParameterValue");

@@ -390,9 +390,19 @@ for (const engine of ENGINES) {
         }
       });
 
+      test("PermissionIds need 1 and 2, as Tencent's own examples send them: [1, 2] and [1, 2, 4] are members", async () => {
+        const t = await tenant(server, 0);
+        for (const [i, ids] of [[1, 2], [1, 2, 4], [2, 1, 7]].entries()) {
+          const { Uin } = await t.org.CreateOrganizationMember(memberInput(t.rootNodeId, { PermissionIds: ids, Name: `perm-${i}`, AccountName: `perm-${i}` }));
+          const { Items } = await t.org.DescribeOrganizationMembers({ Offset: 0, Limit: 50, SearchKey: `perm-${i}` });
+          assert.deepEqual(Items![0]!.MemberUin, Uin);
+          assert.deepEqual(Items![0]!.OrgPermission!.map((p) => p.Id), [...ids].sort((a, b) => a - b));
+        }
+      });
+
       test("unknown or incomplete PermissionIds: FailedOperation.OrganizationPermissionIllegal", async () => {
         const t = await tenant(server, 0);
-        const bad = [[1, 2, 3, 7], [1, 2], [2, 7], [1, 7], [], [1, 2, 7, 10], [0, 1, 2, 7], [1, 2, 7, 1.5], [-1, 1, 2, 7]];
+        const bad = [[1, 2, 3, 7], [2, 7], [1, 7], [1, 4], [], [1, 2, 7, 10], [0, 1, 2, 7], [1, 2, 7, 1.5], [-1, 1, 2, 7]];
         for (const ids of bad) {
           await rejects(
             server,
