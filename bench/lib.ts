@@ -14,8 +14,8 @@ export interface Child<T> {
 }
 
 /** Starts `bench/servers/<name>.mjs` under plain node and reads the JSON line it prints when ready. */
-export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}): Promise<Child<T>> {
-  const proc = spawn(process.execPath, [`bench/servers/${name}.mjs`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<Child<T>> {
+  const proc = spawn(process.execPath, [...nodeArgs, `bench/servers/${name}.mjs`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout! });
   const [line] = (await once(lines, "line")) as [string];
   return {
@@ -39,7 +39,9 @@ export interface Load {
   seconds: number;
 }
 
-export async function load(opts: { url: string; headers: Record<string, string>; body: string; seconds: number; connections?: number }): Promise<Load> {
+/** `next`, when given, supplies each request's headers (requests that may not be repeated, e.g. a nonce each). */
+export async function load(opts: { url: string; headers: Record<string, string>; body: string; seconds: number; connections?: number; next?: () => Record<string, string> }): Promise<Load> {
+  const next = opts.next;
   const result = await autocannon({
     url: opts.url,
     method: "POST",
@@ -47,6 +49,7 @@ export async function load(opts: { url: string; headers: Record<string, string>;
     body: opts.body,
     connections: opts.connections ?? 32,
     duration: opts.seconds,
+    ...(next ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...opts.headers, ...next() } }) }] } : {}),
   });
   return {
     requestsPerSecond: result.requests.average,

@@ -2,7 +2,8 @@
 // rate limits off, logging at warn. Optional seeding for the directory benchmarks:
 //   BENCH_ZONE=1           create an organization and open its identity center
 //   BENCH_USERS=N          seed N directory users (bulk insert; seeding is not what is measured)
-// Prints {port, secretId, secretKey, zoneId?, deepToken?} when ready.
+//   BENCH_READS=1          what the read mix reads: 12 members, 100 users, a provisioning of one into a member
+// Prints {port, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?} when ready.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ const caller = { accountUin: key.accountUin, principalUin: key.accountUin, isSub
 await core.subUsers.create(caller, { name: "bench", remark: "benchmark user", email: "bench@example.com" });
 const info = { secretId: key.secretId, secretKey: key.secretKey };
 
-if (process.env.BENCH_ZONE || users > 0) {
+if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS) {
   await core.organizations.create(caller);
   const zone = await core.directories.open(caller, "bench-zone");
   info.zoneId = zone.directory_id;
@@ -48,6 +49,19 @@ if (process.env.BENCH_ZONE || users > 0) {
     }
     info.deepToken = token;
   }
+}
+
+if (process.env.BENCH_READS) {
+  const { org } = await core.organizations.describe(caller);
+  const members = [];
+  for (let i = 0; i < 12; i++) members.push(await core.organizations.createMember(caller, { name: `member${i}`, permissionIds: [1, 2], nodeId: org.root_node_id }));
+  const ids = [];
+  for (let i = 0; i < 100; i++) ids.push((await core.users.create(caller, info.zoneId, { userName: `reader${i}`, email: `reader${i}@example.com`, displayName: `Reader ${i}` })).user.user_id);
+  const [task] = await core.provisionings.create(caller, info.zoneId, [{ principalType: "User", principalId: ids[0], targetType: "MemberUin", targetUin: members[0] }], { duplicateSuffix: "_cic" });
+  Object.assign(info, { userId: ids[0], provisioningId: task.provisioning_id, taskId: task.task_id });
+  // The state a poller sees once the work is done: the worker provisions the sub-user, then idles.
+  core.worker.start();
+  while ((await core.provisionings.task(caller, info.zoneId, task.task_id)).status === "InProgress") await new Promise((r) => setTimeout(r, 20));
 }
 
 const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });

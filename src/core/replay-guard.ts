@@ -4,6 +4,8 @@
  * replay sent to another process; the primary key settles races (one insert wins).
  */
 import type { Kysely } from "kysely";
+import { type MaybePromise, then } from "../lib/maybe-promise.js";
+import { exec, precompiled } from "../store/statements.js";
 import type { Database } from "../store/schema.js";
 import type { Clock } from "./clock.js";
 import { fail } from "./errors.js";
@@ -22,28 +24,33 @@ export class ReplayGuard {
   /**
    * Records (keyId, nonce) until `expiresAt` (epoch ms); fails with auth.nonce_used when it is already
    * recorded and unexpired. Call only after the signature checked out, so that nobody can burn
-   * another key's nonces.
+   * another key's nonces. Answers at once when the store writes at once (every signed Alibaba request
+   * makes this write).
    */
-  async use(keyId: string, nonce: string, expiresAt: number): Promise<void> {
+  use(keyId: string, nonce: string, expiresAt: number): MaybePromise<void> {
     const now = this.clock.now();
-    await this.prune(now);
-    // An expired row for the same pair is taken over in place; an unexpired one makes the upsert a no-op.
-    const res = await this.db
-      .insertInto("request_nonces")
-      .values({ key_id: keyId, nonce, expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc
-          .columns(["key_id", "nonce"])
-          .doUpdateSet({ expires_at: expiresAt })
-          .where("request_nonces.expires_at", "<=", now),
-      )
-      .executeTakeFirst();
-    if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) fail("auth.nonce_used", "Specified signature nonce was used already.");
+    return then(this.prune(now), () =>
+      then(recordNonce(this.db, keyId, nonce, expiresAt, now), (rows) => {
+        if (rows.length === 0) fail("auth.nonce_used", "Specified signature nonce was used already.");
+      }),
+    );
   }
 
-  private async prune(now: number): Promise<void> {
-    if (now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return;
+  private prune(now: number): MaybePromise<unknown> {
+    if (now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return undefined;
     this.lastPrune = now;
-    await this.db.deleteFrom("request_nonces").where("expires_at", "<=", now).execute();
+    return exec(this.db, this.db.deleteFrom("request_nonces").where("expires_at", "<=", now));
   }
 }
+
+/**
+ * Inserts the pair, or takes over an expired row for it in place; an unexpired row makes the upsert a
+ * no-op, so the statement returns a row exactly when the nonce was free.
+ */
+const recordNonce = precompiled((db: Kysely<Database>, keyId: string, nonce: string, expiresAt: number, now: number) =>
+  db
+    .insertInto("request_nonces")
+    .values({ key_id: keyId, nonce, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(["key_id", "nonce"]).doUpdateSet({ expires_at: expiresAt }).where("request_nonces.expires_at", "<=", now))
+    .returning("nonce"),
+);

@@ -5,9 +5,9 @@
  */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** `f` (which answers with a value, not a promise) applied to `value`: at once when the value is here, when it arrives otherwise. */
-export function then<T, U>(value: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
-  return value instanceof Promise ? (value.then(f) as Promise<U>) : f(value);
+/** `f` applied to `value`: at once when the value is here, when it arrives otherwise. */
+export function then<T, U>(value: MaybePromise<T>, f: (v: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 /** Whether the value is still on its way. */

@@ -9,6 +9,7 @@
 import type { ResolvedCredential } from "../../core/accounts.js";
 import type { Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
+import type { MaybePromise } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Authenticated, Door, DoorAction, RawRequest } from "../../server/door.js";
 import type { ActionTable, Handler, Product } from "./action.js";
@@ -18,7 +19,7 @@ import { resourceManagerActions } from "./actions/resource-manager.js";
 import { toAliyunError } from "./errors.js";
 import { aliyunRequestId } from "./format.js";
 import { checkParams, mergedParams } from "./params.js";
-import { acs3Signature, parseAcs3Authorization, safeEqual, sha256Hex, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
+import { type Acs3Authorization, acs3Signature, parseAcs3Authorization, safeEqual, sha256Hex, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
 
 interface ProductSpec {
   product: Product;
@@ -80,10 +81,14 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     return nonce;
   }
 
-  async function resolveKey(keyId: string): Promise<ResolvedCredential> {
-    const cred = await core.accounts.resolve(keyId);
-    if (!cred) throw new CoreError("auth.unknown_key", "Specified access key is not found.");
-    return cred;
+  /** The key's credential: at once when it is fresh in the accounts cache (the usual request), else from the store. */
+  function withKey<T>(keyId: string, verify: (cred: ResolvedCredential) => T): MaybePromise<T> {
+    const cached = core.accounts.cached(keyId);
+    if (cached) return verify(cached);
+    return core.accounts.resolve(keyId).then((cred) => {
+      if (!cred) throw new CoreError("auth.unknown_key", "Specified access key is not found.");
+      return verify(cred);
+    });
   }
 
   const required = (params: Record<string, string>, name: string): string => {
@@ -99,7 +104,7 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     wire: { params },
   });
 
-  async function authenticateV1(ctx: RequestContext<AliyunWire>, params: Record<string, string>): Promise<Authenticated<AliyunWire>> {
+  function authenticateV1(ctx: RequestContext<AliyunWire>, params: Record<string, string>): MaybePromise<Authenticated<AliyunWire>> {
     const keyId = required(params, "AccessKeyId");
     const signature = required(params, "Signature");
     const method = required(params, "SignatureMethod");
@@ -108,21 +113,25 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     if (version !== "1.0") throw new CoreError("auth.malformed", `Specified signature version "${version}" is not supported; use 1.0.`);
     const timestampMs = checkTimestamp(required(params, "Timestamp"));
     const nonce = checkNonce(required(params, "SignatureNonce"));
-    const cred = await resolveKey(keyId);
-    if (!safeEqual(v1Signature(cred.secretKey, ctx.raw.method, params), signature)) {
-      throw mismatch(`server string to sign is:${v1StringToSign(ctx.raw.method, params)}`);
-    }
-    return authenticated(cred, keyId, nonce, timestampMs, params);
+    return withKey(keyId, (cred) => {
+      if (!safeEqual(v1Signature(cred.secretKey, ctx.raw.method, params), signature)) {
+        throw mismatch(`server string to sign is:${v1StringToSign(ctx.raw.method, params)}`);
+      }
+      return authenticated(cred, keyId, nonce, timestampMs, params);
+    });
   }
 
-  async function authenticateV3(ctx: RequestContext<AliyunWire>, params: Record<string, string>): Promise<Authenticated<AliyunWire>> {
+  function authenticateV3(ctx: RequestContext<AliyunWire>, params: Record<string, string>): MaybePromise<Authenticated<AliyunWire>> {
     const auth = parseAcs3Authorization(ctx.header("authorization"));
     if (!auth) throw new CoreError("auth.malformed", "The Authorization header is not in ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=… form.");
     const unsigned = V3_REQUIRED_SIGNED_HEADERS.filter((h) => !auth.signedHeaders.includes(h));
     if (unsigned.length > 0) throw new CoreError("auth.malformed", `SignedHeaders must include ${unsigned.join(", ")}.`);
     const timestampMs = checkTimestamp(ctx.header("x-acs-date") ?? "");
     const nonce = checkNonce(ctx.header("x-acs-signature-nonce") ?? "");
-    const cred = await resolveKey(auth.accessKeyId);
+    return withKey(auth.accessKeyId, (cred) => verifyV3(ctx, auth, cred, nonce, timestampMs, params));
+  }
+
+  function verifyV3(ctx: RequestContext<AliyunWire>, auth: Acs3Authorization, cred: ResolvedCredential, nonce: string, timestampMs: number, params: Record<string, string>): Authenticated<AliyunWire> {
     const payloadHash = ctx.header("x-acs-content-sha256") ?? "";
     if (!safeEqual(sha256Hex(ctx.raw.body), payloadHash)) throw mismatch("The request body does not match x-acs-content-sha256.");
     const headers: Record<string, string> = {};

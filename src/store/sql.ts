@@ -1,0 +1,55 @@
+/** SQL helpers that behave the same on both engines: uniqueness errors, sequences, text matching, row locks. */
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import { then, type MaybePromise } from "../lib/maybe-promise.js";
+import type { Database } from "./schema.js";
+import { exec, first } from "./statements.js";
+
+/** True when `err` is a unique-constraint violation on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Reserve `count` consecutive values of a named sequence; returns the first. */
+export function nextSequence(db: Kysely<Database>, name: string, count = 1): MaybePromise<number> {
+  const next = first(db, db.updateTable("sequences").set({ value: sql`value + ${count}` }).where("name", "=", name).returning("value"));
+  return then(next, (row) => {
+    if (!row) throw new Error(`no sequence named ${name}`);
+    return row.value - count + 1;
+  });
+}
+
+/**
+ * Case-insensitive substring match that behaves the same on both engines
+ * (SQLite's LIKE has no default escape character and PostgreSQL's is case-sensitive).
+ */
+export function containsText(column: string, needle: string, opts: { castToText?: boolean } = {}): RawBuilder<boolean> {
+  const ref = opts.castToText ? sql`cast(${sql.ref(column)} as text)` : sql.ref(column);
+  return sql<boolean>`lower(${ref}) like ${"%" + likeLiteral(needle) + "%"} escape '\\'`;
+}
+
+/** A name compared without regard to case: equal to `value`, or starting with it. */
+export interface TextMatch {
+  value: string;
+  prefix: boolean;
+}
+
+/** Case-insensitive equality or prefix match on both engines; equality can use a `lower(column)` index. */
+export function matchesText(column: string, m: TextMatch): RawBuilder<boolean> {
+  if (!m.prefix) return sql<boolean>`lower(${sql.ref(column)}) = ${m.value.toLowerCase()}`;
+  return sql<boolean>`lower(${sql.ref(column)}) like ${likeLiteral(m.value) + "%"} escape '\\'`;
+}
+
+/** `text` lower-cased with LIKE's wildcards and the escape character escaped. */
+function likeLiteral(text: string): string {
+  return text.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c);
+}
+
+/**
+ * Serializes writers on one row for the rest of the transaction: a no-op update takes the row's
+ * write lock on PostgreSQL (SQLite runs one write transaction at a time already), so counts and
+ * checks made after it see every earlier writer's outcome. Returns false when the row is gone.
+ */
+export function lockRow(trx: Kysely<Database>, table: keyof Database, keyColumn: string, key: string | number): MaybePromise<boolean> {
+  return then(exec(trx, sql`update ${sql.table(table)} set ${sql.ref(keyColumn)} = ${sql.ref(keyColumn)} where ${sql.ref(keyColumn)} = ${key}`), (n) => n > 0);
+}
