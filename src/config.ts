@@ -1,7 +1,7 @@
 /** Settings from flags, then environment, then defaults. */
 import { join, resolve } from "node:path";
 import { type Limits, parseLimits } from "./core/limits.js";
-import { parseRateLimits, type RateLimitConfig } from "./core/rate-limit.js";
+import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 import { TENCENT_RATE_LIMITS } from "./dialects/tencent/front-door.js";
 
 export interface Config {

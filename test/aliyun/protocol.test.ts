@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { ManualClock, systemClock } from "../../src/core/clock.js";
 import { CoreError } from "../../src/core/errors.js";
 import { ReplayGuard } from "../../src/core/replay-guard.js";
-import { parseRateLimits } from "../../src/core/rate-limit.js";
+import { parseRateLimits } from "../../src/server/rate-limit.js";
 import { TENCENT_RATE_LIMITS } from "../../src/dialects/tencent/front-door.js";
 import { aliyunClient, expectAliyunError, popClient } from "../helpers/aliyun.js";
 import { camClient, ENGINES, expectCode, openTestStore, snapshot, startServer, type TestServer } from "../helpers/harness.js";

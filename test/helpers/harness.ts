@@ -12,7 +12,7 @@ import tencentcloud from "tencentcloud-sdk-nodejs";
 import { type Clock, systemClock } from "../../src/core/clock.js";
 import { Core } from "../../src/core/index.js";
 import type { Limits } from "../../src/core/limits.js";
-import { parseRateLimits, type RateLimitConfig } from "../../src/core/rate-limit.js";
+import { parseRateLimits, type RateLimitConfig } from "../../src/server/rate-limit.js";
 import { SecretBox } from "../../src/core/secrets.js";
 import { TENCENT_RATE_LIMITS } from "../../src/dialects/tencent/front-door.js";
 import { buildApp } from "../../src/server/app.js";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
-import { parseRateLimits, RateLimiter } from "../../src/core/rate-limit.js";
+import { parseRateLimits, RateLimiter } from "../../src/server/rate-limit.js";
 import { TENCENT_RATE_LIMITS } from "../../src/dialects/tencent/front-door.js";
 import {
   camClient,
