@@ -27,7 +27,8 @@
  *   smaller share until then (up to about 4 s).
  * - a process that cannot reach the database keeps the share it last knew; the others stop counting
  *   it after `liveMs` and take larger shares, so until it reaches the database again the cluster
- *   may admit up to that process's share more than the limit.
+ *   may admit up to that process's share more than the limit. Neither `start` nor `stop` waits
+ *   longer than `liveMs` for a database that does not answer.
  * Heartbeat times are each process's own clock (like the reconcile worker's leases): the hosts'
  * clocks must agree to well within `liveMs`.
  *
@@ -57,6 +58,17 @@ export interface ClusterShareOptions {
 }
 
 const silent: ClusterLog = { info: () => {}, warn: () => {} };
+
+/** Whether `work` settles within `ms`; it goes on either way. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class ClusterShare {
   /** Unique per registry: host, pid and a random tag (two registries in one test process differ). */
@@ -99,28 +111,36 @@ export class ClusterShare {
   /**
    * Takes the log, registers this process and starts the heartbeat; resolves once the share is
    * known (and, when other processes are live, they have had a beat's time to see this one). Never
-   * throws: a first beat that fails leaves the whole share and is logged, and later beats retry.
+   * throws, and waits for the first beat at most `liveMs`: a first beat that fails or hangs leaves
+   * the whole share and is logged, and later beats retry.
    */
   async start(log: ClusterLog = silent): Promise<void> {
     this.log = log;
     if (this.store.engine === "sqlite" || this.running) return;
     this.running = true;
-    await this.tick();
+    if (!(await settlesWithin(this.tick(), this.liveMs))) {
+      this.log.warn({ waitedMs: this.liveMs }, "the first cluster heartbeat has not answered; serving with the whole rate limits until one does");
+    }
     if (this.current.of > 1 && this.running) await new Promise((resolve) => setTimeout(resolve, this.joinMs));
   }
 
-  /** Stops the heartbeat and removes this process's row, so the others take its share at their next beat. */
+  /**
+   * Stops the heartbeat and removes this process's row, so the others take its share at their next
+   * beat. Waits at most `liveMs` (by then the others have forgotten this process anyway).
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.timer);
-    await this.beating;
-    try {
+    const goodbye = async () => {
+      await this.beating; // a beat in flight would otherwise write the row again after the delete
       await this.store.db.deleteFrom("cluster_processes").where("process_id", "=", this.processId).execute();
-    } catch (err) {
-      // Its heartbeat stops; the others forget it once it is liveMs old.
-      this.log.warn({ err }, "could not remove this process from the cluster registry");
-    }
+    };
+    const said = settlesWithin(
+      goodbye().catch((err: unknown) => this.log.warn({ err }, "could not remove this process from the cluster registry")),
+      this.liveMs,
+    );
+    if (!(await said)) this.log.warn({ waitedMs: this.liveMs }, "could not remove this process from the cluster registry in time");
   }
 
   private async tick(): Promise<void> {

@@ -4,8 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Kysely, PostgresDialect } from "kysely";
 import { ManualClock, systemClock } from "../../src/core/clock.js";
 import { type ClusterLog, ClusterShare } from "../../src/server/cluster.js";
+import type { Store } from "../../src/store/database.js";
+import type { Database } from "../../src/store/schema.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
 
 function recorder() {
@@ -124,3 +127,21 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+test("a database that never answers holds up neither start nor stop for longer than liveMs", async () => {
+  // A PostgreSQL pool whose connections never come: every query hangs.
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect: () => new Promise(() => {}), end: async () => {} } }) });
+  const store: Store = { db, engine: "postgres", close: () => db.destroy() };
+  const { lines, log } = recorder();
+  const c = new ClusterShare(store, systemClock, { intervalMs: 20, liveMs: 100 });
+  await c.start(log);
+  assert.deepEqual(c.share(), { rank: 0, of: 1 }, "the whole limits until a beat answers");
+  await c.stop();
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg]),
+    [
+      ["warn", "the first cluster heartbeat has not answered; serving with the whole rate limits until one does"],
+      ["warn", "could not remove this process from the cluster registry in time"],
+    ],
+  );
+});
