@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import tencentcloud from "tencentcloud-sdk-nodejs";
-import { parseRateLimits } from "../src/core/rate-limit.js";
+import { parseRateLimits } from "../src/server/rate-limit.js";
 import { buildApp } from "../src/server/app.js";
 import { prefixedId } from "../src/core/ids.js";
 import { openRuntime } from "../src/runtime.js";

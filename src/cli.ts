@@ -5,6 +5,7 @@ import { type Config, type Flags, loadConfig } from "./config.js";
 import { tencentTime } from "./dialects/tencent/format.js";
 import { openRuntime } from "./runtime.js";
 import { buildApp } from "./server/app.js";
+import { ClusterShare } from "./server/cluster.js";
 
 const USAGE = `usage: opencic <command> [options]
 
@@ -84,9 +85,10 @@ async function serve(config: Config): Promise<number> {
       console.log(`  SecretId:  ${created.secretId} (from OPENCIC_SECRET_ID)`);
     }
   }
+  const cluster = new ClusterShare(runtime.store, runtime.core.clock);
   const app = await buildApp({
     core: runtime.core,
-    rateLimits: config.rateLimits,
+    rateLimits: { ...config.rateLimits, share: cluster.share },
     logger: {
       level: config.logLevel,
       // Belt and braces: nothing logs these, and if something ever did, they are masked.
@@ -101,12 +103,14 @@ async function serve(config: Config): Promise<number> {
     stopping = true;
     app.log.info({ signal }, "shutting down: finishing in-flight requests");
     await app.close(); // stops accepting, waits for in-flight requests
+    await cluster.stop(); // the other processes take this one's share of the rate limits
     await runtime.core.worker.stop(); // finishes the reconcile in hand; queued work stays in the database
     await runtime.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+  await cluster.start(app.log); // PostgreSQL: this process's share of the rate limits, before the first request
   await app.listen({ host: config.host, port: config.port });
   runtime.core.worker.start();
   const address = app.server.address();

@@ -7,7 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseRateLimits } from "../../dist/core/rate-limit.js";
+import { parseRateLimits } from "../../dist/server/rate-limit.js";
 import { openRuntime } from "../../dist/runtime.js";
 import { buildApp } from "../../dist/server/app.js";
 

@@ -1,13 +1,42 @@
 /**
- * Per-account, per-action request rate limits (fixed one-second windows), shared by
- * every dialect. Limits are counted per process; with several processes on one
- * PostgreSQL database each process enforces them on its own share of traffic.
+ * Per-account, per-action request rate limits (fixed one-second windows), shared by every
+ * dialect. Counts are kept in the process; with several processes on one PostgreSQL database each
+ * enforces its share of each limit (`share`, from the process registry in cluster.ts), so the
+ * cluster as a whole holds the documented figure without a database round trip per request.
  */
 export interface RateLimitConfig {
   enabled: boolean;
   /** Requests per second for actions without their own entry. */
   defaultPerSecond: number;
   perAction: Record<string, number>;
+  /**
+   * This process's place among the live processes serving the same database (`ClusterShare.share`);
+   * read on every request. Absent: the process enforces the whole limits alone.
+   */
+  share?: () => ProcessShare;
+}
+
+/** A process's place in the cluster: its rank (0-based, by start) among `of` live processes. */
+export interface ProcessShare {
+  rank: number;
+  of: number;
+}
+
+/** One process alone: every limit is its own. */
+export const WHOLE: ProcessShare = { rank: 0, of: 1 };
+
+/**
+ * The part of a cluster-wide `limit` the process at `share` enforces: the whole number of calls
+ * divided evenly, the remainder going one each to the lowest ranks, so the parts add up to the
+ * limit when every process sees the same live set. Never below 1 (a process that refused every
+ * call of an action would fail clients sent to it), so with more processes than calls the cluster
+ * admits one call per process. Alone, the limit is returned as it is.
+ */
+export function shareOf(limit: number, share: ProcessShare): number {
+  if (share.of <= 1) return limit;
+  const whole = Math.floor(limit);
+  const part = Math.floor(whole / share.of) + (share.rank < whole % share.of ? 1 : 0);
+  return Math.max(1, part);
 }
 
 export class RateLimiter {
@@ -19,11 +48,18 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
+  /** The account's documented limit for `action`, for the cluster as a whole. */
   limitFor(action: string): number {
     return this.config.perAction[action] ?? this.config.defaultPerSecond;
   }
 
-  /** Counts one request; false when it exceeds the action's limit for this account. */
+  /** The part of `limitFor(action)` this process enforces. */
+  localLimitFor(action: string): number {
+    const limit = this.limitFor(action);
+    return this.config.share ? shareOf(limit, this.config.share()) : limit;
+  }
+
+  /** Counts one request; false when it exceeds this process's part of the action's limit for this account. */
   take(accountUin: number, action: string): boolean {
     if (!this.config.enabled) return true;
     const second = Math.floor(this.now() / 1000);
@@ -34,7 +70,7 @@ export class RateLimiter {
     const key = `${accountUin}:${action}`;
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
-    return n <= this.limitFor(action);
+    return n <= this.localLimitFor(action);
   }
 }
 

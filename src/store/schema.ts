@@ -245,6 +245,13 @@ export interface RequestNonceTable {
   expires_at: number;
 }
 
+/** A serving process, renewed by its heartbeat (src/server/cluster.ts). */
+export interface ClusterProcessTable {
+  process_id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   sequences: SequenceTable;
@@ -264,6 +271,7 @@ export interface Database {
   provisioning_tasks: ProvisioningTaskTable;
   provisioning_events: ProvisioningEventTable;
   request_nonces: RequestNonceTable;
+  cluster_processes: ClusterProcessTable;
 }
 
 export type Account = Selectable<AccountTable>;

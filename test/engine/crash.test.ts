@@ -7,11 +7,10 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import pg from "pg";
 import { parseLimits } from "../../src/core/limits.js";
 import { openRuntime } from "../../src/runtime.js";
 import { openStore, type Store } from "../../src/store/database.js";
-import { ENGINES, orgClient, TEST_DATABASE_URL } from "../helpers/harness.js";
+import { ENGINES, orgClient, throwawaySchema } from "../helpers/harness.js";
 import { seedFanout } from "../helpers/fanout.js";
 import { removeTempDirs, serve, tempDir } from "../helpers/process.js";
 
@@ -21,32 +20,13 @@ const USERS = 3000;
 const TARGETS = 3;
 const LIMITS = `usersPerDirectory=${USERS},membersPerGroup=${USERS},subUsersPerAccount=${USERS + 10}`;
 
-async function pgSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `crash_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL!);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
 const managedCount = async (store: Store) =>
   Number((await store.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_user_id", "is not", null).executeTakeFirstOrThrow()).n);
 
 for (const engine of ENGINES) {
   test(`SIGKILL in the middle of a ${USERS}×${TARGETS} fan-out, then restart (${engine})`, async () => {
     const dataDir = tempDir();
-    const pgs = engine === "postgres" ? await pgSchema() : undefined;
+    const pgs = engine === "postgres" ? await throwawaySchema("crash") : undefined;
     const databaseUrl = pgs?.url;
     // A pause between write batches widens the window in which the kill lands mid-way.
     const env = { OPENCIC_MASTER_KEY: randomBytes(32).toString("hex"), OPENCIC_LIMITS: LIMITS, OPENCIC_WORKER_BATCH_PAUSE_MS: "30" };

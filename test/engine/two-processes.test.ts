@@ -5,11 +5,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import pg from "pg";
 import { parseLimits } from "../../src/core/limits.js";
 import { openRuntime } from "../../src/runtime.js";
 import { openStore } from "../../src/store/database.js";
-import { orgClient, TEST_DATABASE_URL } from "../helpers/harness.js";
+import { orgClient, TEST_DATABASE_URL, throwawaySchema } from "../helpers/harness.js";
 import { seedFanout } from "../helpers/fanout.js";
 import { removeTempDirs, serve, tempDir } from "../helpers/process.js";
 
@@ -20,13 +19,7 @@ const TARGETS = 8;
 const LIMITS = `usersPerDirectory=${USERS},membersPerGroup=${USERS}`;
 
 test("two server processes on one PostgreSQL database complete a fan-out exactly once", { skip: TEST_DATABASE_URL ? false : "needs TEST_DATABASE_URL (PostgreSQL)" }, async () => {
-  const schema = `multi_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const url = new URL(TEST_DATABASE_URL!);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  const databaseUrl = url.toString();
+  const { url: databaseUrl, drop } = await throwawaySchema("multi");
   const env = { OPENCIC_MASTER_KEY: randomBytes(32).toString("hex"), OPENCIC_LIMITS: LIMITS, OPENCIC_WORKER_BATCH_PAUSE_MS: "10" };
   try {
     const rt = await openRuntime({ dataDir: tempDir(), databaseUrl, masterKey: env.OPENCIC_MASTER_KEY, limits: parseLimits(LIMITS) });
@@ -76,7 +69,6 @@ test("two server processes on one PostgreSQL database complete a fan-out exactly
       await b.stop();
     }
   } finally {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
+    await drop();
   }
 });

@@ -33,6 +33,27 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
+/** A new, empty schema in the TEST_DATABASE_URL database: a URL whose connections work in it, and its removal. */
+export async function throwawaySchema(prefix = "t"): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const schema = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
 /** A fresh, empty, migrated store: a temp SQLite file, or a throwaway PostgreSQL schema. */
 export async function openTestStore(engine: Engine): Promise<TestStore> {
   if (engine === "sqlite") {
@@ -48,30 +69,17 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
       },
     };
   }
-  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
-  const schema = `t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  const dropSchema = async () => {
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
-  };
-  const store = await openStore({ databaseUrl: url.toString() }).catch(async (err: unknown) => {
-    await dropSchema();
+  const { url, drop } = await throwawaySchema();
+  const store = await openStore({ databaseUrl: url }).catch(async (err: unknown) => {
+    await drop();
     throw err;
   });
   return {
     store,
-    reopen: () => openStore({ databaseUrl: url.toString() }),
+    reopen: () => openStore({ databaseUrl: url }),
     cleanup: async () => {
       await store.close();
-      await dropSchema();
+      await drop();
     },
   };
 }

@@ -1,2 +1,0 @@
-/** Moved to server/ (only the server limits requests). */
-export * from "../server/rate-limit.js";
