@@ -16,7 +16,8 @@ import { ramActions } from "./actions/ram.js";
 import { resourceManagerActions } from "./actions/resource-manager.js";
 import { toAliyunError } from "./errors.js";
 import { aliyunRequestId } from "./format.js";
-import { checkParams, mergedParams } from "./params.js";
+import { decodeParams, mergedParams } from "./params.js";
+import { encodeAnswer, withRequestId } from "./responses.js";
 import {
   acs3Signature,
   parseAcs3Authorization,
@@ -192,11 +193,11 @@ export function aliyunFrontDoor(opts: AliyunOptions): FrontDoor {
         // Answers are JSON whatever Format asks for (every client sends JSON and reads errors as JSON); a Format that is neither is refused (§1.9).
         if (params.Format && !FORMATS.test(params.Format)) throw new CoreError("request.invalid_value", `Specified parameter Format "${params.Format}" is not valid; use JSON or XML.`, "Format");
         admit(core, limiter, caller, action);
-        const input = checkParams<Record<string, unknown>>(handler.params, params);
+        const input = decodeParams(handler, params);
         const out = await handler.run({ core, caller, requestId }, input);
-        // pop-core treats any top-level Code as an error (§1.7), so a success never carries one.
-        const { Code: _never, RequestId: _own, ...fields } = out as Record<string, unknown>;
-        send(reply, requestId, 200, { ...fields, RequestId: requestId });
+        // Written by the action's response schema, which has no top-level Code (pop-core would read one as an error, §1.7).
+        const answer = withRequestId(encodeAnswer(spec.product, action, out), requestId);
+        reply.code(200).header("x-acs-request-id", requestId).type("application/json;charset=utf-8").send(answer);
         req.log.info({ requestId, product: spec.product, action, uin: caller.principalUin }, "aliyun request");
       } catch (err) {
         sendError(req, reply, requestId, err, spec, handler);

@@ -120,10 +120,13 @@ export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
   },
 };
 
+/** A field's type, as JSON Schema. */
+export type FieldSchema = { type: "string" | "number" | "boolean" } | { type: "array"; items: FieldSchema } | { type: "object"; properties: Record<string, FieldSchema> };
+
 /** Fields added to a vendor model: `at` is the path to the object that gets them (`A.B`, `[]` for a list's items, "" for the top). */
 export interface Addition {
   at: string;
-  fields: Record<string, { type: "string" | "number" | "boolean" }>;
+  fields: Record<string, FieldSchema>;
   why: string;
 }
 
@@ -138,8 +141,11 @@ const EVENT_WHY = "the Terraform data source reads the event as Content, GmtCrea
 const DIRECTORY_SCIM: Addition["fields"] = { SCIMSyncStatus: { type: "string" } };
 const DIRECTORY_WHY = "OpenCIC shows whether the directory's SCIM synchronization is on (GetSCIMSynchronizationStatus's value) with the directory, as the Tencent door's zone carries ScimSyncStatus";
 
+const TAGS: FieldSchema = { type: "array", items: { type: "object", properties: { Key: { type: "string" }, Value: { type: "string" } } } };
+
 export const RESPONSE_ADDITIONS: Partial<Record<Product, Record<string, Addition[]>>> = {
   cloudsso: {
+    UpdateUser: [{ at: "User", fields: { Tags: TAGS }, why: "UpdateUser answers the user as CreateUser and GetUser do, tags included; the SDK's UpdateUser model alone lacks Tags" }],
     CreateDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
     GetDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
     UpdateDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],

@@ -358,7 +358,7 @@ export interface AliyunResponses {
     UpdateInlinePolicyForAccessConfiguration: { RequestId?: string };
     UpdateMFAAuthenticationSettings: { RequestId?: string };
     UpdateSCIMServerCredentialStatus: { RequestId?: string; SCIMServerCredential?: { CreateTime?: string; CredentialId?: string; CredentialType?: string; DirectoryId?: string; ExpireTime?: string; Status?: string } };
-    UpdateUser: { RequestId?: string; User?: { CreateTime?: string; Description?: string; DisplayName?: string; Email?: string; FirstName?: string; LastName?: string; ProvisionType?: string; Status?: string; UpdateTime?: string; UserId?: string; UserName?: string } };
+    UpdateUser: { RequestId?: string; User?: { CreateTime?: string; Description?: string; DisplayName?: string; Email?: string; FirstName?: string; LastName?: string; ProvisionType?: string; Status?: string; UpdateTime?: string; UserId?: string; UserName?: string; Tags?: { Key?: string; Value?: string }[] } };
     UpdateUserMFAAuthenticationSettings: { RequestId?: string };
     UpdateUserProvisioning: { RequestId?: string; UserProvisioning?: { CreateTime?: string; DeletionStrategy?: string; Description?: string; DirectoryId?: string; DuplicationStrategy?: string; OwnerPk?: string; PrincipalId?: string; PrincipalName?: string; PrincipalType?: string; Status?: string; TargetId?: string; TargetName?: string; TargetPath?: string; TargetType?: string; UpdateTime?: string; UserProvisioningId?: string } };
     UpdateUserProvisioningConfiguration: { RequestId?: string; UserProvisioningConfiguration?: { CreateTime?: string; DefaultLandingPage?: string; DirectoryId?: string; SessionDuration?: number; UpdateTime?: string } };
