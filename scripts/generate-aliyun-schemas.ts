@@ -214,7 +214,10 @@ export async function productSchemas(sdk: Sdk, version: string): Promise<{ reque
   const requests: Record<string, Schema> = {};
   const responses: Record<string, Schema> = {};
   const methods = [...sdk.declarations.matchAll(METHOD)];
-  if (methods.length === 0) throw new Error("no client methods found");
+  // Every `xWithOptions(` the client declares must have been read by METHOD: none is left out unseen.
+  const declared = new Set([...sdk.declarations.matchAll(/^\s+(?:async )?(\w+WithOptions)\(/gm)].map((m) => m[1]));
+  const read = new Set(methods.map((m) => m[1]));
+  if (declared.size === 0 || [...declared].some((m) => !read.has(m))) throw new Error(`client methods not understood: ${[...declared].filter((m) => !read.has(m)).join(", ") || "none found"}`);
   for (const [, method, requestName, responseName] of methods as unknown as [string, string, string | undefined, string][]) {
     const requestModel = requestName === undefined ? undefined : (sdk.models[requestName] as ModelClass | undefined);
     if (requestName !== undefined && !isModel(requestModel)) throw new Error(`${method}: no model ${requestName}`);

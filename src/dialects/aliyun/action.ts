@@ -21,11 +21,12 @@ export interface ActionContext {
 /** An action the vendor's SDK has. */
 export type ActionName<P extends Product> = keyof AliyunRequests[P] & string;
 
-type Required<P extends Product, A extends string> = A extends keyof (typeof REQUIRED)[P] ? Extract<(typeof REQUIRED)[P][A], readonly string[]>[number] : never;
+/** The wire names wire-spec.ts REQUIRED lists for the action. */
+type RequiredName<P extends Product, A extends string> = A extends keyof (typeof REQUIRED)[P] ? Extract<(typeof REQUIRED)[P][A], readonly string[]>[number] : never;
 
 /** The parameters a handler gets: the vendor's request model, decoded, with the required ones present. */
 export type Params<P extends Product, A extends ActionName<P>> = AliyunRequests[P][A] & {
-  [K in Required<P, A> & keyof AliyunRequests[P][A]]-?: NonNullable<AliyunRequests[P][A][K]>;
+  [K in RequiredName<P, A> & keyof AliyunRequests[P][A]]-?: NonNullable<AliyunRequests[P][A][K]>;
 };
 
 /** A value as a handler may give it: any field at any depth absent or null (both are omitted on the wire). */
