@@ -1,7 +1,9 @@
 /**
  * Bad input of every kind, swept over every action the Alibaba door serves. The cases are generated
- * from the actions' own ParamRules (CloudSSO, RAM and ResourceManager tables), so a new action or
- * parameter is covered without touching this file:
+ * from each action's parameter spec as the door checks it (its request schema generated from the
+ * vendor's SDK model, with the door's required parameters and rules, schemas.ts), plus the limits the
+ * core enforces on those parameters (CORE_LIMITS), so a new action or parameter is covered without
+ * touching this file:
  *
  * - each required parameter missing or empty: `Missing{Param}`, 400;
  * - integers that are not integers, too big, or out of the declared range; booleans that are not
@@ -9,7 +11,7 @@
  *   with NUL and other control characters, or 100 KB long; JSON that is not JSON; repeat lists with bad
  *   positions, holes, or items of the wrong shape; a Format that is neither JSON nor XML:
  *   `InvalidParameter.{Param}`, 400; plus the grammars inside values (filters, external ids, phone
- *   numbers, folder ids, passwords) and the core's own bounds, which no ParamRule describes;
+ *   numbers, folder ids, passwords) and the core's own bounds, which no parameter spec describes;
  * - ids of the wrong shape, or another tenant's real ids, once every other parameter names a real
  *   object of the caller's own world: the action's documented `EntityNotExists.*`, 404;
  * - garbage at the wire level for a sample of actions: unknown Version and Action (including
@@ -23,10 +25,11 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import OpenApiUtilModule from "@alicloud/openapi-util";
-import type { ActionTable, ParamRule } from "../../src/dialects/aliyun/action.js";
+import type { ActionTable } from "../../src/dialects/aliyun/action.js";
 import { cloudssoActions } from "../../src/dialects/aliyun/actions/cloudsso.js";
 import { ramActions } from "../../src/dialects/aliyun/actions/ram.js";
 import { resourceManagerActions } from "../../src/dialects/aliyun/actions/resource-manager.js";
+import { requestSpec } from "../../src/dialects/aliyun/schemas.js";
 import { type AliyunProduct, aliyunClient, popClient, VERSIONS } from "../helpers/aliyun.js";
 import { ENGINES, type Key, orgWithMembers, snapshot, startServer, type TestServer } from "../helpers/harness.js";
 import { isoSeconds, newNonce, type RawRequest, type RawResponse, send, v1Request, v3Request } from "./support.js";
@@ -132,6 +135,58 @@ async function quiescent(server: TestServer): Promise<void> {
   }, "the store to settle");
 }
 
+// ---- each action's parameters, as the door checks them ----
+
+/** One parameter: how it travels and what bounds its value (the door's, or the core's). */
+interface ParamRule {
+  /** `list` and `object` are repeat-flattened (or one JSON text); `json` is one JSON text (an SDK "shrink" field). */
+  type: "string" | "integer" | "boolean" | "json" | "list" | "object";
+  required?: boolean;
+  enum?: readonly string[];
+  /** Characters of a text value. */
+  maxLength?: number;
+  min?: number;
+  max?: number;
+}
+
+const PAGE_SIZE = { MaxResults: { min: 1, max: 100 } };
+
+/**
+ * Limits the door does not restate because the core enforces them (wire-spec.ts): the cases made
+ * from them check that the core refuses with the parameter's own code, as the door did before.
+ */
+const CORE_LIMITS: Record<string, Record<string, Omit<ParamRule, "type">>> = {
+  "cloudsso.CreateDirectory": { DirectoryName: { maxLength: 64 } },
+  "cloudsso.UpdateDirectory": { NewDirectoryName: { maxLength: 64 } },
+  "cloudsso.CreateGroup": { GroupName: { maxLength: 128 }, Description: { maxLength: 1024 } },
+  "cloudsso.UpdateGroup": { NewGroupName: { maxLength: 128 }, NewDescription: { maxLength: 1024 } },
+  "cloudsso.ListGroups": PAGE_SIZE,
+  "cloudsso.ListGroupMembers": PAGE_SIZE,
+  "cloudsso.CreateUser": { UserName: { maxLength: 64 }, DisplayName: { maxLength: 256 }, FirstName: { maxLength: 64 }, LastName: { maxLength: 64 }, Email: { maxLength: 128 }, Description: { maxLength: 1024 } },
+  "cloudsso.UpdateUser": { NewFirstName: { maxLength: 64 }, NewLastName: { maxLength: 64 }, NewDisplayName: { maxLength: 256 }, NewEmail: { maxLength: 128 }, NewDescription: { maxLength: 1024 } },
+  "cloudsso.ListUsers": PAGE_SIZE,
+  "cloudsso.ListJoinedGroupsForUser": PAGE_SIZE,
+  "cloudsso.CreateUserProvisioning": { Description: { maxLength: 1024 } },
+  "cloudsso.UpdateUserProvisioning": { NewDescription: { maxLength: 1024 } },
+  "cloudsso.ListUserProvisionings": PAGE_SIZE,
+  "cloudsso.UpdateUserProvisioningConfiguration": { NewDefaultLandingPage: { maxLength: 1024 }, NewSessionDuration: { min: 1, max: 24 } },
+  "cloudsso.ListUserProvisioningEvents": PAGE_SIZE,
+};
+
+/** An action's parameters from its spec (the generated request schema with the door's rules), with the core's limits. */
+function rulesOf(product: AliyunProduct, action: string): Record<string, ParamRule> {
+  const spec = requestSpec(product, action);
+  assert.ok(spec, `${product} ${action} has a request spec`);
+  const out: Record<string, ParamRule> = {};
+  for (const p of spec.params) {
+    const t = p.schema.type;
+    const type = p.wire === "json" ? "json" : t === "array" ? "list" : t === "object" ? "object" : t === "number" ? "integer" : t === "boolean" ? "boolean" : "string";
+    out[p.name] = { type, required: p.required, ...p.rule, ...CORE_LIMITS[`${product}.${action}`]?.[p.name] };
+  }
+  for (const name of Object.keys(CORE_LIMITS[`${product}.${action}`] ?? {})) assert.ok(out[name], `${product} ${action} has no parameter ${name}`);
+  return out;
+}
+
 // ---- baselines: values that pass the parameter checks and name the caller's own objects ----
 
 function ownIds(t: Tenant): Record<AliyunProduct, Record<string, string>> {
@@ -168,11 +223,11 @@ function baseline(t: Tenant, product: AliyunProduct, name: string, rule: ParamRu
 
 function requiredBaseline(t: Tenant, product: AliyunProduct, action: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, rule] of Object.entries(TABLES[product][action]!.params)) if (rule.required) out[name] = baseline(t, product, name, rule);
+  for (const [name, rule] of Object.entries(rulesOf(product, action))) if (rule.required) out[name] = baseline(t, product, name, rule);
   return out;
 }
 
-// ---- parameter-level cases, from the ParamRules ----
+// ---- parameter-level cases, from the parameter specs ----
 
 const KB100 = "x".repeat(100 * 1024);
 const INTEGER_GARBAGE = ["abc", "1.5", "-1", "99999999999999999999", "1e3", "0x10", " ", "12abc", "١٢"];
@@ -184,7 +239,7 @@ function paramCases(t: Tenant, product: AliyunProduct, action: string): Case[] {
   const base = requiredBaseline(t, product, action);
   // Every action, parameters or not: a Format that is neither JSON nor XML.
   cases.push({ product, action, label: "Format: YAML", params: { ...base, Format: "YAML" }, expect: { code: "InvalidParameter.Format", status: 400 } });
-  for (const [name, rule] of Object.entries(TABLES[product][action]!.params)) {
+  for (const [name, rule] of Object.entries(rulesOf(product, action))) {
     const invalid = { code: `InvalidParameter.${name}`, status: 400 };
     const add = (label: string, params: Record<string, string>, expect: Expected, shapes?: Shape[]) => cases.push({ product, action, label: `${name}: ${label}`, params, expect, shapes });
     const bad = (label: string, value: string, shapes?: Shape[]) => add(label, { ...base, [name]: value }, invalid, shapes);
@@ -246,7 +301,7 @@ function paramCases(t: Tenant, product: AliyunProduct, action: string): Case[] {
   return cases;
 }
 
-/** What a ParamRule cannot describe: the grammar inside a value, and rules the core applies. */
+/** What a parameter spec cannot describe: the grammar inside a value, and rules the core applies. */
 function grammarCases(t: Tenant): Case[] {
   const cases: Case[] = [];
   const add = (product: AliyunProduct, action: string, param: string, label: string, params: Record<string, string>, code = `InvalidParameter.${param}`, status = 400) =>
@@ -316,7 +371,7 @@ const WRONG_SHAPES = ["no-such-id", "u-000000000000", "g-zzzzzzzzzzzz", "' OR '1
 
 function idCases(w: World, product: AliyunProduct, action: string): Case[] {
   const cases: Case[] = [];
-  const rules = TABLES[product][action]!.params;
+  const rules = rulesOf(product, action);
   const base = { ...requiredBaseline(w.a, product, action), ...ID_EXTRAS[`${product}.${action}`] };
   const others = ownIds(w.b)[product];
   for (const [name, rule] of Object.entries(rules)) {
@@ -535,8 +590,8 @@ test("the sweep covers every action of the three products", () => {
   // Every parameter that looks like an id has a not-found code above, so a new id parameter is not silently left out.
   const idLike = /(^|[a-z])(Id|UserName)$/;
   for (const product of PRODUCTS) {
-    for (const [action, h] of Object.entries(TABLES[product])) {
-      for (const [name, rule] of Object.entries(h.params)) {
+    for (const action of Object.keys(TABLES[product])) {
+      for (const [name, rule] of Object.entries(rulesOf(product, action))) {
         if (rule.type !== "string" || !idLike.test(name) || NOT_LOOKUPS[`${product}.${action}`]?.includes(name)) continue;
         if (product === "cloudsso" && name === "UserName") continue; // a new user's name, not a lookup
         if (product === "resourcemanager" && ["ParentFolderId", "PayerAccountId"].includes(name)) continue; // the grammar cases cover the folder; the payer is not looked up

@@ -18,7 +18,9 @@ import { ramActions } from "./actions/ram.js";
 import { resourceManagerActions } from "./actions/resource-manager.js";
 import { toAliyunError } from "./errors.js";
 import { aliyunRequestId } from "./format.js";
-import { checkParams, mergedParams } from "./params.js";
+import { decodeParams, mergedParams } from "./params.js";
+import { encodeAnswer, withRequestId } from "./responses.js";
+import { isVendorAction } from "./schemas.js";
 import { type Acs3Authorization, acs3Signature, parseAcs3Authorization, safeEqual, sha256Hex, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
 
 interface ProductSpec {
@@ -150,11 +152,6 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     return version !== undefined && Object.hasOwn(PRODUCTS, version) ? PRODUCTS[version] : undefined;
   }
 
-  function json(ctx: RequestContext<AliyunWire>, status: number, payload: object, code: string, extra?: Record<string, string>): Answer {
-    // Absent optional fields are omitted rather than null.
-    const body = JSON.stringify(payload, (_k, v: unknown) => (v === null ? undefined : v));
-    return { status, headers: { "content-type": JSON_TYPE, "x-acs-request-id": ctx.requestId, ...extra }, body, code };
-  }
 
   return {
     name: "aliyun",
@@ -184,7 +181,10 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
       const spec = productOf(version);
       if (!spec) throw new CoreError("request.unknown_version", `Specified parameter Version "${version}" is not valid.`);
       const handler = Object.hasOwn(spec.actions, action) ? spec.actions[action] : undefined;
-      if (!handler) throw new CoreError("request.unknown_action", `Specified api is not found, please check your url and method: ${spec.product} ${version} has no action "${action}".`);
+      if (!handler) {
+        if (isVendorAction(spec.product, action)) throw new CoreError("request.unsupported_action", `OpenCIC does not implement ${spec.product} ${version} ${action} yet.`);
+        throw new CoreError("request.unknown_action", `Specified api is not found, please check your url and method: ${spec.product} ${version} has no action "${action}".`);
+      }
       // Answers are JSON whatever Format asks for (every client sends JSON and reads errors as JSON); a Format that is neither is refused.
       if (params.Format && !FORMATS.test(params.Format)) throw new CoreError("request.invalid_value", `Specified parameter Format "${params.Format}" is not valid; use JSON or XML.`, "Format");
       const key = `${spec.product}.${action}`;
@@ -194,13 +194,13 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     },
 
     decode(ctx, action) {
-      return checkParams<Record<string, unknown>>(action.handler.params, ctx.wire!.params);
+      return decodeParams(action.handler, ctx.wire!.params);
     },
 
-    encode(ctx, _action, payload) {
-      // pop-core treats any top-level Code as an error, so a success never carries one.
-      const { Code: _never, RequestId: _own, ...fields } = payload as Record<string, unknown>;
-      return json(ctx, 200, { ...fields, RequestId: ctx.requestId }, "OK");
+    encode(ctx, action, payload) {
+      // Written by the action's response schema, which has no top-level Code (pop-core would read one as an error).
+      const body = withRequestId(encodeAnswer(action.spec.product, action.name, payload), ctx.requestId);
+      return { status: 200, headers: { "content-type": JSON_TYPE, "x-acs-request-id": ctx.requestId }, body, code: "OK" };
     },
 
     encodeError(ctx, err, action) {
@@ -218,7 +218,7 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
         Message: error.Message,
         Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.Code)}${product}&requestId=${ctx.requestId}`,
       };
-      return json(ctx, error.status, envelope, error.Code, retry);
+      return { status: error.status, headers: { "content-type": JSON_TYPE, "x-acs-request-id": ctx.requestId, ...retry }, body: JSON.stringify(envelope), code: error.Code };
     },
   };
 }

@@ -19,7 +19,8 @@ const CODES: Record<Reason, AliyunCode> = {
   "request.invalid_type": e("InvalidParameter.{field}", 400),
   "request.invalid_value": e("InvalidParameter.{field}", 400),
   "request.too_large": e("RequestEntityTooLarge", 413),
-  // Without a vendor SDK listing every action, "not built" and "does not exist" look the same.
+  // The generated schemas list every action of the SDKs (schemas.ts isVendorAction), but Alibaba's
+  // gateway has no "not built" answer: an unbuilt action gets the code a nonexistent one gets.
   "request.unsupported_action": e("InvalidAction.NotFound", 404),
   "request.unknown_action": e("InvalidAction.NotFound", 404),
   "request.unknown_version": e("InvalidVersion", 400),

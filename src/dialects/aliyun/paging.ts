@@ -1,13 +1,7 @@
 /** Alibaba's paging fields (MaxResults, NextToken in; IsTruncated, NextToken, MaxResults, TotalCounts out) ↔ neutral pages. */
 import type { Page, PageRequest } from "../../core/directory/paging.js";
-import type { ParamRules } from "./action.js";
 
-/** The request side, for an action's parameter declaration; the bounds are the core's page sizes. */
-export const PAGING_PARAMS: ParamRules = {
-  MaxResults: { type: "integer", min: 1, max: 100 },
-  NextToken: { type: "string" },
-};
-
+/** The request side, as every CloudSSO list's model has it; the bounds of MaxResults are the core's page sizes. */
 export interface PagingParams {
   MaxResults?: number;
   NextToken?: string;

@@ -1,12 +1,13 @@
 /**
  * Parameters of an Alibaba RPC request (spec §1.2): the query and, for form bodies, the body, decoded
- * and merged into one flat map; lists arrive repeat-flattened (`Tag.1.Key`, `UserName.2`). Each action
- * declares its parameters (ParamRules); `checkParams` checks and coerces them. Unknown parameters are
- * ignored, as the real gateway does (§1.2 rule 5).
+ * and merged into one flat map; lists arrive repeat-flattened (`Tag.1.Key`, `UserName.2`).
+ * `decodeParams` checks and decodes them by the action's generated request schema and the door's
+ * rules (schemas.ts). Unknown parameters are ignored, as the real gateway does (§1.2 rule 5).
  */
 import { CoreError } from "../../core/errors.js";
 import { hasControlCharacters, isWellFormedText, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
-import type { ParamRule, ParamRules } from "./action.js";
+import type { Handler } from "./action.js";
+import { type ParamSpec, requestSpec, type Schema } from "./schemas.js";
 
 export function isForm(contentType: string | undefined): boolean {
   return (contentType ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
@@ -41,9 +42,10 @@ type Tree = { leaf?: string; children: Map<string, Tree> };
 
 /**
  * Nests the flattened keys under `name`: `name.1=a&name.2=b` → ["a","b"], `name.1.Key=k` → [{Key:"k"}],
- * deeper levels likewise (`A.1.B.2`). Positions are 1-based and kept in numeric order.
+ * `name.Key=k` → {Key:"k"}, deeper levels likewise (`A.1.B.2`). Positions are 1-based and kept in
+ * numeric order. Undefined when no key is under `name`.
  */
-function unflattenList(name: string, flat: Record<string, string>): unknown[] | undefined {
+function unflatten(name: string, flat: Record<string, string>): unknown {
   const root: Tree = { children: new Map() };
   let found = false;
   for (const [key, value] of Object.entries(flat)) {
@@ -57,8 +59,7 @@ function unflattenList(name: string, flat: Record<string, string>): unknown[] | 
     }
     node.leaf = value;
   }
-  if (!found) return undefined;
-  return toList(name, root);
+  return found ? toValue(name, root) : undefined;
 }
 
 /** Errors name the declared parameter (`Tag`), the message the exact position. */
@@ -83,7 +84,8 @@ function toValue(path: string, node: Tree): unknown {
   if (node.children.size === 0) return checkText(paramOf(path), node.leaf ?? "", DEFAULT_MAX_LENGTH);
   if (node.leaf !== undefined) throw new CoreError("request.invalid_value", `${path} is given both as a value and as a list or object.`, paramOf(path));
   if ([...node.children.keys()].every((k) => /^\d+$/.test(k))) return toList(path, node);
-  const obj: Record<string, unknown> = {};
+  // No prototype: an item field named __proto__ is a field like any other.
+  const obj = Object.create(null) as Record<string, unknown>;
   for (const [seg, child] of node.children) obj[seg] = toValue(`${path}.${seg}`, child);
   return obj;
 }
@@ -104,70 +106,114 @@ function checkJsonText(name: string, value: unknown): void {
   else if (value !== null && typeof value === "object") for (const v of Object.values(value)) checkJsonText(name, v);
 }
 
-function checkOne(name: string, rule: ParamRule, raw: string): unknown {
-  switch (rule.type) {
-    case "string": {
+/** RPC numbers are integers: every numeric parameter of these products is an Integer or Long in the API reference (Tea models say `number`). */
+function toInteger(name: string, raw: string, p?: ParamSpec): number {
+  if (!/^-?\d{1,15}$/.test(raw.trim())) throw invalid(name, `The value of ${name} must be an integer.`);
+  const n = Number(raw.trim());
+  const { min, max } = p?.rule ?? {};
+  if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+    throw invalid(name, `The value of ${name} must be ${min !== undefined && max !== undefined ? `from ${min} to ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`}.`);
+  }
+  return n;
+}
+
+/** Booleans in any case, as the clients write them (`true`, `True`). */
+function toBoolean(name: string, raw: string): boolean {
+  const b = raw.trim().toLowerCase();
+  if (b !== "true" && b !== "false") throw invalid(name, `The value of ${name} must be true or false.`);
+  return b === "true";
+}
+
+function decodeValue(p: ParamSpec, raw: string): unknown {
+  const { name, rule } = p;
+  switch (p.schema.type) {
+    case "number":
+      return toInteger(name, raw, p);
+    case "boolean":
+      return toBoolean(name, raw);
+    default:
       checkText(name, raw, rule.maxLength ?? DEFAULT_MAX_LENGTH);
       if (rule.enum && !rule.enum.some((v) => v.toLowerCase() === raw.toLowerCase())) {
         throw invalid(name, `The value of ${name} must be one of ${rule.enum.join(", ")}.`);
       }
       return raw;
-    }
-    case "integer": {
-      if (!/^-?\d{1,15}$/.test(raw.trim())) throw invalid(name, `The value of ${name} must be an integer.`);
-      const n = Number(raw.trim());
-      if ((rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
-        throw invalid(name, `The value of ${name} must be ${rule.min !== undefined && rule.max !== undefined ? `from ${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max}`}.`);
-      }
-      return n;
-    }
-    case "boolean": {
-      const b = raw.trim().toLowerCase();
-      if (b !== "true" && b !== "false") throw invalid(name, `The value of ${name} must be true or false.`);
-      return b === "true";
-    }
-    case "json":
-    case "list": {
-      checkText(name, raw, DEFAULT_MAX_LENGTH);
-      let v: unknown;
-      try {
-        v = JSON.parse(raw) as unknown;
-      } catch {
-        throw invalid(name, rule.type === "json" ? `The value of ${name} is not valid JSON.` : `${name} must be a list (${name}.1, ${name}.2, …).`);
-      }
-      // A list may come as one JSON-encoded string (some hand-written clients send that).
-      if (rule.type === "list" && !Array.isArray(v)) throw invalid(name, `${name} must be a list (${name}.1, ${name}.2, …).`);
-      checkJsonText(name, v);
-      return v;
-    }
   }
 }
 
-/**
- * Checks the flat wire parameters against an action's rules and returns the typed object the handler
- * gets: missing → `Missing{Param}`, bad value → `InvalidParameter.{Param}`, unknown → ignored.
- */
-export function checkParams<P>(rules: ParamRules, flat: Record<string, string>): P {
-  const out: Record<string, unknown> = {};
-  for (const [name, rule] of Object.entries(rules)) {
-    let value: unknown;
-    if (rule.type === "list") {
-      value = unflattenList(name, flat) ?? (flat[name] !== undefined && flat[name] !== "" ? checkOne(name, rule, flat[name]!) : undefined);
-      if (Array.isArray(value) && rule.maxLength !== undefined && value.length > rule.maxLength) {
-        throw invalid(name, `${name} takes at most ${rule.maxLength} items.`);
-      }
-      if (Array.isArray(value) && value.length === 0) value = undefined;
-    } else {
-      const raw = flat[name];
-      // An empty string is "not given", except for free-text strings, where it may clear a field.
-      const absent = raw === undefined || (raw === "" && (rule.required || rule.type !== "string" || rule.enum !== undefined));
-      value = absent ? undefined : checkOne(name, rule, raw);
+/** The strings of a flattened list or object as the types its schema declares inside (numbers, booleans); anything else as it is, for the structure check to judge. */
+function coerceLeaves(name: string, value: unknown, schema: Schema): unknown {
+  if (typeof value === "string") return schema.type === "number" ? toInteger(name, value) : schema.type === "boolean" ? toBoolean(name, value) : value;
+  if (Array.isArray(value)) return schema.items ? value.map((v) => coerceLeaves(name, v, schema.items!)) : value;
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      const field = schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      if (field) obj[k] = coerceLeaves(name, obj[k], field);
     }
+  }
+  return value;
+}
+
+/** A JSON text: a "shrink" parameter, or a list or object some hand-written clients send as one JSON value. */
+function decodeJson(p: ParamSpec, raw: string): unknown {
+  const { name } = p;
+  checkText(name, raw, DEFAULT_MAX_LENGTH);
+  const notJson = p.wire === "json" ? `The value of ${name} is not valid JSON.` : p.schema.type === "array" ? `${name} must be a list (${name}.1, ${name}.2, …).` : `${name} must be an object (${name}.Field, …).`;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw) as unknown;
+  } catch {
+    throw invalid(name, notJson);
+  }
+  checkJsonText(name, v);
+  return v;
+}
+
+function decodeOne(p: ParamSpec, flat: Record<string, string>): unknown {
+  const raw = flat[p.name];
+  if (p.wire === "value") {
+    // An empty string is "not given", except for free text, where it may clear a field.
+    const freeText = p.schema.type === "string" && !p.required && p.rule.enum === undefined;
+    return raw === undefined || (raw === "" && !freeText) ? undefined : decodeValue(p, raw);
+  }
+  let value = p.wire === "flat" ? unflatten(p.name, flat) : undefined;
+  if (value === undefined) value = raw === undefined || raw === "" ? undefined : decodeJson(p, raw);
+  else value = coerceLeaves(p.name, value, p.schema);
+  // An empty list is no list; a "shrink" value is taken as sent.
+  if (value === undefined || (p.wire === "flat" && Array.isArray(value) && value.length === 0)) return undefined;
+  if (!p.check!(value)) {
+    // ajv's path counts list positions from 0; the wire counts them from 1.
+    const where = (p.check!.errors?.[0]?.instancePath ?? "").split("/").slice(1).map((seg) => (/^\d+$/.test(seg) ? `.${Number(seg) + 1}` : `.${seg}`)).join("");
+    throw invalid(p.name, `${p.name}${where} is not what ${p.name} takes: ${describe(p.schema)}.`);
+  }
+  return value;
+}
+
+/** A schema in a few words, for a message: `a list of {Key, Value}`. */
+function describe(s: Schema): string {
+  if (s.type === "array") return `a list of ${s.items ? describe(s.items) : "values"}`;
+  if (s.type === "object") return s.properties ? `{${Object.keys(s.properties).join(", ")}}` : "an object";
+  return s.type === "number" ? "an integer" : (s.type ?? "a value");
+}
+
+/**
+ * The handler's parameters from the flat wire parameters, by its action's generated request schema:
+ * a required one missing or empty → `Missing{Param}`; a value that is not what the schema or the
+ * door's rules take → `InvalidParameter.{Param}`; unknown ones ignored. Numbers and booleans are
+ * coerced from their strings, lists and objects un-flattened (or read from one JSON text), "shrink"
+ * parameters JSON-decoded; every text at any depth is checked (core/text.ts).
+ */
+export function decodeParams<P = Record<string, unknown>>(handler: Pick<Handler, "product" | "action">, flat: Record<string, string>): P {
+  const spec = requestSpec(handler.product, handler.action);
+  if (!spec) throw new Error(`${handler.product} ${handler.action} is no action of the vendor's SDK`);
+  const out: Record<string, unknown> = {};
+  for (const p of spec.params) {
+    const value = decodeOne(p, flat);
     if (value === undefined) {
-      if (rule.required) throw new CoreError("request.missing_parameter", `${name} is mandatory for this action.`, name);
+      if (p.required) throw new CoreError("request.missing_parameter", `${p.name} is mandatory for this action.`, p.name);
       continue;
     }
-    out[name] = value;
+    out[p.name] = value;
   }
   return out as P;
 }

@@ -7,7 +7,7 @@
 import { hasControlCharacters, isWellFormedText, MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from "../../core/text.js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { CoreError } from "../../core/errors.js";
-import { compiledPerAction } from "./generated-schemas.js";
+import { compiledPerAction } from "../../lib/per-action.js";
 import schemas from "./generated/request-schemas.json" with { type: "json" };
 
 type Schema = {

@@ -5,7 +5,7 @@
  * wire any field may be null (`Wire<R>`), and RequestId is the envelope's.
  */
 import fastJson from "fast-json-stringify";
-import { compiledPerAction, type SchemaTable } from "./generated-schemas.js";
+import { compiledPerAction, type SchemaTable } from "../../lib/per-action.js";
 import schemas from "./generated/response-schemas.json" with { type: "json" };
 
 type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema; definitions?: Record<string, Schema> };

@@ -1,14 +1,8 @@
-/** Wire pieces the CloudSSO directory, user and group actions share: id parameters, enums, name filters. */
+/** Wire pieces the CloudSSO directory, user and group actions share: enums and name filters. */
 import type { TextMatch } from "../../../store/database.js";
 import { fail } from "../../../core/errors.js";
-import type { ParamRule } from "../action.js";
 
-export const DIRECTORY_ID: ParamRule = { type: "string", required: true };
-export const USER_ID: ParamRule = { type: "string", required: true };
-export const GROUP_ID: ParamRule = { type: "string", required: true };
-
-export const STATUSES = ["Enabled", "Disabled"] as const;
-export const PROVISION_TYPES = ["Manual", "Synchronized"] as const;
+export { PROVISION_TYPES, STATUSES } from "../wire-spec.js";
 
 /**
  * The front door accepts enum values in any case and passes them as spelled; the core takes the

@@ -4,10 +4,9 @@
  * Translation only; the rules live in core/directory.
  */
 import type { Directory } from "../../../store/schema.js";
-import { type ActionTable, action } from "../action.js";
+import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.js";
-import { DIRECTORY_ID } from "./cloudsso-common.js";
 
 /** CloudSSO keeps a directory in one region; OpenCIC has no regions and reports the default one. */
 export const DIRECTORY_REGION = "cn-shanghai";
@@ -31,17 +30,13 @@ export function directoryObject(d: Directory) {
   };
 }
 
-interface DirectoryParams {
-  DirectoryId: string;
-}
-
-export const cloudssoDirectoryActions: ActionTable = {
-  EnableService: action({}, async ({ core, caller }) => {
+export const cloudssoDirectoryActions = actions("cloudsso", {
+  EnableService: action(async ({ core, caller }) => {
     await core.directories.enableService(caller);
     return {};
   }),
 
-  GetServiceStatus: action({}, async ({ core, caller }) => {
+  GetServiceStatus: action(async ({ core, caller }) => {
     const s = await core.directories.serviceStatus(caller);
     return {
       ServiceStatus: {
@@ -53,13 +48,12 @@ export const cloudssoDirectoryActions: ActionTable = {
     };
   }),
 
-  DisableService: action({}, async ({ core, caller }) => {
+  DisableService: action(async ({ core, caller }) => {
     await core.directories.disableService(caller);
     return {};
   }),
 
-  CreateDirectory: action<{ DirectoryName?: string }>(
-    { DirectoryName: { type: "string", maxLength: 64 } },
+  CreateDirectory: action(
     async ({ core, caller }, p) => {
       // An empty name is no name: the core generates one.
       const name = p.DirectoryName || undefined;
@@ -69,17 +63,16 @@ export const cloudssoDirectoryActions: ActionTable = {
     { name: "DirectoryName" },
   ),
 
-  GetDirectory: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => ({
+  GetDirectory: action(async ({ core, caller }, p) => ({
     Directory: directoryObject(await core.directories.resolve(caller, directoryIdIn(p.DirectoryId))),
   })),
 
-  ListDirectories: action({}, async ({ core, caller }) => {
+  ListDirectories: action(async ({ core, caller }) => {
     const dir = await core.directories.find(caller);
     return { Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 };
   }),
 
-  UpdateDirectory: action<DirectoryParams & { NewDirectoryName: string }>(
-    { DirectoryId: DIRECTORY_ID, NewDirectoryName: { type: "string", required: true, maxLength: 64 } },
+  UpdateDirectory: action(
     async ({ core, caller }, p) => {
       const id = directoryIdIn(p.DirectoryId);
       checkDirectoryNamePrefix(p.NewDirectoryName, id);
@@ -89,12 +82,12 @@ export const cloudssoDirectoryActions: ActionTable = {
     { "directory.name_invalid": "InvalidParameter.NewDirectoryName" },
   ),
 
-  DeleteDirectory: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => {
+  DeleteDirectory: action(async ({ core, caller }, p) => {
     await core.directories.delete(caller, directoryIdIn(p.DirectoryId));
     return {};
   }),
 
-  GetDirectoryStatistics: action<DirectoryParams>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => {
+  GetDirectoryStatistics: action(async ({ core, caller }, p) => {
     const s = await core.directories.statistics(caller, directoryIdIn(p.DirectoryId));
     return {
       DirectoryStatistics: {
@@ -117,4 +110,4 @@ export const cloudssoDirectoryActions: ActionTable = {
       },
     };
   }),
-};
+});

@@ -4,11 +4,11 @@
  * provisionings dirty, so provisioning follows them from either door.
  */
 import type { DirGroup } from "../../../store/schema.js";
-import { type ActionTable, action } from "../action.js";
+import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn } from "../ids.js";
-import { PAGING_PARAMS, type PagingParams, pageFields, pageRequest } from "../paging.js";
-import { canonical, DIRECTORY_ID, GROUP_ID, nameFilter, PROVISION_TYPES, USER_ID } from "./cloudsso-common.js";
+import { pageFields, pageRequest } from "../paging.js";
+import { canonical, nameFilter, PROVISION_TYPES } from "./cloudsso-common.js";
 
 export function groupObject(g: DirGroup) {
   return {
@@ -21,28 +21,18 @@ export function groupObject(g: DirGroup) {
   };
 }
 
-interface GroupParams {
-  DirectoryId: string;
-  GroupId: string;
-}
-
-const GROUP = { DirectoryId: DIRECTORY_ID, GroupId: GROUP_ID };
-const MEMBERSHIP = { ...GROUP, UserId: USER_ID };
-
-export const cloudssoGroupsActions: ActionTable = {
-  CreateGroup: action<{ DirectoryId: string; GroupName: string; Description?: string }>(
-    { DirectoryId: DIRECTORY_ID, GroupName: { type: "string", required: true, maxLength: 128 }, Description: { type: "string", maxLength: 1024 } },
+export const cloudssoGroupsActions = actions("cloudsso", {
+  CreateGroup: action(
     async ({ core, caller }, p) => ({
       Group: groupObject(await core.groups.create(caller, directoryIdIn(p.DirectoryId), { groupName: p.GroupName, description: p.Description })),
     }),
   ),
 
-  GetGroup: action<GroupParams>(GROUP, async ({ core, caller }, p) => ({
+  GetGroup: action(async ({ core, caller }, p) => ({
     Group: groupObject(await core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId)),
   })),
 
-  ListGroups: action<{ DirectoryId: string; Filter?: string; ProvisionType?: string } & PagingParams>(
-    { DirectoryId: DIRECTORY_ID, Filter: { type: "string" }, ProvisionType: { type: "string", enum: PROVISION_TYPES }, ...PAGING_PARAMS },
+  ListGroups: action(
     async ({ core, caller }, p) => {
       const page = await core.groups.list(caller, directoryIdIn(p.DirectoryId), {
         ...pageRequest(p),
@@ -54,8 +44,7 @@ export const cloudssoGroupsActions: ActionTable = {
     { groupType: "ProvisionType", groupName: "Filter" },
   ),
 
-  UpdateGroup: action<GroupParams & { NewGroupName?: string; NewDescription?: string }>(
-    { ...GROUP, NewGroupName: { type: "string", maxLength: 128 }, NewDescription: { type: "string", maxLength: 1024 } },
+  UpdateGroup: action(
     async ({ core, caller }, p) => ({
       Group: groupObject(await core.groups.update(caller, directoryIdIn(p.DirectoryId), p.GroupId, { groupName: p.NewGroupName, description: p.NewDescription })),
     }),
@@ -63,8 +52,7 @@ export const cloudssoGroupsActions: ActionTable = {
     { "directory.group_name_invalid": "InvalidParameter.NewGroupName" },
   ),
 
-  DeleteGroup: action<GroupParams>(
-    GROUP,
+  DeleteGroup: action(
     async ({ core, caller }, p) => {
       await core.groups.delete(caller, directoryIdIn(p.DirectoryId), p.GroupId);
       return {};
@@ -73,17 +61,17 @@ export const cloudssoGroupsActions: ActionTable = {
     { "directory.principal_provisioned": "DeletionConflict.Group.UserProvisioning" },
   ),
 
-  AddUserToGroup: action<GroupParams & { UserId: string }>(MEMBERSHIP, async ({ core, caller }, p) => {
+  AddUserToGroup: action(async ({ core, caller }, p) => {
     await core.groups.addMember(caller, directoryIdIn(p.DirectoryId), p.GroupId, p.UserId);
     return {};
   }),
 
-  RemoveUserFromGroup: action<GroupParams & { UserId: string }>(MEMBERSHIP, async ({ core, caller }, p) => {
+  RemoveUserFromGroup: action(async ({ core, caller }, p) => {
     await core.groups.removeMember(caller, directoryIdIn(p.DirectoryId), p.GroupId, p.UserId);
     return {};
   }),
 
-  ListGroupMembers: action<GroupParams & PagingParams>({ ...GROUP, ...PAGING_PARAMS }, async ({ core, caller }, p) => {
+  ListGroupMembers: action(async ({ core, caller }, p) => {
     const page = await core.groups.listMembers(caller, directoryIdIn(p.DirectoryId), p.GroupId, pageRequest(p));
     return {
       GroupMembers: page.items.map((m) => ({
@@ -100,4 +88,4 @@ export const cloudssoGroupsActions: ActionTable = {
       ...pageFields(page),
     };
   }),
-};
+});

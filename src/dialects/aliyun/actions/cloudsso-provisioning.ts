@@ -8,16 +8,15 @@ import type { Core } from "../../../core/index.js";
 import type { EventView, ProvisioningStatistics, ProvisioningView, SubUserSettings } from "../../../core/provisioning/provisionings.js";
 import { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../../core/provisioning/provisionings.js";
 import type { UnitFailureKind } from "../../../store/schema.js";
-import { type ActionTable, action } from "../action.js";
+import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn, directoryIdOut, resourceDirectoryId } from "../ids.js";
-import { PAGING_PARAMS, type PagingParams, pageFields, pageRequest } from "../paging.js";
-import { canonical, DIRECTORY_ID } from "./cloudsso-common.js";
+import { pageFields, pageRequest } from "../paging.js";
+import { TARGET_TYPES } from "../wire-spec.js";
+import { canonical } from "./cloudsso-common.js";
 
 /** KeepBoth names a clashing RAM user `<name>_sso` for provisionings made through this door. */
 const DUPLICATE_SUFFIX = "_sso";
-/** CloudSSO's only target type: a resource-directory member account (the management account included). */
-const TARGET_TYPES = ["RD-Account"] as const;
 
 /** How a failed unit reads in CloudSSO's ErrorInfo: its documented code, then why. */
 const ERROR_INFO: Record<UnitFailureKind, string> = {
@@ -116,38 +115,12 @@ async function readProvisioning(caller: Caller, core: Core, directoryId: string,
   return provisioningObject(await core.provisionings.get(caller, directoryId, id), caller.accountUin);
 }
 
-const PROVISIONING = { DirectoryId: DIRECTORY_ID, UserProvisioningId: { type: "string", required: true } } as const;
-const EVENT = { DirectoryId: DIRECTORY_ID, EventId: { type: "string", required: true } } as const;
-interface ProvisioningParams {
-  DirectoryId: string;
-  UserProvisioningId: string;
-}
-
 /** Core field → this door's parameter name, for errors the core raises. */
 const FIELDS = { principalId: "PrincipalId", principalType: "PrincipalType", targetUin: "TargetId", targetType: "TargetType", provisioningId: "UserProvisioningId", userId: "PrincipalId", groupId: "PrincipalId" };
 
-export const cloudssoProvisioningActions: ActionTable = {
+export const cloudssoProvisioningActions = actions("cloudsso", {
   /** Synchronous: returns the object; the RAM users follow in the background, reported through events. */
-  CreateUserProvisioning: action<{
-    DirectoryId: string;
-    PrincipalId: string;
-    PrincipalType: string;
-    TargetId: string;
-    TargetType: string;
-    DuplicationStrategy: string;
-    DeletionStrategy: string;
-    Description?: string;
-  }>(
-    {
-      DirectoryId: DIRECTORY_ID,
-      PrincipalId: { type: "string", required: true },
-      PrincipalType: { type: "string", required: true, enum: PRINCIPAL_TYPES },
-      TargetId: { type: "string", required: true },
-      TargetType: { type: "string", required: true, enum: TARGET_TYPES },
-      DuplicationStrategy: { type: "string", required: true, enum: DUPLICATION_STRATEGIES },
-      DeletionStrategy: { type: "string", required: true, enum: DELETION_STRATEGIES },
-      Description: { type: "string", maxLength: 1024 },
-    },
+  CreateUserProvisioning: action(
     async ({ core, caller }, p) => {
       const directoryId = directoryIdIn(p.DirectoryId);
       const [task] = await core.provisionings.create(
@@ -172,19 +145,11 @@ export const cloudssoProvisioningActions: ActionTable = {
     FIELDS,
   ),
 
-  GetUserProvisioning: action<ProvisioningParams>(PROVISIONING, async ({ core, caller }, p) => ({
+  GetUserProvisioning: action(async ({ core, caller }, p) => ({
     UserProvisioning: await readProvisioning(caller, core, directoryIdIn(p.DirectoryId), p.UserProvisioningId),
   })),
 
-  ListUserProvisionings: action<{ DirectoryId: string; PrincipalId?: string; PrincipalType?: string; TargetId?: string; TargetType?: string } & PagingParams>(
-    {
-      DirectoryId: DIRECTORY_ID,
-      PrincipalId: { type: "string" },
-      PrincipalType: { type: "string", enum: PRINCIPAL_TYPES },
-      TargetId: { type: "string" },
-      TargetType: { type: "string", enum: TARGET_TYPES },
-      ...PAGING_PARAMS,
-    },
+  ListUserProvisionings: action(
     async ({ core, caller }, p) => {
       const page = await core.provisionings.list(caller, directoryIdIn(p.DirectoryId), {
         principalId: p.PrincipalId || undefined,
@@ -197,13 +162,7 @@ export const cloudssoProvisioningActions: ActionTable = {
     FIELDS,
   ),
 
-  UpdateUserProvisioning: action<ProvisioningParams & { NewDuplicationStrategy?: string; NewDeletionStrategy?: string; NewDescription?: string }>(
-    {
-      ...PROVISIONING,
-      NewDuplicationStrategy: { type: "string", enum: DUPLICATION_STRATEGIES },
-      NewDeletionStrategy: { type: "string", enum: DELETION_STRATEGIES },
-      NewDescription: { type: "string", maxLength: 1024 },
-    },
+  UpdateUserProvisioning: action(
     async ({ core, caller }, p) => {
       const directoryId = directoryIdIn(p.DirectoryId);
       await core.provisionings.update(caller, directoryId, p.UserProvisioningId, {
@@ -219,21 +178,19 @@ export const cloudssoProvisioningActions: ActionTable = {
   ),
 
   /** The RAM users are removed (or let go) in the background; DeletionStrategy overrides the stored one for this call. */
-  DeleteUserProvisioning: action<ProvisioningParams & { DeletionStrategy?: string }>(
-    { ...PROVISIONING, DeletionStrategy: { type: "string", enum: DELETION_STRATEGIES } },
+  DeleteUserProvisioning: action(
     async ({ core, caller }, p) => {
       await core.provisionings.delete(caller, directoryIdIn(p.DirectoryId), p.UserProvisioningId, { deletionStrategy: canonical(p.DeletionStrategy, DELETION_STRATEGIES) });
       return {};
     },
   ),
 
-  GetUserProvisioningConfiguration: action<{ DirectoryId: string }>({ DirectoryId: DIRECTORY_ID }, async ({ core, caller }, p) => {
+  GetUserProvisioningConfiguration: action(async ({ core, caller }, p) => {
     const directoryId = directoryIdIn(p.DirectoryId);
     return { UserProvisioningConfiguration: configurationObject(directoryId, await core.provisionings.subUserSettings(caller, directoryId)) };
   }),
 
-  UpdateUserProvisioningConfiguration: action<{ DirectoryId: string; NewDefaultLandingPage?: string; NewSessionDuration?: number }>(
-    { DirectoryId: DIRECTORY_ID, NewDefaultLandingPage: { type: "string", maxLength: 1024 }, NewSessionDuration: { type: "integer", min: 1, max: 24 } },
+  UpdateUserProvisioningConfiguration: action(
     async ({ core, caller }, p) => {
       const directoryId = directoryIdIn(p.DirectoryId);
       const settings = await core.provisionings.updateSubUserSettings(caller, directoryId, { landingPage: p.NewDefaultLandingPage, sessionHours: p.NewSessionDuration });
@@ -242,14 +199,13 @@ export const cloudssoProvisioningActions: ActionTable = {
     { landingPage: "NewDefaultLandingPage", sessionHours: "NewSessionDuration" },
   ),
 
-  GetUserProvisioningStatistics: action<ProvisioningParams>(PROVISIONING, async ({ core, caller }, p) => {
+  GetUserProvisioningStatistics: action(async ({ core, caller }, p) => {
     const directoryId = directoryIdIn(p.DirectoryId);
     const stats = await core.provisionings.statistics(caller, directoryId, p.UserProvisioningId);
     return { UserProvisioningStatistics: statisticsObject(directoryId, p.UserProvisioningId, "User Provisioning", stats, caller.accountUin) };
   }),
 
-  GetUserProvisioningRdAccountStatistics: action<{ DirectoryId: string; RdMemberId: string }>(
-    { DirectoryId: DIRECTORY_ID, RdMemberId: { type: "string", required: true } },
+  GetUserProvisioningRdAccountStatistics: action(
     async ({ core, caller }, p) => {
       const directoryId = directoryIdIn(p.DirectoryId);
       const stats = await core.provisionings.targetStatistics(caller, directoryId, accountUin(p.RdMemberId));
@@ -259,32 +215,29 @@ export const cloudssoProvisioningActions: ActionTable = {
   ),
 
   /** The failed events (dead letters) of the directory, or of one provisioning. */
-  ListUserProvisioningEvents: action<{ DirectoryId: string; UserProvisioningId?: string } & PagingParams>(
-    { DirectoryId: DIRECTORY_ID, UserProvisioningId: { type: "string" }, ...PAGING_PARAMS },
+  ListUserProvisioningEvents: action(
     async ({ core, caller }, p) => {
       const page = await core.provisionings.events(caller, directoryIdIn(p.DirectoryId), { provisioningId: p.UserProvisioningId || undefined, ...pageRequest(p) });
       return { UserProvisioningEvents: page.items.map(eventObject), ...pageFields(page) };
     },
   ),
 
-  GetUserProvisioningEvent: action<{ DirectoryId: string; EventId: string }>(EVENT, async ({ core, caller }, p) => ({
+  GetUserProvisioningEvent: action(async ({ core, caller }, p) => ({
     UserProvisioningEvent: eventObject(await core.provisionings.event(caller, directoryIdIn(p.DirectoryId), p.EventId)),
   })),
 
   /** Runs the event's unit again under the given duplication strategy; success removes the event. */
-  RetryUserProvisioningEvent: action<{ DirectoryId: string; EventId: string; DuplicationStrategy: string }>(
-    { ...EVENT, DuplicationStrategy: { type: "string", required: true, enum: DUPLICATION_STRATEGIES } },
+  RetryUserProvisioningEvent: action(
     async ({ core, caller }, p) => {
       await core.provisionings.retryEvent(caller, directoryIdIn(p.DirectoryId), p.EventId, canonical(p.DuplicationStrategy, DUPLICATION_STRATEGIES));
       return {};
     },
   ),
 
-  DeleteUserProvisioningEvent: action<{ DirectoryId: string; EventId: string; UserProvisioningId: string }>(
-    { ...EVENT, UserProvisioningId: { type: "string", required: true } },
+  DeleteUserProvisioningEvent: action(
     async ({ core, caller }, p) => {
       await core.provisionings.deleteEvent(caller, directoryIdIn(p.DirectoryId), p.EventId, p.UserProvisioningId);
       return {};
     },
   ),
-};
+});

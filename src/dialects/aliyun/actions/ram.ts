@@ -7,7 +7,7 @@
 import { CoreError } from "../../../core/errors.js";
 import type { SubUserInput } from "../../../core/subusers.js";
 import type { SubUser } from "../../../store/schema.js";
-import { type ActionTable, action } from "../action.js";
+import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 
 /** Wire names of the neutral fields the core may name in an error. */
@@ -36,32 +36,8 @@ function user(u: SubUser, withUpdate = true) {
   };
 }
 
-interface CreateUser {
-  UserName: string;
-  DisplayName?: string;
-  MobilePhone?: string;
-  Email?: string;
-  Comments?: string;
-}
-
-interface UpdateUser {
-  UserName: string;
-  NewUserName?: string;
-  NewDisplayName?: string;
-  NewMobilePhone?: string;
-  NewEmail?: string;
-  NewComments?: string;
-}
-
-export const ramActions: ActionTable = {
-  CreateUser: action<CreateUser>(
-    {
-      UserName: { type: "string", required: true },
-      DisplayName: { type: "string", maxLength: 128 },
-      MobilePhone: { type: "string" },
-      Email: { type: "string" },
-      Comments: { type: "string" },
-    },
+export const ramActions = actions("ram", {
+  CreateUser: action(
     async ({ core, caller }, p) => {
       const { user: u } = await core.subUsers.create(caller, {
         name: p.UserName,
@@ -75,14 +51,12 @@ export const ramActions: ActionTable = {
     FIELDS,
   ),
 
-  GetUser: action<{ UserName: string }>(
-    { UserName: { type: "string", required: true } },
+  GetUser: action(
     async ({ core, caller }, p) => ({ User: user(await core.subUsers.get(caller, p.UserName)) }),
     FIELDS,
   ),
 
-  ListUsers: action<{ Marker?: string; MaxItems?: number }>(
-    { Marker: { type: "string" }, MaxItems: { type: "integer" } },
+  ListUsers: action(
     async ({ core, caller }, p) => {
       const page = await core.subUsers.page(caller, { limit: p.MaxItems, marker: p.Marker || undefined });
       return { IsTruncated: page.marker !== undefined, Marker: page.marker, Users: { User: page.items.map((u) => user(u)) } };
@@ -90,15 +64,7 @@ export const ramActions: ActionTable = {
     FIELDS,
   ),
 
-  UpdateUser: action<UpdateUser>(
-    {
-      UserName: { type: "string", required: true },
-      NewUserName: { type: "string" },
-      NewDisplayName: { type: "string", maxLength: 128 },
-      NewMobilePhone: { type: "string" },
-      NewEmail: { type: "string" },
-      NewComments: { type: "string" },
-    },
+  UpdateUser: action(
     async ({ core, caller }, p) => {
       await core.subUsers.update(caller, p.UserName, {
         newName: p.NewUserName || undefined,
@@ -112,12 +78,11 @@ export const ramActions: ActionTable = {
     NEW_FIELDS,
   ),
 
-  DeleteUser: action<{ UserName: string }>(
-    { UserName: { type: "string", required: true } },
+  DeleteUser: action(
     async ({ core, caller }, p) => {
       await core.subUsers.delete(caller, p.UserName);
       return {};
     },
     FIELDS,
   ),
-};
+});

@@ -6,7 +6,7 @@
 import { CoreError } from "../../../core/errors.js";
 import type { Caller, Core } from "../../../core/index.js";
 import type { MemberView } from "../../../core/organizations.js";
-import { type ActionTable, action } from "../action.js";
+import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { resourceDirectoryId } from "../ids.js";
 import { neutralTags, wireTags } from "../tags.js";
@@ -34,8 +34,8 @@ function resourceDirectory(view: Awaited<ReturnType<Core["organizations"]["descr
 }
 
 
-/** ListAccounts wraps tags as `{Tag: [...]}`, GetAccount gives the list itself (as the API reference shows). */
-function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
+/** A member as an account; the actions that show tags add them (ListAccounts wraps them as `{Tag: [...]}`, GetAccount gives the list itself). */
+function account(m: MemberView, dir: Directory) {
   const created = m.memberType === "Create";
   return {
     AccountId: String(m.uin),
@@ -50,7 +50,6 @@ function account(m: MemberView, dir: Directory, tags?: "list" | "wrapped") {
     ResourceDirectoryPath: `${dir.id}/${dir.rootFolderId}/${m.uin}`,
     JoinTime: aliyunTime(m.joinedAt),
     ModifyTime: aliyunTime(m.updatedAt),
-    ...(tags === "list" ? { Tags: wireTags(m.tags) } : tags === "wrapped" ? { Tags: { Tag: wireTags(m.tags) } } : {}),
   };
 }
 
@@ -65,25 +64,9 @@ function folderNode(id: string | undefined): number | undefined {
 
 const FIELDS = { memberName: "DisplayName", accountName: "AccountNamePrefix", nodeId: "ParentFolderId", tags: "Tag", memberUin: "AccountId", searchKey: "QueryKeyword" };
 
-interface CreateResourceAccount {
-  DisplayName: string;
-  ParentFolderId?: string;
-  AccountNamePrefix?: string;
-  Tag?: unknown[];
-}
-
-interface ListAccounts {
-  PageNumber?: number;
-  PageSize?: number;
-  QueryKeyword?: string;
-  IncludeTags?: boolean;
-  Tag?: unknown[];
-}
-
-export const resourceManagerActions: ActionTable = {
-  EnableResourceDirectory: action<{ EnableMode: string }>(
-    // Only the calling account can become the management account here: OpenCIC creates no new sign-in accounts.
-    { EnableMode: { type: "string", required: true, enum: ["CurrentAccount"] } },
+export const resourceManagerActions = actions("resourcemanager", {
+  // EnableMode can only be CurrentAccount (wire-spec.ts): OpenCIC creates no new sign-in accounts.
+  EnableResourceDirectory: action(
     async ({ core, caller }) => {
       await core.organizations.create(caller);
       const { view, ids } = await directoryOf(core, caller);
@@ -92,7 +75,6 @@ export const resourceManagerActions: ActionTable = {
   ),
 
   GetResourceDirectory: action(
-    {},
     async ({ core, caller }) => {
       const { view, ids } = await directoryOf(core, caller);
       return { ResourceDirectory: { ...resourceDirectory(view, ids), ControlPolicyStatus: "Disabled", MemberDeletionStatus: "Disabled" } };
@@ -101,15 +83,7 @@ export const resourceManagerActions: ActionTable = {
     { "organization.not_found": "ResourceDirectoryNotInUse" },
   ),
 
-  CreateResourceAccount: action<CreateResourceAccount>(
-    {
-      DisplayName: { type: "string", required: true },
-      ParentFolderId: { type: "string" },
-      PayerAccountId: { type: "string" },
-      AccountNamePrefix: { type: "string" },
-      Tag: { type: "list" },
-      ResellAccountType: { type: "string" },
-    },
+  CreateResourceAccount: action(
     async ({ core, caller }, p) => {
       const uin = await core.organizations.createMember(caller, {
         name: p.DisplayName,
@@ -123,14 +97,7 @@ export const resourceManagerActions: ActionTable = {
     FIELDS,
   ),
 
-  ListAccounts: action<ListAccounts>(
-    {
-      PageNumber: { type: "integer", min: 1 },
-      PageSize: { type: "integer", min: 1, max: 100 },
-      QueryKeyword: { type: "string" },
-      IncludeTags: { type: "boolean" },
-      Tag: { type: "list" },
-    },
+  ListAccounts: action(
     async ({ core, caller }, p) => {
       const { ids } = await directoryOf(core, caller);
       const all = await core.organizations.members(caller, { searchKey: p.QueryKeyword || undefined, tags: neutralTags(p.Tag, "Tag") });
@@ -141,19 +108,19 @@ export const resourceManagerActions: ActionTable = {
         TotalCount: all.length,
         PageNumber: pageNumber,
         PageSize: pageSize,
-        Accounts: { Account: page.map((m) => account(m, ids, p.IncludeTags ? "wrapped" : undefined)) },
+        Accounts: { Account: page.map((m) => ({ ...account(m, ids), Tags: p.IncludeTags ? { Tag: wireTags(m.tags) } : undefined })) },
       };
     },
     FIELDS,
   ),
 
-  GetAccount: action<{ AccountId: string; IncludeTags?: boolean }>(
-    { AccountId: { type: "string", required: true }, IncludeTags: { type: "boolean" } },
+  GetAccount: action(
     async ({ core, caller }, p) => {
       if (!/^\d{1,16}$/.test(p.AccountId)) throw new CoreError("request.invalid_value", "The AccountId is invalid.", "AccountId");
       const { ids } = await directoryOf(core, caller);
-      return { Account: account(await core.organizations.member(caller, Number(p.AccountId)), ids, p.IncludeTags ? "list" : undefined) };
+      const m = await core.organizations.member(caller, Number(p.AccountId));
+      return { Account: { ...account(m, ids), Tags: p.IncludeTags ? wireTags(m.tags) : undefined } };
     },
     FIELDS,
   ),
-};
+});

@@ -1,0 +1,156 @@
+/**
+ * What the Alibaba door says about its actions beyond the vendor's SDK models (generated/), in one
+ * place. The models give every parameter's wire name and type and every answer's fields; they mark
+ * nothing required and carry no value rules. So this file holds, per action:
+ *
+ * - REQUIRED: the parameters the API reference marks required (`Missing{Param}` when absent or empty);
+ * - RULES: the value rules the API reference documents that no core rule already enforces: enums
+ *   (accepted in any case, passed on as spelled), and limits of the wire itself. Limits the core
+ *   enforces (name and description lengths, page sizes, session hours) are the core's alone, so the
+ *   door cannot go on refusing what the core has loosened;
+ * - REQUEST_ADDITIONS / RESPONSE_ADDITIONS: parameters and answer fields OpenCIC takes or sends that
+ *   the pinned vendor model lacks, each with why. scripts/generate-aliyun-schemas.ts merges them into
+ *   generated/*.json (marked `x-opencic-addition`), so nothing is dropped silently.
+ *
+ * This file imports nothing at run time: the generator reads it too.
+ */
+import type { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../core/provisioning/provisionings.js";
+import type { PrincipalOrigin, UserStatus } from "../../store/schema.js";
+
+export type Product = "cloudsso" | "ram" | "resourcemanager";
+
+export const STATUSES = ["Enabled", "Disabled"] as const satisfies readonly UserStatus[];
+export const PROVISION_TYPES = ["Manual", "Synchronized"] as const satisfies readonly PrincipalOrigin[];
+export const PRINCIPAL_TYPE_VALUES = ["User", "Group"] as const satisfies typeof PRINCIPAL_TYPES;
+export const DUPLICATION_STRATEGY_VALUES = ["KeepBoth", "TakeOver"] as const satisfies typeof DUPLICATION_STRATEGIES;
+export const DELETION_STRATEGY_VALUES = ["Delete", "Keep"] as const satisfies typeof DELETION_STRATEGIES;
+/** CloudSSO's only provisioning target type: a resource-directory member account (the management account included). */
+export const TARGET_TYPES = ["RD-Account"] as const;
+
+/** Parameters each action requires, by wire name. */
+export const REQUIRED = {
+  cloudsso: {
+    GetDirectory: ["DirectoryId"],
+    UpdateDirectory: ["DirectoryId", "NewDirectoryName"],
+    DeleteDirectory: ["DirectoryId"],
+    GetDirectoryStatistics: ["DirectoryId"],
+    CreateGroup: ["DirectoryId", "GroupName"],
+    GetGroup: ["DirectoryId", "GroupId"],
+    ListGroups: ["DirectoryId"],
+    UpdateGroup: ["DirectoryId", "GroupId"],
+    DeleteGroup: ["DirectoryId", "GroupId"],
+    AddUserToGroup: ["DirectoryId", "GroupId", "UserId"],
+    RemoveUserFromGroup: ["DirectoryId", "GroupId", "UserId"],
+    ListGroupMembers: ["DirectoryId", "GroupId"],
+    CreateUser: ["DirectoryId", "UserName"],
+    GetUser: ["DirectoryId", "UserId"],
+    GetUserId: ["DirectoryId", "ExternalId"],
+    ListUsers: ["DirectoryId"],
+    UpdateUser: ["DirectoryId", "UserId"],
+    UpdateUserStatus: ["DirectoryId", "UserId", "NewStatus"],
+    ResetUserPassword: ["DirectoryId", "UserId"],
+    DeleteUser: ["DirectoryId", "UserId"],
+    ListJoinedGroupsForUser: ["DirectoryId", "UserId"],
+    CreateUserProvisioning: ["DirectoryId", "PrincipalId", "PrincipalType", "TargetId", "TargetType", "DuplicationStrategy", "DeletionStrategy"],
+    GetUserProvisioning: ["DirectoryId", "UserProvisioningId"],
+    ListUserProvisionings: ["DirectoryId"],
+    UpdateUserProvisioning: ["DirectoryId", "UserProvisioningId"],
+    DeleteUserProvisioning: ["DirectoryId", "UserProvisioningId"],
+    GetUserProvisioningConfiguration: ["DirectoryId"],
+    UpdateUserProvisioningConfiguration: ["DirectoryId"],
+    GetUserProvisioningStatistics: ["DirectoryId", "UserProvisioningId"],
+    GetUserProvisioningRdAccountStatistics: ["DirectoryId", "RdMemberId"],
+    ListUserProvisioningEvents: ["DirectoryId"],
+    GetUserProvisioningEvent: ["DirectoryId", "EventId"],
+    RetryUserProvisioningEvent: ["DirectoryId", "EventId", "DuplicationStrategy"],
+    DeleteUserProvisioningEvent: ["DirectoryId", "EventId", "UserProvisioningId"],
+  },
+  ram: {
+    CreateUser: ["UserName"],
+    GetUser: ["UserName"],
+    UpdateUser: ["UserName"],
+    DeleteUser: ["UserName"],
+  },
+  resourcemanager: {
+    EnableResourceDirectory: ["EnableMode"],
+    CreateResourceAccount: ["DisplayName"],
+    GetAccount: ["AccountId"],
+  },
+} as const satisfies Record<Product, Record<string, readonly string[]>>;
+
+/** A documented rule on one parameter's value. */
+export interface Rule {
+  /** Accepted case-insensitively; the handler gets the value as the client spelled it. */
+  enum?: readonly string[];
+  /** Characters (code points) of a text value. */
+  maxLength?: number;
+  /** Bounds of an integer. */
+  min?: number;
+  max?: number;
+}
+
+/** Rules by product, action and wire name. */
+export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
+  cloudsso: {
+    ListGroups: { ProvisionType: { enum: PROVISION_TYPES } },
+    CreateUser: { Status: { enum: STATUSES } },
+    ListUsers: { ProvisionType: { enum: PROVISION_TYPES }, Status: { enum: STATUSES } },
+    UpdateUserStatus: { NewStatus: { enum: STATUSES } },
+    CreateUserProvisioning: {
+      PrincipalType: { enum: PRINCIPAL_TYPE_VALUES },
+      TargetType: { enum: TARGET_TYPES },
+      DuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES },
+      DeletionStrategy: { enum: DELETION_STRATEGY_VALUES },
+    },
+    ListUserProvisionings: { PrincipalType: { enum: PRINCIPAL_TYPE_VALUES }, TargetType: { enum: TARGET_TYPES } },
+    UpdateUserProvisioning: { NewDuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES }, NewDeletionStrategy: { enum: DELETION_STRATEGY_VALUES } },
+    DeleteUserProvisioning: { DeletionStrategy: { enum: DELETION_STRATEGY_VALUES } },
+    RetryUserProvisioningEvent: { DuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES } },
+  },
+  ram: {
+    // RAM documents 128 characters for both; the sub-user's remark (CAM) may be longer.
+    CreateUser: { DisplayName: { maxLength: 128 } },
+    UpdateUser: { NewDisplayName: { maxLength: 128 } },
+  },
+  resourcemanager: {
+    // Only the calling account can become the management account here: OpenCIC creates no new sign-in accounts.
+    EnableResourceDirectory: { EnableMode: { enum: ["CurrentAccount"] } },
+    // The door pages ListAccounts itself (the core lists every member).
+    ListAccounts: { PageNumber: { min: 1 }, PageSize: { min: 1, max: 100 } },
+  },
+};
+
+/** A field's type, as JSON Schema. */
+export type FieldSchema = { type: "string" | "number" | "boolean" } | { type: "array"; items: FieldSchema } | { type: "object"; properties: Record<string, FieldSchema> };
+
+/** Fields added to a vendor model: `at` is the path to the object that gets them (`A.B`, `[]` for a list's items, "" for the top). */
+export interface Addition {
+  at: string;
+  fields: Record<string, FieldSchema>;
+  why: string;
+}
+
+export const REQUEST_ADDITIONS: Partial<Record<Product, Record<string, Addition[]>>> = {
+  resourcemanager: {
+    ListAccounts: [{ at: "", fields: { QueryKeyword: { type: "string" } }, why: "documented by the ListAccounts API reference (a search by account id or name); the pinned SDK model lacks it" }],
+  },
+};
+
+const EVENT_FOR_TERRAFORM: Addition["fields"] = { Content: { type: "string" }, GmtCreate: { type: "string" }, GmtModified: { type: "string" }, GmtLastExec: { type: "string" } };
+const EVENT_WHY = "the Terraform data source reads the event as Content, GmtCreate, GmtModified and GmtLastExec (spec §3.1 caveat); both name sets are sent";
+const DIRECTORY_SCIM: Addition["fields"] = { SCIMSyncStatus: { type: "string" } };
+const DIRECTORY_WHY = "OpenCIC shows whether the directory's SCIM synchronization is on (GetSCIMSynchronizationStatus's value) with the directory, as the Tencent door's zone carries ScimSyncStatus";
+
+const TAGS: FieldSchema = { type: "array", items: { type: "object", properties: { Key: { type: "string" }, Value: { type: "string" } } } };
+
+export const RESPONSE_ADDITIONS: Partial<Record<Product, Record<string, Addition[]>>> = {
+  cloudsso: {
+    UpdateUser: [{ at: "User", fields: { Tags: TAGS }, why: "UpdateUser answers the user as CreateUser and GetUser do, tags included; the SDK's UpdateUser model alone lacks Tags" }],
+    CreateDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
+    GetDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
+    UpdateDirectory: [{ at: "Directory", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
+    ListDirectories: [{ at: "Directories.[]", fields: DIRECTORY_SCIM, why: DIRECTORY_WHY }],
+    GetUserProvisioningEvent: [{ at: "UserProvisioningEvent", fields: EVENT_FOR_TERRAFORM, why: EVENT_WHY }],
+    ListUserProvisioningEvents: [{ at: "UserProvisioningEvents.[]", fields: EVENT_FOR_TERRAFORM, why: EVENT_WHY }],
+  },
+};
