@@ -189,7 +189,10 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
       if (params.Format && !FORMATS.test(params.Format)) throw new CoreError("request.invalid_value", `Specified parameter Format "${params.Format}" is not valid; use JSON or XML.`, "Format");
       const key = `${spec.product}.${action}`;
       let resolvedAction = resolved.get(key);
-      if (!resolvedAction) resolved.set(key, (resolvedAction = { name: action, product: spec.product, spec, handler, run: handler.run as AliyunAction["run"] }));
+      if (!resolvedAction) {
+        const run: AliyunAction["run"] = (actionCtx, params) => handler.run(actionCtx, params);
+        resolved.set(key, (resolvedAction = { name: action, product: spec.product, spec, handler, run }));
+      }
       return resolvedAction;
     },
 
