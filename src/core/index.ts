@@ -45,7 +45,8 @@ export class Core {
     this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits);
     const tokens = new PageTokens((data) => opts.box.mac(data));
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
-    this.replayGuard = new ReplayGuard(db, opts.clock);
+    // Several processes serve a PostgreSQL database; one serves an SQLite file (its worker assumes so too).
+    this.replayGuard = new ReplayGuard(db, opts.clock, opts.store.engine === "postgres");
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);

@@ -1,56 +1,149 @@
 /**
  * The request-nonce ledger: a signed request's (key, nonce) may be used once while its timestamp is
- * acceptable. Kept in the database so that several processes on one PostgreSQL database refuse a
- * replay sent to another process; the primary key settles races (one insert wins).
+ * acceptable. Every signed Alibaba request asks it, so what it costs is paid on every such request.
+ *
+ * - A store several processes share (PostgreSQL): the database decides, so that a replay sent to
+ *   another process is refused too; the primary key settles races (one upsert wins). The uses of one
+ *   event-loop turn are recorded together (one round trip for all of them).
+ * - A store one process serves (SQLite): the process decides, in memory, at once; what it accepted is
+ *   appended to a log at the end of the turn (one statement for the turn's uses, at the end of the
+ *   table), and read back at start, so that a replay after a restart is refused as well.
  */
 import type { Kysely } from "kysely";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
-import { exec, precompiled } from "../store/statements.js";
 import type { Database } from "../store/schema.js";
+import { all, exec } from "../store/statements.js";
 import type { Clock } from "./clock.js";
-import { fail } from "./errors.js";
+import { CoreError } from "./errors.js";
 
-/** Expired rows are swept at most this often per process (an indexed range delete). */
+/** Expired rows (and remembered pairs) are swept at most this often per process. */
 const PRUNE_EVERY_MS = 60_000;
+
+interface Use {
+  keyId: string;
+  nonce: string;
+  expiresAt: number;
+}
+
+interface Waiting extends Use {
+  accepted(): void;
+  refused(err: unknown): void;
+}
+
+const pairOf = (keyId: string, nonce: string) => `${keyId}\u0000${nonce}`;
+const nonceUsed = () => new CoreError("auth.nonce_used", "Specified signature nonce was used already.");
 
 export class ReplayGuard {
   private lastPrune = 0;
+  /** Shared store: the uses asked for in this turn, recorded together when it ends. */
+  private waiting: Waiting[] = [];
+  /** One process: every unexpired pair it accepted, with its expiry, oldest first (a Map keeps insertion order). */
+  private readonly remembered = new Map<string, number>();
+  /** One process: accepted uses not yet appended to the log. */
+  private unlogged: Use[] = [];
+  private loaded: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    /** Whether several processes serve this store (and so must share one ledger in it). */
+    private readonly sharedByProcesses: boolean,
   ) {}
 
   /**
    * Records (keyId, nonce) until `expiresAt` (epoch ms); fails with auth.nonce_used when it is already
    * recorded and unexpired. Call only after the signature checked out, so that nobody can burn
-   * another key's nonces. Answers at once when the store writes at once (every signed Alibaba request
-   * makes this write).
+   * another key's nonces.
    */
   use(keyId: string, nonce: string, expiresAt: number): MaybePromise<void> {
-    const now = this.clock.now();
-    return then(this.prune(now), () =>
-      then(recordNonce(this.db, keyId, nonce, expiresAt, now), (rows) => {
-        if (rows.length === 0) fail("auth.nonce_used", "Specified signature nonce was used already.");
-      }),
-    );
+    if (this.sharedByProcesses) return this.useShared({ keyId, nonce, expiresAt });
+    if (this.loaded === undefined) this.loaded = this.load();
+    return then(this.loaded, () => this.useLocal({ keyId, nonce, expiresAt }));
   }
 
-  private prune(now: number): MaybePromise<unknown> {
-    if (now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return undefined;
+  private useLocal(u: Use): void {
+    const now = this.clock.now();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS || now < this.lastPrune) this.pruneLocal(now);
+    const pair = pairOf(u.keyId, u.nonce);
+    const until = this.remembered.get(pair);
+    if (until !== undefined && until > now) throw nonceUsed();
+    // Re-inserted so that the map stays ordered by when pairs were accepted.
+    this.remembered.delete(pair);
+    this.remembered.set(pair, u.expiresAt);
+    if (this.unlogged.length === 0) setImmediate(() => void this.appendLog());
+    this.unlogged.push(u);
+  }
+
+  /** What the log holds that has not expired: the pairs this process accepted before it (re)started. */
+  private async load(): Promise<void> {
+    const now = this.clock.now();
+    const rows = await all(this.db, this.db.selectFrom("request_nonce_log").select(["key_id", "nonce", "expires_at"]).where("expires_at", ">", now).orderBy("seq"));
+    for (const r of rows) this.remembered.set(pairOf(r.key_id, r.nonce), r.expires_at);
+  }
+
+  private async appendLog(): Promise<void> {
+    const uses = this.unlogged;
+    this.unlogged = [];
+    try {
+      await exec(this.db, this.db.insertInto("request_nonce_log").values(uses.map((u) => ({ key_id: u.keyId, nonce: u.nonce, expires_at: u.expiresAt }))));
+    } catch {
+      // The memory still refuses these replays; only a restart in the next minutes would not. Nothing to tell a client.
+    }
+  }
+
+  private pruneLocal(now: number): void {
     this.lastPrune = now;
-    return exec(this.db, this.db.deleteFrom("request_nonces").where("expires_at", "<=", now));
+    // Expiries follow arrival within the allowed clock skew, so the expired pairs are found at the front.
+    for (const [pair, until] of this.remembered) {
+      if (until > now) break;
+      this.remembered.delete(pair);
+    }
+    void Promise.resolve(exec(this.db, this.db.deleteFrom("request_nonce_log").where("expires_at", "<=", now))).catch(() => {});
+  }
+
+  private useShared(u: Use): Promise<void> {
+    return new Promise<void>((accepted, refused) => {
+      if (this.waiting.length === 0) setImmediate(() => void this.recordShared());
+      this.waiting.push({ ...u, accepted, refused });
+    });
+  }
+
+  private async recordShared(): Promise<void> {
+    const uses = this.waiting;
+    this.waiting = [];
+    const now = this.clock.now();
+    // The same pair twice in one turn: the first is recorded, the others are replays of it.
+    const first = new Map<string, Waiting>();
+    for (const u of uses) {
+      const pair = pairOf(u.keyId, u.nonce);
+      if (first.has(pair)) u.refused(nonceUsed());
+      else first.set(pair, u);
+    }
+    try {
+      if (now - this.lastPrune >= PRUNE_EVERY_MS || now < this.lastPrune) {
+        this.lastPrune = now;
+        await exec(this.db, this.db.deleteFrom("request_nonces").where("expires_at", "<=", now));
+      }
+      const recorded = await all(this.db, recordNonces(this.db, [...first.values()], now));
+      const fresh = new Set(recorded.map((r) => pairOf(r.key_id, r.nonce)));
+      for (const [pair, u] of first) {
+        if (fresh.has(pair)) u.accepted();
+        else u.refused(nonceUsed());
+      }
+    } catch (err) {
+      for (const u of first.values()) u.refused(err);
+    }
   }
 }
 
 /**
- * Inserts the pair, or takes over an expired row for it in place; an unexpired row makes the upsert a
- * no-op, so the statement returns a row exactly when the nonce was free.
+ * Inserts each pair, or takes over an expired row for it in place; an unexpired row makes its upsert
+ * a no-op, so the statement returns exactly the pairs that were free.
  */
-const recordNonce = precompiled((db: Kysely<Database>, keyId: string, nonce: string, expiresAt: number, now: number) =>
-  db
+function recordNonces(db: Kysely<Database>, uses: Use[], now: number) {
+  return db
     .insertInto("request_nonces")
-    .values({ key_id: keyId, nonce, expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(["key_id", "nonce"]).doUpdateSet({ expires_at: expiresAt }).where("request_nonces.expires_at", "<=", now))
-    .returning("nonce"),
-);
+    .values(uses.map((u) => ({ key_id: u.keyId, nonce: u.nonce, expires_at: u.expiresAt })))
+    .onConflict((oc) => oc.columns(["key_id", "nonce"]).doUpdateSet((eb) => ({ expires_at: eb.ref("excluded.expires_at") })).where("request_nonces.expires_at", "<=", now))
+    .returning(["key_id", "nonce"]);
+}

@@ -245,6 +245,14 @@ export interface RequestNonceTable {
   expires_at: number;
 }
 
+/** The nonces one serving process accepted, in arrival order (SQLite; see core/replay-guard.ts). */
+export interface RequestNonceLogTable {
+  seq: Generated<number>;
+  key_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
 /** A serving process, renewed by its heartbeat (src/server/cluster.ts). */
 export interface ClusterProcessTable {
   process_id: string;
@@ -271,6 +279,7 @@ export interface Database {
   provisioning_tasks: ProvisioningTaskTable;
   provisioning_events: ProvisioningEventTable;
   request_nonces: RequestNonceTable;
+  request_nonce_log: RequestNonceLogTable;
   cluster_processes: ClusterProcessTable;
 }
 

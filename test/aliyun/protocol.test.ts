@@ -269,22 +269,33 @@ for (const engine of ENGINES) {
     });
   });
 
-  test(`the nonce ledger refuses a replay sent to another process on the same database (${engine})`, async () => {
+  test(`the nonce ledger refuses a replay sent to another process, or after a restart (${engine})`, async () => {
     const { store, reopen, cleanup } = await openTestStore(engine);
     const second = await reopen();
+    const shared = engine === "postgres";
     try {
-      const guards = [new ReplayGuard(store.db, systemClock), new ReplayGuard(second.db, systemClock)];
+      const guards = [new ReplayGuard(store.db, systemClock, shared), new ReplayGuard(second.db, systemClock, shared)];
       const until = Date.now() + 60_000;
-      // The same (key, nonce) raced through both "processes" many times: exactly one use wins each time.
-      for (let i = 0; i < 20; i++) {
-        const nonce = newNonce();
-        const results = await Promise.allSettled(guards.flatMap((g) => [use(g, "AKIDrace", nonce, until), use(g, "AKIDrace", nonce, until)]));
-        assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
-        for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof CoreError && r.reason.reason === "auth.nonce_used", String(r.reason));
+      if (shared) {
+        // The same (key, nonce) raced through both "processes" many times: exactly one use wins each time.
+        for (let i = 0; i < 20; i++) {
+          const nonce = newNonce();
+          const results = await Promise.allSettled(guards.flatMap((g) => [use(g, "AKIDrace", nonce, until), use(g, "AKIDrace", nonce, until)]));
+          assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+          for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof CoreError && r.reason.reason === "auth.nonce_used", String(r.reason));
+        }
       }
+      // One process, one store: a replay in the same turn, later, and after a restart (a new guard reading the log).
+      const nonce = newNonce();
+      const sameTurn = await Promise.allSettled([use(guards[0]!, "AKIDone", nonce, until), use(guards[0]!, "AKIDone", nonce, until)]);
+      assert.deepEqual(sameTurn.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+      await assert.rejects(use(guards[0]!, "AKIDone", nonce, until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
+      await new Promise((r) => setImmediate(r));
+      const restarted = new ReplayGuard(second.db, systemClock, shared);
+      await assert.rejects(use(restarted, "AKIDone", nonce, until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
       // An expired entry may be used again (its timestamp check is what refuses old requests).
       await use(guards[0]!, "AKIDexpired", "n1", Date.now() - 1);
-      await use(guards[1]!, "AKIDexpired", "n1", until);
+      await use(guards[0]!, "AKIDexpired", "n1", until);
       await assert.rejects(use(guards[0]!, "AKIDexpired", "n1", until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
     } finally {
       await second.close();

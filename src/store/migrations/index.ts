@@ -7,6 +7,7 @@ import * as m005 from "./005-directory-service.js";
 import * as m006 from "./006-subuser-description.js";
 import * as m007 from "./007-directory-user-tags.js";
 import * as m010 from "./010-cluster-processes.js";
+import * as m011 from "./011-request-nonce-log.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "006-subuser-description": m006,
   "007-directory-user-tags": m007,
   "010-cluster-processes": m010,
+  "011-request-nonce-log": m011,
 };
 
 export const migrationProvider: MigrationProvider = {
