@@ -6,6 +6,7 @@ import * as m004 from "./004-events-and-nonces.js";
 import * as m005 from "./005-directory-service.js";
 import * as m006 from "./006-subuser-description.js";
 import * as m007 from "./007-directory-user-tags.js";
+import * as m008 from "./008-subuser-count-and-queue-parking.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "005-directory-service": m005,
   "006-subuser-description": m006,
   "007-directory-user-tags": m007,
+  "008-subuser-count-and-queue-parking": m008,
 };
 
 export const migrationProvider: MigrationProvider = {
