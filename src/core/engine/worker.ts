@@ -164,7 +164,13 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     } finally {
       clearInterval(heartbeat);
     }
-    await this.decide(entry, ctx, attempt, performance.now() - started);
+    try {
+      await this.decide(entry, ctx, attempt, performance.now() - started);
+    } catch (err) {
+      // Recording the result failed: that counts as a failed attempt, so it too backs off and gives up in the end.
+      if (!("result" in attempt)) throw err;
+      await this.decide(entry, ctx, { error: err }, performance.now() - started);
+    }
     return true;
   }
 
