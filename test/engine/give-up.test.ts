@@ -133,13 +133,19 @@ for (const engine of ENGINES) {
       assert.equal((await taskStatus(t, del.Tasks!.TaskId!)).Status, "Success");
     });
 
-    test("RetryUserProvisioningEvent re-arms a provisioning that gave up; failing again counts on the same event", async () => {
+    /** One user provisioned into a new tenant's member, its reconcile failing with `fault`; waits for its task to settle. */
+    async function failing(userName: string, fault: () => Error) {
       const t = await ssoTenant(server, { members: 1 });
-      const { tasks } = await setUp(t, ["eve"], [0]);
+      const { tasks } = await setUp(t, [userName], [0]);
       const id = tasks[0]!.UserProvisioningId!;
-      faults.set(id, () => new Error("injected fault"));
+      faults.set(id, fault);
       server.core.worker.start();
-      assert.equal((await taskStatus(t, tasks[0]!.TaskId!)).Status, "Failed");
+      return { t, id, status: await taskStatus(t, tasks[0]!.TaskId!) };
+    }
+
+    test("RetryUserProvisioningEvent re-arms a provisioning that gave up; failing again counts on the same event", async () => {
+      const { t, id, status } = await failing("eve", () => new Error("injected fault"));
+      assert.equal(status.Status, "Failed");
       const first = (await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: id })).UserProvisioningEvents[0];
       assert.equal(first.ErrorCount, 1);
 
@@ -156,12 +162,7 @@ for (const engine of ENGINES) {
     });
 
     test("a TerminalError gives up at once, without retries", async () => {
-      const t = await ssoTenant(server, { members: 1 });
-      const { tasks } = await setUp(t, ["fay"], [0]);
-      const id = tasks[0]!.UserProvisioningId!;
-      faults.set(id, () => new TerminalError("injected: the account refuses sub-users"));
-      server.core.worker.start();
-      const status = await taskStatus(t, tasks[0]!.TaskId!);
+      const { id, status } = await failing("fay", () => new TerminalError("injected: the account refuses sub-users"));
       assert.equal(status.Status, "Failed");
       assert.match(status.FailureReason!, /failed with an error that retrying cannot fix \(attempt 1\); the last error: injected: the account refuses sub-users/);
       assert.equal(Number((await queueRow(id))?.attempts), 1);
