@@ -523,7 +523,14 @@ export class Provisionings {
       .select("uin")
       .where("account_uin", "=", accountUin)
       .where("directory_user_id", "is not", null)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").whereRef("provisioning_claims.sub_user_uin", "=", "sub_users.uin"))))
+      // By (user, target), which the claims are indexed on.
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").whereRef("provisioning_claims.user_id", "=", "sub_users.directory_user_id").where("provisioning_claims.target_uin", "=", accountUin),
+          ),
+        ),
+      )
       .execute();
     await this.subUsers.release(
       trx,

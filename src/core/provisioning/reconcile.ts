@@ -10,7 +10,7 @@ import { lockRow } from "../../store/database.js";
 import type { Database, DirUser, EventSource, Provisioning, UnitFailureKind } from "../../store/schema.js";
 import type { Clock } from "../clock.js";
 import { noCounts, type ReconcileResult } from "../engine/result.js";
-import type { Faults, GiveUp, ReconcileContext, Reconciler } from "../engine/worker.js";
+import type { Faults, GiveUp, Reconciler } from "../engine/worker.js";
 import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
@@ -60,7 +60,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     await new Promise<void>((r) => (this.opts.batchPauseMs > 0 ? setTimeout(r, this.opts.batchPauseMs) : setImmediate(r)));
   }
 
-  async reconcile(provisioningId: string, _ctx?: ReconcileContext): Promise<ProvisioningResult> {
+  async reconcile(provisioningId: string): Promise<ProvisioningResult> {
     const r: ProvisioningResult = { kind: "converged", generation: 0, counts: noCounts(), failures: [] };
     const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
     if (!p) return { ...r, kind: "gone" };
