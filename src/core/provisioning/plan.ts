@@ -57,49 +57,69 @@ export type ClaimOp =
 
 /** Every name a batch may need: each user's own, and its KeepBoth alternative. */
 export function candidateNames(users: readonly WantedUser[], suffix: string): string[] {
-  return users.flatMap((u) => [u.userName, u.userName + suffix]);
+  const names: string[] = [];
+  for (const u of users) names.push(u.userName, u.userName + suffix);
+  return names;
 }
 
 /** One op per user, in the order given: creates fill the room in that order, and later ones fail on the quota. */
 export function planClaims(input: ClaimPlanInput): ClaimOp[] {
-  const { target, suffix } = input;
-  let room = Math.max(0, input.room);
-  // Names this plan hands out, so two users of one batch never get the same one.
-  const planned = new Map<string, string>();
-  const holder = (name: string): string | null | undefined => {
-    const existing = input.byName.get(name);
-    return existing ? existing.directoryUserId : planned.get(name);
-  };
-  const create = (u: WantedUser, name: string): ClaimOp => {
-    if (room === 0) return { op: "fail", userId: u.userId, userName: u.userName, kind: "quota", reason: `account ${target} reached its sub-user quota (${input.quota})` };
-    room--;
-    planned.set(name, u.userId);
-    return { op: "create", userId: u.userId, name, email: u.email, remark: u.displayName };
-  };
-  return input.users.map((u): ClaimOp => {
-    const uin = input.managed.get(u.userId);
-    if (uin !== undefined) return { op: "reuse", userId: u.userId, uin };
-    const fail = (kind: UnitFailureKind, reason: string): ClaimOp => ({ op: "fail", userId: u.userId, userName: u.userName, kind, reason });
-    const strategy = input.overrides.get(u.userId) ?? input.strategy;
-    const owner = holder(u.userName);
-    if (owner === undefined) {
-      return SUBUSER_NAME.test(u.userName) ? create(u, u.userName) : fail("name_invalid", `"${u.userName}" is not a valid sub-user name in account ${target}`);
-    }
-    const existing = input.byName.get(u.userName);
-    if (strategy === "TakeOver" && owner === null && existing) {
-      planned.set(u.userName, u.userId);
-      return { op: "adopt", userId: u.userId, uin: existing.uin, name: existing.name };
-    }
-    const alt = u.userName + suffix;
-    const altValid = SUBUSER_NAME.test(alt);
-    if (strategy === "KeepBoth" && holder(alt) === undefined && altValid) return create(u, alt);
-    if (owner !== null) return fail("name_clash", `sub-user "${u.userName}" in account ${target} belongs to another directory user`);
-    // Only KeepBoth reaches here with a hand-made sub-user in the way (TakeOver adopted it).
-    return fail(
-      "name_clash",
-      altValid ? `sub-users "${u.userName}" and "${alt}" both exist in account ${target}` : `sub-user "${u.userName}" exists in account ${target} and "${alt}" is not a valid sub-user name`,
-    );
-  });
+  const state: PlanState = { input, room: Math.max(0, input.room), planned: new Map() };
+  const ops: ClaimOp[] = [];
+  for (const u of input.users) ops.push(planUser(state, u));
+  return ops;
+}
+
+/** What the plan has handed out so far: the room left, and names given to users of this batch (name → user id). */
+interface PlanState {
+  input: ClaimPlanInput;
+  room: number;
+  planned: Map<string, string>;
+}
+
+function planUser(state: PlanState, u: WantedUser): ClaimOp {
+  const { input } = state;
+  const uin = input.managed.get(u.userId);
+  if (uin !== undefined) return { op: "reuse", userId: u.userId, uin };
+  const strategy = input.overrides.get(u.userId) ?? input.strategy;
+  const owner = holder(state, u.userName);
+  if (owner === undefined) {
+    return SUBUSER_NAME.test(u.userName) ? create(state, u, u.userName) : fail(u, "name_invalid", `"${u.userName}" is not a valid sub-user name in account ${input.target}`);
+  }
+  const existing = input.byName.get(u.userName);
+  if (strategy === "TakeOver" && owner === null && existing) {
+    state.planned.set(u.userName, u.userId);
+    return { op: "adopt", userId: u.userId, uin: existing.uin, name: existing.name };
+  }
+  const alt = u.userName + input.suffix;
+  const altValid = SUBUSER_NAME.test(alt);
+  if (strategy === "KeepBoth" && holder(state, alt) === undefined && altValid) return create(state, u, alt);
+  if (owner !== null) return fail(u, "name_clash", `sub-user "${u.userName}" in account ${input.target} belongs to another directory user`);
+  // Only KeepBoth reaches here with a hand-made sub-user in the way (TakeOver adopted it).
+  return fail(
+    u,
+    "name_clash",
+    altValid
+      ? `sub-users "${u.userName}" and "${alt}" both exist in account ${input.target}`
+      : `sub-user "${u.userName}" exists in account ${input.target} and "${alt}" is not a valid sub-user name`,
+  );
+}
+
+/** Who holds a name: a directory user's id, null for a hand-made sub-user, undefined when it is free. */
+function holder(state: PlanState, name: string): string | null | undefined {
+  const existing = state.input.byName.get(name);
+  return existing ? existing.directoryUserId : state.planned.get(name);
+}
+
+function create(state: PlanState, u: WantedUser, name: string): ClaimOp {
+  if (state.room === 0) return fail(u, "quota", `account ${state.input.target} reached its sub-user quota (${state.input.quota})`);
+  state.room--;
+  state.planned.set(name, u.userId);
+  return { op: "create", userId: u.userId, name, email: u.email, remark: u.displayName };
+}
+
+function fail(u: WantedUser, kind: UnitFailureKind, reason: string): ClaimOp {
+  return { op: "fail", userId: u.userId, userName: u.userName, kind, reason };
 }
 
 /** A released claim's sub-user, which no other provisioning claims: delete it, or let it go as an ordinary one. */

@@ -186,13 +186,13 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       );
       const managedRows = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
       const managed = new Map(managedRows.map((s) => [s.directory_user_id!, s.uin]));
-      const wanted = users.filter((u) => !managed.has(u.user_id)).map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name }));
-      const names = candidateNames(wanted, p.duplicate_suffix);
+      const wanted = users.map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name }));
+      const names = candidateNames(managed.size ? wanted.filter((u) => !managed.has(u.userId)) : wanted, p.duplicate_suffix);
       const taken = names.length ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute() : [];
       const byName = new Map<string, ExistingSubUser>(taken.map((s) => [s.name, { uin: s.uin, name: s.name, directoryUserId: s.directory_user_id }]));
       const ops = planClaims({
         target,
-        users: users.map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name })),
+        users: wanted,
         managed,
         byName,
         overrides,
