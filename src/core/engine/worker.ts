@@ -87,6 +87,7 @@ export interface EngineObserver {
 }
 
 type Attempt<R> = { result: R } | { error: unknown };
+type Verdict<R> = { do: "done" | "again"; result: R } | { do: "back_off" | "give_up"; error: unknown };
 
 export class Worker<R extends ReconcileResult = ReconcileResult> {
   readonly id = randomUUID();
@@ -177,45 +178,42 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
   /** The one place that decides a key's fate after an attempt; what it reports is reported after commit. */
   private async decide(entry: QueueEntry, ctx: ReconcileContext, attempt: Attempt<R>, durationMs: number): Promise<void> {
     const fields = { [this.reconciler.keyField]: entry.key, reconcileId: ctx.reconcileId, durationMs: Math.round(durationMs) };
+    const observed = (outcome: Outcome, counts: Counts) => this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome, durationMs, counts }));
     const report = await this.db.transaction().execute(async (trx): Promise<() => void> => {
-      const verdict =
+      const verdict: Verdict<R> =
         "result" in attempt
-          ? (await this.reconciler.settle(trx, entry.key, attempt.result))
-            ? "again"
-            : "done"
+          ? { do: (await this.reconciler.settle(trx, entry.key, attempt.result)) ? "again" : "done", result: attempt.result }
           : attempt.error instanceof TerminalError || entry.attempts + 1 >= this.opts.maxAttempts
-            ? "give_up"
-            : "back_off";
-      switch (verdict) {
+            ? { do: "give_up", error: attempt.error }
+            : { do: "back_off", error: attempt.error };
+      switch (verdict.do) {
         case "done":
         case "again": {
-          const r = (attempt as { result: R }).result;
-          await (verdict === "done" ? this.queue.done(trx, entry, this.id) : this.queue.again(trx, entry, this.id));
+          const r = verdict.result;
+          await (verdict.do === "done" ? this.queue.done(trx, entry, this.id) : this.queue.again(trx, entry, this.id));
           return () => {
             const quiet = r.kind === "converged" && Object.values(r.counts).every((n) => n === 0);
-            this.log[quiet ? "debug" : "info"]({ ...fields, kind: r.kind, counts: r.counts, failures: r.failures.length, ...(verdict === "again" ? { again: true } : {}) }, "reconciled");
-            this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome: r.kind, durationMs, counts: r.counts }));
+            this.log[quiet ? "debug" : "info"]({ ...fields, kind: r.kind, counts: r.counts, failures: r.failures.length, ...(verdict.do === "again" ? { again: true } : {}) }, "reconciled");
+            observed(r.kind, r.counts);
           };
         }
         case "back_off": {
-          const err = (attempt as { error: unknown }).error;
           const delayMs = Math.min(this.opts.backoffBaseMs * 2 ** entry.attempts, this.opts.backoffMaxMs);
           await this.queue.backOff(trx, entry, this.id, delayMs);
           return () => {
-            this.log.warn({ ...fields, err, attempt: entry.attempts + 1, maxAttempts: this.opts.maxAttempts, retryInMs: delayMs }, "reconcile failed; will retry");
-            this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome: "error", durationMs, counts: noCounts() }));
+            this.log.warn({ ...fields, err: verdict.error, attempt: entry.attempts + 1, maxAttempts: this.opts.maxAttempts, retryInMs: delayMs }, "reconcile failed; will retry");
+            observed("error", noCounts());
           };
         }
         case "give_up": {
-          const err = (attempt as { error: unknown }).error;
-          const why: GiveUp = { reconcileId: ctx.reconcileId, attempts: entry.attempts + 1, terminal: err instanceof TerminalError, error: errorMessage(err) };
+          const why: GiveUp = { reconcileId: ctx.reconcileId, attempts: entry.attempts + 1, terminal: verdict.error instanceof TerminalError, error: errorMessage(verdict.error) };
           // A mark that arrived during this attempt re-arms the key instead: it runs again, nothing gives up.
           const parked = await this.queue.park(trx, entry, this.id);
           if (parked) await this.reconciler.giveUp(trx, entry.key, why);
           return () => {
-            if (parked) this.log.error({ ...fields, err, attempts: why.attempts, terminal: why.terminal }, "reconcile gave up; parked until the next change");
-            else this.log.warn({ ...fields, err, attempt: why.attempts }, "reconcile failed; a newer change runs it again");
-            this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome: "error", durationMs, counts: noCounts() }));
+            if (parked) this.log.error({ ...fields, err: verdict.error, attempts: why.attempts, terminal: why.terminal }, "reconcile gave up; parked until the next change");
+            else this.log.warn({ ...fields, err: verdict.error, attempt: why.attempts }, "reconcile failed; a newer change runs it again");
+            observed("error", noCounts());
             if (parked) this.notify((o) => o.gaveUp?.({ key: entry.key, reconcileId: ctx.reconcileId, attempts: why.attempts, terminal: why.terminal, error: why.error }));
           };
         }
