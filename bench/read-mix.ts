@@ -128,9 +128,7 @@ type Server<T> = Awaited<ReturnType<typeof startChild<T>>>;
 /** Every row (or those whose name contains `filter`), each against the baseline in the same run. */
 export async function benchReadMix(seconds: number, filter?: string): Promise<ReadResult[]> {
   const hello = await startChild<{ port: number }>("hello");
-  // BENCH_PROFILE_DIR: the server writes a V8 CPU profile there when it stops (for `node --cpu-prof` analysis).
-  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const server = await startChild<Seeded>("opencic", { BENCH_READS: "1" }, profile);
+  const server = await startChild<Seeded>("opencic", { BENCH_READS: "1" });
   const results: ReadResult[] = [];
   try {
     for (const row of READ_ROWS) {

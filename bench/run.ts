@@ -3,7 +3,7 @@
  * same run, and the results written into BENCHMARKS.md.
  * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout picks a subset;
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
- * makes the read mix's server write a V8 CPU profile there;
+ * makes the OpenCIC servers write V8 CPU profiles there;
  * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
  */
 import { readFileSync, writeFileSync } from "node:fs";

@@ -2,6 +2,7 @@
 /** The `opencic` command: `serve`, and admin commands for accounts and API keys. */
 import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
+import { deferredLog } from "./core/log.js";
 import { tencentTime } from "./dialects/tencent/format.js";
 import { openRuntime } from "./runtime.js";
 import { buildApp } from "./server/app.js";
@@ -75,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
-  const runtime = await openRuntime(config, { log: { error: (obj, msg) => console.error(JSON.stringify({ level: "error", msg, err: String((obj as { err?: unknown }).err) })) } });
+  // The worker logs through the server's logger, which exists only once the app is built.
+  const log = deferredLog();
+  const runtime = await openRuntime(config, { log });
   const created = await runtime.core.accounts.bootstrap(config.rootSecret);
   if (created) {
     console.log(`OpenCIC created the root account ${created.accountUin}.`);
@@ -97,6 +100,7 @@ async function serve(config: Config): Promise<number> {
       ...(process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" } } } : {}),
     },
   });
+  log.attach(app.log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

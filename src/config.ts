@@ -1,5 +1,6 @@
 /** Settings from flags, then environment, then defaults. */
 import { join, resolve } from "node:path";
+import { DEFAULT_WORKER_OPTIONS } from "./core/engine/worker.js";
 import { type Limits, parseLimits } from "./core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
@@ -17,6 +18,8 @@ export interface Config {
   limits: Partial<Limits>;
   /** Pause between the reconcile worker's write batches, in ms. */
   workerBatchPauseMs: number;
+  /** Attempts a failing reconcile gets before it gives up (its tasks fail) until the next change. */
+  workerMaxAttempts: number;
   logLevel: string;
 }
 
@@ -38,8 +41,16 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS),
     limits: parseLimits(flags.limits ?? env.OPENCIC_LIMITS),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
+    workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
   };
+}
+
+function positiveInteger(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not "${value}"`);
+  return n;
 }
 
 export const sqliteFileIn = (dataDir: string) => join(dataDir, "opencic.db");

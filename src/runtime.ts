@@ -4,7 +4,7 @@ import { sqliteFileIn } from "./config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { Core } from "./core/index.js";
 import type { Limits } from "./core/limits.js";
-import type { WorkerLog } from "./core/provisioning/worker.js";
+import type { Log } from "./core/log.js";
 import { SecretBox, loadOrCreateMasterKey } from "./core/secrets.js";
 import { openStore, type Store } from "./store/database.js";
 
@@ -15,13 +15,14 @@ export interface Runtime {
 }
 
 export async function openRuntime(
-  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs">>,
-  extra: { clock?: Clock; limits?: Partial<Limits>; log?: WorkerLog } = {},
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs" | "workerMaxAttempts">>,
+  extra: { clock?: Clock; limits?: Partial<Limits>; log?: Log } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker: { batchPauseMs: config.workerBatchPauseMs ?? 0 } });
+    const worker = { batchPauseMs: config.workerBatchPauseMs ?? 0, ...(config.workerMaxAttempts !== undefined ? { maxAttempts: config.workerMaxAttempts } : {}) };
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

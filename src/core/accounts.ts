@@ -105,9 +105,9 @@ export class Accounts {
     createdByOrg: number | null,
   ): Promise<Account> {
     const uin = await nextSequence(db, "uin");
-    const row: Account = { uin, name, kind, created_by_org: createdByOrg, created_at: this.clock.now() };
+    const row = { uin, name, kind, created_by_org: createdByOrg, created_at: this.clock.now() };
     await db.insertInto("accounts").values(row).execute();
-    return row;
+    return { ...row, sub_user_count: 0 };
   }
 
   async get(uin: number): Promise<Account | undefined> {

@@ -1,18 +1,21 @@
 /** The neutral core: every rule lives here once, whichever wire dialect asked. */
 import type { Store } from "../store/database.js";
 import { Accounts, type Caller } from "./accounts.js";
+import { Announcer } from "./announcements.js";
 import type { Clock } from "./clock.js";
 import { Directories } from "./directory/directories.js";
 import { Groups } from "./directory/groups.js";
 import { PageTokens } from "./directory/paging.js";
 import { Users } from "./directory/users.js";
+import { ReconcileQueue } from "./engine/queue.js";
+import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
-import { Reconciler } from "./provisioning/reconcile.js";
+import { ProvisioningReconciler, type ProvisioningResult } from "./provisioning/reconcile.js";
 import { ReplayGuard } from "./replay-guard.js";
-import { DEFAULT_WORKER_OPTIONS, Worker, type WorkerLog, type WorkerOptions } from "./provisioning/worker.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
 
@@ -22,7 +25,10 @@ export interface CoreOptions {
   box: SecretBox;
   limits?: Partial<Limits>;
   worker?: Partial<WorkerOptions>;
-  log?: WorkerLog;
+  /** Where the core logs (pino's call shape; the server passes its own logger). */
+  log?: Log;
+  /** Told of every reconcile and give-up (metrics); more can be added with `worker.observe`. */
+  observer?: EngineObserver;
 }
 
 export class Core {
@@ -35,28 +41,34 @@ export class Core {
   readonly users: Users;
   readonly groups: Groups;
   readonly provisionings: Provisionings;
-  readonly worker: Worker;
+  /** The durable reconcile queue; `stats()` gives its depth and the age of its oldest due key. */
+  readonly queue: ReconcileQueue;
+  readonly worker: Worker<ProvisioningResult>;
   readonly limits: Limits;
 
   constructor(readonly opts: CoreOptions) {
     const { db } = opts.store;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    // How services tell each other of changes without importing each other (see announcements.ts).
+    const announcer = new Announcer();
     this.accounts = new Accounts(db, opts.clock, opts.box);
-    this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits);
+    this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits, announcer);
     const tokens = new PageTokens((data) => opts.box.mac(data));
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
     // Several processes serve a PostgreSQL database; one serves an SQLite file (its worker assumes so too).
     this.replayGuard = new ReplayGuard(db, opts.clock, opts.store.engine === "postgres");
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
-    this.users = new Users(db, opts.clock, this.directories, tokens);
-    this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens);
-    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits);
+    this.users = new Users(db, opts.clock, this.directories, tokens, announcer);
+    this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
+    this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
+    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
+    this.provisionings.listen();
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
-    const reconciler = new Reconciler(db, opts.clock, this.accounts, this.limits, workerOptions.batchPauseMs);
-    this.worker = new Worker(db, opts.store.engine, opts.clock, reconciler, workerOptions, opts.log);
-    this.provisionings.onDirty = () => this.worker.wake();
-    this.groups.onProvisioningDirty = () => this.worker.wake();
-    this.users.onProvisioningDirty = () => this.worker.wake();
+    const reconciler = new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults });
+    this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
+    if (opts.observer) this.worker.observe(opts.observer);
+    // A key marked by this process starts at once instead of at the worker's next poll.
+    announcer.afterCommit("queue.marked", () => this.worker.wake());
   }
 
   get clock(): Clock {

@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import { containsText, isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
 import type { Database, Organization, OrgMember } from "../store/schema.js";
 import type { Accounts, Caller } from "./accounts.js";
+import type { Announcer } from "./announcements.js";
 import type { Clock } from "./clock.js";
 import { CoreError, fail } from "./errors.js";
 import { isNumericId } from "./ids.js";
@@ -87,6 +88,7 @@ export class Organizations {
     private readonly clock: Clock,
     private readonly accounts: Accounts,
     private readonly limits: Limits,
+    private readonly announcer: Announcer,
   ) {}
 
   async create(caller: Caller): Promise<{ orgId: number; managerName: string }> {
@@ -240,7 +242,7 @@ export class Organizations {
     const org = await this.managedBy(caller);
     if (uins.length === 0) fail("value.invalid", "at least one member UIN is required", "memberUins");
     const distinct = [...new Set(uins)];
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       await lockOrganization(trx, org.org_id);
       for (const uin of distinct) {
         if (!isNumericId(uin)) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
@@ -249,6 +251,7 @@ export class Organizations {
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
       await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct).execute();
+      for (const uin of distinct) await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: uin });
     });
   }
 
@@ -257,8 +260,13 @@ export class Organizations {
     const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", orgId).executeTakeFirst();
     if (!org) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
     if (org.manager_uin === caller.accountUin) fail("organization.manager_cannot_leave", "the management account cannot quit its own organization");
-    const res = await this.db.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+    await this.announcer.transaction(this.db, async (trx) => {
+      // The organization's row first, as for every membership change (and before any provisioning row).
+      await lockOrganization(trx, orgId);
+      const res = await trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+      await this.announcer.announce(trx, "organization.member_left", { orgId, accountUin: caller.accountUin });
+    });
   }
 
   async delete(caller: Caller): Promise<void> {

@@ -1,12 +1,18 @@
 /**
- * Sub-users of an account (Tencent CAM users, Alibaba RAM users): one store that both
- * dialects serve, and that provisioning writes into. Sub-users that provisioning manages
- * (directory_user_id set) refuse direct edits.
+ * Sub-users of an account (Tencent CAM users, Alibaba RAM users): one store that both dialects
+ * serve, and that provisioning writes into. Sub-users that provisioning manages (directory_user_id
+ * set) refuse direct edits.
+ *
+ * Every write to sub_users goes through this file, whether a CAM/RAM call or the reconcile engine
+ * asked: the name rule, UIN/Uid numbering, the per-account quota and its kept count, key deletion
+ * and credential-cache invalidation are written once. Every write that adds, removes, renames or
+ * adopts a sub-user first locks the account's row (`lockAccount`), so a quota check, or a plan made
+ * from the account's sub-users, sees every earlier writer on PostgreSQL too.
  */
 import { textLength } from "./text.js";
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
-import { isUniqueViolation, lockRow, nextSequence, precompiledRow } from "../store/database.js";
+import { isUniqueViolation, nextSequence, precompiledRow } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
@@ -14,9 +20,9 @@ import type { PageTokens } from "./directory/paging.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { type MaybePromise, then } from "./maybe-promise.js";
+import { SUBUSER_NAME } from "./rules.js";
 import { hashGeneratedSecret, hashPassword } from "./secrets.js";
 
-export const SUBUSER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const LIMITS = { remark: 255, description: 128, email: 128, phoneNum: 32, countryCode: 8, password: { min: 8, max: 32 } };
 /** Sub-users per page of `page()`, and the default. */
 export const SUBUSER_PAGE = { max: 1000, default: 100 };
@@ -49,6 +55,24 @@ export interface NewSubUserInput extends SubUserInput {
   /** Also issue an API key for the sub-user. */
   useApi?: number;
 }
+
+/** A sub-user for `createMany`; what is not given is empty. */
+export interface NewSubUserRow {
+  name: string;
+  remark?: string;
+  description?: string;
+  consoleLogin?: number;
+  passwordHash?: string | null;
+  needResetPassword?: number;
+  phoneNum?: string;
+  countryCode?: string;
+  email?: string;
+  /** The directory user a managed sub-user represents. */
+  directoryUserId?: string | null;
+}
+
+/** Rows per insert statement. */
+const INSERT_CHUNK = 100;
 
 export interface CreatedSubUser {
   user: SubUser;
@@ -94,37 +118,24 @@ export class SubUsers {
     const accountUin = caller.accountUin;
     try {
       const user = await this.db.transaction().execute(async (trx) => {
-        // One creator per account at a time, so the quota count sees every earlier creation.
-        await lockRow(trx, "accounts", "uin", accountUin);
-        const { count } = await trx
-          .selectFrom("sub_users")
-          .select((eb) => eb.fn.countAll<number>().as("count"))
-          .where("account_uin", "=", accountUin)
-          .executeTakeFirstOrThrow();
-        if (Number(count) >= this.limits.subUsersPerAccount) fail("subuser.quota", `the account already has ${count} sub-users`);
+        await this.reserve(trx, accountUin, 1);
         const taken = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", accountUin).where("name", "=", input.name).executeTakeFirst();
         if (taken) fail("subuser.name_taken", `a sub-user named "${input.name}" already exists`, "name");
-        const now = this.clock.now();
-        const row: SubUser = {
-          uin: await nextSequence(trx, "uin"),
-          uid: await nextSequence(trx, "uid"),
-          account_uin: accountUin,
-          name: input.name,
-          remark: input.remark ?? "",
-          description: input.description ?? "",
-          console_login: input.consoleLogin ?? 0,
-          password_hash: password === undefined ? null : generatedPassword !== undefined ? hashGeneratedSecret(password) : hashPassword(password),
-          need_reset_password: input.needResetPassword ?? 0,
-          phone_num: input.phoneNum ?? "",
-          country_code: input.countryCode ?? "",
-          email: input.email ?? "",
-          created_at: now,
-          updated_at: now,
-          directory_user_id: null,
-        };
-        await trx.insertInto("sub_users").values(row).execute();
-        if (key) await this.accounts.insertKey(trx, accountUin, row.uin, key.secretId, key.secretKey);
-        return row;
+        const [row] = await this.insert(trx, accountUin, [
+          {
+            name: input.name,
+            remark: input.remark,
+            description: input.description ?? "",
+            consoleLogin: input.consoleLogin,
+            passwordHash: password === undefined ? null : generatedPassword !== undefined ? hashGeneratedSecret(password) : hashPassword(password),
+            needResetPassword: input.needResetPassword,
+            phoneNum: input.phoneNum,
+            countryCode: input.countryCode,
+            email: input.email,
+          },
+        ]);
+        if (key) await this.accounts.insertKey(trx, accountUin, row!.uin, key.secretId, key.secretKey);
+        return row!;
       });
       return { user, generatedPassword, key };
     } catch (err) {
@@ -133,8 +144,9 @@ export class SubUsers {
     }
   }
 
-  async get(caller: Caller, name: string): Promise<SubUser> {
-    const row = await subUserByName(this.db, caller.accountUin, name);
+  /** `db` is the caller's transaction when there is one. */
+  async get(caller: Caller, name: string, db: Kysely<Database> = this.db): Promise<SubUser> {
+    const row = await subUserByName(db, caller.accountUin, name);
     return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
   }
 
@@ -166,20 +178,26 @@ export class SubUsers {
   async update(caller: Caller, name: string, input: SubUserUpdate): Promise<void> {
     validateFields(input);
     if (input.newName !== undefined && !SUBUSER_NAME.test(input.newName)) fail("subuser.name_invalid", "sub-user names are 1-64 letters, digits or +=,.@_- characters", "newName");
-    const user = await this.get(caller, name);
-    if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be changed directly`, "name");
-    const patch: SubUserPatch = { updated_at: this.clock.now() };
-    if (input.newName !== undefined && input.newName !== user.name) patch.name = input.newName;
-    if (input.remark !== undefined) patch.remark = input.remark;
-    if (input.description !== undefined) patch.description = input.description;
-    if (input.consoleLogin !== undefined) patch.console_login = input.consoleLogin;
-    if (input.password !== undefined) patch.password_hash = hashPassword(input.password);
-    if (input.needResetPassword !== undefined) patch.need_reset_password = input.needResetPassword;
-    if (input.phoneNum !== undefined) patch.phone_num = input.phoneNum;
-    if (input.countryCode !== undefined) patch.country_code = input.countryCode;
-    if (input.email !== undefined) patch.email = input.email;
+    await this.get(caller, name);
+    // Hashed before the transaction, so no lock is held while scrypt runs.
+    const passwordHash = input.password !== undefined ? hashPassword(input.password) : undefined;
+    let newName: string | undefined;
     try {
       await this.db.transaction().execute(async (trx) => {
+        // Under the account's lock, so the sub-user cannot be adopted by provisioning between the check and the write.
+        await this.lockAccount(trx, caller.accountUin);
+        const user = await this.get(caller, name, trx);
+        if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be changed directly`, "name");
+        const patch: SubUserPatch = { updated_at: this.clock.now() };
+        if (input.newName !== undefined && input.newName !== user.name) patch.name = newName = input.newName;
+        if (input.remark !== undefined) patch.remark = input.remark;
+        if (input.description !== undefined) patch.description = input.description;
+        if (input.consoleLogin !== undefined) patch.console_login = input.consoleLogin;
+        if (passwordHash !== undefined) patch.password_hash = passwordHash;
+        if (input.needResetPassword !== undefined) patch.need_reset_password = input.needResetPassword;
+        if (input.phoneNum !== undefined) patch.phone_num = input.phoneNum;
+        if (input.countryCode !== undefined) patch.country_code = input.countryCode;
+        if (input.email !== undefined) patch.email = input.email;
         if (patch.name !== undefined) {
           const taken = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", caller.accountUin).where("name", "=", patch.name).executeTakeFirst();
           if (taken) fail("subuser.name_taken", `a sub-user named "${patch.name}" already exists`, "newName");
@@ -187,7 +205,7 @@ export class SubUsers {
         await trx.updateTable("sub_users").set(patch).where("uin", "=", user.uin).execute();
       });
     } catch (err) {
-      if (isUniqueViolation(err)) fail("subuser.name_taken", `a sub-user named "${patch.name}" already exists`, "newName");
+      if (isUniqueViolation(err)) fail("subuser.name_taken", `a sub-user named "${newName}" already exists`, "newName");
       throw err;
     }
   }
@@ -195,16 +213,120 @@ export class SubUsers {
   /** Without `force`, a sub-user that still has API keys is kept. */
   async delete(caller: Caller, name: string, force = 0): Promise<void> {
     flag(force, "force");
-    const user = await this.get(caller, name);
-    if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be deleted directly`, "name");
+    await this.get(caller, name);
     const removedKeys = await this.db.transaction().execute(async (trx) => {
-      const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).execute();
+      await this.lockAccount(trx, caller.accountUin);
+      const user = await this.get(caller, name, trx);
+      if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be deleted directly`, "name");
+      const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).limit(1).execute();
       if (keys.length > 0 && force !== 1) fail("subuser.has_keys", `sub-user "${name}" still has API keys; delete them first or pass force`);
-      await trx.deleteFrom("credentials").where("subject_uin", "=", user.uin).execute();
-      await trx.deleteFrom("sub_users").where("uin", "=", user.uin).execute();
-      return keys.map((k) => k.secret_id);
+      return this.release(trx, caller.accountUin, [user.uin], "delete");
     });
-    this.accounts.forget(removedKeys);
+    this.forget(removedKeys);
+  }
+
+  // ---- the write path the reconcile engine shares (inside the caller's transaction) ----
+
+  /**
+   * Locks the account's row for the rest of `trx` (one update that changes nothing, which also reads
+   * the kept count), and says how many sub-users it has and how many more it takes.
+   */
+  async lockAccount(trx: Kysely<Database>, accountUin: number): Promise<{ count: number; room: number }> {
+    const row = await trx
+      .updateTable("accounts")
+      .set((eb) => ({ sub_user_count: eb.ref("sub_user_count") }))
+      .where("uin", "=", accountUin)
+      .returning("sub_user_count")
+      .executeTakeFirst();
+    if (!row) throw new Error(`account ${accountUin} does not exist`);
+    const count = Number(row.sub_user_count);
+    return { count, room: this.limits.subUsersPerAccount - count };
+  }
+
+  /** Creates sub-users in one account: names checked, quota held, numbered, counted. */
+  async createMany(trx: Kysely<Database>, accountUin: number, rows: readonly NewSubUserRow[]): Promise<SubUser[]> {
+    if (rows.length === 0) return [];
+    for (const r of rows) if (!SUBUSER_NAME.test(r.name)) fail("subuser.name_invalid", `"${r.name}" is not a valid sub-user name`, "name");
+    await this.reserve(trx, accountUin, rows.length);
+    return this.insert(trx, accountUin, rows);
+  }
+
+  /** Makes a hand-made sub-user the managed representative of a directory user (TakeOver). */
+  async adopt(trx: Kysely<Database>, accountUin: number, uin: number, directoryUserId: string): Promise<void> {
+    const res = await trx
+      .updateTable("sub_users")
+      .set({ directory_user_id: directoryUserId, updated_at: this.clock.now() })
+      .where("uin", "=", uin)
+      .where("account_uin", "=", accountUin)
+      .where("directory_user_id", "is", null)
+      .executeTakeFirst();
+    // The caller planned under the account's lock, so this only fails if that rule was broken; the reconcile retries.
+    if (Number(res.numUpdatedRows) !== 1) throw new Error(`sub-user ${uin} of account ${accountUin} is no longer there to adopt`);
+  }
+
+  /**
+   * Lets managed sub-users go: "delete" deletes them and their keys, "keep" leaves them as ordinary
+   * sub-users. Returns the deleted keys' ids, to `forget` once the transaction has committed.
+   */
+  async release(trx: Kysely<Database>, accountUin: number, uins: readonly number[], mode: "delete" | "keep"): Promise<string[]> {
+    if (uins.length === 0) return [];
+    if (mode === "keep") {
+      await trx.updateTable("sub_users").set({ directory_user_id: null, updated_at: this.clock.now() }).where("account_uin", "=", accountUin).where("uin", "in", uins).execute();
+      return [];
+    }
+    const keys = await trx.selectFrom("credentials").select("secret_id").where("account_uin", "=", accountUin).where("subject_uin", "in", uins).execute();
+    await trx.deleteFrom("credentials").where("account_uin", "=", accountUin).where("subject_uin", "in", uins).execute();
+    const res = await trx.deleteFrom("sub_users").where("account_uin", "=", accountUin).where("uin", "in", uins).executeTakeFirst();
+    const removed = Number(res.numDeletedRows);
+    if (removed > 0) await trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "-", removed) })).where("uin", "=", accountUin).execute();
+    return keys.map((k) => k.secret_id);
+  }
+
+  /** Sets managed sub-users' email and remark (what provisioning keeps equal to the directory user's). */
+  async updateAttributes(trx: Kysely<Database>, updates: readonly { uin: number; email: string; remark: string }[]): Promise<void> {
+    const now = this.clock.now();
+    for (const u of updates) await trx.updateTable("sub_users").set({ email: u.email, remark: u.remark, updated_at: now }).where("uin", "=", u.uin).execute();
+  }
+
+  /** Drops deleted keys from the credential cache; after the deleting transaction committed. */
+  forget(secretIds: string[]): void {
+    if (secretIds.length) this.accounts.forget(secretIds);
+  }
+
+  /** Locks the account and refuses `adding` more sub-users than its quota leaves room for. */
+  private async reserve(trx: Kysely<Database>, accountUin: number, adding: number): Promise<void> {
+    const { count, room } = await this.lockAccount(trx, accountUin);
+    if (adding > room) fail("subuser.quota", `the account already has ${count} sub-users`);
+  }
+
+  /** Numbers, inserts and counts sub-users; the caller holds the account's lock and checked the quota. */
+  private async insert(trx: Kysely<Database>, accountUin: number, given: readonly NewSubUserRow[]): Promise<SubUser[]> {
+    const firstUin = await nextSequence(trx, "uin", given.length);
+    const firstUid = await nextSequence(trx, "uid", given.length);
+    const now = this.clock.now();
+    // The description column is left to its default ("") unless a row has one: the engine's never do,
+    // and every value a multi-row insert binds costs on a large fan-out.
+    const described = given.some((r) => r.description !== undefined);
+    const rows: SubUser[] = given.map((r, i) => ({
+      uin: firstUin + i,
+      uid: firstUid + i,
+      account_uin: accountUin,
+      name: r.name,
+      remark: r.remark ?? "",
+      ...(described ? { description: r.description ?? "" } : {}),
+      console_login: r.consoleLogin ?? 0,
+      password_hash: r.passwordHash ?? null,
+      need_reset_password: r.needResetPassword ?? 0,
+      phone_num: r.phoneNum ?? "",
+      country_code: r.countryCode ?? "",
+      email: r.email ?? "",
+      created_at: now,
+      updated_at: now,
+      directory_user_id: r.directoryUserId ?? null,
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto("sub_users").values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "+", rows.length) })).where("uin", "=", accountUin).execute();
+    return rows;
   }
 }
 

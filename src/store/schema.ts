@@ -24,6 +24,8 @@ export interface AccountTable {
   /** The organization that created this account (members made by CreateOrganizationMember). */
   created_by_org: number | null;
   created_at: number;
+  /** Exactly how many sub-users the account has; kept by SubUsers in the transaction that changes them. */
+  sub_user_count: Generated<number>;
 }
 
 export type CredentialStatus = "Enabled" | "Disabled";
@@ -189,12 +191,17 @@ export interface ProvisioningClaimTable {
   created_at: number;
 }
 
+/** The durable queue of dirty keys (a key is a provisioning id); only core/engine/queue.ts touches it. */
 export interface ReconcileQueueTable {
   provisioning_id: string;
   not_before: number;
   attempts: number;
   leased_until: number | null;
   leased_by: string | null;
+  /** When the key gave up; a parked key is not taken until the next mark re-arms it. */
+  parked_at: number | null;
+  /** Bumped by every mark: a verdict reached while holding the key yields to a mark that arrived meanwhile. */
+  marks: number;
 }
 
 export type TaskStatus = "InProgress" | "Success" | "Failed";
@@ -236,8 +243,11 @@ export interface ProvisioningEventTable {
 
 /** What made a unit run (Alibaba's event SourceType values are these names). */
 export type EventSource = "StartProvisioning" | "AddUserToGroup" | "RemoveUserFromGroup" | "DeleteProvisioning";
-/** Why a unit could not converge: its name is taken, the account is full, or the target rejects the name. */
-export type UnitFailureKind = "name_clash" | "quota" | "name_invalid";
+/**
+ * Why a unit could not converge: its name is taken, the account is full, or the target rejects the name;
+ * or, for the provisioning as a whole (user_id PROVISIONING_WIDE), its reconcile kept failing and gave up.
+ */
+export type UnitFailureKind = "name_clash" | "quota" | "name_invalid" | "reconcile_failed";
 
 export interface RequestNonceTable {
   key_id: string;

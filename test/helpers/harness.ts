@@ -10,6 +10,7 @@ import { join } from "node:path";
 import pg from "pg";
 import tencentcloud from "tencentcloud-sdk-nodejs";
 import { type Clock, systemClock } from "../../src/core/clock.js";
+import type { WorkerOptions } from "../../src/core/engine/worker.js";
 import { Core } from "../../src/core/index.js";
 import type { Limits } from "../../src/core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "../../src/server/rate-limit.js";
@@ -91,6 +92,8 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** false: no reconcile worker (tests that drive the engine by hand). */
   worker?: boolean;
+  /** Worker options over the tests' defaults (attempts, backoff, injected faults). */
+  workerOptions?: Partial<WorkerOptions>;
 }
 
 export interface TestServer {
@@ -108,7 +111,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20 } });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions } });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);

@@ -7,10 +7,11 @@ import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { checkSearchText, textLength } from "../text.js";
-import { markCoveringDirty } from "../provisioning/provisionings.js";
+import type { Announcer } from "../announcements.js";
 import type { Directories } from "./directories.js";
-import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
-import { ORIGINS, oneOf, scopeOf, type Users } from "./users.js";
+import { countRows, type Page, type PageRequest, type PageTokens, readPage, scopeOf } from "./paging.js";
+import { ORIGINS, oneOf } from "../rules.js";
+import type { Users } from "./users.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -39,15 +40,13 @@ export type MemberView = DirUser & { joined_at: number };
 export type JoinedGroupView = DirGroup & { joined_at: number };
 
 export class Groups {
-  /** Called after a membership change commits: provisionings of the group have work. */
-  onProvisioningDirty: () => void = () => {};
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly directories: Directories,
     private readonly users: Users,
     private readonly tokens: PageTokens,
+    private readonly announcer: Announcer,
   ) {}
 
   async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirGroup> {
@@ -154,7 +153,7 @@ export class Groups {
     const dir = await this.directories.resolve(caller, directoryId);
     const quotas = this.directories.quotas(dir);
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.announcer.transaction(this.db, async (trx) => {
         // Group first, then user: the same order as every other path that takes both.
         const group = await this.lock(trx, directoryId, groupId);
         // find() locks the user before reading it: a DeleteUser that held the lock has committed by
@@ -170,18 +169,17 @@ export class Groups {
         if (Number(n) >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
         await trx.insertInto("dir_memberships").values({ group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }).execute();
         await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "+", 1) })).where("group_id", "=", groupId).execute();
-        await markCoveringDirty(trx, { groupId }, this.clock.now());
+        await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.member_exists", "the user is already in the group", "userId");
       throw err;
     }
-    this.onProvisioningDirty();
   }
 
   async removeMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
     await this.directories.resolve(caller, directoryId);
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       await this.lock(trx, directoryId, groupId);
       const res = await trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) {
@@ -189,9 +187,8 @@ export class Groups {
         fail("directory.member_not_found", "the user is not in the group", "userId");
       }
       await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId).execute();
-      await markCoveringDirty(trx, { groupId }, this.clock.now());
+      await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
     });
-    this.onProvisioningDirty();
   }
 
   async listMembers(caller: Caller, directoryId: string, groupId: string, q: PageRequest & { userType?: string }): Promise<Page<MemberView>> {

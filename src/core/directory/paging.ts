@@ -5,6 +5,7 @@
  * and bound to the query they came from: a token replayed with other filters, another directory,
  * or forged, is refused.
  */
+import { createHash } from "node:crypto";
 import type { SelectQueryBuilder } from "kysely";
 import { sql } from "kysely";
 import { fail } from "../errors.js";
@@ -118,4 +119,9 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
         ? opts.tokens.encode({ at: Number(last[opts.timeColumn.split(".").pop()!]), id: String(last[opts.idColumn.split(".").pop()!]) }, opts.scope)
         : undefined,
   };
+}
+
+/** Binds a page token to a query: which list, which directory, which filters and order. */
+export function scopeOf(kind: string, id: string, filters: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify([kind, id, filters])).digest("base64url");
 }

@@ -1,8 +1,7 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
-import { createHash } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import { containsText, isUniqueViolation, lockRow, matchesText, type TextMatch } from "../../store/database.js";
-import type { Database, DirUser, PrincipalOrigin, UserStatus } from "../../store/schema.js";
+import type { Database, DirUser, UserStatus } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
@@ -11,16 +10,16 @@ import { checkSearchText, textLength } from "../text.js";
 import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
-import { markCoveringDirty } from "../provisioning/provisionings.js";
+import type { Announcer, UserField } from "../announcements.js";
 import type { Directories } from "./directories.js";
-import { countRows, type Page, type PageRequest, type PageTokens, readPage } from "./paging.js";
+import { countRows, type Page, type PageRequest, type PageTokens, readPage, scopeOf } from "./paging.js";
+import { ORIGINS, oneOf } from "../rules.js";
 
 /** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
 const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX = { firstName: 64, lastName: 64, displayName: 256, description: 1024, email: 128 };
 export const USER_STATUSES: readonly UserStatus[] = ["Enabled", "Disabled"];
-export const ORIGINS: readonly PrincipalOrigin[] = ["Manual", "Synchronized"];
 
 export interface UserFields {
   firstName?: string;
@@ -72,14 +71,12 @@ export interface UserView extends DirUser {
 }
 
 export class Users {
-  /** Called after a change that provisioning propagates (email, display name) commits. */
-  onProvisioningDirty: () => void = () => {};
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly directories: Directories,
     private readonly tokens: PageTokens,
+    private readonly announcer: Announcer,
   ) {}
 
   async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirUser; password: string }> {
@@ -133,7 +130,7 @@ export class Users {
     await this.directories.resolve(caller, directoryId);
     checkFields(input);
     try {
-      const updated = await this.db.transaction().execute(async (trx) => {
+      return await this.announcer.transaction(this.db, async (trx) => {
         const user = await this.find(trx, directoryId, userId);
         if (input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()) {
           await this.assertUnique(trx, directoryId, undefined, input.email);
@@ -148,12 +145,11 @@ export class Users {
           updated_at: this.clock.now(),
         };
         await trx.updateTable("dir_users").set(changes).where("user_id", "=", userId).execute();
-        if (changes.email !== user.email || changes.display_name !== user.display_name) await markCoveringDirty(trx, { userId }, changes.updated_at);
+        const changed = (Object.keys(FIELD_COLUMNS) as UserField[]).filter((f) => changes[FIELD_COLUMNS[f]] !== user[FIELD_COLUMNS[f]]);
+        if (changed.length) await this.announcer.announce(trx, "directory.user_changed", { directoryId, userId, changed });
         const next: DirUser = { ...user, ...changes };
         return next;
       });
-      this.onProvisioningDirty();
-      return updated;
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
       throw err;
@@ -297,22 +293,20 @@ export class Users {
   }
 }
 
+/** The column behind each announced user field. */
+const FIELD_COLUMNS = {
+  firstName: "first_name",
+  lastName: "last_name",
+  displayName: "display_name",
+  description: "description",
+  email: "email",
+  needResetPassword: "need_reset_password",
+} as const satisfies Record<UserField, keyof DirUser>;
+
 function checkFields(f: UserFields): void {
   for (const k of ["firstName", "lastName", "displayName", "description", "email"] as const) {
     const v = f[k];
     if (v !== undefined && textLength(v) > MAX[k]) fail("directory.field_invalid", `${k} is longer than ${MAX[k]} characters`, k);
   }
   if (f.email !== undefined && f.email !== "" && !EMAIL.test(f.email)) fail("directory.field_invalid", "email is not a valid address", "email");
-}
-
-/** An optional enum value, checked against its allowed values. */
-export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) fail("value.invalid", `${field} must be one of ${allowed.join(", ")}`, field);
-  return value as T;
-}
-
-/** Binds a page token to a query: which list, which directory, which filters and order. */
-export function scopeOf(kind: string, id: string, filters: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify([kind, id, filters])).digest("base64url");
 }

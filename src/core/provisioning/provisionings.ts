@@ -1,18 +1,24 @@
 /**
  * Provisionings: a directory principal (a user, or a group and so its members) kept as sub-users
  * in a target account. API calls only record intent and mark the provisioning dirty; the
- * reconcile engine (reconcile.ts, worker.ts) does the work, and tasks report on it.
+ * reconcile engine (reconcile.ts, core/engine/) does the work, and tasks report on it. Provisioning
+ * listens to the directory's announcements (membership and user changes mark the provisionings that
+ * cover them dirty) and to organizations' (an account that leaves takes its provisionings with it).
  */
 import { type Kysely, sql } from "kysely";
 import { isUniqueViolation, lockRow } from "../../store/database.js";
 import type { Database, Provisioning, ProvisioningEvent, ProvisioningTask } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
+import type { Announcer } from "../announcements.js";
 import type { Clock } from "../clock.js";
 import type { Directories } from "../directory/directories.js";
 import type { Groups } from "../directory/groups.js";
-import { type Page, type PageRequest, type PageTokens, readPage } from "../directory/paging.js";
-import { oneOf, scopeOf, type Users } from "../directory/users.js";
+import { type Page, type PageRequest, type PageTokens, readPage, scopeOf } from "../directory/paging.js";
+import type { Users } from "../directory/users.js";
+import type { ReconcileQueue } from "../engine/queue.js";
 import { fail } from "../errors.js";
+import { oneOf } from "../rules.js";
+import type { SubUsers } from "../subusers.js";
 import { checkSearchText, textLength } from "../text.js";
 import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
@@ -87,9 +93,6 @@ export interface ProvisioningQuery extends PageRequest {
 }
 
 export class Provisionings {
-  /** Called after a change commits, so an in-process worker starts at once instead of at its next poll. */
-  onDirty: () => void = () => {};
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -99,7 +102,20 @@ export class Provisionings {
     private readonly groups: Groups,
     private readonly tokens: PageTokens,
     private readonly limits: Limits,
+    private readonly subUsers: SubUsers,
+    private readonly queue: ReconcileQueue,
+    private readonly announcer: Announcer,
   ) {}
+
+  /** Subscribes provisioning to the changes it follows; listeners run in the announcing transaction. */
+  listen(): void {
+    this.announcer.on("directory.membership_changed", (trx, a) => this.markCoveringDirty(trx, { groupId: a.groupId }));
+    // A sub-user's email and remark follow the user's email and display name; nothing else is copied.
+    this.announcer.on("directory.user_changed", async (trx, a) => {
+      if (a.changed.includes("email") || a.changed.includes("displayName")) await this.markCoveringDirty(trx, { userId: a.userId });
+    });
+    this.announcer.on("organization.member_left", (trx, a) => this.endForDepartedAccount(trx, a.orgId, a.accountUin));
+  }
 
   /** All or nothing: every item is checked before any is stored. One StartProvisioning task per item. */
   async create(caller: Caller, directoryId: string, items: NewProvisioning[], opts: CreateOptions): Promise<ProvisioningTask[]> {
@@ -109,9 +125,12 @@ export class Provisionings {
     const org = (await this.organizations.findMembership(caller.accountUin))!.org;
     const now = this.clock.now();
     try {
-      const tasks = await this.db.transaction().execute(async (trx) => {
+      return await this.announcer.transaction(this.db, async (trx) => {
         // One create at a time per directory, so the quota count below cannot be overshot by a concurrent batch.
         await lockRow(trx, "directories", "directory_id", directoryId);
+        // And after any membership change of the organization: a target that is leaving has left (and
+        // taken its provisionings) before the check below, or is still a member until this commits.
+        await lockRow(trx, "organizations", "org_id", org.org_id);
         const seen = new Set<string>();
         const out: ProvisioningTask[] = [];
         for (const item of items) {
@@ -161,15 +180,13 @@ export class Provisionings {
               deletion_spelling: item.deletionSpelling ?? null,
             })
             .execute();
-          await enqueue(trx, [provisioningId], now);
+          await this.queue.enqueue(trx, [provisioningId]);
           out.push(await this.insertTask(trx, provisioningId, "StartProvisioning", principalName));
         }
         const { n } = await trx.selectFrom("provisionings").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
         if (Number(n) > this.limits.provisioningsPerDirectory) fail("provisioning.quota", `a directory holds at most ${this.limits.provisioningsPerDirectory} provisionings`);
         return out;
       });
-      this.onDirty();
-      return tasks;
     } catch (err) {
       if (isUniqueViolation(err)) fail("provisioning.already_exists", "that principal is already provisioned into that account");
       throw err;
@@ -204,7 +221,7 @@ export class Provisionings {
     return { ...page, items: page.items.map((p) => byId.get(p.provisioning_id)!) };
   }
 
-  /** Bookkeeping only: strategies apply to what the engine does next; no task. */
+  /** No task: the provisioning is marked dirty, so new strategies apply at once (and a parked one is re-armed). */
   async update(
     caller: Caller,
     directoryId: string,
@@ -215,24 +232,27 @@ export class Provisionings {
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     checkDescription(patch.description);
-    await this.find(this.db, directoryId, provisioningId);
-    await this.db
-      .updateTable("provisionings")
-      .set({
-        updated_at: this.clock.now(),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(duplication ? { duplication_strategy: duplication, duplication_spelling: patch.duplicationSpelling ?? null } : {}),
-        ...(deletion ? { deletion_strategy: deletion, deletion_spelling: patch.deletionSpelling ?? null } : {}),
-      })
-      .where("provisioning_id", "=", provisioningId)
-      .execute();
+    await this.announcer.transaction(this.db, async (trx) => {
+      await this.find(trx, directoryId, provisioningId);
+      await trx
+        .updateTable("provisionings")
+        .set({
+          updated_at: this.clock.now(),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(duplication ? { duplication_strategy: duplication, duplication_spelling: patch.duplicationSpelling ?? null } : {}),
+          ...(deletion ? { deletion_strategy: deletion, deletion_spelling: patch.deletionSpelling ?? null } : {}),
+        })
+        .where("provisioning_id", "=", provisioningId)
+        .execute();
+      await this.markDirty(trx, [provisioningId]);
+    });
   }
 
   /** Asks the engine to remove the provisioning's sub-users (per its deletion strategy), then the provisioning. */
   async delete(caller: Caller, directoryId: string, provisioningId: string, override: { deletionStrategy?: string } = {}): Promise<ProvisioningTask> {
     await this.directories.resolve(caller, directoryId);
     const deletion = oneOf(override.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
-    const task = await this.db.transaction().execute(async (trx) => {
+    return this.announcer.transaction(this.db, async (trx) => {
       const p = await this.find(trx, directoryId, provisioningId, { includeDeleting: true });
       if (p.deleting) fail("provisioning.deleting", `provisioning ${provisioningId} is already being deleted`, "provisioningId");
       await trx
@@ -240,11 +260,9 @@ export class Provisionings {
         .set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now(), ...(deletion ? { deletion_strategy: deletion } : {}) }))
         .where("provisioning_id", "=", provisioningId)
         .execute();
-      await enqueue(trx, [provisioningId], this.clock.now());
+      await this.queue.enqueue(trx, [provisioningId]);
       return this.insertTask(trx, provisioningId, "DeleteProvisioning", (await this.view(p, trx)).principalName);
     });
-    this.onDirty();
-    return task;
   }
 
   async task(caller: Caller, directoryId: string, taskId: string): Promise<ProvisioningTask> {
@@ -340,16 +358,18 @@ export class Provisionings {
     return (await this.eventView(await this.findEvent(this.db, directoryId, eventId))) ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
   }
 
-  /** Runs the event's unit again (optionally under another duplication strategy); success clears the event. */
+  /**
+   * Runs the event's unit again (optionally under another duplication strategy); success clears the
+   * event. An event about the whole provisioning (a reconcile that gave up) re-arms it.
+   */
   async retryEvent(caller: Caller, directoryId: string, eventId: string, duplicationStrategy?: string): Promise<void> {
     await this.directories.resolve(caller, directoryId);
     const strategy = oneOf(duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       const e = await this.findEvent(trx, directoryId, eventId);
       await trx.updateTable("provisioning_events").set({ duplication_override: strategy ?? null, updated_at: this.clock.now() }).where("event_id", "=", e.event_id).execute();
-      await markDirty(trx, [e.provisioning_id], this.clock.now());
+      await this.markDirty(trx, [e.provisioning_id]);
     });
-    this.onDirty();
   }
 
   /** Discards a failed event without retrying; the unit runs again with the next change that covers it. */
@@ -429,45 +449,98 @@ export class Provisionings {
     const member = await db.selectFrom("org_members").select(["name", "org_id"]).where("member_uin", "=", p.target_uin).executeTakeFirst();
     return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "", orgId: member?.org_id ?? 0 };
   }
+
+  // ---- marking work, and the end of a departed account's provisionings (inside the caller's transaction) ----
+
+  /** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */
+  async markDirty(trx: Kysely<Database>, provisioningIds: string[]): Promise<void> {
+    if (provisioningIds.length === 0) return;
+    await trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds).execute();
+    await this.queue.enqueue(trx, provisioningIds);
+  }
+
+  /**
+   * Marks every provisioning that covers these principals dirty: a group's provisionings when its
+   * membership changes, a user's (directly, or through any of its groups) when the user changes.
+   */
+  async markCoveringDirty(trx: Kysely<Database>, principals: { groupId?: string; userId?: string }): Promise<void> {
+    const groupIds: string[] = [];
+    if (principals.groupId) groupIds.push(principals.groupId);
+    if (principals.userId) {
+      const groups = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", principals.userId).execute();
+      groupIds.push(...groups.map((g) => g.group_id));
+    }
+    const ids = await trx
+      .selectFrom("provisionings")
+      .select("provisioning_id")
+      .where((eb) =>
+        eb.or([
+          ...(groupIds.length ? [eb.and([eb("principal_type", "=", "Group"), eb("principal_id", "in", groupIds)])] : []),
+          ...(principals.userId ? [eb.and([eb("principal_type", "=", "User"), eb("principal_id", "=", principals.userId)])] : []),
+        ]),
+      )
+      .execute();
+    await this.markDirty(
+      trx,
+      ids.map((r) => r.provisioning_id),
+    );
+  }
+
+  /**
+   * An account left the organization: every provisioning of the organization's directory into it
+   * ends, in the transaction that removed the membership (which holds the organization's row, so
+   * provisionings are locked after it). Waiting tasks fail with why; claims, events and the queue row
+   * go with the provisioning; the sub-users it made stay in the account as ordinary ones. A reconcile
+   * still running finds the provisioning gone at its next write and stops.
+   */
+  async endForDepartedAccount(trx: Kysely<Database>, orgId: number, accountUin: number): Promise<void> {
+    const rows = await trx
+      .selectFrom("provisionings")
+      .innerJoin("directories", "directories.directory_id", "provisionings.directory_id")
+      .select("provisionings.provisioning_id")
+      .where("directories.org_id", "=", orgId)
+      .where("provisionings.target_uin", "=", accountUin)
+      .orderBy("provisionings.provisioning_id")
+      .execute();
+    const ids = rows.map((r) => r.provisioning_id);
+    if (ids.length === 0) return;
+    // Locked in id order, so two transactions that lock several provisionings cannot wait on each other in a circle.
+    for (const id of ids) await lockRow(trx, "provisionings", "provisioning_id", id);
+    const now = this.clock.now();
+    await trx
+      .updateTable("provisioning_tasks")
+      .set({ status: "Failed", failure_reason: `account ${accountUin} left the organization; the provisioning was removed`, updated_at: now })
+      .where("provisioning_id", "in", ids)
+      .where("status", "=", "InProgress")
+      .execute();
+    await trx.deleteFrom("provisioning_claims").where("provisioning_id", "in", ids).execute();
+    await trx.deleteFrom("provisioning_events").where("provisioning_id", "in", ids).execute();
+    await this.queue.remove(trx, ids);
+    await trx.deleteFrom("provisionings").where("provisioning_id", "in", ids).execute();
+    // The sub-users stay, unmanaged: nothing manages them from outside the organization any more.
+    const orphans = await trx
+      .selectFrom("sub_users")
+      .select("uin")
+      .where("account_uin", "=", accountUin)
+      .where("directory_user_id", "is not", null)
+      // By (user, target), which the claims are indexed on.
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").whereRef("provisioning_claims.user_id", "=", "sub_users.directory_user_id").where("provisioning_claims.target_uin", "=", accountUin),
+          ),
+        ),
+      )
+      .execute();
+    await this.subUsers.release(
+      trx,
+      accountUin,
+      orphans.map((o) => o.uin),
+      "keep",
+    );
+  }
 }
 
 function checkDescription(description: string | undefined): void {
   if (description !== undefined && textLength(description) > MAX_DESCRIPTION) fail("value.invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
-}
-
-/** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */
-export async function markDirty(trx: Kysely<Database>, provisioningIds: string[], now: number): Promise<void> {
-  if (provisioningIds.length === 0) return;
-  await trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds).execute();
-  await enqueue(trx, provisioningIds, now);
-}
-
-async function enqueue(trx: Kysely<Database>, provisioningIds: string[], now: number): Promise<void> {
-  await trx
-    .insertInto("reconcile_queue")
-    .values(provisioningIds.map((id) => ({ provisioning_id: id, not_before: now, attempts: 0, leased_until: null, leased_by: null })))
-    .onConflict((oc) => oc.column("provisioning_id").doUpdateSet({ not_before: now, attempts: 0 }))
-    .execute();
-}
-
-/**
- * Marks every provisioning that covers these principals dirty: a group's provisionings when its
- * membership changes, a user's (directly, or through any of its groups) when the user changes.
- */
-export async function markCoveringDirty(trx: Kysely<Database>, principals: { groupId?: string; userId?: string }, now: number): Promise<void> {
-  const groupIds: string[] = [];
-  if (principals.groupId) groupIds.push(principals.groupId);
-  if (principals.userId) {
-    const groups = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", principals.userId).execute();
-    groupIds.push(...groups.map((g) => g.group_id));
-  }
-  let q = trx.selectFrom("provisionings").select("provisioning_id");
-  q = q.where((eb) =>
-    eb.or([
-      ...(groupIds.length ? [eb.and([eb("principal_type", "=", "Group"), eb("principal_id", "in", groupIds)])] : []),
-      ...(principals.userId ? [eb.and([eb("principal_type", "=", "User"), eb("principal_id", "=", principals.userId)])] : []),
-    ]),
-  );
-  const ids = (await q.execute()).map((r) => r.provisioning_id);
-  await markDirty(trx, ids, now);
 }

@@ -1,16 +1,20 @@
 /**
  * Level-triggered reconcile of one provisioning: read what it should cover now (desired) and what
- * it claims (actual), and apply the difference. Every step is idempotent, so running it twice, or
- * again after a crash at any point, converges on the same sub-users.
+ * it claims (actual), plan the difference (plan.ts, pure) and apply it through SubUsers. Every step
+ * is idempotent, so running it twice, or again after a crash at any point, converges on the same
+ * sub-users. This is the engine's Reconciler for provisionings: it also records results and give-ups
+ * (tasks, failed events) for the worker (core/engine/worker.ts).
  */
 import type { Kysely } from "kysely";
-import { nextSequence } from "../../store/database.js";
-import type { Database, DirUser, EventSource, Provisioning, SubUser, UnitFailureKind } from "../../store/schema.js";
-import type { Accounts } from "../accounts.js";
+import { lockRow } from "../../store/database.js";
+import type { Database, DirUser, EventSource, Provisioning, UnitFailureKind } from "../../store/schema.js";
 import type { Clock } from "../clock.js";
+import { noCounts, type ReconcileResult } from "../engine/result.js";
+import type { Faults, GiveUp, Reconciler } from "../engine/worker.js";
 import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
-import { SUBUSER_NAME } from "../subusers.js";
+import type { SubUsers } from "../subusers.js";
+import { type ClaimOp, candidateNames, type ExistingSubUser, planAttributes, planClaims, planReleases } from "./plan.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -20,31 +24,31 @@ export interface UnitFailure {
   reason: string;
 }
 
+export type ProvisioningResult = ReconcileResult<UnitFailure>;
+
+/** The user id of a failed event about the provisioning as a whole (its reconcile gave up), not one user. */
+export const PROVISIONING_WIDE = "";
+
 /** A directory user the provisioning covers; joinedAt is when the user joined the provisioned group. */
 type Covered = DirUser & { joined_at: number | null };
 
-export interface ReconcileOutcome {
-  /** The provisioning generation this reconcile saw. */
-  generation: number;
-  created: number;
-  adopted: number;
-  removed: number;
-  updated: number;
-  failures: UnitFailure[];
-  /** The provisioning was being deleted and is now gone. */
-  deleted: boolean;
+export interface ReconcilerOptions {
+  /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
+  batchPauseMs: number;
+  faults?: Faults;
 }
 
 const BATCH = 500;
 
-export class Reconciler {
+export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
+  readonly keyField = "provisioningId";
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly accounts: Accounts,
+    private readonly subUsers: SubUsers,
     private readonly limits: Limits,
-    /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
-    private readonly batchPauseMs = 0,
+    private readonly opts: ReconcilerOptions = { batchPauseMs: 0 },
   ) {}
 
   /**
@@ -53,57 +57,56 @@ export class Reconciler {
    * would run start to end on microtasks alone. An optional pause adds room on top.
    */
   private async pause(): Promise<void> {
-    await new Promise<void>((r) => (this.batchPauseMs > 0 ? setTimeout(r, this.batchPauseMs) : setImmediate(r)));
+    await new Promise<void>((r) => (this.opts.batchPauseMs > 0 ? setTimeout(r, this.opts.batchPauseMs) : setImmediate(r)));
   }
 
-  async reconcile(provisioningId: string): Promise<ReconcileOutcome | undefined> {
+  async reconcile(provisioningId: string): Promise<ProvisioningResult> {
+    const r: ProvisioningResult = { kind: "converged", generation: 0, counts: noCounts(), failures: [] };
     const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
-    if (!p) return undefined;
-    const outcome: ReconcileOutcome = { generation: p.generation, created: 0, adopted: 0, removed: 0, updated: 0, failures: [], deleted: false };
+    if (!p) return { ...r, kind: "gone" };
+    r.generation = p.generation;
+    const gone = (): ProvisioningResult => ({ ...r, kind: "gone" });
 
     // Desired vs actual, as two anti-joins: what the provisioning covers but does not claim, and
     // what it claims but no longer covers. Both are index lookups; nothing is compared in memory.
-    const toRemove = (await this.claimedButNotCovered(p)).map((r) => r.user_id);
-    for (let i = 0; i < toRemove.length; i += BATCH) {
-      outcome.removed += await this.release(p, toRemove.slice(i, i + BATCH));
+    // Each write batch re-checks, under the provisioning's row lock, that it still exists: one removed
+    // meanwhile (its account left the organization) gets no further writes.
+    const toRelease = (await this.claimedButNotCovered(p)).map((c) => c.user_id);
+    for (let i = 0; i < toRelease.length; i += BATCH) {
+      if (!(await this.release(p, toRelease.slice(i, i + BATCH), r))) return gone();
       await this.pause();
     }
     if (!p.deleting) {
       // Walked in user-id order, one batch at a time, so a group of any size costs the same per user
       // and never sits in memory whole.
-      let room: { left: number } | undefined;
       for (let after = ""; ; ) {
         const batch = await this.coveredButNotClaimed(p, after, BATCH);
         if (batch.length === 0) break;
-        // The account's room is counted once per reconcile, then kept as batches fill it: counting the
-        // whole account per batch would make a large fan-out quadratic.
-        room ??= { left: this.limits.subUsersPerAccount - (await this.subUserCount(p.target_uin)) };
-        await this.claim(p, batch, outcome, room);
+        if (!(await this.claim(p, batch, r))) return gone();
         after = batch[batch.length - 1]!.user_id;
         await this.pause();
       }
+      // A failed unit whose user the provisioning no longer covers has nothing left to retry.
+      await this.dropUncoveredEvents(p);
+      // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
+      if (!(await this.syncAttributes(p, r))) return gone();
+      r.kind = r.failures.length > 0 ? "unit_failures" : "converged";
+      return r;
     }
-    // A failed unit whose user the provisioning no longer covers has nothing left to retry.
-    if (!p.deleting) await this.dropUncoveredEvents(p);
-    // Adopted and long-claimed sub-users alike follow the directory user's email and display name.
-    if (!p.deleting) outcome.updated = await this.syncAttributes(p);
-
-    if (p.deleting) {
-      await this.db.transaction().execute(async (trx) => {
-        const left = await trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst();
-        if (!left) {
-          await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).execute();
-          await trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id).execute();
-          outcome.deleted = true;
-        }
-      });
-    }
-    return outcome;
+    return this.finishDeletion(p, r);
   }
 
-  private async subUserCount(accountUin: number): Promise<number> {
-    const { n } = await this.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("account_uin", "=", accountUin).executeTakeFirstOrThrow();
-    return Number(n);
+  /** A deleting provisioning without claims left is removed, with its events; its queue row goes when the worker is done. */
+  private async finishDeletion(p: Provisioning, r: ProvisioningResult): Promise<ProvisioningResult> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return { ...r, kind: "gone" };
+      const left = await trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst();
+      // Claims made by a reconcile that raced this one: run again (the worker retries) rather than leave them behind.
+      if (left) throw new Error(`provisioning ${p.provisioning_id} still has claims after releasing them`);
+      await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).execute();
+      await trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id).execute();
+      return { ...r, kind: "deleted" };
+    });
   }
 
   /**
@@ -161,145 +164,187 @@ export class Reconciler {
     return q.execute();
   }
 
-  /** Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records the claim. */
-  private async claim(p: Provisioning, users: Covered[], outcome: ReconcileOutcome, room: { left: number }): Promise<void> {
+  /**
+   * Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records
+   * the claim, in one transaction: the plan is made from what the target holds under its row lock,
+   * so the quota and the names it relies on cannot change before it is applied. False when the
+   * provisioning no longer exists.
+   */
+  private async claim(p: Provisioning, users: Covered[], r: ProvisioningResult): Promise<boolean> {
     const target = p.target_uin;
-    await this.db.transaction().execute(async (trx) => {
+    await this.opts.faults?.beforeBatch?.(p.provisioning_id);
+    const applied = await this.db.transaction().execute(async (trx) => {
+      // Lock order: the provisioning's row, then the account's.
+      if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
+      const { room } = await this.subUsers.lockAccount(trx, target);
       const ids = users.map((u) => u.user_id);
-      const failures: UnitFailure[] = [];
       // A retried event may carry its own duplication strategy for that one user.
       const overrides = new Map(
         (await trx.selectFrom("provisioning_events").select(["user_id", "duplication_override"]).where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids).where("duplication_override", "is not", null).execute()).map(
           (e) => [e.user_id, e.duplication_override!],
         ),
       );
-      // Sub-users that already represent these users here (another provisioning made them, or a crashed run).
-      const managed = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
-      const managedBy = new Map(managed.map((s) => [s.directory_user_id!, s.uin]));
-      const wanted = users.filter((u) => !managedBy.has(u.user_id));
-      const names = wanted.flatMap((u) => [u.user_name, u.user_name + p.duplicate_suffix]);
-      const taken = names.length
-        ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute()
-        : [];
-      const byName = new Map<string, Pick<SubUser, "uin" | "name" | "directory_user_id">>(taken.map((s) => [s.name, s]));
-      const now = this.clock.now();
-      const creates: { user: DirUser; name: string }[] = [];
-      for (const u of wanted) {
-        const strategy = overrides.get(u.user_id) ?? p.duplication_strategy;
-        const existing = byName.get(u.user_name);
-        if (!existing) {
-          if (SUBUSER_NAME.test(u.user_name)) creates.push({ user: u, name: u.user_name });
-          else failures.push({ userId: u.user_id, userName: u.user_name, kind: "name_invalid", reason: `"${u.user_name}" is not a valid sub-user name in account ${target}` });
-          continue;
-        }
-        if (strategy === "TakeOver" && existing.directory_user_id === null) {
-          await trx.updateTable("sub_users").set({ directory_user_id: u.user_id, updated_at: now }).where("uin", "=", existing.uin).execute();
-          managedBy.set(u.user_id, existing.uin);
-          outcome.adopted++;
-          continue;
-        }
-        const alt = u.user_name + p.duplicate_suffix;
-        if (strategy === "KeepBoth" && !byName.has(alt) && SUBUSER_NAME.test(alt)) {
-          creates.push({ user: u, name: alt });
-          byName.set(alt, { uin: 0, name: alt, directory_user_id: u.user_id });
-          continue;
-        }
-        const reason =
-          existing.directory_user_id !== null
-            ? `sub-user "${u.user_name}" in account ${target} belongs to another directory user`
-            : strategy === "KeepBoth"
-              ? SUBUSER_NAME.test(alt)
-                ? `sub-users "${u.user_name}" and "${alt}" both exist in account ${target}`
-                : `sub-user "${u.user_name}" exists in account ${target} and "${alt}" is not a valid sub-user name`
-              : `sub-user "${u.user_name}" exists in account ${target}`;
-        failures.push({ userId: u.user_id, userName: u.user_name, kind: "name_clash", reason });
-      }
-      const fits = creates.slice(0, Math.max(0, room.left));
-      for (const c of creates.slice(fits.length)) {
-        failures.push({ userId: c.user.user_id, userName: c.user.user_name, kind: "quota", reason: `account ${target} reached its sub-user quota (${this.limits.subUsersPerAccount})` });
-      }
-      if (fits.length) {
-        const firstUin = await nextSequence(trx, "uin", fits.length);
-        const firstUid = await nextSequence(trx, "uid", fits.length);
-        const rows: SubUser[] = fits.map((c, i) => ({
-          uin: firstUin + i,
-          uid: firstUid + i,
-          account_uin: target,
-          name: c.name,
-          remark: c.user.display_name,
-          console_login: 0,
-          password_hash: null,
-          need_reset_password: 0,
-          phone_num: "",
-          country_code: "",
-          email: c.user.email,
-          created_at: now,
-          updated_at: now,
-          directory_user_id: c.user.user_id,
-        }));
-        for (let i = 0; i < rows.length; i += 100) await trx.insertInto("sub_users").values(rows.slice(i, i + 100)).execute();
-        rows.forEach((r) => managedBy.set(r.directory_user_id!, r.uin));
-        outcome.created += rows.length;
-        room.left -= rows.length;
-      }
-      const claims = users
-        .filter((u) => managedBy.has(u.user_id))
-        .map((u) => ({ provisioning_id: p.provisioning_id, user_id: u.user_id, target_uin: target, sub_user_uin: managedBy.get(u.user_id)!, created_at: now }));
-      for (let i = 0; i < claims.length; i += 100) {
-        await trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()).execute();
-      }
-      // A unit that converged has no failed event any more; one that failed records (or counts) its event.
-      const converged = claims.map((c) => c.user_id);
-      if (converged.length && (await trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst())) {
-        for (let i = 0; i < converged.length; i += 500) {
-          await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", converged.slice(i, i + 500)).execute();
-        }
-      }
-      const joinedAt = new Map(users.map((u) => [u.user_id, u.joined_at]));
-      for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
-      outcome.failures.push(...failures);
+      const managedRows = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
+      const managed = new Map(managedRows.map((s) => [s.directory_user_id!, s.uin]));
+      const wanted = users.map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name }));
+      const names = candidateNames(managed.size ? wanted.filter((u) => !managed.has(u.userId)) : wanted, p.duplicate_suffix);
+      const taken = names.length ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute() : [];
+      const byName = new Map<string, ExistingSubUser>(taken.map((s) => [s.name, { uin: s.uin, name: s.name, directoryUserId: s.directory_user_id }]));
+      const ops = planClaims({
+        target,
+        users: wanted,
+        managed,
+        byName,
+        overrides,
+        strategy: p.duplication_strategy,
+        suffix: p.duplicate_suffix,
+        room,
+        quota: this.limits.subUsersPerAccount,
+      });
+      return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
     });
+    if (!applied) return false;
+    r.counts.created += applied.created;
+    r.counts.adopted += applied.adopted;
+    r.failures.push(...applied.failures);
+    return true;
   }
 
-  /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. */
-  private async release(p: Provisioning, userIds: string[]): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+  private async applyClaims(trx: Kysely<Database>, p: Provisioning, ops: ClaimOp[], joinedAt: Map<string, number | null>) {
+    const target = p.target_uin;
+    const now = this.clock.now();
+    const subUserOf = new Map<string, number>();
+    const creates: Extract<ClaimOp, { op: "create" }>[] = [];
+    const failures: UnitFailure[] = [];
+    let adopted = 0;
+    for (const op of ops) {
+      if (op.op === "reuse") subUserOf.set(op.userId, op.uin);
+      else if (op.op === "adopt") {
+        await this.subUsers.adopt(trx, target, op.uin, op.userId);
+        subUserOf.set(op.userId, op.uin);
+        adopted++;
+      } else if (op.op === "create") creates.push(op);
+      else failures.push({ userId: op.userId, userName: op.userName, kind: op.kind, reason: op.reason });
+    }
+    const created = await this.subUsers.createMany(
+      trx,
+      target,
+      creates.map((c) => ({ name: c.name, email: c.email, remark: c.remark, directoryUserId: c.userId })),
+    );
+    for (const s of created) subUserOf.set(s.directory_user_id!, s.uin);
+    const claims = [...subUserOf].map(([userId, uin]) => ({ provisioning_id: p.provisioning_id, user_id: userId, target_uin: target, sub_user_uin: uin, created_at: now }));
+    for (let i = 0; i < claims.length; i += 100) {
+      await trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()).execute();
+    }
+    // A unit that converged has no failed event any more; one that failed records (or counts) its event.
+    const converged = claims.map((c) => c.user_id);
+    if (converged.length && (await trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst())) {
+      for (let i = 0; i < converged.length; i += 500) {
+        await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", converged.slice(i, i + 500)).execute();
+      }
+    }
+    for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
+    return { created: created.length, adopted, failures };
+  }
+
+  /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. False when the provisioning is gone. */
+  private async release(p: Provisioning, userIds: string[], r: ProvisioningResult): Promise<boolean> {
+    await this.opts.faults?.beforeBatch?.(p.provisioning_id);
+    const released = await this.db.transaction().execute(async (trx) => {
+      if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
       await trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
       await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
       const stillNeeded = await trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds).execute();
       const keep = new Set(stillNeeded.map((c) => c.user_id));
       const orphaned = userIds.filter((id) => !keep.has(id));
-      if (orphaned.length === 0) return 0;
-      const subs = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned).execute();
-      const uins = subs.map((s) => s.uin);
-      if (uins.length === 0) return 0;
-      if (p.deletion_strategy === "Delete") {
-        const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "in", uins).execute();
-        await trx.deleteFrom("credentials").where("subject_uin", "in", uins).execute();
-        await trx.deleteFrom("sub_users").where("uin", "in", uins).execute();
-        this.accounts.forget(keys.map((k) => k.secret_id));
-      } else {
-        await trx.updateTable("sub_users").set({ directory_user_id: null, updated_at: this.clock.now() }).where("uin", "in", uins).execute();
-      }
-      return uins.length;
+      const subs = orphaned.length ? await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned).execute() : [];
+      const ops = planReleases(subs, p.deletion_strategy);
+      const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
+      const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
+      const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");
+      await this.subUsers.release(trx, p.target_uin, keeps, "keep");
+      return { keys, deleted: deletes.length, released: keeps.length };
     });
+    if (!released) return false;
+    this.subUsers.forget(released.keys);
+    r.counts.deleted += released.deleted;
+    r.counts.released += released.released;
+    return true;
   }
 
-  /** Keeps claimed sub-users' email and remark equal to the directory user's email and display name. */
-  private async syncAttributes(p: Provisioning): Promise<number> {
-    const stale = await this.db
-      .selectFrom("provisioning_claims")
-      .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
-      .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
-      .select(["sub_users.uin", "dir_users.email", "dir_users.display_name"])
-      .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
-      .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
-      .execute();
-    for (const s of stale) {
-      await this.db.updateTable("sub_users").set({ email: s.email, remark: s.display_name, updated_at: this.clock.now() }).where("uin", "=", s.uin).execute();
+  /** Keeps claimed sub-users' email and remark equal to the directory user's email and display name. False when the provisioning is gone. */
+  private async syncAttributes(p: Provisioning, r: ProvisioningResult): Promise<boolean> {
+    for (;;) {
+      const done = await this.db.transaction().execute(async (trx) => {
+        if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
+        const rows = await trx
+          .selectFrom("provisioning_claims")
+          .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
+          .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
+          .select(["sub_users.uin", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName"])
+          .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
+          .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
+          .limit(BATCH)
+          .execute();
+        const ops = planAttributes(rows);
+        await this.subUsers.updateAttributes(trx, ops);
+        r.counts.updated += ops.length;
+        return ops.length < BATCH;
+      });
+      if (done === undefined) return false;
+      if (done) return true;
+      await this.pause();
     }
-    return stale.length;
   }
+
+  /**
+   * Records a result, holding the provisioning's row so no change can be marked between reading its
+   * generation and the worker dropping the key: the tasks waiting on a generation this reconcile has
+   * seen are settled (Success, or Failed with the units' reasons). True when a newer generation is waiting.
+   */
+  async settle(trx: Kysely<Database>, provisioningId: string, r: ProvisioningResult): Promise<boolean> {
+    const now = this.clock.now();
+    const exists = await lockRow(trx, "provisionings", "provisioning_id", provisioningId);
+    if (!exists || r.kind === "deleted" || r.kind === "gone") {
+      await trx.updateTable("provisioning_tasks").set({ status: "Success", updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress").execute();
+      return false;
+    }
+    const current = await trx.selectFrom("provisionings").select("generation").where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    const failed = r.failures.length > 0;
+    await trx
+      .updateTable("provisioning_tasks")
+      .set({ status: failed ? "Failed" : "Success", failure_reason: failed ? describeFailures(r.failures) : "", updated_at: now })
+      .where("provisioning_id", "=", provisioningId)
+      .where("status", "=", "InProgress")
+      .where("generation", "<=", r.generation)
+      .execute();
+    await trx.updateTable("provisionings").set({ reconciled_generation: r.generation, reconciled_at: now }).where("provisioning_id", "=", provisioningId).execute();
+    return current.generation !== r.generation;
+  }
+
+  /**
+   * The reconcile kept failing: its waiting tasks fail with a reason a person can act on, and a failed
+   * event about the provisioning as a whole (user PROVISIONING_WIDE, kind reconcile_failed) records it
+   * for the Alibaba door. The next successful reconcile drops that event.
+   */
+  async giveUp(trx: Kysely<Database>, provisioningId: string, why: GiveUp): Promise<void> {
+    if (!(await lockRow(trx, "provisionings", "provisioning_id", provisioningId))) return;
+    const p = await trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    const now = this.clock.now();
+    const tried = why.terminal ? `failed with an error that retrying cannot fix (attempt ${why.attempts})` : `failed ${why.attempts} times`;
+    const reason =
+      `syncing provisioning ${provisioningId} into account ${p.target_uin} ${tried}; the last error: ${why.error}. ` +
+      "It is not retried on its own: the next change to the provisioning (or to its user or group), or a retry of its failed event, runs it again.";
+    await trx.updateTable("provisioning_tasks").set({ status: "Failed", failure_reason: reason, updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress").execute();
+    const source: EventSource = p.deleting ? "DeleteProvisioning" : "StartProvisioning";
+    await recordFailure(trx, p, { userId: PROVISIONING_WIDE, userName: "", kind: "reconcile_failed", reason }, source, now);
+  }
+}
+
+function describeFailures(failures: UnitFailure[]): string {
+  const shown = failures.slice(0, 5).map((f) => `${f.userName}: ${f.reason}`);
+  const more = failures.length > shown.length ? `; and ${failures.length - shown.length} more` : "";
+  return `${failures.length} user(s) could not be provisioned: ${shown.join("; ")}${more}`;
 }
 
 /** Which change made a unit run: a user who joined the group after it was provisioned came in by AddUserToGroup. */

@@ -6,8 +6,9 @@ import * as m004 from "./004-events-and-nonces.js";
 import * as m005 from "./005-directory-service.js";
 import * as m006 from "./006-subuser-description.js";
 import * as m007 from "./007-directory-user-tags.js";
-import * as m010 from "./010-cluster-processes.js";
-import * as m011 from "./011-request-nonce-log.js";
+import * as m008 from "./008-subuser-count-and-queue-parking.js";
+import * as m009 from "./009-cluster-processes.js";
+import * as m010 from "./010-request-nonce-log.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,8 +19,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "005-directory-service": m005,
   "006-subuser-description": m006,
   "007-directory-user-tags": m007,
-  "010-cluster-processes": m010,
-  "011-request-nonce-log": m011,
+  "008-subuser-count-and-queue-parking": m008,
+  "009-cluster-processes": m009,
+  "010-request-nonce-log": m010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,8 @@ const ERROR_INFO: Record<UnitFailureKind, string> = {
   name_clash: "OperationConflict.UserProvisioning.Process.fail.ImsUserExists",
   quota: "LimitExceeded.UserProvisioning.Process.fail.ImsUserQuota",
   name_invalid: "InvalidParameter.UserProvisioning.Process.fail.ImsUserNameInvalid",
+  // The provisioning as a whole (no one user): its sync kept failing and gave up until the next change or a retry.
+  reconcile_failed: "InternalError.UserProvisioning.Process.fail",
 };
 
 /** The resource-directory path of a target, as TargetPath shows it. */
@@ -78,7 +80,11 @@ function eventObject(e: EventView) {
     CreateTime: created,
     UpdateTime: updated,
     // The Terraform data source reads these names instead (spec §3.1 caveat).
-    Content: JSON.stringify({ UserId: e.user_id, UserName: e.userName, TargetId: String(p.target_uin), Operation: "CreateRamUser" }),
+    Content: JSON.stringify(
+      e.error_kind === "reconcile_failed"
+        ? { TargetId: String(p.target_uin), Operation: "SyncUserProvisioning" }
+        : { UserId: e.user_id, UserName: e.userName, TargetId: String(p.target_uin), Operation: "CreateRamUser" },
+    ),
     GmtCreate: created,
     GmtModified: updated,
     GmtLastExec: lastRun,

@@ -1,0 +1,179 @@
+/**
+ * The durable reconcile queue (table reconcile_queue; a key is a provisioning id). All SQL on that
+ * table lives here. A key is on the queue while it has work: marking it (in the transaction of the
+ * change that makes the work) puts it there or re-arms it; a worker takes it under a lease, and
+ * then drops it, runs it again, backs it off, or parks it after it gave up. Marks coalesce: a key
+ * marked a thousand times before a worker gets to it is reconciled once.
+ *
+ * Engines differ here only: on PostgreSQL several processes take keys, so `take` skips rows another
+ * transaction holds (FOR UPDATE SKIP LOCKED); on SQLite one process works the queue, so leases found
+ * at start were left by a process that died and are freed.
+ */
+import type { Kysely } from "kysely";
+import type { Engine } from "../../store/database.js";
+import type { Database } from "../../store/schema.js";
+import type { Announcer } from "../announcements.js";
+import type { Clock } from "../clock.js";
+
+/** A key a worker holds. `marks` is the key's mark count when it was taken. */
+export interface QueueEntry {
+  key: string;
+  /** Failed attempts so far (reset by every mark). */
+  attempts: number;
+  marks: number;
+}
+
+export interface QueueStats {
+  /** Keys with work (due, waiting out a backoff, or leased); parked keys are not counted. */
+  depth: number;
+  /** Keys a worker could take now. */
+  due: number;
+  leased: number;
+  /** Keys that gave up and wait for their next mark. */
+  parked: number;
+  /** How long the oldest key a worker could take now has been due; null when none is. */
+  oldestDueAgeMs: number | null;
+}
+
+/** Rows per statement when many keys are marked at once (bound parameters stay far below SQLite's limit). */
+const CHUNK = 500;
+
+export class ReconcileQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly clock: Clock,
+    private readonly announcer: Announcer,
+  ) {}
+
+  /**
+   * Marks keys, inside the transaction of the change that gives them work (opened by the announcer):
+   * puts each on the queue, or re-arms it there (due now, attempts reset, no longer parked).
+   */
+  async enqueue(trx: Kysely<Database>, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const now = this.clock.now();
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      await trx
+        .insertInto("reconcile_queue")
+        .values(keys.slice(i, i + CHUNK).map((key) => ({ provisioning_id: key, not_before: now, attempts: 0, leased_until: null, leased_by: null, parked_at: null, marks: 1 })))
+        .onConflict((oc) => oc.column("provisioning_id").doUpdateSet((eb) => ({ not_before: now, attempts: 0, parked_at: null, marks: eb("reconcile_queue.marks", "+", 1) })))
+        .execute();
+    }
+    await this.announcer.announce(trx, "queue.marked", { keys });
+  }
+
+  /** Drops keys whose work no longer exists (their provisioning was removed). */
+  async remove(trx: Kysely<Database>, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += CHUNK) await trx.deleteFrom("reconcile_queue").where("provisioning_id", "in", keys.slice(i, i + CHUNK)).execute();
+  }
+
+  /** Called once before a worker starts taking keys: on SQLite, frees the leases a dead process left. */
+  async atStart(): Promise<void> {
+    if (this.engine === "sqlite") await this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).execute();
+  }
+
+  /** Takes the key that has been due longest, under a lease for `owner`; undefined when none is due. */
+  async take(owner: string, leaseMs: number): Promise<QueueEntry | undefined> {
+    const now = this.clock.now();
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom("reconcile_queue")
+        .select(["provisioning_id", "attempts", "marks"])
+        .where("parked_at", "is", null)
+        .where("not_before", "<=", now)
+        .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
+        .orderBy("not_before")
+        .limit(1);
+      if (this.engine === "postgres") q = q.forUpdate().skipLocked();
+      const row = await q.executeTakeFirst();
+      if (!row) return undefined;
+      await trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("provisioning_id", "=", row.provisioning_id).execute();
+      return { key: row.provisioning_id, attempts: row.attempts, marks: row.marks };
+    });
+  }
+
+  /** Extends the lease of a key `owner` is working on (the heartbeat). */
+  async renew(entry: QueueEntry, owner: string, leaseMs: number): Promise<void> {
+    await this.db.updateTable("reconcile_queue").set({ leased_until: this.clock.now() + leaseMs }).where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).execute();
+  }
+
+  /** The key converged: dropped, unless it was marked while held (then it is freed and runs again). */
+  async done(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<void> {
+    const res = await trx.deleteFrom("reconcile_queue").where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).where("marks", "=", entry.marks).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) await this.free(trx, entry.key, owner);
+  }
+
+  /** The key has newer work than its reconcile saw: freed and due now. */
+  async again(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<void> {
+    await trx
+      .updateTable("reconcile_queue")
+      .set({ leased_until: null, leased_by: null, not_before: this.clock.now(), attempts: 0 })
+      .where("provisioning_id", "=", entry.key)
+      .where("leased_by", "=", owner)
+      .execute();
+  }
+
+  /** The attempt failed: due again after `delayMs`, one more attempt counted; a mark since taking it wins (due now). */
+  async backOff(trx: Kysely<Database>, entry: QueueEntry, owner: string, delayMs: number): Promise<void> {
+    const res = await trx
+      .updateTable("reconcile_queue")
+      .set({ attempts: entry.attempts + 1, not_before: this.clock.now() + delayMs, leased_until: null, leased_by: null })
+      .where("provisioning_id", "=", entry.key)
+      .where("leased_by", "=", owner)
+      .where("marks", "=", entry.marks)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) await this.free(trx, entry.key, owner);
+  }
+
+  /**
+   * The key gave up: kept, but not taken again until its next mark. False when a mark arrived while it
+   * was held: then it is not parked but freed to run again at once.
+   */
+  async park(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<boolean> {
+    const res = await trx
+      .updateTable("reconcile_queue")
+      .set({ attempts: entry.attempts + 1, parked_at: this.clock.now(), leased_until: null, leased_by: null })
+      .where("provisioning_id", "=", entry.key)
+      .where("leased_by", "=", owner)
+      .where("marks", "=", entry.marks)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) return true;
+    await this.free(trx, entry.key, owner);
+    return false;
+  }
+
+  /** Queue depth and the age of the oldest due key, for metrics. */
+  async stats(): Promise<QueueStats> {
+    const now = this.clock.now();
+    const row = await this.db
+      .selectFrom("reconcile_queue")
+      .select((eb) => {
+        const parked = eb("parked_at", "is not", null);
+        const leased = eb.and([eb("parked_at", "is", null), eb("leased_until", ">=", now)]);
+        const due = eb.and([eb("parked_at", "is", null), eb("not_before", "<=", now), eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)])]);
+        const count = (when: typeof parked) => eb.fn.sum<number | string | null>(eb.case().when(when).then(1).else(0).end());
+        return [
+          eb.fn.countAll<number | string>().as("total"),
+          count(parked).as("parked"),
+          count(leased).as("leased"),
+          count(due).as("due"),
+          eb.fn.min<number | string | null>(eb.case().when(due).then(eb.ref("not_before")).end()).as("oldest_due"),
+        ];
+      })
+      .executeTakeFirstOrThrow();
+    const parked = Number(row.parked ?? 0);
+    return {
+      depth: Number(row.total) - parked,
+      due: Number(row.due ?? 0),
+      leased: Number(row.leased ?? 0),
+      parked,
+      oldestDueAgeMs: row.oldest_due === null || row.oldest_due === undefined ? null : Math.max(0, now - Number(row.oldest_due)),
+    };
+  }
+
+  /** Lets go of a key `owner` holds, leaving it as the last mark set it (due now, attempts reset). */
+  private async free(trx: Kysely<Database>, key: string, owner: string): Promise<void> {
+    await trx.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).where("provisioning_id", "=", key).where("leased_by", "=", owner).execute();
+  }
+}
