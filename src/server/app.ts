@@ -68,6 +68,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get("/healthz", async () => ({ status: "ok" }));
   const metrics = opts.metrics ?? new Metrics();
   metrics.route(app);
+  const unbind = metrics.bindEngine(opts.core);
+  app.addHook("onClose", (_app, done) => {
+    unbind();
+    done();
+  });
 
   // Tencent first: it is also the door for a request no door recognizes (its errors name what is missing).
   const tencent = tencentDoor(opts.core);

@@ -3,11 +3,16 @@
  * pipeline reports every request here; the reconcile engine reports through its observer hook.
  */
 import type { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Core } from "../core/index.js";
 import type { RequestObserver } from "./pipeline.js";
 
 /** Seconds; API answers take well under a millisecond to a few hundred. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Seconds; a reconcile finds nothing to do in a millisecond, and fans a large group out in tens of seconds. */
+const RECONCILE_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120];
+/** What a reconcile did to sub-users, as the engine counts it. */
+const SUBUSER_CHANGES = ["created", "adopted", "updated", "deleted", "released"] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -49,6 +54,55 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "opencic_" });
+  }
+
+  /**
+   * The reconcile engine's metrics: reconciles by outcome with their durations, the sub-user changes
+   * they made, give-ups (through the worker's observer hook), and the queue, read when scraped.
+   * Returns the unbinding.
+   */
+  bindEngine(core: Core): () => void {
+    const reconciles = new Counter({ name: "opencic_reconciles_total", help: "Reconcile attempts, by outcome (converged, unit_failures, deleted, gone, or error when it threw).", labelNames: ["outcome"] as const, registers: [this.registry] });
+    const reconcileSeconds = new Histogram({ name: "opencic_reconcile_duration_seconds", help: "How long a reconcile attempt took, by outcome.", labelNames: ["outcome"] as const, buckets: RECONCILE_BUCKETS, registers: [this.registry] });
+    const subUsers = new Counter({ name: "opencic_subuser_changes_total", help: "Sub-users the reconcile engine created, adopted, updated, deleted or released (let go as ordinary ones).", labelNames: ["change"] as const, registers: [this.registry] });
+    const giveUps = new Counter({ name: "opencic_reconcile_give_ups_total", help: "Keys that gave up (their tasks failed with a reason; parked until the next change or a retry).", labelNames: ["terminal"] as const, registers: [this.registry] });
+    for (const change of SUBUSER_CHANGES) subUsers.labels(change).inc(0);
+    // One read of the queue serves both gauges of a scrape.
+    let read: { at: number; stats: ReturnType<typeof core.queue.stats> } | undefined;
+    const stats = () => {
+      const now = Date.now();
+      if (!read || now - read.at > 100) read = { at: now, stats: core.queue.stats() };
+      return read.stats;
+    };
+    new Gauge({
+      name: "opencic_reconcile_queue_keys",
+      help: "Keys in the reconcile queue: due (waiting for a worker), leased (being reconciled), parked (gave up), all (every key not parked).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await stats();
+        this.set({ state: "all" }, s.depth);
+        this.set({ state: "due" }, s.due);
+        this.set({ state: "leased" }, s.leased);
+        this.set({ state: "parked" }, s.parked);
+      },
+    });
+    new Gauge({
+      name: "opencic_reconcile_queue_oldest_due_seconds",
+      help: "How long the oldest due key has been waiting for a worker (0 when none is due).",
+      registers: [this.registry],
+      async collect() {
+        this.set(((await stats()).oldestDueAgeMs ?? 0) / 1000);
+      },
+    });
+    return core.worker.observe({
+      reconciled: (e) => {
+        reconciles.labels(e.outcome).inc();
+        reconcileSeconds.labels(e.outcome).observe(e.durationMs / 1000);
+        for (const change of SUBUSER_CHANGES) if (e.counts[change] > 0) subUsers.labels(change).inc(e.counts[change]);
+      },
+      gaveUp: (e) => giveUps.labels(String(e.terminal)).inc(),
+    });
   }
 
   /** GET /metrics. */
