@@ -3,7 +3,7 @@
  * A credential authenticates either the account itself or one of its sub-users.
  */
 import type { Kysely } from "kysely";
-import { nextSequence } from "../store/database.js";
+import { all, exec, first, nextSequence } from "../store/database.js";
 import type { Account, CredentialStatus, Database } from "../store/schema.js";
 import type { Clock } from "./clock.js";
 import { CoreError } from "./errors.js";
@@ -60,13 +60,12 @@ export class Accounts {
    * (e.g. a second process started with another key), instead of rejecting every signature later.
    */
   async checkMasterKey(): Promise<void> {
-    const row = await this.db.selectFrom("meta").select("value").where("key", "=", KEY_CHECK).executeTakeFirst();
+    const row = await first(this.db, this.db.selectFrom("meta").select("value").where("key", "=", KEY_CHECK));
     if (!row) {
-      await this.db
+      await exec(this.db, this.db
         .insertInto("meta")
         .values({ key: KEY_CHECK, value: this.box.seal("opencic") })
-        .onConflict((oc) => oc.column("key").doNothing())
-        .execute();
+        .onConflict((oc) => oc.column("key").doNothing()));
       return;
     }
     try {
@@ -83,7 +82,7 @@ export class Accounts {
    */
   async bootstrap(given?: { secretId: string; secretKey: string }): Promise<(IssuedKey & { generated: boolean }) | null> {
     return this.db.transaction().execute(async (trx) => {
-      const any = await trx.selectFrom("accounts").select("uin").limit(1).executeTakeFirst();
+      const any = await first(trx, trx.selectFrom("accounts").select("uin").limit(1));
       if (any) return null;
       const account = await this.insertAccount(trx, "root", "root", null);
       const key = given ?? generateKey();
@@ -106,16 +105,16 @@ export class Accounts {
   ): Promise<Account> {
     const uin = await nextSequence(db, "uin");
     const row = { uin, name, kind, created_by_org: createdByOrg, created_at: this.clock.now() };
-    await db.insertInto("accounts").values(row).execute();
+    await exec(db, db.insertInto("accounts").values(row));
     return { ...row, sub_user_count: 0 };
   }
 
   async get(uin: number): Promise<Account | undefined> {
-    return this.db.selectFrom("accounts").selectAll().where("uin", "=", uin).executeTakeFirst();
+    return first(this.db, this.db.selectFrom("accounts").selectAll().where("uin", "=", uin));
   }
 
   async list(): Promise<Account[]> {
-    return this.db.selectFrom("accounts").selectAll().orderBy("uin").execute();
+    return all(this.db, this.db.selectFrom("accounts").selectAll().orderBy("uin"));
   }
 
   /** Issue an API key for an account (root or member). The secret is returned once and stored sealed. */
@@ -128,7 +127,7 @@ export class Accounts {
   }
 
   async insertKey(db: Kysely<Database>, accountUin: number, subjectUin: number, secretId: string, secretKey: string) {
-    await db
+    await exec(db, db
       .insertInto("credentials")
       .values({
         secret_id: secretId,
@@ -137,17 +136,15 @@ export class Accounts {
         secret_key_enc: this.box.seal(secretKey),
         status: "Enabled",
         created_at: this.clock.now(),
-      })
-      .execute();
+      }));
   }
 
   async listKeys(): Promise<KeyInfo[]> {
-    const rows = await this.db
+    const rows = await all(this.db, this.db
       .selectFrom("credentials")
       .select(["secret_id", "account_uin", "subject_uin", "status", "created_at"])
       .orderBy("created_at")
-      .orderBy("secret_id")
-      .execute();
+      .orderBy("secret_id"));
     return rows.map((r) => ({
       secretId: r.secret_id,
       accountUin: r.account_uin,
@@ -158,9 +155,9 @@ export class Accounts {
   }
 
   async setKeyStatus(secretId: string, status: CredentialStatus): Promise<boolean> {
-    const res = await this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId).executeTakeFirst();
+    const changed = await exec(this.db, this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId));
     this.forget([secretId]);
-    return Number(res.numUpdatedRows) > 0;
+    return changed > 0;
   }
 
   /** Drops cached credentials after they were changed or deleted. */
@@ -182,11 +179,10 @@ export class Accounts {
     const now = this.clock.now();
     const hit = this.cache.get(secretId);
     if (hit && hit.until > now) return hit.value;
-    const row = await this.db
+    const row = await first(this.db, this.db
       .selectFrom("credentials")
       .select(["secret_key_enc", "account_uin", "subject_uin", "status"])
-      .where("secret_id", "=", secretId)
-      .executeTakeFirst();
+      .where("secret_id", "=", secretId));
     const value =
       row && row.status === "Enabled"
         ? {

@@ -4,7 +4,7 @@
  */
 import { checkTags, type Tag } from "./tags.js";
 import type { Kysely } from "kysely";
-import { containsText, isUniqueViolation, lockRow, nextSequence } from "../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockRow, nextSequence, precompiled, precompiledRow } from "../store/database.js";
 import type { Database, Organization, OrgMember } from "../store/schema.js";
 import type { Accounts, Caller } from "./accounts.js";
 import type { Announcer } from "./announcements.js";
@@ -77,8 +77,12 @@ export interface MemberView {
 }
 
 export interface OrganizationView {
-  org: Organization;
+  orgId: number;
+  managerUin: number;
   managerName: string;
+  rootNodeId: number;
+  createdAt: number;
+  /** The calling account's own membership. */
   caller: MemberView;
 }
 
@@ -99,13 +103,13 @@ export class Organizations {
     }
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom("org_members").select("org_id").where("member_uin", "=", caller.accountUin).executeTakeFirst();
+        const existing = await first(trx, trx.selectFrom("org_members").select("org_id").where("member_uin", "=", caller.accountUin));
         if (existing) fail("organization.already_member", `the account already belongs to organization ${existing.org_id}`);
         const now = this.clock.now();
         const orgId = await nextSequence(trx, "org_id");
         const rootNodeId = await nextSequence(trx, "node_id");
-        await trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now }).execute();
-        await trx
+        await exec(trx, trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now }));
+        await exec(trx, trx
           .insertInto("org_members")
           .values({
             member_uin: caller.accountUin,
@@ -119,8 +123,7 @@ export class Organizations {
             tags: "[]",
             joined_at: now,
             updated_at: now,
-          })
-          .execute();
+          }));
         return { orgId, managerName: account.name };
       });
     } catch (err) {
@@ -134,7 +137,7 @@ export class Organizations {
   async describe(caller: Caller): Promise<OrganizationView> {
     const { org, member } = await this.membershipOf(caller.accountUin);
     const manager = await this.accounts.get(org.manager_uin);
-    return { org, managerName: manager?.name ?? "", caller: toView(member, org) };
+    return { orgId: org.org_id, managerUin: org.manager_uin, managerName: manager?.name ?? "", rootNodeId: org.root_node_id, createdAt: org.created_at, caller: toView(member, org) };
   }
 
   async createMember(caller: Caller, given: NewMember): Promise<number> {
@@ -159,17 +162,16 @@ export class Organizations {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await lockOrganization(trx, org.org_id);
-        const { count } = await trx
+        const { count } = (await first(trx, trx
           .selectFrom("org_members")
           .select((eb) => eb.fn.countAll<number>().as("count"))
-          .where("org_id", "=", org.org_id)
-          .executeTakeFirstOrThrow();
+          .where("org_id", "=", org.org_id)))!;
         if (Number(count) >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
-        const taken = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("name", "=", input.name).executeTakeFirst();
+        const taken = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("name", "=", input.name));
         if (taken) fail("organization.member_name_taken", `a member named "${input.name}" already exists`, "memberName");
         const account = await this.accounts.insertAccount(trx, input.accountName, "member", org.org_id);
         const now = this.clock.now();
-        await trx
+        await exec(trx, trx
           .insertInto("org_members")
           .values({
             member_uin: account.uin,
@@ -183,8 +185,7 @@ export class Organizations {
             tags: JSON.stringify(tags),
             joined_at: now,
             updated_at: now,
-          })
-          .execute();
+          }));
         return account.uin;
       });
     } catch (err) {
@@ -207,16 +208,11 @@ export class Organizations {
     checkSearchText(q.searchKey, "searchKey");
     if (q.nodeId !== undefined && q.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${q.nodeId} does not exist`, "nodeId");
     if (q.nodeName !== undefined && q.nodeName !== ROOT_NODE_NAME) fail("organization.node_not_found", `organization node "${q.nodeName}" does not exist`, "nodeName");
-    let query = this.db
-      .selectFrom("org_members")
-      .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
-      .where("org_members.org_id", "=", org.org_id);
-    if (q.searchKey) {
-      const key = q.searchKey;
-      query = query.where((eb) => eb.or([containsText("org_members.name", key), containsText("org_members.member_uin", key, { castToText: true })]));
-    }
+    const key = q.searchKey;
+    const rows = key
+      ? await all(this.db, membersOf(this.db, org.org_id).where((eb) => eb.or([containsText("org_members.name", key), containsText("org_members.member_uin", key, { castToText: true })])))
+      : await allMembersOf(this.db, org.org_id);
     // Tag filters are few (≤10) and members per organization are bounded, so they are applied after the read.
-    const rows = await query.selectAll("org_members").select("accounts.name as account_name").orderBy("joined_at").orderBy("member_uin").execute();
     return rows
       .filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value)))
       .map((r) => toView(r, org, r.account_name));
@@ -226,14 +222,13 @@ export class Organizations {
   async member(caller: Caller, uin: number): Promise<MemberView> {
     const { org } = await this.membershipOf(caller.accountUin);
     if (!isNumericId(uin)) return fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUin");
-    const row = await this.db
+    const row = await first(this.db, this.db
       .selectFrom("org_members")
       .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
       .selectAll("org_members")
       .select("accounts.name as account_name")
       .where("org_id", "=", org.org_id)
-      .where("member_uin", "=", uin)
-      .executeTakeFirst();
+      .where("member_uin", "=", uin));
     if (!row) return fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUin");
     return toView(row, org, row.account_name);
   }
@@ -247,24 +242,24 @@ export class Organizations {
       for (const uin of distinct) {
         if (!isNumericId(uin)) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
         if (uin === org.manager_uin) fail("organization.manager_cannot_leave", "the management account cannot be removed from its own organization", "memberUins");
-        const member = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin).executeTakeFirst();
+        const member = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin));
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
-      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct).execute();
+      await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
       for (const uin of distinct) await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: uin });
     });
   }
 
   async quit(caller: Caller, orgId: number): Promise<void> {
     if (!isNumericId(orgId)) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
-    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", orgId).executeTakeFirst();
+    const org = await first(this.db, this.db.selectFrom("organizations").selectAll().where("org_id", "=", orgId));
     if (!org) return fail("organization.not_found", `organization ${orgId} does not exist`, "orgId");
     if (org.manager_uin === caller.accountUin) fail("organization.manager_cannot_leave", "the management account cannot quit its own organization");
     await this.announcer.transaction(this.db, async (trx) => {
       // The organization's row first, as for every membership change (and before any provisioning row).
       await lockOrganization(trx, orgId);
-      const res = await trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+      const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin));
+      if (removed === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
       await this.announcer.announce(trx, "organization.member_left", { orgId, accountUin: caller.accountUin });
     });
   }
@@ -273,20 +268,19 @@ export class Organizations {
     const org = await this.managedBy(caller);
     await this.db.transaction().execute(async (trx) => {
       await lockOrganization(trx, org.org_id);
-      const other = await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "!=", org.manager_uin).limit(1).executeTakeFirst();
+      const other = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "!=", org.manager_uin).limit(1));
       if (other) fail("organization.not_empty", "the organization still has members; remove them first");
-      await trx.deleteFrom("org_members").where("org_id", "=", org.org_id).execute();
-      await trx.deleteFrom("organizations").where("org_id", "=", org.org_id).execute();
+      await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id));
+      await exec(trx, trx.deleteFrom("organizations").where("org_id", "=", org.org_id));
     });
   }
 
-  /** The organization an account belongs to (as manager or member), if any. */
+  /** The organization an account belongs to (as manager or member), if any: one read, as every organization action starts here. */
   async findMembership(uin: number): Promise<{ org: Organization; member: OrgMember } | undefined> {
-    const member = await this.db.selectFrom("org_members").selectAll().where("member_uin", "=", uin).executeTakeFirst();
-    if (!member) return undefined;
-    // The organization may be deleted between the two reads (a concurrent DeleteOrganization): then there is none.
-    const org = await this.db.selectFrom("organizations").selectAll().where("org_id", "=", member.org_id).executeTakeFirst();
-    return org ? { org, member } : undefined;
+    const row = await membershipOf(this.db, uin);
+    if (!row) return undefined;
+    const { o_org_id, o_manager_uin, o_root_node_id, o_created_at, o_directory_service, ...member } = row;
+    return { org: { org_id: o_org_id, manager_uin: o_manager_uin, root_node_id: o_root_node_id, created_at: o_created_at, directory_service: o_directory_service }, member };
   }
 
   private async membershipOf(uin: number): Promise<{ org: Organization; member: OrgMember }> {
@@ -320,6 +314,34 @@ function toView(r: OrgMember, org: Organization, accountName = ""): MemberView {
     updatedAt: r.updated_at,
   };
 }
+
+/** The account's membership and its organization in one row (the organization's columns prefixed `o_`). */
+const membershipOf = precompiledRow((db: Kysely<Database>, uin: number) =>
+  db
+    .selectFrom("org_members")
+    .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
+    .selectAll("org_members")
+    .select([
+      "organizations.org_id as o_org_id",
+      "organizations.manager_uin as o_manager_uin",
+      "organizations.root_node_id as o_root_node_id",
+      "organizations.created_at as o_created_at",
+      "organizations.directory_service as o_directory_service",
+    ])
+    .where("org_members.member_uin", "=", uin),
+);
+
+/** An organization's members with their accounts' names, in joining order. */
+const membersOf = (db: Kysely<Database>, orgId: number) =>
+  db
+    .selectFrom("org_members")
+    .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
+    .selectAll("org_members")
+    .select("accounts.name as account_name")
+    .where("org_members.org_id", "=", orgId)
+    .orderBy("joined_at")
+    .orderBy("member_uin");
+const allMembersOf = precompiled(membersOf);
 
 /** Serializes membership changes of one organization; fails when it was deleted meanwhile. */
 async function lockOrganization(trx: Kysely<Database>, orgId: number): Promise<void> {

@@ -20,16 +20,16 @@ const directoryIds = (orgId: number, rootNodeId: number): Directory => ({ id: re
 
 async function directoryOf(core: Core, caller: Caller) {
   const view = await core.organizations.describe(caller);
-  return { view, ids: directoryIds(view.org.org_id, view.org.root_node_id) };
+  return { view, ids: directoryIds(view.orgId, view.rootNodeId) };
 }
 
 function resourceDirectory(view: Awaited<ReturnType<Core["organizations"]["describe"]>>, ids: Directory) {
   return {
     ResourceDirectoryId: ids.id,
-    MasterAccountId: String(view.org.manager_uin),
+    MasterAccountId: String(view.managerUin),
     MasterAccountName: view.managerName,
     RootFolderId: ids.rootFolderId,
-    CreateTime: aliyunTime(view.org.created_at),
+    CreateTime: aliyunTime(view.createdAt),
   };
 }
 

@@ -38,18 +38,18 @@ export const organizationActions: ActionTable = {
   }),
 
   DescribeOrganization: action<Sdk.DescribeOrganizationRequest, Sdk.DescribeOrganizationResponse>(async ({ core, caller }) => {
-    const { org, managerName, caller: me } = await core.organizations.describe(caller);
+    const { caller: me, ...org } = await core.organizations.describe(caller);
     return {
-      OrgId: org.org_id,
-      HostUin: org.manager_uin,
-      NickName: managerName,
+      OrgId: org.orgId,
+      HostUin: org.managerUin,
+      NickName: org.managerName,
       OrgType: null,
       IsManager: me.isManager,
       OrgPolicyType: me.policyType,
       OrgPolicyName: POLICY_TYPES[me.policyType] ?? "",
       OrgPermission: permissions(me.permissionIds),
-      RootNodeId: org.root_node_id,
-      CreateTime: tencentTime(org.created_at),
+      RootNodeId: org.rootNodeId,
+      CreateTime: tencentTime(org.createdAt),
       JoinTime: tencentTime(me.joinedAt),
       IsAllowQuit: me.isManager ? "Denied" : "Allow",
       PayUin: "",
