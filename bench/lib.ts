@@ -65,6 +65,28 @@ export async function load(opts: { url: string; headers: Record<string, string>;
   };
 }
 
+/** Sends exactly `amount` POSTs, each with the body and headers `next()` hands out, and times them. */
+export async function loadAmount(opts: { url: string; amount: number; connections: number; next: () => { body: string; headers: Record<string, string> } }): Promise<Load> {
+  const t = performance.now();
+  const result = await autocannon({
+    url: opts.url,
+    method: "POST",
+    connections: opts.connections,
+    amount: opts.amount,
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...opts.next() }) }],
+  });
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    requestsPerSecond: result.requests.total / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+    seconds,
+  };
+}
+
 /** CPU time (user + system, all threads) a process has used so far, in µs; undefined where /proc is missing. */
 export function cpuMicros(pid: number): number | undefined {
   try {

@@ -1,20 +1,41 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * Random bytes from a pool refilled 4 KB at a time: ids are made on every write, and asking the
+ * CSPRNG for a few bytes at a time costs a call into OpenSSL per id.
+ */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]!;
+}
+
+/** A uniformly chosen character of `alphabet` (bytes that would favour the first characters are drawn again). */
+function randomChar(alphabet: string): string {
+  const limit = 256 - (256 % alphabet.length);
+  for (;;) {
+    const b = randomByte();
+    if (b < limit) return alphabet[b % alphabet.length]!;
+  }
+}
 
 /** `<prefix>` + n random characters from [a-z0-9], the shape every Tencent CIC id has (z-, u-, g-, up-, t-). */
 export function prefixedId(prefix: string, n = 12): string {
   let out = prefix;
-  const bytes = randomBytes(n);
-  for (let i = 0; i < n; i++) out += LOWER_ALNUM[bytes[i]! % LOWER_ALNUM.length];
+  for (let i = 0; i < n; i++) out += randomChar(LOWER_ALNUM);
   return out;
 }
 
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
 export function randomAlnum(n: number): string {
   let out = "";
-  for (let i = 0; i < n; i++) out += ALNUM[randomInt(ALNUM.length)];
+  for (let i = 0; i < n; i++) out += randomChar(ALNUM);
   return out;
 }
 
