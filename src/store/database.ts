@@ -72,11 +72,15 @@ async function migrate(db: Kysely<Database>, engine: Engine): Promise<void> {
   const migrationTableSchema =
     engine === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === "Error");
-  if (error || failed) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === "Error");
+    if (!error && !failed) return;
     const cause = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    // That look at every schema races other users of the same PostgreSQL server dropping theirs;
+    // another schema vanishing under it says nothing about this one, so it is simply asked again.
+    const otherSchemaGone = /schema "([^"]+)" does not exist/.exec(cause);
+    if (otherSchemaGone && otherSchemaGone[1] !== migrationTableSchema && attempt < 5) continue;
     throw new Error(`database migration failed: ${cause}`);
   }
 }
-
