@@ -266,10 +266,12 @@ export class Organizations {
 
   async delete(caller: Caller): Promise<void> {
     const org = await this.managedBy(caller);
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       await lockOrganization(trx, org.org_id);
       const other = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "!=", org.manager_uin).limit(1));
       if (other) fail("organization.not_empty", "the organization still has members; remove them first");
+      // The management account leaves with its organization: provisionings into it end as for any member.
+      await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: org.manager_uin });
       await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id));
       await exec(trx, trx.deleteFrom("organizations").where("org_id", "=", org.org_id));
     });

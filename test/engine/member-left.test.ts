@@ -32,6 +32,8 @@ for (const engine of ENGINES) {
 
     const camNames = async (uin: number) => ((await camClient(server, await server.keyFor(uin)).ListUsers()).Data ?? []).map((u) => u.Name!).sort();
     const ramNames = async (uin: number) => ((await aliyunClient(server, await server.keyFor(uin), "ram").call("ListUsers", {})).Users.User as { UserName: string }[]).map((u) => u.UserName).sort();
+    // The organization is gone, so its zone answers nobody: the task is read from the store.
+    const first = (server: TestServer, taskId: string) => server.store.db.selectFrom("provisioning_tasks").select(["status", "failure_reason"]).where("task_id", "=", taskId).executeTakeFirst();
     const queueEmpty = async () => (await server.store.db.selectFrom("reconcile_queue").select("provisioning_id").execute()).length === 0;
     const settled = async (t: SsoTenant, taskId: string) => {
       let status = "";
@@ -96,6 +98,31 @@ for (const engine of ENGINES) {
       await cam.UpdateUser({ Name: "ann", Remark: "ours now" });
       await cam.DeleteUser({ Name: "ben" });
       assert.deepEqual(await camNames(t.members[0]!), ["ann"]);
+    });
+
+    test("DeleteOrganization: the management account leaves with it, and provisionings into it end", async () => {
+      const t = await ssoTenant(server, { members: 0 });
+      const zoneId = zoneIdOf(t.directoryId);
+      const { HostUin } = await t.org.DescribeOrganization({});
+      const ivy = (await t.org.CreateUser({ ZoneId: zoneId, UserName: "ivy" })).UserInfo!.UserId!;
+      const into = (uin: number) =>
+        t.org.CreateUserSyncProvisioning({ ZoneId: zoneId, UserSyncProvisionings: [{ PrincipalId: ivy, PrincipalType: "User", TargetUin: uin, TargetType: "ManagerUin" }] });
+      assert.equal(await settled(t, (await into(HostUin!)).Tasks![0]!.TaskId!), "Success");
+      assert.deepEqual(await camNames(HostUin!), ["ivy"]);
+      await server.core.worker.stop();
+      const jay = (await t.org.CreateUser({ ZoneId: zoneId, UserName: "jay" })).UserInfo!.UserId!;
+      const waiting = await t.org.CreateUserSyncProvisioning({ ZoneId: zoneId, UserSyncProvisionings: [{ PrincipalId: jay, PrincipalType: "User", TargetUin: HostUin!, TargetType: "ManagerUin" }] });
+      await t.org.DeleteOrganization();
+      server.core.worker.start();
+      // The provisionings are gone with the organization; the waiting task says why; nothing more is written.
+      const task = await first(server, waiting.Tasks![0]!.TaskId!);
+      assert.deepEqual([task?.status, task?.failure_reason], ["Failed", `account ${HostUin} left the organization; the provisioning was removed`]);
+      assert.equal((await server.store.db.selectFrom("provisionings").select("provisioning_id").where("target_uin", "=", HostUin!).execute()).length, 0);
+      await until(queueEmpty, "the queue to drain");
+      assert.deepEqual(await camNames(HostUin!), ["ivy"]);
+      // What stayed is the account's own: an ordinary sub-user.
+      await camClient(server, t.key).DeleteUser({ Name: "ivy" });
+      assert.deepEqual(await camNames(HostUin!), []);
     });
 
     test("DeleteOrganizationMembers while a reconcile into the account is under way: it writes nothing after the removal", async () => {
