@@ -467,7 +467,8 @@ export class Provisionings {
 
   async subUserSettings(caller: Caller, directoryId: string): Promise<SubUserSettings> {
     await this.directories.resolve(caller, directoryId);
-    const s = (await subUserSettingsOf(this.db, directoryId))!;
+    // Deleted since it was resolved: as if it had been gone then.
+    const s = (await subUserSettingsOf(this.db, directoryId)) ?? fail("directory.not_found", "the directory does not exist", "directoryId");
     return {
       landingPage: s.subuser_landing_page,
       sessionHours: s.subuser_session_hours ?? DEFAULT_SESSION_HOURS,
