@@ -83,7 +83,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
     const cpu0 = process.cpuUsage();
     const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), { duplicateSuffix: "_cic" });
     core.worker.start();
-    const ids = tasks.map((t) => t.task_id);
+    const ids = tasks.map((t) => t.taskId);
     const during: number[] = [];
     for (;;) {
       if (sdk) {

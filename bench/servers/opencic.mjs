@@ -58,10 +58,10 @@ if (process.env.BENCH_READS) {
   const ids = [];
   for (let i = 0; i < 100; i++) ids.push((await core.users.create(caller, info.zoneId, { userName: `reader${i}`, email: `reader${i}@example.com`, displayName: `Reader ${i}` })).user.user_id);
   const [task] = await core.provisionings.create(caller, info.zoneId, [{ principalType: "User", principalId: ids[0], targetType: "MemberUin", targetUin: members[0] }], { duplicateSuffix: "_cic" });
-  Object.assign(info, { userId: ids[0], provisioningId: task.provisioning_id, taskId: task.task_id });
+  Object.assign(info, { userId: ids[0], provisioningId: task.provisioningId, taskId: task.taskId });
   // The state a poller sees once the work is done: the worker provisions the sub-user, then idles.
   core.worker.start();
-  while ((await core.provisionings.task(caller, info.zoneId, task.task_id)).status === "InProgress") await new Promise((r) => setTimeout(r, 20));
+  while ((await core.provisionings.task(caller, info.zoneId, task.taskId)).status === "InProgress") await new Promise((r) => setTimeout(r, 20));
 }
 
 const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });

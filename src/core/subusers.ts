@@ -12,7 +12,7 @@
 import { textLength } from "./text.js";
 import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
-import { isUniqueViolation, nextSequence, precompiledRow } from "../store/database.js";
+import { all, exec, first, isUniqueViolation, nextSequence, precompiledRow } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
@@ -45,7 +45,7 @@ export interface SubUserUpdate extends SubUserInput {
 }
 
 export interface SubUserPage {
-  items: SubUser[];
+  items: SubUserView[];
   /** Opaque; present when more sub-users follow. */
   marker?: string;
 }
@@ -75,25 +75,55 @@ export interface NewSubUserRow {
 const INSERT_CHUNK = 100;
 
 export interface CreatedSubUser {
-  user: SubUser;
+  user: SubUserView;
   /** Present when OpenCIC generated the console password. */
   generatedPassword?: string;
   key?: { secretId: string; secretKey: string };
 }
 
-/** What a read of one sub-user answers with (CAM GetUser): no password hash, no bookkeeping. */
-export type SubUserView = Pick<SubUser, "uin" | "name" | "uid" | "remark" | "console_login" | "phone_num" | "country_code" | "email">;
+/** A sub-user as the core answers with it: no password hash, no bookkeeping. */
+export interface SubUserView {
+  uin: number;
+  uid: number;
+  name: string;
+  remark: string;
+  /** Free text beside the remark (RAM Comments); "" when none. */
+  description: string;
+  /** 1 when the sub-user may sign in to the console. */
+  consoleLogin: number;
+  phoneNum: string;
+  countryCode: string;
+  email: string;
+  createdAt: number;
+  updatedAt: number;
+}
 
-// The reads by name, compiled once per database (see `precompiledRow`): GetUser runs one on every call.
+/** The columns a view is made from. */
+const VIEW_COLUMNS = ["uin", "uid", "name", "remark", "description", "console_login", "phone_num", "country_code", "email", "created_at", "updated_at"] as const;
+type SubUserViewRow = Pick<SubUser, Exclude<(typeof VIEW_COLUMNS)[number], "description">> & { description?: string };
+
+export function subUserView(r: SubUserViewRow): SubUserView {
+  return {
+    uin: r.uin,
+    uid: r.uid,
+    name: r.name,
+    remark: r.remark,
+    description: r.description ?? "",
+    consoleLogin: r.console_login,
+    phoneNum: r.phone_num,
+    countryCode: r.country_code,
+    email: r.email,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+// The reads by name, compiled once per database (see `precompiledRow`): CAM and RAM GetUser run one on every call.
 const subUserByName = precompiledRow((db: Kysely<Database>, accountUin: number, name: string) =>
   db.selectFrom("sub_users").selectAll().where("account_uin", "=", accountUin).where("name", "=", name),
 );
 const subUserViewByName = precompiledRow((db: Kysely<Database>, accountUin: number, name: string) =>
-  db
-    .selectFrom("sub_users")
-    .select(["uin", "name", "uid", "remark", "console_login", "phone_num", "country_code", "email"])
-    .where("account_uin", "=", accountUin)
-    .where("name", "=", name),
+  db.selectFrom("sub_users").select(VIEW_COLUMNS).where("account_uin", "=", accountUin).where("name", "=", name),
 );
 
 export class SubUsers {
@@ -119,7 +149,7 @@ export class SubUsers {
     try {
       const user = await this.db.transaction().execute(async (trx) => {
         await this.reserve(trx, accountUin, 1);
-        const taken = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", accountUin).where("name", "=", input.name).executeTakeFirst();
+        const taken = await first(trx, trx.selectFrom("sub_users").select("uin").where("account_uin", "=", accountUin).where("name", "=", input.name));
         if (taken) fail("subuser.name_taken", `a sub-user named "${input.name}" already exists`, "name");
         const [row] = await this.insert(trx, accountUin, [
           {
@@ -137,26 +167,21 @@ export class SubUsers {
         if (key) await this.accounts.insertKey(trx, accountUin, row!.uin, key.secretId, key.secretKey);
         return row!;
       });
-      return { user, generatedPassword, key };
+      return { user: subUserView(user), generatedPassword, key };
     } catch (err) {
       if (isUniqueViolation(err)) fail("subuser.name_taken", `a sub-user named "${input.name}" already exists`, "name");
       throw err;
     }
   }
 
-  /** `db` is the caller's transaction when there is one. */
-  async get(caller: Caller, name: string, db: Kysely<Database> = this.db): Promise<SubUser> {
-    const row = await subUserByName(db, caller.accountUin, name);
-    return row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name");
+  /** The caller's sub-user by name, at once when the store reads at once (GetUser). */
+  get(caller: Caller, name: string): MaybePromise<SubUserView> {
+    return then(subUserViewByName(this.db, caller.accountUin, name), (row) => (row ? subUserView(row) : notFound(name)));
   }
 
-  /** `get` for reading: only the fields a GetUser answers with, at once when the store reads at once. */
-  view(caller: Caller, name: string): MaybePromise<SubUserView> {
-    return then(subUserViewByName(this.db, caller.accountUin, name), (row) => row ?? fail("subuser.not_found", `no sub-user named "${name}"`, "name"));
-  }
-
-  async list(caller: Caller): Promise<SubUser[]> {
-    return this.db.selectFrom("sub_users").selectAll().where("account_uin", "=", caller.accountUin).orderBy("uin").execute();
+  async list(caller: Caller): Promise<SubUserView[]> {
+    const rows = await all(this.db, this.db.selectFrom("sub_users").select(VIEW_COLUMNS).where("account_uin", "=", caller.accountUin).orderBy("uin"));
+    return rows.map(subUserView);
   }
 
   /**
@@ -167,10 +192,10 @@ export class SubUsers {
     const limit = req.limit ?? SUBUSER_PAGE.default;
     if (!Number.isInteger(limit) || limit < 1 || limit > SUBUSER_PAGE.max) fail("subuser.field_invalid", `limit must be an integer from 1 to ${SUBUSER_PAGE.max}`, "limit");
     const scope = `subusers\n${caller.accountUin}`;
-    let q = this.db.selectFrom("sub_users").selectAll().where("account_uin", "=", caller.accountUin);
+    let q = this.db.selectFrom("sub_users").select(VIEW_COLUMNS).where("account_uin", "=", caller.accountUin);
     if (req.marker) q = q.where("uin", ">", this.tokens.decode(req.marker, scope).at);
-    const rows = await q.orderBy("uin").limit(limit + 1).execute();
-    const items = rows.slice(0, limit);
+    const rows = await all(this.db, q.orderBy("uin").limit(limit + 1));
+    const items = rows.slice(0, limit).map(subUserView);
     const last = items[items.length - 1];
     return { items, marker: rows.length > limit && last ? this.tokens.encode({ at: last.uin, id: "" }, scope) : undefined };
   }
@@ -178,7 +203,7 @@ export class SubUsers {
   async update(caller: Caller, name: string, input: SubUserUpdate): Promise<void> {
     validateFields(input);
     if (input.newName !== undefined && !SUBUSER_NAME.test(input.newName)) fail("subuser.name_invalid", "sub-user names are 1-64 letters, digits or +=,.@_- characters", "newName");
-    await this.get(caller, name);
+    await this.find(this.db, caller.accountUin, name);
     // Hashed before the transaction, so no lock is held while scrypt runs.
     const passwordHash = input.password !== undefined ? hashPassword(input.password) : undefined;
     let newName: string | undefined;
@@ -186,7 +211,7 @@ export class SubUsers {
       await this.db.transaction().execute(async (trx) => {
         // Under the account's lock, so the sub-user cannot be adopted by provisioning between the check and the write.
         await this.lockAccount(trx, caller.accountUin);
-        const user = await this.get(caller, name, trx);
+        const user = await this.find(trx, caller.accountUin, name);
         if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be changed directly`, "name");
         const patch: SubUserPatch = { updated_at: this.clock.now() };
         if (input.newName !== undefined && input.newName !== user.name) patch.name = newName = input.newName;
@@ -199,10 +224,10 @@ export class SubUsers {
         if (input.countryCode !== undefined) patch.country_code = input.countryCode;
         if (input.email !== undefined) patch.email = input.email;
         if (patch.name !== undefined) {
-          const taken = await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", caller.accountUin).where("name", "=", patch.name).executeTakeFirst();
+          const taken = await first(trx, trx.selectFrom("sub_users").select("uin").where("account_uin", "=", caller.accountUin).where("name", "=", patch.name));
           if (taken) fail("subuser.name_taken", `a sub-user named "${patch.name}" already exists`, "newName");
         }
-        await trx.updateTable("sub_users").set(patch).where("uin", "=", user.uin).execute();
+        await exec(trx, trx.updateTable("sub_users").set(patch).where("uin", "=", user.uin));
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("subuser.name_taken", `a sub-user named "${newName}" already exists`, "newName");
@@ -213,12 +238,12 @@ export class SubUsers {
   /** Without `force`, a sub-user that still has API keys is kept. */
   async delete(caller: Caller, name: string, force = 0): Promise<void> {
     flag(force, "force");
-    await this.get(caller, name);
+    await this.find(this.db, caller.accountUin, name);
     const removedKeys = await this.db.transaction().execute(async (trx) => {
       await this.lockAccount(trx, caller.accountUin);
-      const user = await this.get(caller, name, trx);
+      const user = await this.find(trx, caller.accountUin, name);
       if (user.directory_user_id !== null) fail("subuser.managed", `sub-user "${name}" is managed by user provisioning and cannot be deleted directly`, "name");
-      const keys = await trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).limit(1).execute();
+      const keys = await all(trx, trx.selectFrom("credentials").select("secret_id").where("subject_uin", "=", user.uin).limit(1));
       if (keys.length > 0 && force !== 1) fail("subuser.has_keys", `sub-user "${name}" still has API keys; delete them first or pass force`);
       return this.release(trx, caller.accountUin, [user.uin], "delete");
     });
@@ -232,12 +257,14 @@ export class SubUsers {
    * the kept count), and says how many sub-users it has and how many more it takes.
    */
   async lockAccount(trx: Kysely<Database>, accountUin: number): Promise<{ count: number; room: number }> {
-    const row = await trx
-      .updateTable("accounts")
-      .set((eb) => ({ sub_user_count: eb.ref("sub_user_count") }))
-      .where("uin", "=", accountUin)
-      .returning("sub_user_count")
-      .executeTakeFirst();
+    const row = await first(
+      trx,
+      trx
+        .updateTable("accounts")
+        .set((eb) => ({ sub_user_count: eb.ref("sub_user_count") }))
+        .where("uin", "=", accountUin)
+        .returning("sub_user_count"),
+    );
     if (!row) throw new Error(`account ${accountUin} does not exist`);
     const count = Number(row.sub_user_count);
     return { count, room: this.limits.subUsersPerAccount - count };
@@ -253,15 +280,17 @@ export class SubUsers {
 
   /** Makes a hand-made sub-user the managed representative of a directory user (TakeOver). */
   async adopt(trx: Kysely<Database>, accountUin: number, uin: number, directoryUserId: string): Promise<void> {
-    const res = await trx
-      .updateTable("sub_users")
-      .set({ directory_user_id: directoryUserId, updated_at: this.clock.now() })
-      .where("uin", "=", uin)
-      .where("account_uin", "=", accountUin)
-      .where("directory_user_id", "is", null)
-      .executeTakeFirst();
+    const adopted = await exec(
+      trx,
+      trx
+        .updateTable("sub_users")
+        .set({ directory_user_id: directoryUserId, updated_at: this.clock.now() })
+        .where("uin", "=", uin)
+        .where("account_uin", "=", accountUin)
+        .where("directory_user_id", "is", null),
+    );
     // The caller planned under the account's lock, so this only fails if that rule was broken; the reconcile retries.
-    if (Number(res.numUpdatedRows) !== 1) throw new Error(`sub-user ${uin} of account ${accountUin} is no longer there to adopt`);
+    if (adopted !== 1) throw new Error(`sub-user ${uin} of account ${accountUin} is no longer there to adopt`);
   }
 
   /**
@@ -271,26 +300,30 @@ export class SubUsers {
   async release(trx: Kysely<Database>, accountUin: number, uins: readonly number[], mode: "delete" | "keep"): Promise<string[]> {
     if (uins.length === 0) return [];
     if (mode === "keep") {
-      await trx.updateTable("sub_users").set({ directory_user_id: null, updated_at: this.clock.now() }).where("account_uin", "=", accountUin).where("uin", "in", uins).execute();
+      await exec(trx, trx.updateTable("sub_users").set({ directory_user_id: null, updated_at: this.clock.now() }).where("account_uin", "=", accountUin).where("uin", "in", uins));
       return [];
     }
-    const keys = await trx.selectFrom("credentials").select("secret_id").where("account_uin", "=", accountUin).where("subject_uin", "in", uins).execute();
-    await trx.deleteFrom("credentials").where("account_uin", "=", accountUin).where("subject_uin", "in", uins).execute();
-    const res = await trx.deleteFrom("sub_users").where("account_uin", "=", accountUin).where("uin", "in", uins).executeTakeFirst();
-    const removed = Number(res.numDeletedRows);
-    if (removed > 0) await trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "-", removed) })).where("uin", "=", accountUin).execute();
+    const keys = await all(trx, trx.selectFrom("credentials").select("secret_id").where("account_uin", "=", accountUin).where("subject_uin", "in", uins));
+    await exec(trx, trx.deleteFrom("credentials").where("account_uin", "=", accountUin).where("subject_uin", "in", uins));
+    const removed = await exec(trx, trx.deleteFrom("sub_users").where("account_uin", "=", accountUin).where("uin", "in", uins));
+    if (removed > 0) await exec(trx, trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "-", removed) })).where("uin", "=", accountUin));
     return keys.map((k) => k.secret_id);
   }
 
   /** Sets managed sub-users' email and remark (what provisioning keeps equal to the directory user's). */
   async updateAttributes(trx: Kysely<Database>, updates: readonly { uin: number; email: string; remark: string }[]): Promise<void> {
     const now = this.clock.now();
-    for (const u of updates) await trx.updateTable("sub_users").set({ email: u.email, remark: u.remark, updated_at: now }).where("uin", "=", u.uin).execute();
+    for (const u of updates) await exec(trx, trx.updateTable("sub_users").set({ email: u.email, remark: u.remark, updated_at: now }).where("uin", "=", u.uin));
   }
 
   /** Drops deleted keys from the credential cache; after the deleting transaction committed. */
   forget(secretIds: string[]): void {
     if (secretIds.length) this.accounts.forget(secretIds);
+  }
+
+  /** The sub-user's row; `db` is the caller's transaction when there is one. */
+  private async find(db: Kysely<Database>, accountUin: number, name: string): Promise<SubUser> {
+    return (await subUserByName(db, accountUin, name)) ?? notFound(name);
   }
 
   /** Locks the account and refuses `adding` more sub-users than its quota leaves room for. */
@@ -324,11 +357,13 @@ export class SubUsers {
       updated_at: now,
       directory_user_id: r.directoryUserId ?? null,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto("sub_users").values(rows.slice(i, i + INSERT_CHUNK)).execute();
-    await trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "+", rows.length) })).where("uin", "=", accountUin).execute();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await exec(trx, trx.insertInto("sub_users").values(rows.slice(i, i + INSERT_CHUNK)));
+    await exec(trx, trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "+", rows.length) })).where("uin", "=", accountUin));
     return rows;
   }
 }
+
+const notFound = (name: string): never => fail("subuser.not_found", `no sub-user named "${name}"`, "name");
 
 function flag(v: number | undefined, field: string): void {
   if (v !== undefined && v !== 0 && v !== 1) fail("subuser.field_invalid", `${field} must be 0 or 1`, field);

@@ -178,9 +178,9 @@ export interface ProvisioningTable {
   reconciled_generation: Generated<number>;
   /** 1 once deletion was asked for: the reconcile then wants no sub-users, and removes the row when done. */
   deleting: Generated<number>;
-  duplication_spelling: string | null;
-  deletion_spelling: string | null;
   reconciled_at: number | null;
+  /** A JSON object of strings: notes a door keeps with the provisioning; the core never reads them. */
+  annotations: Generated<string>;
 }
 
 export interface ProvisioningClaimTable {

@@ -125,6 +125,18 @@ for (const engine of ENGINES) {
       assert.equal((await stats(w, up.UserProvisioningId)).FailedEventCount, 0);
     });
 
+    test("a spelling is echoed while it names the stored strategy: a change through the Tencent door reads back canonically", async () => {
+      const w = await world(server);
+      const u = await user(w, "cyd");
+      const up = await provision(w, { id: u, type: "User" }, 0, { DuplicationStrategy: "Takeover", DeletionStrategy: "keep" });
+      assert.deepEqual([up.DuplicationStrategy, up.DeletionStrategy], ["Takeover", "keep"]);
+      const tc = orgClient(server, w.root);
+      const zoneId = (await tc.DescribeIdentityCenter()).ZoneId!;
+      await tc.UpdateUserSyncProvisioning({ ZoneId: zoneId, UserProvisioningId: up.UserProvisioningId, NewDuplicationStateful: "KeepBoth" });
+      const got = (await w.sso.call("GetUserProvisioning", { DirectoryId: w.directoryId, UserProvisioningId: up.UserProvisioningId })).UserProvisioning;
+      assert.deepEqual([got.DuplicationStrategy, got.DeletionStrategy], ["KeepBoth", "keep"]);
+    });
+
     test("KeepBoth through this door creates <name>_sso next to the existing RAM user", async () => {
       const w = await world(server);
       await camClient(server, w.memberKeys[0]!).AddUser({ Name: "dan", ConsoleLogin: 0 });

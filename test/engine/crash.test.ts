@@ -70,10 +70,10 @@ for (const engine of ENGINES) {
         for (const t of tasks) {
           const deadline = Date.now() + 120_000;
           for (;;) {
-            const { TaskStatus } = await client.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: t.task_id });
+            const { TaskStatus } = await client.GetProvisioningTaskStatus({ ZoneId: zoneId, TaskId: t.taskId });
             if (TaskStatus?.Status === "Success") break;
             assert.notEqual(TaskStatus?.Status, "Failed", TaskStatus?.FailureReason);
-            assert.ok(Date.now() < deadline, `task ${t.task_id} did not finish`);
+            assert.ok(Date.now() < deadline, `task ${t.taskId} did not finish`);
             await new Promise((r) => setTimeout(r, 50));
           }
         }

@@ -10,7 +10,7 @@
  * at start were left by a process that died and are freed.
  */
 import type { Kysely } from "kysely";
-import type { Engine } from "../../store/database.js";
+import { type Engine, exec, first } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import type { Announcer } from "../announcements.js";
 import type { Clock } from "../clock.js";
@@ -54,23 +54,25 @@ export class ReconcileQueue {
     if (keys.length === 0) return;
     const now = this.clock.now();
     for (let i = 0; i < keys.length; i += CHUNK) {
-      await trx
-        .insertInto("reconcile_queue")
-        .values(keys.slice(i, i + CHUNK).map((key) => ({ provisioning_id: key, not_before: now, attempts: 0, leased_until: null, leased_by: null, parked_at: null, marks: 1 })))
-        .onConflict((oc) => oc.column("provisioning_id").doUpdateSet((eb) => ({ not_before: now, attempts: 0, parked_at: null, marks: eb("reconcile_queue.marks", "+", 1) })))
-        .execute();
+      await exec(
+        trx,
+        trx
+          .insertInto("reconcile_queue")
+          .values(keys.slice(i, i + CHUNK).map((key) => ({ provisioning_id: key, not_before: now, attempts: 0, leased_until: null, leased_by: null, parked_at: null, marks: 1 })))
+          .onConflict((oc) => oc.column("provisioning_id").doUpdateSet((eb) => ({ not_before: now, attempts: 0, parked_at: null, marks: eb("reconcile_queue.marks", "+", 1) }))),
+      );
     }
     await this.announcer.announce(trx, "queue.marked", { keys });
   }
 
   /** Drops keys whose work no longer exists (their provisioning was removed). */
   async remove(trx: Kysely<Database>, keys: readonly string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += CHUNK) await trx.deleteFrom("reconcile_queue").where("provisioning_id", "in", keys.slice(i, i + CHUNK)).execute();
+    for (let i = 0; i < keys.length; i += CHUNK) await exec(trx, trx.deleteFrom("reconcile_queue").where("provisioning_id", "in", keys.slice(i, i + CHUNK)));
   }
 
   /** Called once before a worker starts taking keys: on SQLite, frees the leases a dead process left. */
   async atStart(): Promise<void> {
-    if (this.engine === "sqlite") await this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).execute();
+    if (this.engine === "sqlite") await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }));
   }
 
   /** Takes the key that has been due longest, under a lease for `owner`; undefined when none is due. */
@@ -86,44 +88,48 @@ export class ReconcileQueue {
         .orderBy("not_before")
         .limit(1);
       if (this.engine === "postgres") q = q.forUpdate().skipLocked();
-      const row = await q.executeTakeFirst();
+      const row = await first(trx, q);
       if (!row) return undefined;
-      await trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("provisioning_id", "=", row.provisioning_id).execute();
+      await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("provisioning_id", "=", row.provisioning_id));
       return { key: row.provisioning_id, attempts: row.attempts, marks: row.marks };
     });
   }
 
   /** Extends the lease of a key `owner` is working on (the heartbeat). */
   async renew(entry: QueueEntry, owner: string, leaseMs: number): Promise<void> {
-    await this.db.updateTable("reconcile_queue").set({ leased_until: this.clock.now() + leaseMs }).where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).execute();
+    await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: this.clock.now() + leaseMs }).where("provisioning_id", "=", entry.key).where("leased_by", "=", owner));
   }
 
   /** The key converged: dropped, unless it was marked while held (then it is freed and runs again). */
   async done(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<void> {
-    const res = await trx.deleteFrom("reconcile_queue").where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).where("marks", "=", entry.marks).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) await this.free(trx, entry.key, owner);
+    const dropped = await exec(trx, trx.deleteFrom("reconcile_queue").where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).where("marks", "=", entry.marks));
+    if (dropped === 0) await this.free(trx, entry.key, owner);
   }
 
   /** The key has newer work than its reconcile saw: freed and due now. */
   async again(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<void> {
-    await trx
-      .updateTable("reconcile_queue")
-      .set({ leased_until: null, leased_by: null, not_before: this.clock.now(), attempts: 0 })
-      .where("provisioning_id", "=", entry.key)
-      .where("leased_by", "=", owner)
-      .execute();
+    await exec(
+      trx,
+      trx
+        .updateTable("reconcile_queue")
+        .set({ leased_until: null, leased_by: null, not_before: this.clock.now(), attempts: 0 })
+        .where("provisioning_id", "=", entry.key)
+        .where("leased_by", "=", owner),
+    );
   }
 
   /** The attempt failed: due again after `delayMs`, one more attempt counted; a mark since taking it wins (due now). */
   async backOff(trx: Kysely<Database>, entry: QueueEntry, owner: string, delayMs: number): Promise<void> {
-    const res = await trx
-      .updateTable("reconcile_queue")
-      .set({ attempts: entry.attempts + 1, not_before: this.clock.now() + delayMs, leased_until: null, leased_by: null })
-      .where("provisioning_id", "=", entry.key)
-      .where("leased_by", "=", owner)
-      .where("marks", "=", entry.marks)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) await this.free(trx, entry.key, owner);
+    const backedOff = await exec(
+      trx,
+      trx
+        .updateTable("reconcile_queue")
+        .set({ attempts: entry.attempts + 1, not_before: this.clock.now() + delayMs, leased_until: null, leased_by: null })
+        .where("provisioning_id", "=", entry.key)
+        .where("leased_by", "=", owner)
+        .where("marks", "=", entry.marks),
+    );
+    if (backedOff === 0) await this.free(trx, entry.key, owner);
   }
 
   /**
@@ -131,14 +137,16 @@ export class ReconcileQueue {
    * was held: then it is not parked but freed to run again at once.
    */
   async park(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<boolean> {
-    const res = await trx
-      .updateTable("reconcile_queue")
-      .set({ attempts: entry.attempts + 1, parked_at: this.clock.now(), leased_until: null, leased_by: null })
-      .where("provisioning_id", "=", entry.key)
-      .where("leased_by", "=", owner)
-      .where("marks", "=", entry.marks)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) return true;
+    const parked = await exec(
+      trx,
+      trx
+        .updateTable("reconcile_queue")
+        .set({ attempts: entry.attempts + 1, parked_at: this.clock.now(), leased_until: null, leased_by: null })
+        .where("provisioning_id", "=", entry.key)
+        .where("leased_by", "=", owner)
+        .where("marks", "=", entry.marks),
+    );
+    if (parked > 0) return true;
     await this.free(trx, entry.key, owner);
     return false;
   }
@@ -146,22 +154,26 @@ export class ReconcileQueue {
   /** Queue depth and the age of the oldest due key, for metrics. */
   async stats(): Promise<QueueStats> {
     const now = this.clock.now();
-    const row = await this.db
-      .selectFrom("reconcile_queue")
-      .select((eb) => {
-        const parked = eb("parked_at", "is not", null);
-        const leased = eb.and([eb("parked_at", "is", null), eb("leased_until", ">=", now)]);
-        const due = eb.and([eb("parked_at", "is", null), eb("not_before", "<=", now), eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)])]);
-        const count = (when: typeof parked) => eb.fn.sum<number | string | null>(eb.case().when(when).then(1).else(0).end());
-        return [
-          eb.fn.countAll<number | string>().as("total"),
-          count(parked).as("parked"),
-          count(leased).as("leased"),
-          count(due).as("due"),
-          eb.fn.min<number | string | null>(eb.case().when(due).then(eb.ref("not_before")).end()).as("oldest_due"),
-        ];
-      })
-      .executeTakeFirstOrThrow();
+    const row = await first(
+      this.db,
+      this.db
+        .selectFrom("reconcile_queue")
+        .select((eb) => {
+          const parked = eb("parked_at", "is not", null);
+          const leased = eb.and([eb("parked_at", "is", null), eb("leased_until", ">=", now)]);
+          const due = eb.and([eb("parked_at", "is", null), eb("not_before", "<=", now), eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)])]);
+          const count = (when: typeof parked) => eb.fn.sum<number | string | null>(eb.case().when(when).then(1).else(0).end());
+          return [
+            eb.fn.countAll<number | string>().as("total"),
+            count(parked).as("parked"),
+            count(leased).as("leased"),
+            count(due).as("due"),
+            eb.fn.min<number | string | null>(eb.case().when(due).then(eb.ref("not_before")).end()).as("oldest_due"),
+          ];
+        }),
+    );
+    // An aggregate without grouping answers one row, even over an empty table.
+    if (!row) throw new Error("queue stats: no row");
     const parked = Number(row.parked ?? 0);
     return {
       depth: Number(row.total) - parked,
@@ -174,6 +186,6 @@ export class ReconcileQueue {
 
   /** Lets go of a key `owner` holds, leaving it as the last mark set it (due now, attempts reset). */
   private async free(trx: Kysely<Database>, key: string, owner: string): Promise<void> {
-    await trx.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).where("provisioning_id", "=", key).where("leased_by", "=", owner).execute();
+    await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).where("provisioning_id", "=", key).where("leased_by", "=", owner));
   }
 }

@@ -4,11 +4,8 @@
  * and the account's row locks) and applies the operations through SubUsers. A plan is plain data, so
  * it can be shown (a dry run) or checked (a deletion breaker) before it is applied.
  */
-import type { UnitFailureKind } from "../../store/schema.js";
 import { SUBUSER_NAME } from "../rules.js";
-
-export type DuplicationStrategy = "KeepBoth" | "TakeOver";
-export type DeletionStrategy = "Delete" | "Keep";
+import type { DeletionStrategy, DuplicationStrategy, UnitFailureKind } from "./views.js";
 
 /** A directory user the provisioning covers and has no claim for yet. */
 export interface WantedUser {

@@ -6,8 +6,8 @@
  * cover them dirty) and to organizations' (an account that leaves takes its provisionings with it).
  */
 import { type Kysely, sql } from "kysely";
-import { isUniqueViolation, lockRow } from "../../store/database.js";
-import type { Database, Provisioning, ProvisioningEvent, ProvisioningTask } from "../../store/schema.js";
+import { all, containsText, exec, first, isUniqueViolation, lockRow, precompiledRow } from "../../store/database.js";
+import type { Database, ProvisioningTask } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Announcer } from "../announcements.js";
 import type { Clock } from "../clock.js";
@@ -22,12 +22,28 @@ import type { SubUsers } from "../subusers.js";
 import { checkSearchText, textLength } from "../text.js";
 import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
+import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Organizations } from "../organizations.js";
+import {
+  type Annotations,
+  type DeletionStrategy,
+  type DuplicationStrategy,
+  eventView,
+  type PrincipalType,
+  type ProvisioningEventView,
+  type ProvisioningTaskType,
+  type ProvisioningTaskView,
+  type ProvisioningView,
+  type ProvisioningViewRow,
+  provisioningView,
+  type TargetType,
+  taskView,
+} from "./views.js";
 
-export const PRINCIPAL_TYPES = ["User", "Group"] as const;
-export const TARGET_TYPES = ["ManagerUin", "MemberUin"] as const;
-export const DUPLICATION_STRATEGIES = ["KeepBoth", "TakeOver"] as const;
-export const DELETION_STRATEGIES = ["Delete", "Keep"] as const;
+export const PRINCIPAL_TYPES = ["User", "Group"] as const satisfies readonly PrincipalType[];
+export const TARGET_TYPES = ["ManagerUin", "MemberUin"] as const satisfies readonly TargetType[];
+export const DUPLICATION_STRATEGIES = ["KeepBoth", "TakeOver"] as const satisfies readonly DuplicationStrategy[];
+export const DELETION_STRATEGIES = ["Delete", "Keep"] as const satisfies readonly DeletionStrategy[];
 /** Largest batch one create call takes (as CreateRoleAssignment documents 50). */
 export const MAX_BATCH = 50;
 /** A provisioning's description: as long as a directory user's or group's (both doors document 1024). */
@@ -38,27 +54,29 @@ export const TASK_TYPES = ["StartProvisioning", "DeleteProvisioning", "Provision
 export interface NewProvisioning {
   principalType?: string;
   principalId?: string;
+  /**
+   * Absent: whatever the target is (the management account or a member). Given, the target must be
+   * that; given empty, it is missing (as an empty principal is).
+   */
   targetType?: string;
   targetUin?: number;
   duplicationStrategy?: string;
   deletionStrategy?: string;
   description?: string;
-  /** The strategies as the client spelled them, when its wire accepts other spellings (echoed back). */
-  duplicationSpelling?: string;
-  deletionSpelling?: string;
+  annotations?: Annotations;
 }
 
 export interface CreateOptions {
   /** Appended to a clashing name under KeepBoth ("_cic", "_sso"): the door the provisioning came through. */
   duplicateSuffix: string;
-  /** The target's type is whatever the target is (management account or member), not a client's claim. */
-  inferTargetType?: boolean;
 }
 
-/** A failed-sync event with the provisioning it belongs to, as both doors render it. */
-export interface EventView extends ProvisioningEvent {
-  provisioning: ProvisioningView;
-  userName: string;
+export interface ProvisioningPatch {
+  description?: string;
+  duplicationStrategy?: string;
+  deletionStrategy?: string;
+  /** Set over the provisioning's annotations, key by key; keys not named stay. */
+  annotations?: Annotations;
 }
 
 /** Failed units and the last finished reconcile, for one provisioning or one target account. */
@@ -68,21 +86,15 @@ export interface ProvisioningStatistics {
 }
 
 export interface SubUserSettings {
-  landingPage: string;
+  /** Where provisioned sub-users land in a console; null when none was set (each door knows its console's default). */
+  landingPage: string | null;
   sessionHours: number;
   createdAt: number;
   updatedAt: number;
 }
 
-/** Console defaults for provisioned sub-users (Alibaba documents these two). */
-export const DEFAULT_SUBUSER_SETTINGS = { landingPage: "https://homenew.console.aliyun.com", sessionHours: 6 } as const;
-
-export interface ProvisioningView extends Provisioning {
-  principalName: string;
-  targetName: string;
-  /** The organization the target account is a member of. */
-  orgId: number;
-}
+/** Provisioned sub-users' console session length when none was set, in hours. */
+export const DEFAULT_SESSION_HOURS = 6;
 
 export interface ProvisioningQuery extends PageRequest {
   principalId?: string;
@@ -91,6 +103,48 @@ export interface ProvisioningQuery extends PageRequest {
   targetType?: string;
   filter?: string;
 }
+
+export interface TaskQuery extends PageRequest {
+  principalId?: string;
+  principalType?: string;
+  targetUin?: number;
+  targetType?: string;
+  status?: string;
+  taskType?: string;
+  roleConfigurationId?: string;
+}
+
+/**
+ * A provisioning with its principal's name and its target's member name and organization, in one
+ * statement (the principal is a user or a group, by type).
+ */
+function viewQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom("provisionings")
+    .leftJoin("dir_users", (j) => j.onRef("dir_users.user_id", "=", "provisionings.principal_id").on("provisionings.principal_type", "=", "User"))
+    .leftJoin("dir_groups", (j) => j.onRef("dir_groups.group_id", "=", "provisionings.principal_id").on("provisionings.principal_type", "=", "Group"))
+    .leftJoin("org_members", "org_members.member_uin", "provisionings.target_uin")
+    .selectAll("provisionings")
+    .select((eb) => [eb.fn.coalesce("dir_users.user_name", "dir_groups.group_name").as("principal_name"), "org_members.name as target_name", "org_members.org_id as org_id"]);
+}
+
+// The reads of one provisioning or task, compiled once per database (GetUserSyncProvisioning,
+// GetUserProvisioning and GetProvisioningTaskStatus make one on every call).
+const provisioningById = precompiledRow((db: Kysely<Database>, directoryId: string, provisioningId: string) =>
+  viewQuery(db).where("provisionings.provisioning_id", "=", provisioningId).where("provisionings.directory_id", "=", directoryId).where("provisionings.deleting", "=", 0),
+);
+/** Also while its deletion is under way. */
+const provisioningByIdAny = precompiledRow((db: Kysely<Database>, directoryId: string, provisioningId: string) =>
+  viewQuery(db).where("provisionings.provisioning_id", "=", provisioningId).where("provisionings.directory_id", "=", directoryId),
+);
+const taskById = precompiledRow((db: Kysely<Database>, directoryId: string, taskId: string) =>
+  db.selectFrom("provisioning_tasks").selectAll().where("task_id", "=", taskId).where("directory_id", "=", directoryId),
+);
+const subUserSettingsOf = precompiledRow((db: Kysely<Database>, directoryId: string) =>
+  db.selectFrom("directories").select(["created_at", "subuser_landing_page", "subuser_session_hours", "subuser_settings_updated_at"]).where("directory_id", "=", directoryId),
+);
+
+const notFound = (provisioningId: string): never => fail("provisioning.not_found", `provisioning ${provisioningId} does not exist`, "provisioningId");
 
 export class Provisionings {
   constructor(
@@ -118,8 +172,8 @@ export class Provisionings {
   }
 
   /** All or nothing: every item is checked before any is stored. One StartProvisioning task per item. */
-  async create(caller: Caller, directoryId: string, items: NewProvisioning[], opts: CreateOptions): Promise<ProvisioningTask[]> {
-    const dir = await this.directories.resolve(caller, directoryId);
+  async create(caller: Caller, directoryId: string, items: NewProvisioning[], opts: CreateOptions): Promise<ProvisioningTaskView[]> {
+    await this.directories.resolve(caller, directoryId);
     if (items.length === 0) fail("value.invalid", "give at least one provisioning", "provisionings");
     if (items.length > MAX_BATCH) fail("provisioning.batch_too_large", `one call creates at most ${MAX_BATCH} provisionings; ${items.length} were given`, "provisionings");
     const org = (await this.organizations.findMembership(caller.accountUin))!.org;
@@ -132,14 +186,14 @@ export class Provisionings {
         // taken its provisionings) before the check below, or is still a member until this commits.
         await lockRow(trx, "organizations", "org_id", org.org_id);
         const seen = new Set<string>();
-        const out: ProvisioningTask[] = [];
+        const out: ProvisioningTaskView[] = [];
         for (const item of items) {
           if (!item.principalId) fail("value.missing", "principalId is required", "principalId");
           if (!item.principalType) fail("value.missing", "principalType is required", "principalType");
           if (item.targetUin === undefined) fail("value.missing", "targetUin is required", "targetUin");
-          if (!item.targetType && !opts.inferTargetType) fail("value.missing", "targetType is required", "targetType");
+          if (item.targetType === "") fail("value.missing", "targetType is required", "targetType");
           const principalType = oneOf(item.principalType, PRINCIPAL_TYPES, "principalType")!;
-          const claimedType = opts.inferTargetType ? undefined : oneOf(item.targetType, TARGET_TYPES, "targetType")!;
+          const claimedType = oneOf(item.targetType, TARGET_TYPES, "targetType");
           const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
           const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
           checkDescription(item.description);
@@ -148,22 +202,25 @@ export class Provisionings {
               ? (await this.users.find(trx, directoryId, item.principalId!)).user_name
               : (await this.groups.find(trx, directoryId, item.principalId!)).group_name;
           const target = item.targetUin!;
-          const member = isNumericId(target) && await trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target).executeTakeFirst();
+          const member = isNumericId(target) && (await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target)));
           const isManager = target === org.manager_uin;
           const targetType = claimedType ?? (isManager ? "ManagerUin" : "MemberUin");
           if (!member || (targetType === "ManagerUin") !== isManager) {
             fail("provisioning.target_not_member", `account ${target} is not ${targetType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
           }
           const key = `${principalType}:${item.principalId}:${target}`;
-          const dup = await trx.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", item.principalId!).where("target_uin", "=", target).executeTakeFirst();
+          const dup = await first(
+            trx,
+            trx.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", item.principalId!).where("target_uin", "=", target),
+          );
           if (dup || seen.has(key)) fail("provisioning.already_exists", `${principalType} ${item.principalId} is already provisioned into ${target}${dup ? ` (${dup.provisioning_id})` : ""}`);
           seen.add(key);
           const provisioningId = prefixedId("up-", 20);
-          await trx
-            .insertInto("provisionings")
-            .values({
+          await exec(
+            trx,
+            trx.insertInto("provisionings").values({
               provisioning_id: provisioningId,
-              directory_id: dir.directory_id,
+              directory_id: directoryId,
               principal_type: principalType,
               principal_id: item.principalId!,
               target_type: targetType,
@@ -176,15 +233,14 @@ export class Provisionings {
               updated_at: now,
               duplicate_suffix: opts.duplicateSuffix,
               generation: 1,
-              duplication_spelling: item.duplicationSpelling ?? null,
-              deletion_spelling: item.deletionSpelling ?? null,
-            })
-            .execute();
+              annotations: JSON.stringify(item.annotations ?? {}),
+            }),
+          );
           await this.queue.enqueue(trx, [provisioningId]);
           out.push(await this.insertTask(trx, provisioningId, "StartProvisioning", principalName));
         }
-        const { n } = await trx.selectFrom("provisionings").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
-        if (Number(n) > this.limits.provisioningsPerDirectory) fail("provisioning.quota", `a directory holds at most ${this.limits.provisioningsPerDirectory} provisionings`);
+        const count = await first(trx, trx.selectFrom("provisionings").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId));
+        if (Number(count!.n) > this.limits.provisioningsPerDirectory) fail("provisioning.quota", `a directory holds at most ${this.limits.provisioningsPerDirectory} provisionings`);
         return out;
       });
     } catch (err) {
@@ -193,82 +249,79 @@ export class Provisionings {
     }
   }
 
-  async get(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningView> {
-    await this.directories.resolve(caller, directoryId);
-    const p = await this.find(this.db, directoryId, provisioningId);
-    return this.view(p);
+  get(caller: Caller, directoryId: string, provisioningId: string): MaybePromise<ProvisioningView> {
+    return then(this.directories.resolve(caller, directoryId), () =>
+      then(provisioningById(this.db, directoryId, provisioningId), (row) => (row ? provisioningView(row) : notFound(provisioningId))),
+    );
   }
 
+  /** One page, read with its views in one statement; the filter matches the principal's name or the provisioning id. */
   async list(caller: Caller, directoryId: string, q: ProvisioningQuery): Promise<Page<ProvisioningView>> {
     await this.directories.resolve(caller, directoryId);
     const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
     const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
     checkSearchText(q.filter, "filter");
-    let base = this.db.selectFrom("provisionings").selectAll().where("directory_id", "=", directoryId).where("deleting", "=", 0);
-    if (q.principalId) base = base.where("principal_id", "=", q.principalId);
-    if (principalType) base = base.where("principal_type", "=", principalType);
-    if (q.targetUin !== undefined) base = isNumericId(q.targetUin) ? base.where("target_uin", "=", q.targetUin) : base.where(sql<boolean>`1 = 0`);
-    if (targetType) base = base.where("target_type", "=", targetType);
-    const all = await base.execute();
-    // Filter matches the principal's name or the provisioning id; names live elsewhere, so it is applied after the read.
-    const views = await Promise.all(all.map((p) => this.view(p)));
-    const f = q.filter?.toLowerCase();
-    const keep = new Set(views.filter((v) => !f || v.principalName.toLowerCase().includes(f) || v.provisioning_id.includes(f)).map((v) => v.provisioning_id));
-    const filtered = keep.size === all.length ? base : base.where("provisioning_id", "in", keep.size ? [...keep] : ["-"]);
+    let base = viewQuery(this.db).where("provisionings.directory_id", "=", directoryId).where("provisionings.deleting", "=", 0);
+    if (q.principalId) base = base.where("provisionings.principal_id", "=", q.principalId);
+    if (principalType) base = base.where("provisionings.principal_type", "=", principalType);
+    if (q.targetUin !== undefined) base = isNumericId(q.targetUin) ? base.where("provisionings.target_uin", "=", q.targetUin) : base.where(sql<boolean>`1 = 0`);
+    if (targetType) base = base.where("provisionings.target_type", "=", targetType);
+    const f = q.filter;
+    if (f) base = base.where((eb) => eb.or([containsText("dir_users.user_name", f), containsText("dir_groups.group_name", f), containsText("provisionings.provisioning_id", f)]));
+    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("provisionings", directoryId, { p: q.principalId, principalType, t: q.targetUin, targetType, f: q.filter });
-    const page = await readPage(filtered, { timeColumn: "created_at", idColumn: "provisioning_id", tokens: this.tokens, scope, request: q, total: keep.size });
-    const byId = new Map(views.map((v) => [v.provisioning_id, v]));
-    return { ...page, items: page.items.map((p) => byId.get(p.provisioning_id)!) };
+    const page = await readPage(base, { timeColumn: "provisionings.created_at", idColumn: "provisionings.provisioning_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    return { ...page, items: page.items.map(provisioningView) };
   }
 
   /** No task: the provisioning is marked dirty, so new strategies apply at once (and a parked one is re-armed). */
-  async update(
-    caller: Caller,
-    directoryId: string,
-    provisioningId: string,
-    patch: { description?: string; duplicationStrategy?: string; deletionStrategy?: string; duplicationSpelling?: string; deletionSpelling?: string },
-  ): Promise<void> {
+  async update(caller: Caller, directoryId: string, provisioningId: string, patch: ProvisioningPatch): Promise<void> {
     await this.directories.resolve(caller, directoryId);
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     checkDescription(patch.description);
     await this.announcer.transaction(this.db, async (trx) => {
-      await this.find(trx, directoryId, provisioningId);
-      await trx
-        .updateTable("provisionings")
-        .set({
-          updated_at: this.clock.now(),
-          ...(patch.description !== undefined ? { description: patch.description } : {}),
-          ...(duplication ? { duplication_strategy: duplication, duplication_spelling: patch.duplicationSpelling ?? null } : {}),
-          ...(deletion ? { deletion_strategy: deletion, deletion_spelling: patch.deletionSpelling ?? null } : {}),
-        })
-        .where("provisioning_id", "=", provisioningId)
-        .execute();
+      const p = await this.find(trx, directoryId, provisioningId);
+      await exec(
+        trx,
+        trx
+          .updateTable("provisionings")
+          .set({
+            updated_at: this.clock.now(),
+            ...(patch.description !== undefined ? { description: patch.description } : {}),
+            ...(duplication ? { duplication_strategy: duplication } : {}),
+            ...(deletion ? { deletion_strategy: deletion } : {}),
+            ...(patch.annotations ? { annotations: JSON.stringify({ ...p.annotations, ...patch.annotations }) } : {}),
+          })
+          .where("provisioning_id", "=", provisioningId),
+      );
       await this.markDirty(trx, [provisioningId]);
     });
   }
 
   /** Asks the engine to remove the provisioning's sub-users (per its deletion strategy), then the provisioning. */
-  async delete(caller: Caller, directoryId: string, provisioningId: string, override: { deletionStrategy?: string } = {}): Promise<ProvisioningTask> {
+  async delete(caller: Caller, directoryId: string, provisioningId: string, override: { deletionStrategy?: string } = {}): Promise<ProvisioningTaskView> {
     await this.directories.resolve(caller, directoryId);
     const deletion = oneOf(override.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     return this.announcer.transaction(this.db, async (trx) => {
       const p = await this.find(trx, directoryId, provisioningId, { includeDeleting: true });
       if (p.deleting) fail("provisioning.deleting", `provisioning ${provisioningId} is already being deleted`, "provisioningId");
-      await trx
-        .updateTable("provisionings")
-        .set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now(), ...(deletion ? { deletion_strategy: deletion } : {}) }))
-        .where("provisioning_id", "=", provisioningId)
-        .execute();
+      await exec(
+        trx,
+        trx
+          .updateTable("provisionings")
+          .set((eb) => ({ deleting: 1, generation: eb("generation", "+", 1), updated_at: this.clock.now(), ...(deletion ? { deletion_strategy: deletion } : {}) }))
+          .where("provisioning_id", "=", provisioningId),
+      );
       await this.queue.enqueue(trx, [provisioningId]);
-      return this.insertTask(trx, provisioningId, "DeleteProvisioning", (await this.view(p, trx)).principalName);
+      return this.insertTask(trx, provisioningId, "DeleteProvisioning", p.principal.name);
     });
   }
 
-  async task(caller: Caller, directoryId: string, taskId: string): Promise<ProvisioningTask> {
-    await this.directories.resolve(caller, directoryId);
-    const t = await this.db.selectFrom("provisioning_tasks").selectAll().where("task_id", "=", taskId).where("directory_id", "=", directoryId).executeTakeFirst();
-    return t ?? fail("provisioning.task_not_found", `task ${taskId} does not exist`, "taskId");
+  task(caller: Caller, directoryId: string, taskId: string): MaybePromise<ProvisioningTaskView> {
+    return then(this.directories.resolve(caller, directoryId), () =>
+      then(taskById(this.db, directoryId, taskId), (t) => (t ? taskView(t) : fail("provisioning.task_not_found", `task ${taskId} does not exist`, "taskId"))),
+    );
   }
 
   /**
@@ -284,11 +337,7 @@ export class Provisionings {
    * The directory's tasks. A role-configuration filter (or a role task type) finds none: every task is
    * a provisioning task until role assignments are built.
    */
-  async tasks(
-    caller: Caller,
-    directoryId: string,
-    q: PageRequest & { principalId?: string; principalType?: string; targetUin?: number; targetType?: string; status?: string; taskType?: string; roleConfigurationId?: string },
-  ): Promise<Page<ProvisioningTask>> {
+  async tasks(caller: Caller, directoryId: string, q: TaskQuery): Promise<Page<ProvisioningTaskView>> {
     await this.directories.resolve(caller, directoryId);
     const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");
     const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
@@ -303,13 +352,14 @@ export class Provisionings {
     const roleTasks = q.roleConfigurationId !== undefined || (taskType !== undefined && taskType !== "StartProvisioning" && taskType !== "DeleteProvisioning");
     if (roleTasks) base = base.where(sql<boolean>`1 = 0`);
     else if (taskType) base = base.where("task_type", "=", taskType);
-    const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
-    return readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(n) });
+    const page = await readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    return { ...page, items: page.items.map(taskView) };
   }
 
-  private async insertTask(trx: Kysely<Database>, provisioningId: string, type: ProvisioningTask["task_type"], principalName: string): Promise<ProvisioningTask> {
-    const p = await trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+  private async insertTask(trx: Kysely<Database>, provisioningId: string, type: ProvisioningTaskType, principalName: string): Promise<ProvisioningTaskView> {
+    const p = (await first(trx, trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId)))!;
     const now = this.clock.now();
     const task: ProvisioningTask = {
       task_id: prefixedId("t-"),
@@ -329,33 +379,37 @@ export class Provisionings {
       created_at: now,
       updated_at: now,
     };
-    await trx.insertInto("provisioning_tasks").values(task).execute();
-    return task;
+    await exec(trx, trx.insertInto("provisioning_tasks").values(task));
+    return taskView(task);
   }
 
-  private async find(db: Kysely<Database>, directoryId: string, provisioningId: string, opts: { includeDeleting?: boolean } = {}): Promise<Provisioning> {
-    let q = db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId);
-    if (!opts.includeDeleting) q = q.where("deleting", "=", 0);
-    const p = await q.executeTakeFirst();
-    return p ?? fail("provisioning.not_found", `provisioning ${provisioningId} does not exist`, "provisioningId");
+  /** The provisioning as its view and its `deleting` mark; `db` is the caller's transaction when there is one. */
+  private async find(db: Kysely<Database>, directoryId: string, provisioningId: string, opts: { includeDeleting?: boolean } = {}): Promise<ProvisioningView & { deleting: boolean }> {
+    const row = await (opts.includeDeleting ? provisioningByIdAny : provisioningById)(db, directoryId, provisioningId);
+    return row ? { ...provisioningView(row), deleting: row.deleting !== 0 } : notFound(provisioningId);
   }
 
   // ---- failed-sync events: one per (provisioning, user) that could not converge ----
 
-  async events(caller: Caller, directoryId: string, q: PageRequest & { provisioningId?: string }): Promise<Page<EventView>> {
+  async events(caller: Caller, directoryId: string, q: PageRequest & { provisioningId?: string }): Promise<Page<ProvisioningEventView>> {
     await this.directories.resolve(caller, directoryId);
-    let base = this.db.selectFrom("provisioning_events").selectAll().where("directory_id", "=", directoryId);
-    if (q.provisioningId) base = base.where("provisioning_id", "=", q.provisioningId);
-    const { n } = await base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    let base = this.eventQuery(this.db).where("provisioning_events.directory_id", "=", directoryId);
+    if (q.provisioningId) base = base.where("provisioning_events.provisioning_id", "=", q.provisioningId);
+    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("events", directoryId, { p: q.provisioningId });
-    const page = await readPage(base, { timeColumn: "created_at", idColumn: "event_id", tokens: this.tokens, scope, request: q, total: Number(n) });
-    const views = await Promise.all(page.items.map((e) => this.eventView(e)));
-    return { ...page, items: views.filter((v): v is EventView => v !== undefined) };
+    const page = await readPage(base, { timeColumn: "provisioning_events.created_at", idColumn: "provisioning_events.event_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    const provisionings = new Map<string, ProvisioningView>();
+    const ids = [...new Set(page.items.map((e) => e.provisioning_id))];
+    if (ids.length) for (const row of await all(this.db, viewQuery(this.db).where("provisionings.provisioning_id", "in", ids))) provisionings.set(row.provisioning_id, provisioningView(row));
+    // An event whose provisioning was deleted since the page was read went with it.
+    return { ...page, items: page.items.flatMap((e) => (provisionings.has(e.provisioning_id) ? [eventView(e, provisionings.get(e.provisioning_id)!)] : [])) };
   }
 
-  async event(caller: Caller, directoryId: string, eventId: string): Promise<EventView> {
+  async event(caller: Caller, directoryId: string, eventId: string): Promise<ProvisioningEventView> {
     await this.directories.resolve(caller, directoryId);
-    return (await this.eventView(await this.findEvent(this.db, directoryId, eventId))) ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
+    const e = await this.findEvent(this.db, directoryId, eventId);
+    const p = await first(this.db, viewQuery(this.db).where("provisionings.provisioning_id", "=", e.provisioning_id));
+    return p ? eventView(e, provisioningView(p)) : fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
   }
 
   /**
@@ -367,7 +421,7 @@ export class Provisionings {
     const strategy = oneOf(duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     await this.announcer.transaction(this.db, async (trx) => {
       const e = await this.findEvent(trx, directoryId, eventId);
-      await trx.updateTable("provisioning_events").set({ duplication_override: strategy ?? null, updated_at: this.clock.now() }).where("event_id", "=", e.event_id).execute();
+      await exec(trx, trx.updateTable("provisioning_events").set({ duplication_override: strategy ?? null, updated_at: this.clock.now() }).where("event_id", "=", e.event_id));
       await this.markDirty(trx, [e.provisioning_id]);
     });
   }
@@ -377,35 +431,49 @@ export class Provisionings {
     await this.directories.resolve(caller, directoryId);
     const e = await this.findEvent(this.db, directoryId, eventId);
     if (provisioningId !== undefined && e.provisioning_id !== provisioningId) fail("provisioning.event_not_found", `event ${eventId} does not belong to provisioning ${provisioningId}`, "eventId");
-    await this.db.deleteFrom("provisioning_events").where("event_id", "=", eventId).execute();
+    await exec(this.db, this.db.deleteFrom("provisioning_events").where("event_id", "=", eventId));
   }
 
   async statistics(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningStatistics> {
     await this.directories.resolve(caller, directoryId);
-    const p = await this.find(this.db, directoryId, provisioningId);
-    const { n } = await this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
-    return { failedEventCount: Number(n), latestAsyncTime: p.reconciled_at };
+    const p = await first(this.db, this.db.selectFrom("provisionings").select("reconciled_at").where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId).where("deleting", "=", 0));
+    if (!p) return notFound(provisioningId);
+    const count = await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("provisioning_id", "=", provisioningId));
+    return { failedEventCount: Number(count!.n), latestAsyncTime: p.reconciled_at };
   }
 
   /** Every provisioning of the directory that targets one account, added up. */
   async targetStatistics(caller: Caller, directoryId: string, targetUin: number): Promise<ProvisioningStatistics> {
-    const dir = await this.directories.resolve(caller, directoryId);
-    const member = isNumericId(targetUin) && await this.db.selectFrom("org_members").select("member_uin").where("org_id", "=", dir.org_id).where("member_uin", "=", targetUin).executeTakeFirst();
+    await this.directories.resolve(caller, directoryId);
+    const member =
+      isNumericId(targetUin) &&
+      (await first(
+        this.db,
+        this.db
+          .selectFrom("org_members")
+          .innerJoin("directories", "directories.org_id", "org_members.org_id")
+          .select("org_members.member_uin")
+          .where("directories.directory_id", "=", directoryId)
+          .where("org_members.member_uin", "=", targetUin),
+      ));
     if (!member) fail("provisioning.target_not_member", `account ${targetUin} is not a member of the organization`, "targetUin");
-    const { n } = await this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
-    const { at } = await this.db.selectFrom("provisionings").select((eb) => eb.fn.max("reconciled_at").as("at")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin).executeTakeFirstOrThrow();
-    return { failedEventCount: Number(n), latestAsyncTime: at === null || at === undefined ? null : Number(at) };
+    const events = await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin));
+    const last = await first(this.db, this.db.selectFrom("provisionings").select((eb) => eb.fn.max("reconciled_at").as("at")).where("directory_id", "=", directoryId).where("target_uin", "=", targetUin));
+    const at = last?.at;
+    return { failedEventCount: Number(events!.n), latestAsyncTime: at === null || at === undefined ? null : Number(at) };
   }
 
   // ---- directory-wide settings for provisioned sub-users ----
 
   async subUserSettings(caller: Caller, directoryId: string): Promise<SubUserSettings> {
-    const dir = await this.directories.resolve(caller, directoryId);
+    await this.directories.resolve(caller, directoryId);
+    // Deleted since it was resolved: as if it had been gone then.
+    const s = (await subUserSettingsOf(this.db, directoryId)) ?? fail("directory.not_found", "the directory does not exist", "directoryId");
     return {
-      landingPage: dir.subuser_landing_page ?? DEFAULT_SUBUSER_SETTINGS.landingPage,
-      sessionHours: dir.subuser_session_hours ?? DEFAULT_SUBUSER_SETTINGS.sessionHours,
-      createdAt: dir.created_at,
-      updatedAt: dir.subuser_settings_updated_at ?? dir.created_at,
+      landingPage: s.subuser_landing_page,
+      sessionHours: s.subuser_session_hours ?? DEFAULT_SESSION_HOURS,
+      createdAt: s.created_at,
+      updatedAt: s.subuser_settings_updated_at ?? s.created_at,
     };
   }
 
@@ -415,39 +483,28 @@ export class Provisionings {
       fail("value.invalid", "the session duration is 1 to 24 hours", "sessionHours");
     }
     if (patch.landingPage !== undefined && !/^https?:\/\/[^\s]{1,1000}$/.test(patch.landingPage)) fail("value.invalid", "the landing page must be an http(s) URL", "landingPage");
-    await this.db
-      .updateTable("directories")
-      .set({
-        subuser_settings_updated_at: this.clock.now(),
-        ...(patch.landingPage !== undefined ? { subuser_landing_page: patch.landingPage } : {}),
-        ...(patch.sessionHours !== undefined ? { subuser_session_hours: patch.sessionHours } : {}),
-      })
-      .where("directory_id", "=", directoryId)
-      .execute();
+    await exec(
+      this.db,
+      this.db
+        .updateTable("directories")
+        .set({
+          subuser_settings_updated_at: this.clock.now(),
+          ...(patch.landingPage !== undefined ? { subuser_landing_page: patch.landingPage } : {}),
+          ...(patch.sessionHours !== undefined ? { subuser_session_hours: patch.sessionHours } : {}),
+        })
+        .where("directory_id", "=", directoryId),
+    );
     return this.subUserSettings(caller, directoryId);
   }
 
-  private async findEvent(db: Kysely<Database>, directoryId: string, eventId: string): Promise<ProvisioningEvent> {
-    const e = await db.selectFrom("provisioning_events").selectAll().where("event_id", "=", eventId).where("directory_id", "=", directoryId).executeTakeFirst();
+  /** Events with their user's name. */
+  private eventQuery(db: Kysely<Database>) {
+    return db.selectFrom("provisioning_events").leftJoin("dir_users", "dir_users.user_id", "provisioning_events.user_id").selectAll("provisioning_events").select("dir_users.user_name");
+  }
+
+  private async findEvent(db: Kysely<Database>, directoryId: string, eventId: string) {
+    const e = await first(db, this.eventQuery(db).where("provisioning_events.event_id", "=", eventId).where("provisioning_events.directory_id", "=", directoryId));
     return e ?? fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
-  }
-
-  /** Undefined when the provisioning (and so the event) was deleted since the event was read. */
-  private async eventView(e: ProvisioningEvent): Promise<EventView | undefined> {
-    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", e.provisioning_id).executeTakeFirst();
-    if (!p) return undefined;
-    const user = await this.db.selectFrom("dir_users").select("user_name").where("user_id", "=", e.user_id).executeTakeFirst();
-    return { ...e, provisioning: await this.view(p), userName: user?.user_name ?? "" };
-  }
-
-  /** `db` is the caller's transaction when there is one (SQLite has a single connection). */
-  private async view(p: Provisioning, db: Kysely<Database> = this.db): Promise<ProvisioningView> {
-    const principal =
-      p.principal_type === "User"
-        ? await db.selectFrom("dir_users").select("user_name as name").where("user_id", "=", p.principal_id).executeTakeFirst()
-        : await db.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", p.principal_id).executeTakeFirst();
-    const member = await db.selectFrom("org_members").select(["name", "org_id"]).where("member_uin", "=", p.target_uin).executeTakeFirst();
-    return { ...p, principalName: principal?.name ?? "", targetName: member?.name ?? "", orgId: member?.org_id ?? 0 };
   }
 
   // ---- marking work, and the end of a departed account's provisionings (inside the caller's transaction) ----
@@ -455,7 +512,7 @@ export class Provisionings {
   /** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */
   async markDirty(trx: Kysely<Database>, provisioningIds: string[]): Promise<void> {
     if (provisioningIds.length === 0) return;
-    await trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds).execute();
+    await exec(trx, trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds));
     await this.queue.enqueue(trx, provisioningIds);
   }
 
@@ -467,19 +524,21 @@ export class Provisionings {
     const groupIds: string[] = [];
     if (principals.groupId) groupIds.push(principals.groupId);
     if (principals.userId) {
-      const groups = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", principals.userId).execute();
+      const groups = await all(trx, trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", principals.userId));
       groupIds.push(...groups.map((g) => g.group_id));
     }
-    const ids = await trx
-      .selectFrom("provisionings")
-      .select("provisioning_id")
-      .where((eb) =>
-        eb.or([
-          ...(groupIds.length ? [eb.and([eb("principal_type", "=", "Group"), eb("principal_id", "in", groupIds)])] : []),
-          ...(principals.userId ? [eb.and([eb("principal_type", "=", "User"), eb("principal_id", "=", principals.userId)])] : []),
-        ]),
-      )
-      .execute();
+    const ids = await all(
+      trx,
+      trx
+        .selectFrom("provisionings")
+        .select("provisioning_id")
+        .where((eb) =>
+          eb.or([
+            ...(groupIds.length ? [eb.and([eb("principal_type", "=", "Group"), eb("principal_id", "in", groupIds)])] : []),
+            ...(principals.userId ? [eb.and([eb("principal_type", "=", "User"), eb("principal_id", "=", principals.userId)])] : []),
+          ]),
+        ),
+    );
     await this.markDirty(
       trx,
       ids.map((r) => r.provisioning_id),
@@ -494,44 +553,50 @@ export class Provisionings {
    * still running finds the provisioning gone at its next write and stops.
    */
   async endForDepartedAccount(trx: Kysely<Database>, orgId: number, accountUin: number): Promise<void> {
-    const rows = await trx
-      .selectFrom("provisionings")
-      .innerJoin("directories", "directories.directory_id", "provisionings.directory_id")
-      .select("provisionings.provisioning_id")
-      .where("directories.org_id", "=", orgId)
-      .where("provisionings.target_uin", "=", accountUin)
-      .orderBy("provisionings.provisioning_id")
-      .execute();
+    const rows = await all(
+      trx,
+      trx
+        .selectFrom("provisionings")
+        .innerJoin("directories", "directories.directory_id", "provisionings.directory_id")
+        .select("provisionings.provisioning_id")
+        .where("directories.org_id", "=", orgId)
+        .where("provisionings.target_uin", "=", accountUin)
+        .orderBy("provisionings.provisioning_id"),
+    );
     const ids = rows.map((r) => r.provisioning_id);
     if (ids.length === 0) return;
     // Locked in id order, so two transactions that lock several provisionings cannot wait on each other in a circle.
     for (const id of ids) await lockRow(trx, "provisionings", "provisioning_id", id);
     const now = this.clock.now();
-    await trx
-      .updateTable("provisioning_tasks")
-      .set({ status: "Failed", failure_reason: `account ${accountUin} left the organization; the provisioning was removed`, updated_at: now })
-      .where("provisioning_id", "in", ids)
-      .where("status", "=", "InProgress")
-      .execute();
-    await trx.deleteFrom("provisioning_claims").where("provisioning_id", "in", ids).execute();
-    await trx.deleteFrom("provisioning_events").where("provisioning_id", "in", ids).execute();
+    await exec(
+      trx,
+      trx
+        .updateTable("provisioning_tasks")
+        .set({ status: "Failed", failure_reason: `account ${accountUin} left the organization; the provisioning was removed`, updated_at: now })
+        .where("provisioning_id", "in", ids)
+        .where("status", "=", "InProgress"),
+    );
+    await exec(trx, trx.deleteFrom("provisioning_claims").where("provisioning_id", "in", ids));
+    await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "in", ids));
     await this.queue.remove(trx, ids);
-    await trx.deleteFrom("provisionings").where("provisioning_id", "in", ids).execute();
+    await exec(trx, trx.deleteFrom("provisionings").where("provisioning_id", "in", ids));
     // The sub-users stay, unmanaged: nothing manages them from outside the organization any more.
-    const orphans = await trx
-      .selectFrom("sub_users")
-      .select("uin")
-      .where("account_uin", "=", accountUin)
-      .where("directory_user_id", "is not", null)
-      // By (user, target), which the claims are indexed on.
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").whereRef("provisioning_claims.user_id", "=", "sub_users.directory_user_id").where("provisioning_claims.target_uin", "=", accountUin),
+    const orphans = await all(
+      trx,
+      trx
+        .selectFrom("sub_users")
+        .select("uin")
+        .where("account_uin", "=", accountUin)
+        .where("directory_user_id", "is not", null)
+        // By (user, target), which the claims are indexed on.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").whereRef("provisioning_claims.user_id", "=", "sub_users.directory_user_id").where("provisioning_claims.target_uin", "=", accountUin),
+            ),
           ),
         ),
-      )
-      .execute();
+    );
     await this.subUsers.release(
       trx,
       accountUin,

@@ -6,7 +6,7 @@
  * (tasks, failed events) for the worker (core/engine/worker.ts).
  */
 import type { Kysely } from "kysely";
-import { lockRow } from "../../store/database.js";
+import { all, exec, first, lockRow } from "../../store/database.js";
 import type { Database, DirUser, EventSource, Provisioning, UnitFailureKind } from "../../store/schema.js";
 import type { Clock } from "../clock.js";
 import { noCounts, type ReconcileResult } from "../engine/result.js";
@@ -62,7 +62,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
 
   async reconcile(provisioningId: string): Promise<ProvisioningResult> {
     const r: ProvisioningResult = { kind: "converged", generation: 0, counts: noCounts(), failures: [] };
-    const p = await this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirst();
+    const p = await first(this.db, this.db.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId));
     if (!p) return { ...r, kind: "gone" };
     r.generation = p.generation;
     const gone = (): ProvisioningResult => ({ ...r, kind: "gone" });
@@ -100,11 +100,11 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   private async finishDeletion(p: Provisioning, r: ProvisioningResult): Promise<ProvisioningResult> {
     return this.db.transaction().execute(async (trx) => {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return { ...r, kind: "gone" };
-      const left = await trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst();
+      const left = await first(trx, trx.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).limit(1));
       // Claims made by a reconcile that raced this one: run again (the worker retries) rather than leave them behind.
       if (left) throw new Error(`provisioning ${p.provisioning_id} still has claims after releasing them`);
-      await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).execute();
-      await trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id).execute();
+      await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id));
+      await exec(trx, trx.deleteFrom("provisionings").where("provisioning_id", "=", p.provisioning_id));
       return { ...r, kind: "deleted" };
     });
   }
@@ -116,27 +116,31 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   private async coveredButNotClaimed(p: Provisioning, after: string, limit: number): Promise<Covered[]> {
     if (p.principal_type === "User") {
       if (after !== "") return [];
-      return this.db
-        .selectFrom("dir_users")
-        .selectAll()
-        .select((eb) => eb.val<number | null>(null).as("joined_at"))
-        .where("user_id", "=", p.principal_id)
-        .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id))))
-        .execute();
+      return all(
+        this.db,
+        this.db
+          .selectFrom("dir_users")
+          .selectAll()
+          .select((eb) => eb.val<number | null>(null).as("joined_at"))
+          .where("user_id", "=", p.principal_id)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id)))),
+      );
     }
-    return this.db
-      .selectFrom("dir_memberships")
-      .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
-      .selectAll("dir_users")
-      .select("dir_memberships.joined_at")
-      .where("dir_memberships.group_id", "=", p.principal_id)
-      .where("dir_memberships.user_id", ">", after)
-      .where((eb) =>
-        eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
-      )
-      .orderBy("dir_memberships.user_id")
-      .limit(limit)
-      .execute();
+    return all(
+      this.db,
+      this.db
+        .selectFrom("dir_memberships")
+        .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
+        .selectAll("dir_users")
+        .select("dir_memberships.joined_at")
+        .where("dir_memberships.group_id", "=", p.principal_id)
+        .where("dir_memberships.user_id", ">", after)
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
+        )
+        .orderBy("dir_memberships.user_id")
+        .limit(limit),
+    );
   }
 
   private async dropUncoveredEvents(p: Provisioning): Promise<void> {
@@ -147,7 +151,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
         : q.where((eb) =>
             eb.not(eb.exists(eb.selectFrom("dir_memberships").select("dir_memberships.user_id").where("dir_memberships.group_id", "=", p.principal_id).whereRef("dir_memberships.user_id", "=", "provisioning_events.user_id"))),
           );
-    await q.execute();
+    await exec(this.db, q);
   }
 
   /** Claims whose user the provisioning no longer covers (all of them while it is being deleted). */
@@ -161,7 +165,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
               eb.not(eb.exists(eb.selectFrom("dir_memberships").select("dir_memberships.user_id").where("dir_memberships.group_id", "=", p.principal_id).whereRef("dir_memberships.user_id", "=", "provisioning_claims.user_id"))),
             );
     }
-    return q.execute();
+    return all(this.db, q);
   }
 
   /**
@@ -180,15 +184,18 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       const ids = users.map((u) => u.user_id);
       // A retried event may carry its own duplication strategy for that one user.
       const overrides = new Map(
-        (await trx.selectFrom("provisioning_events").select(["user_id", "duplication_override"]).where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids).where("duplication_override", "is not", null).execute()).map(
-          (e) => [e.user_id, e.duplication_override!],
-        ),
+        (
+          await all(
+            trx,
+            trx.selectFrom("provisioning_events").select(["user_id", "duplication_override"]).where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids).where("duplication_override", "is not", null),
+          )
+        ).map((e) => [e.user_id, e.duplication_override!]),
       );
-      const managedRows = await trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids).execute();
+      const managedRows = await all(trx, trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids));
       const managed = new Map(managedRows.map((s) => [s.directory_user_id!, s.uin]));
       const wanted = users.map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name }));
       const names = candidateNames(managed.size ? wanted.filter((u) => !managed.has(u.userId)) : wanted, p.duplicate_suffix);
-      const taken = names.length ? await trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names).execute() : [];
+      const taken = names.length ? await all(trx, trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names)) : [];
       const byName = new Map<string, ExistingSubUser>(taken.map((s) => [s.name, { uin: s.uin, name: s.name, directoryUserId: s.directory_user_id }]));
       const ops = planClaims({
         target,
@@ -234,13 +241,13 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     for (const s of created) subUserOf.set(s.directory_user_id!, s.uin);
     const claims = [...subUserOf].map(([userId, uin]) => ({ provisioning_id: p.provisioning_id, user_id: userId, target_uin: target, sub_user_uin: uin, created_at: now }));
     for (let i = 0; i < claims.length; i += 100) {
-      await trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()).execute();
+      await exec(trx, trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()));
     }
     // A unit that converged has no failed event any more; one that failed records (or counts) its event.
     const converged = claims.map((c) => c.user_id);
-    if (converged.length && (await trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1).executeTakeFirst())) {
+    if (converged.length && (await first(trx, trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1)))) {
       for (let i = 0; i < converged.length; i += 500) {
-        await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", converged.slice(i, i + 500)).execute();
+        await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", converged.slice(i, i + 500)));
       }
     }
     for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
@@ -252,12 +259,12 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     await this.opts.faults?.beforeBatch?.(p.provisioning_id);
     const released = await this.db.transaction().execute(async (trx) => {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
-      await trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
-      await trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds).execute();
-      const stillNeeded = await trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds).execute();
+      await exec(trx, trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
+      await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
+      const stillNeeded = await all(trx, trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds));
       const keep = new Set(stillNeeded.map((c) => c.user_id));
       const orphaned = userIds.filter((id) => !keep.has(id));
-      const subs = orphaned.length ? await trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned).execute() : [];
+      const subs = orphaned.length ? await all(trx, trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned)) : [];
       const ops = planReleases(subs, p.deletion_strategy);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
@@ -277,15 +284,17 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     for (;;) {
       const done = await this.db.transaction().execute(async (trx) => {
         if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
-        const rows = await trx
-          .selectFrom("provisioning_claims")
-          .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
-          .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
-          .select(["sub_users.uin", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName"])
-          .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
-          .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
-          .limit(BATCH)
-          .execute();
+        const rows = await all(
+          trx,
+          trx
+            .selectFrom("provisioning_claims")
+            .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
+            .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
+            .select(["sub_users.uin", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName"])
+            .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
+            .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
+            .limit(BATCH),
+        );
         const ops = planAttributes(rows);
         await this.subUsers.updateAttributes(trx, ops);
         r.counts.updated += ops.length;
@@ -306,19 +315,22 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     const now = this.clock.now();
     const exists = await lockRow(trx, "provisionings", "provisioning_id", provisioningId);
     if (!exists || r.kind === "deleted" || r.kind === "gone") {
-      await trx.updateTable("provisioning_tasks").set({ status: "Success", updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress").execute();
+      await exec(trx, trx.updateTable("provisioning_tasks").set({ status: "Success", updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress"));
       return false;
     }
-    const current = await trx.selectFrom("provisionings").select("generation").where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    // The row is locked above, so it is there.
+    const current = (await first(trx, trx.selectFrom("provisionings").select("generation").where("provisioning_id", "=", provisioningId)))!;
     const failed = r.failures.length > 0;
-    await trx
-      .updateTable("provisioning_tasks")
-      .set({ status: failed ? "Failed" : "Success", failure_reason: failed ? describeFailures(r.failures) : "", updated_at: now })
-      .where("provisioning_id", "=", provisioningId)
-      .where("status", "=", "InProgress")
-      .where("generation", "<=", r.generation)
-      .execute();
-    await trx.updateTable("provisionings").set({ reconciled_generation: r.generation, reconciled_at: now }).where("provisioning_id", "=", provisioningId).execute();
+    await exec(
+      trx,
+      trx
+        .updateTable("provisioning_tasks")
+        .set({ status: failed ? "Failed" : "Success", failure_reason: failed ? describeFailures(r.failures) : "", updated_at: now })
+        .where("provisioning_id", "=", provisioningId)
+        .where("status", "=", "InProgress")
+        .where("generation", "<=", r.generation),
+    );
+    await exec(trx, trx.updateTable("provisionings").set({ reconciled_generation: r.generation, reconciled_at: now }).where("provisioning_id", "=", provisioningId));
     return current.generation !== r.generation;
   }
 
@@ -329,13 +341,13 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
    */
   async giveUp(trx: Kysely<Database>, provisioningId: string, why: GiveUp): Promise<void> {
     if (!(await lockRow(trx, "provisionings", "provisioning_id", provisioningId))) return;
-    const p = await trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId).executeTakeFirstOrThrow();
+    const p = (await first(trx, trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId)))!;
     const now = this.clock.now();
     const tried = why.terminal ? `failed with an error that retrying cannot fix (attempt ${why.attempts})` : `failed ${why.attempts} times`;
     const reason =
       `syncing provisioning ${provisioningId} into account ${p.target_uin} ${tried}; the last error: ${why.error}. ` +
       "It is not retried on its own: the next change to the provisioning (or to its user or group), or a retry of its failed event, runs it again.";
-    await trx.updateTable("provisioning_tasks").set({ status: "Failed", failure_reason: reason, updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress").execute();
+    await exec(trx, trx.updateTable("provisioning_tasks").set({ status: "Failed", failure_reason: reason, updated_at: now }).where("provisioning_id", "=", provisioningId).where("status", "=", "InProgress"));
     const source: EventSource = p.deleting ? "DeleteProvisioning" : "StartProvisioning";
     await recordFailure(trx, p, { userId: PROVISIONING_WIDE, userName: "", kind: "reconcile_failed", reason }, source, now);
   }
@@ -354,31 +366,33 @@ function sourceOf(p: Provisioning, joinedAt: number | null): EventSource {
 
 /** One failed-sync event per (provisioning, user): created on the first failure, counted on each later one. */
 async function recordFailure(trx: Kysely<Database>, p: Provisioning, f: UnitFailure, source: EventSource, now: number): Promise<void> {
-  await trx
-    .insertInto("provisioning_events")
-    .values({
-      event_id: "upe-" + randomAlnum(20),
-      directory_id: p.directory_id,
-      provisioning_id: p.provisioning_id,
-      user_id: f.userId,
-      target_uin: p.target_uin,
-      source_type: source,
-      error_kind: f.kind,
-      error_info: f.reason,
-      error_count: 1,
-      duplication_override: null,
-      last_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(["provisioning_id", "user_id"]).doUpdateSet((eb) => ({
-        error_count: eb("provisioning_events.error_count", "+", 1),
-        error_kind: eb.ref("excluded.error_kind"),
-        error_info: eb.ref("excluded.error_info"),
+  await exec(
+    trx,
+    trx
+      .insertInto("provisioning_events")
+      .values({
+        event_id: "upe-" + randomAlnum(20),
+        directory_id: p.directory_id,
+        provisioning_id: p.provisioning_id,
+        user_id: f.userId,
+        target_uin: p.target_uin,
+        source_type: source,
+        error_kind: f.kind,
+        error_info: f.reason,
+        error_count: 1,
+        duplication_override: null,
         last_attempt_at: now,
+        created_at: now,
         updated_at: now,
-      })),
-    )
-    .execute();
+      })
+      .onConflict((oc) =>
+        oc.columns(["provisioning_id", "user_id"]).doUpdateSet((eb) => ({
+          error_count: eb("provisioning_events.error_count", "+", 1),
+          error_kind: eb.ref("excluded.error_kind"),
+          error_info: eb.ref("excluded.error_info"),
+          last_attempt_at: now,
+          updated_at: now,
+        })),
+      ),
+  );
 }

@@ -9,6 +9,7 @@ import * as m007 from "./007-directory-user-tags.js";
 import * as m008 from "./008-subuser-count-and-queue-parking.js";
 import * as m009 from "./009-cluster-processes.js";
 import * as m010 from "./010-request-nonce-log.js";
+import * as m011 from "./011-provisioning-annotations.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008-subuser-count-and-queue-parking": m008,
   "009-cluster-processes": m009,
   "010-request-nonce-log": m010,
+  "011-provisioning-annotations": m011,
 };
 
 export const migrationProvider: MigrationProvider = {

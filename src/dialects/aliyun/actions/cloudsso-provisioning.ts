@@ -5,9 +5,10 @@
  */
 import type { Caller } from "../../../core/accounts.js";
 import type { Core } from "../../../core/index.js";
-import type { EventView, ProvisioningStatistics, ProvisioningView, SubUserSettings } from "../../../core/provisioning/provisionings.js";
+import { then } from "../../../core/maybe-promise.js";
+import type { ProvisioningStatistics, SubUserSettings } from "../../../core/provisioning/provisionings.js";
 import { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../../core/provisioning/provisionings.js";
-import type { UnitFailureKind } from "../../../store/schema.js";
+import type { Annotations, ProvisioningEventView, ProvisioningView, UnitFailureKind } from "../../../core/provisioning/views.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn, directoryIdOut, resourceDirectoryId } from "../ids.js";
@@ -17,6 +18,27 @@ import { canonical } from "./cloudsso-common.js";
 
 /** KeepBoth names a clashing RAM user `<name>_sso` for provisionings made through this door. */
 const DUPLICATE_SUFFIX = "_sso";
+
+/** Where provisioned RAM users land when the directory set no page: CloudSSO's documented default. */
+const DEFAULT_LANDING_PAGE = "https://homenew.console.aliyun.com";
+
+/**
+ * The provisioning's annotations under which this door keeps each strategy as the client spelled it
+ * (enums are accepted in any case; Terraform sends "Takeover" and compares what it reads back).
+ */
+const SPELLING = { duplication: "cloudsso.DuplicationStrategy", deletion: "cloudsso.DeletionStrategy" } as const;
+
+/** The spellings the client gave, as annotations; undefined when it gave none. */
+function spellings(duplication: string | undefined, deletion: string | undefined): Annotations | undefined {
+  if (duplication === undefined && deletion === undefined) return undefined;
+  return { ...(duplication !== undefined ? { [SPELLING.duplication]: duplication } : {}), ...(deletion !== undefined ? { [SPELLING.deletion]: deletion } : {}) };
+}
+
+/** A strategy as its client spelled it, while that spelling still names the stored value (another door may have changed it since). */
+function spelled(p: ProvisioningView, key: string, value: string): string {
+  const spelling = p.annotations[key];
+  return spelling !== undefined && spelling.toLowerCase() === value.toLowerCase() ? spelling : value;
+}
 
 /** How a failed unit reads in CloudSSO's ErrorInfo: its documented code, then why. */
 const ERROR_INFO: Record<UnitFailureKind, string> = {
@@ -29,61 +51,60 @@ const ERROR_INFO: Record<UnitFailureKind, string> = {
 
 /** The resource-directory path of a target, as TargetPath shows it. */
 function targetPath(p: ProvisioningView): string {
-  return `${resourceDirectoryId(p.orgId)}/root/${p.targetName}`;
+  return `${resourceDirectoryId(p.target.orgId)}/root/${p.target.name}`;
 }
 
 /** Who is provisioned where, as both the provisioning and its events show it. */
 function principalAndTarget(p: ProvisioningView) {
   return {
-    PrincipalId: p.principal_id,
-    PrincipalType: p.principal_type,
-    PrincipalName: p.principalName,
-    TargetId: String(p.target_uin),
+    PrincipalId: p.principal.id,
+    PrincipalType: p.principal.type,
+    PrincipalName: p.principal.name,
+    TargetId: String(p.target.accountUin),
     TargetType: TARGET_TYPES[0],
-    TargetName: p.targetName,
+    TargetName: p.target.name,
     TargetPath: targetPath(p),
   };
 }
 
 function provisioningObject(p: ProvisioningView, ownerPk: number) {
   return {
-    UserProvisioningId: p.provisioning_id,
-    DirectoryId: directoryIdOut(p.directory_id),
+    UserProvisioningId: p.provisioningId,
+    DirectoryId: directoryIdOut(p.directoryId),
     OwnerPk: String(ownerPk),
     ...principalAndTarget(p),
-    // Echoed as the client spelled it (Terraform sends "Takeover" and compares).
-    DuplicationStrategy: p.duplication_spelling ?? p.duplication_strategy,
-    DeletionStrategy: p.deletion_spelling ?? p.deletion_strategy,
+    DuplicationStrategy: spelled(p, SPELLING.duplication, p.duplicationStrategy),
+    DeletionStrategy: spelled(p, SPELLING.deletion, p.deletionStrategy),
     Description: p.description,
     Status: p.status,
-    CreateTime: aliyunTime(p.created_at),
-    UpdateTime: aliyunTime(p.updated_at),
+    CreateTime: aliyunTime(p.createdAt),
+    UpdateTime: aliyunTime(p.updatedAt),
   };
 }
 
-function eventObject(e: EventView) {
+function eventObject(e: ProvisioningEventView) {
   const p = e.provisioning;
-  const created = aliyunTime(e.created_at);
-  const updated = aliyunTime(e.updated_at);
-  const lastRun = aliyunTime(e.last_attempt_at);
+  const created = aliyunTime(e.createdAt);
+  const updated = aliyunTime(e.updatedAt);
+  const lastRun = aliyunTime(e.lastAttemptAt);
   return {
-    EventId: e.event_id,
-    UserProvisioningId: p.provisioning_id,
-    DirectoryId: directoryIdOut(e.directory_id),
+    EventId: e.eventId,
+    UserProvisioningId: p.provisioningId,
+    DirectoryId: directoryIdOut(e.directoryId),
     ...principalAndTarget(p),
-    DuplicationStrategy: e.duplication_override ?? p.duplication_spelling ?? p.duplication_strategy,
-    DeletionStrategy: p.deletion_spelling ?? p.deletion_strategy,
-    SourceType: e.source_type,
-    ErrorCount: Number(e.error_count),
-    ErrorInfo: `${ERROR_INFO[e.error_kind]}: ${e.error_info}`,
+    DuplicationStrategy: e.duplicationOverride ?? spelled(p, SPELLING.duplication, p.duplicationStrategy),
+    DeletionStrategy: spelled(p, SPELLING.deletion, p.deletionStrategy),
+    SourceType: e.source,
+    ErrorCount: e.failureCount,
+    ErrorInfo: `${ERROR_INFO[e.failureKind]}: ${e.failureReason}`,
     LatestAsyncTime: lastRun,
     CreateTime: created,
     UpdateTime: updated,
     // The Terraform data source reads these names instead (spec §3.1 caveat).
     Content: JSON.stringify(
-      e.error_kind === "reconcile_failed"
-        ? { TargetId: String(p.target_uin), Operation: "SyncUserProvisioning" }
-        : { UserId: e.user_id, UserName: e.userName, TargetId: String(p.target_uin), Operation: "CreateRamUser" },
+      e.failureKind === "reconcile_failed"
+        ? { TargetId: String(p.target.accountUin), Operation: "SyncUserProvisioning" }
+        : { UserId: e.userId, UserName: e.userName, TargetId: String(p.target.accountUin), Operation: "CreateRamUser" },
     ),
     GmtCreate: created,
     GmtModified: updated,
@@ -105,7 +126,7 @@ function statisticsObject(directoryId: string, entityId: string, type: string, s
 function configurationObject(directoryId: string, s: SubUserSettings) {
   return {
     DirectoryId: directoryIdOut(directoryId),
-    DefaultLandingPage: s.landingPage,
+    DefaultLandingPage: s.landingPage ?? DEFAULT_LANDING_PAGE,
     SessionDuration: s.sessionHours,
     CreateTime: aliyunTime(s.createdAt),
     UpdateTime: aliyunTime(s.updatedAt),
@@ -117,8 +138,8 @@ function accountUin(id: string): number {
   return /^\d{1,16}$/.test(id) ? Number(id) : -1;
 }
 
-async function readProvisioning(caller: Caller, core: Core, directoryId: string, id: string) {
-  return provisioningObject(await core.provisionings.get(caller, directoryId, id), caller.accountUin);
+function readProvisioning(caller: Caller, core: Core, directoryId: string, id: string) {
+  return then(core.provisionings.get(caller, directoryId, id), (p) => ({ UserProvisioning: provisioningObject(p, caller.accountUin) }));
 }
 
 /** Core field → this door's parameter name, for errors the core raises. */
@@ -139,21 +160,19 @@ export const cloudssoProvisioningActions = actions("cloudsso", {
             targetUin: accountUin(p.TargetId),
             duplicationStrategy: canonical(p.DuplicationStrategy, DUPLICATION_STRATEGIES),
             deletionStrategy: canonical(p.DeletionStrategy, DELETION_STRATEGIES),
-            duplicationSpelling: p.DuplicationStrategy,
-            deletionSpelling: p.DeletionStrategy,
             description: p.Description,
+            annotations: spellings(p.DuplicationStrategy, p.DeletionStrategy),
           },
         ],
-        { duplicateSuffix: DUPLICATE_SUFFIX, inferTargetType: true },
+        // No target type: CloudSSO's one type (RD-Account) is any account of the resource directory.
+        { duplicateSuffix: DUPLICATE_SUFFIX },
       );
-      return { UserProvisioning: await readProvisioning(caller, core, directoryId, task!.provisioning_id) };
+      return readProvisioning(caller, core, directoryId, task!.provisioningId);
     },
     FIELDS,
   ),
 
-  GetUserProvisioning: action(async ({ core, caller }, p) => ({
-    UserProvisioning: await readProvisioning(caller, core, directoryIdIn(p.DirectoryId), p.UserProvisioningId),
-  })),
+  GetUserProvisioning: action(async ({ core, caller }, p) => readProvisioning(caller, core, directoryIdIn(p.DirectoryId), p.UserProvisioningId)),
 
   ListUserProvisionings: action(
     async ({ core, caller }, p) => {
@@ -175,10 +194,9 @@ export const cloudssoProvisioningActions = actions("cloudsso", {
         description: p.NewDescription,
         duplicationStrategy: canonical(p.NewDuplicationStrategy, DUPLICATION_STRATEGIES),
         deletionStrategy: canonical(p.NewDeletionStrategy, DELETION_STRATEGIES),
-        duplicationSpelling: p.NewDuplicationStrategy,
-        deletionSpelling: p.NewDeletionStrategy,
+        annotations: spellings(p.NewDuplicationStrategy, p.NewDeletionStrategy),
       });
-      return { UserProvisioning: await readProvisioning(caller, core, directoryId, p.UserProvisioningId) };
+      return readProvisioning(caller, core, directoryId, p.UserProvisioningId);
     },
     { duplicationStrategy: "NewDuplicationStrategy", deletionStrategy: "NewDeletionStrategy", description: "NewDescription" },
   ),

@@ -5,8 +5,7 @@
  * MobilePhone `<country code>-<number>` its two phone fields.
  */
 import { CoreError } from "../../../core/errors.js";
-import type { SubUserInput } from "../../../core/subusers.js";
-import type { SubUser } from "../../../store/schema.js";
+import type { SubUserInput, SubUserView } from "../../../core/subusers.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 
@@ -23,16 +22,16 @@ function mobilePhone(value: string | undefined, param: string): Pick<SubUserInpu
   return { countryCode: value.slice(0, dash), phoneNum: value.slice(dash + 1) };
 }
 
-function user(u: SubUser, withUpdate = true) {
+function user(u: SubUserView, withUpdate = true) {
   return {
     UserId: String(u.uin),
     UserName: u.name,
     DisplayName: u.remark || undefined,
-    MobilePhone: u.phone_num ? (u.country_code ? `${u.country_code.replace(/^\+/, "")}-${u.phone_num}` : u.phone_num) : undefined,
+    MobilePhone: u.phoneNum ? (u.countryCode ? `${u.countryCode.replace(/^\+/, "")}-${u.phoneNum}` : u.phoneNum) : undefined,
     Email: u.email || undefined,
     Comments: u.description || undefined,
-    CreateDate: aliyunTime(u.created_at),
-    UpdateDate: withUpdate ? aliyunTime(u.updated_at) : undefined,
+    CreateDate: aliyunTime(u.createdAt),
+    UpdateDate: withUpdate ? aliyunTime(u.updatedAt) : undefined,
   };
 }
 

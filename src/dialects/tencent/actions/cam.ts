@@ -1,7 +1,7 @@
 /** cam 2019-01-16: sub-users of the calling account. Translation only; rules live in core/subusers. */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/cam/v20190116/cam_models.js";
 import { then } from "../../../core/maybe-promise.js";
-import type { SubUser } from "../../../store/schema.js";
+import type { SubUserView } from "../../../core/subusers.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 
@@ -15,17 +15,17 @@ const fields = (req: Sdk.UpdateUserRequest) => ({
   email: req.Email,
 });
 
-function subAccountInfo(u: SubUser): Sdk.SubAccountInfo {
+function subAccountInfo(u: SubUserView): Sdk.SubAccountInfo {
   return {
     Uin: u.uin,
     Name: u.name,
     Uid: u.uid,
     Remark: u.remark,
-    ConsoleLogin: u.console_login,
-    PhoneNum: u.phone_num,
-    CountryCode: u.country_code,
+    ConsoleLogin: u.consoleLogin,
+    PhoneNum: u.phoneNum,
+    CountryCode: u.countryCode,
     Email: u.email,
-    CreateTime: tencentTime(u.created_at),
+    CreateTime: tencentTime(u.createdAt),
     NickName: u.name,
   };
 }
@@ -44,14 +44,14 @@ export const camActions: ActionTable = {
   }),
 
   GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(({ core, caller }, req) =>
-    then(core.subUsers.view(caller, req.Name), (u) => ({
+    then(core.subUsers.get(caller, req.Name), (u) => ({
       Uin: u.uin,
       Name: u.name,
       Uid: u.uid,
       Remark: u.remark || null,
-      ConsoleLogin: u.console_login,
-      PhoneNum: u.phone_num,
-      CountryCode: u.country_code,
+      ConsoleLogin: u.consoleLogin,
+      PhoneNum: u.phoneNum,
+      CountryCode: u.countryCode,
       Email: u.email,
       RecentlyLoginIP: null,
       RecentlyLoginTime: null,

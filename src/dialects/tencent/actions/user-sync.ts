@@ -3,8 +3,8 @@
  * Translation only; the behaviour lives in core/provisioning.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
-import type { ProvisioningView } from "../../../core/provisioning/provisionings.js";
-import type { ProvisioningTask } from "../../../store/schema.js";
+import { then } from "../../../core/maybe-promise.js";
+import type { ProvisioningTaskView, ProvisioningView } from "../../../core/provisioning/views.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 import { pageFields, pageRequest } from "../paging.js";
@@ -14,40 +14,40 @@ const DUPLICATE_SUFFIX = "_cic";
 
 function userProvisioning(p: ProvisioningView): Sdk.UserProvisioning {
   return {
-    UserProvisioningId: p.provisioning_id,
+    UserProvisioningId: p.provisioningId,
     Description: p.description,
     Status: p.status,
-    PrincipalId: p.principal_id,
-    PrincipalName: p.principalName,
-    PrincipalType: p.principal_type,
-    TargetUin: p.target_uin,
-    TargetName: p.targetName,
-    DuplicationStrategy: p.duplication_strategy,
-    DeletionStrategy: p.deletion_strategy,
-    CreateTime: tencentTime(p.created_at),
-    UpdateTime: tencentTime(p.updated_at),
-    TargetType: p.target_type,
+    PrincipalId: p.principal.id,
+    PrincipalName: p.principal.name,
+    PrincipalType: p.principal.type,
+    TargetUin: p.target.accountUin,
+    TargetName: p.target.name,
+    DuplicationStrategy: p.duplicationStrategy,
+    DeletionStrategy: p.deletionStrategy,
+    CreateTime: tencentTime(p.createdAt),
+    UpdateTime: tencentTime(p.updatedAt),
+    TargetType: p.target.type,
   };
 }
 
-function provisioningTask(t: ProvisioningTask): Sdk.UserProvisioningsTask {
+function provisioningTask(t: ProvisioningTaskView): Sdk.UserProvisioningsTask {
   return {
-    TaskId: t.task_id,
-    TargetUin: t.target_uin,
-    TargetType: t.target_type,
-    TaskType: t.task_type,
+    TaskId: t.taskId,
+    TargetUin: t.target.accountUin,
+    TargetType: t.target.type,
+    TaskType: t.type,
     TaskStatus: t.status,
-    UserProvisioningId: t.provisioning_id,
-    PrincipalId: t.principal_id,
-    PrincipalType: t.principal_type,
-    PrincipalName: t.principal_name,
-    DuplicationStrategy: t.duplication_strategy,
-    DeletionStrategy: t.deletion_strategy,
+    UserProvisioningId: t.provisioningId,
+    PrincipalId: t.principal.id,
+    PrincipalType: t.principal.type,
+    PrincipalName: t.principal.name,
+    DuplicationStrategy: t.duplicationStrategy,
+    DeletionStrategy: t.deletionStrategy,
   };
 }
 
-function taskStatus(t: ProvisioningTask): Sdk.TaskStatus {
-  return { Status: t.status, TaskId: t.task_id, TaskType: t.task_type, FailureReason: t.failure_reason };
+function taskStatus(t: ProvisioningTaskView): Sdk.TaskStatus {
+  return { Status: t.status, TaskId: t.taskId, TaskType: t.type, FailureReason: t.failureReason };
 }
 
 const ITEM_FIELDS = {
@@ -72,7 +72,9 @@ export const userSyncActions: ActionTable = {
         req.UserSyncProvisionings.map((i) => ({
           principalType: i.PrincipalType,
           principalId: i.PrincipalId,
-          targetType: i.TargetType,
+          // Required on this wire: left out, it is empty, which the core refuses as missing (an absent
+          // target type would mean "whatever the target is").
+          targetType: i.TargetType ?? "",
           targetUin: i.TargetUin,
           duplicationStrategy: i.DuplicationStrategy,
           deletionStrategy: i.DeletionStrategy,
@@ -85,9 +87,9 @@ export const userSyncActions: ActionTable = {
     ITEM_FIELDS,
   ),
 
-  GetUserSyncProvisioning: action<Sdk.GetUserSyncProvisioningRequest, Sdk.GetUserSyncProvisioningResponse>(async ({ core, caller }, req) => ({
-    UserProvisioning: userProvisioning(await core.provisionings.get(caller, req.ZoneId, req.UserProvisioningId)),
-  })),
+  GetUserSyncProvisioning: action<Sdk.GetUserSyncProvisioningRequest, Sdk.GetUserSyncProvisioningResponse>(({ core, caller }, req) =>
+    then(core.provisionings.get(caller, req.ZoneId, req.UserProvisioningId), (p) => ({ UserProvisioning: userProvisioning(p) })),
+  ),
 
   ListUserSyncProvisionings: action<Sdk.ListUserSyncProvisioningsRequest, Sdk.ListUserSyncProvisioningsResponse>(async ({ core, caller }, req) => {
     const page = await core.provisionings.list(caller, req.ZoneId, {
@@ -132,16 +134,16 @@ export const userSyncActions: ActionTable = {
     return {
       ...pageFields(page),
       Tasks: page.items.map((t) => ({
-        TaskId: t.task_id,
+        TaskId: t.taskId,
         RoleConfigurationId: "",
         RoleConfigurationName: "",
-        TargetUin: t.target_uin,
-        TargetType: t.target_type,
-        PrincipalId: t.principal_id,
-        PrincipalType: t.principal_type,
-        TaskType: t.task_type,
+        TargetUin: t.target.accountUin,
+        TargetType: t.target.type,
+        PrincipalId: t.principal.id,
+        PrincipalType: t.principal.type,
+        TaskType: t.type,
         Status: t.status,
-        FailureReason: t.failure_reason,
+        FailureReason: t.failureReason,
       })),
     };
   }),
@@ -150,7 +152,7 @@ export const userSyncActions: ActionTable = {
     TaskStatus: taskStatus(await core.provisionings.roleTask(caller, req.ZoneId, req.TaskId)),
   })),
 
-  GetProvisioningTaskStatus: action<Sdk.GetProvisioningTaskStatusRequest, Sdk.GetProvisioningTaskStatusResponse>(async ({ core, caller }, req) => ({
-    TaskStatus: taskStatus(await core.provisionings.task(caller, req.ZoneId, req.TaskId)),
-  })),
+  GetProvisioningTaskStatus: action<Sdk.GetProvisioningTaskStatusRequest, Sdk.GetProvisioningTaskStatusResponse>(({ core, caller }, req) =>
+    then(core.provisionings.task(caller, req.ZoneId, req.TaskId), (t) => ({ TaskStatus: taskStatus(t) })),
+  ),
 };
