@@ -6,6 +6,7 @@
  * (params.ts) and writes the answer from the generated response schema (responses.ts).
  */
 import type { Reason } from "../../core/errors.js";
+import type { MaybePromise } from "../../lib/maybe-promise.js";
 import type { ActionContext } from "../../server/door.js";
 import type { AliyunRequests, AliyunResponses } from "./generated/types.js";
 import type { Product, REQUIRED } from "./wire-spec.js";
@@ -40,7 +41,8 @@ interface Extras {
 
 /** One action's handler as written in a table; `product` and `action` only carry the types. */
 export interface Definition<P extends Product, A extends ActionName<P>> extends Extras {
-  run(ctx: ActionContext, p: Params<P, A>): Promise<Answer<P, A>>;
+  /** Answers at once when it can (see MaybePromise); most answer with a promise. */
+  run(ctx: ActionContext, p: Params<P, A>): MaybePromise<Answer<P, A>>;
   product?: P;
   action?: A;
 }
@@ -49,7 +51,7 @@ export interface Definition<P extends Product, A extends ActionName<P>> extends 
 export interface Handler extends Extras {
   product: Product;
   action: string;
-  run(ctx: ActionContext, params: Record<string, unknown>): Promise<object>;
+  run(ctx: ActionContext, params: Record<string, unknown>): MaybePromise<object>;
 }
 
 export type ActionTable = Record<string, Handler>;
