@@ -40,8 +40,8 @@ export interface NewUser extends UserFields {
   tags?: Tag[];
 }
 
-/** CloudSSO's user tag rules: at most 20, keys 1-128 characters not starting with its reserved prefixes, values at most 128. */
-const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reservedPrefixes: ["aliyun", "acs:"], reason: "directory.field_invalid" } as const;
+/** Users' tag rules (CloudSSO's): at most 20, keys 1-128 characters, values at most 128. */
+const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reason: "directory.field_invalid" } as const;
 
 // The reads and writes every call of a user action makes, compiled once per database.
 const userById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>

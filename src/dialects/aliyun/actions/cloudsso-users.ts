@@ -15,6 +15,18 @@ import { directoryIdIn } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
 import { canonical, nameFilter, PROVISION_TYPES, STATUSES } from "./cloudsso-common.js";
 
+/** Tag keys CloudSSO keeps for itself (in any case): its own rule, not the core's. */
+const RESERVED_TAG_PREFIXES = ["aliyun", "acs:"];
+
+/** The wire's `Tags` as the core's; a key with a reserved prefix is refused as the core refuses a bad tag. */
+function userTags(tags: unknown[] | undefined) {
+  const out = neutralTags(tags, "Tags");
+  if (out?.some((t) => RESERVED_TAG_PREFIXES.some((prefix) => t.key.toLowerCase().startsWith(prefix)))) {
+    fail("directory.field_invalid", `tag keys may not start with ${RESERVED_TAG_PREFIXES.join(" or ")}`, "tags");
+  }
+  return out;
+}
+
 export function userObject(u: DirectoryUser, tags: Tag[] = []) {
   return {
     UserId: u.userId,
@@ -50,7 +62,7 @@ export const cloudssoUsersActions = actions("cloudsso", {
         email: p.Email,
         description: p.Description,
         userStatus: canonical(p.Status, STATUSES),
-        tags: neutralTags(p.Tags, "Tags"),
+        tags: userTags(p.Tags),
       });
       return { User: (await withTags(core, caller, directoryId, [user]))[0] };
     },
@@ -79,7 +91,7 @@ export const cloudssoUsersActions = actions("cloudsso", {
         userName: nameFilter(p.Filter, "UserName"),
         userStatus: canonical(p.Status, STATUSES),
         userType: canonical(p.ProvisionType, PROVISION_TYPES),
-        tags: neutralTags(p.Tags, "Tags"),
+        tags: userTags(p.Tags),
       });
       return { Users: await withTags(core, caller, directoryId, page.items), ...pageFields(page) };
     },
