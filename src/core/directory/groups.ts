@@ -13,7 +13,7 @@ import type { Directories } from "./directories.js";
 import { listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, prepared } from "./shapes.js";
 import type { Users } from "./users.js";
-import { type DirectoryGroup, type GroupMember, groupView, type JoinedGroup, type ListedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS, userView } from "./views.js";
+import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
@@ -197,7 +197,7 @@ export class Groups {
             : [];
         return then(selected, (rows) => {
           const chosen = new Set(rows.map((r) => r.group_id));
-          return { ...p, items: p.items.map((g) => ({ ...groupView(g), selected: chosen.has(g.group_id) })) };
+          return { ...p, items: p.items.map((g) => listedGroup(g, chosen.has(g.group_id))) };
         });
       });
     });
@@ -268,7 +268,7 @@ export class Groups {
       },
       { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.user_id", tokens: this.tokens, scope: () => scopeOf("members", groupId, { type }), request: q, total: type ? undefined : group.member_count },
     );
-    return { ...page, items: page.items.map((m) => ({ ...userView(m), joinedAt: m.joined_at })) };
+    return { ...page, items: page.items.map(groupMember) };
   }
 
   async listJoined(caller: Caller, directoryId: string, userId: string, q: PageRequest): Promise<Page<JoinedGroup>> {
@@ -289,7 +289,7 @@ export class Groups {
       },
       { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.group_id", tokens: this.tokens, scope: () => scopeOf("joined", userId, {}), request: q },
     );
-    return { ...page, items: page.items.map((g) => ({ ...groupView(g), joinedAt: g.joined_at })) };
+    return { ...page, items: page.items.map(joinedGroup) };
   }
 
   /** A group of this directory, or group_not_found. */

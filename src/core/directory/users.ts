@@ -15,7 +15,7 @@ import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, prepared } from "./shapes.js";
-import { type DirectoryUser, type ListedUser, type PrincipalOrigin, type TaggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
+import { type DirectoryUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
 
 /** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
@@ -166,7 +166,7 @@ export class Users {
 
   /** `get` with the user's tags (CloudSSO's users carry them). */
   getTagged(caller: Caller, directoryId: string, userId: string): MaybePromise<TaggedUser> {
-    return then(this.get(caller, directoryId, userId), (user) => then(tagsOfUser(this.db, directoryId, userId), (rows) => ({ ...user, tags: rows.map(tagOf) })));
+    return then(this.get(caller, directoryId, userId), (user) => then(tagsOfUser(this.db, directoryId, userId), (rows) => taggedUser(user, rows.map(tagOf))));
   }
 
   async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirectoryUser> {
@@ -324,7 +324,7 @@ export class Users {
       return then(page, (p) =>
         then(this.membersAmong(p.items.map((u) => u.user_id), q.selectedIfInGroups), (selected) => ({
           ...p,
-          items: p.items.map((u) => ({ ...userView(u), selected: selected.has(u.user_id) })),
+          items: p.items.map((u) => listedUser(u, selected.has(u.user_id))),
         })),
       );
     });

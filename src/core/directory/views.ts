@@ -122,3 +122,36 @@ export function groupView(g: DirGroup): DirectoryGroup {
     updatedAt: g.updated_at,
   };
 }
+
+// Views of a view plus one field: the field is set on the new view (no second copy of it).
+
+export function listedUser(u: UserViewRow, selected: boolean): ListedUser {
+  const view = userView(u) as ListedUser;
+  view.selected = selected;
+  return view;
+}
+
+/** `user` (a view made for this call) with its tags. */
+export function taggedUser(user: DirectoryUser, tags: Tag[]): TaggedUser {
+  const view = user as TaggedUser;
+  view.tags = tags;
+  return view;
+}
+
+export function groupMember(m: UserViewRow & { joined_at: number }): GroupMember {
+  const view = userView(m) as GroupMember;
+  view.joinedAt = m.joined_at;
+  return view;
+}
+
+export function listedGroup(g: DirGroup, selected: boolean): ListedGroup {
+  const view = groupView(g) as ListedGroup;
+  view.selected = selected;
+  return view;
+}
+
+export function joinedGroup(g: DirGroup & { joined_at: number }): JoinedGroup {
+  const view = groupView(g) as JoinedGroup;
+  view.joinedAt = g.joined_at;
+  return view;
+}
