@@ -14,7 +14,7 @@ const ROLE_CONFIGURATION_QUOTA = 1000;
 const SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA = 20;
 
 function userInfo(u: DirectoryUser, extra: { selected?: boolean; password?: string } = {}): Sdk.UserInfo {
-  return {
+  const info: Sdk.UserInfo = {
     UserName: u.userName,
     FirstName: u.firstName,
     LastName: u.lastName,
@@ -27,9 +27,11 @@ function userInfo(u: DirectoryUser, extra: { selected?: boolean; password?: stri
     CreateTime: tencentTime(u.createdAt),
     UpdateTime: tencentTime(u.updatedAt),
     IsSelected: extra.selected ?? false,
-    ...(extra.password !== undefined ? { Password: extra.password } : {}),
     NeedResetPassword: u.needResetPassword,
   };
+  // Only CreateUser's answer carries the generated password (the answer's serializer fixes the field order).
+  if (extra.password !== undefined) info.Password = extra.password;
+  return info;
 }
 
 function groupInfo(g: DirectoryGroup, selected = false): Sdk.GroupInfo {
