@@ -1,5 +1,5 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiledRow } from "../../store/database.js";
 import type { Database, DirGroup } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
@@ -10,8 +10,8 @@ import { checkSearchText, textLength } from "../text.js";
 import type { Announcer } from "../announcements.js";
 import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Directories } from "./directories.js";
-import { listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
-import { insertRow, prepared } from "./shapes.js";
+import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
+import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
 import type { Users } from "./users.js";
 import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
@@ -39,15 +39,7 @@ export interface GroupQuery extends PageRequest {
 const groupById = precompiledRow((db: Kysely<Database>, directoryId: string, groupId: string) =>
   db.selectFrom("dir_groups").selectAll().where("group_id", "=", groupId).where("directory_id", "=", directoryId),
 );
-/** The group row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
-const lockedGroup = precompiledRow((db: Kysely<Database>, directoryId: string, groupId: string) =>
-  db
-    .updateTable("dir_groups")
-    .set({ group_id: sql.ref("group_id") })
-    .where("group_id", "=", groupId)
-    .where("directory_id", "=", directoryId)
-    .returningAll(),
-);
+const lockedGroup = lockedInDirectory<DirGroup>("dir_groups", "group_id");
 const groupIdByName = precompiledRow((db: Kysely<Database>, directoryId: string, lowerName: string) =>
   db.selectFrom("dir_groups").select("group_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["group_name"]), "=", lowerName)),
 );
@@ -160,18 +152,17 @@ export class Groups {
       checkSearchText(q.groupName?.value, "groupName");
       const filter = q.filter || undefined;
       const groupName = q.groupName;
-      // Each present filter's value, in the order the query binds them; which are present is the shape.
-      const values: unknown[] = [directoryId];
-      const slotOf = (v: unknown) => values.push(v) - 1;
-      const typeAt = type ? slotOf(type) : -1;
-      const filterAt = filter ? slotOf(filter) : -1;
-      const nameAt = groupName ? slotOf(groupName.value) : -1;
+      // Which filters are present is the query's shape; their values are bound per call.
+      const f = new FilterValues(directoryId);
+      const typeAt = f.at(type);
+      const filterAt = f.at(filter);
+      const nameAt = f.at(groupName?.value);
       const prefix = groupName?.prefix === true;
       const page = listPage(
         this.db,
         {
           key: `groups ${typeAt >= 0} ${filterAt >= 0} ${groupName ? (prefix ? "sw" : "eq") : "-"}`,
-          values,
+          values: f.values,
           rows: (slot) => {
             let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", slot.value<string>(0));
             if (typeAt >= 0) base = base.where("group_type", "=", slot.value<PrincipalOrigin>(typeAt));

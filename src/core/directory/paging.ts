@@ -69,13 +69,6 @@ export function pageSize(req: PageRequest): number {
   return n;
 }
 
-/** How many rows `base` (a filtered list query) matches; on `db` directly when it is given. */
-export async function countRows<DB, TB extends keyof DB, O>(base: SelectQueryBuilder<DB, TB, O>, db?: Kysely<Database>): Promise<number> {
-  const query = base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n"));
-  const row = db ? await first(db, query) : await query.executeTakeFirstOrThrow();
-  return Number((row as { n: number | string } | undefined)?.n ?? 0);
-}
-
 /**
  * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn), on `db` directly
  * when it is given. `scope` names the query (kind, directory, filters, order) that tokens are bound to.
@@ -94,23 +87,34 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
   },
 ): Promise<Page<O>> {
   const limit = pageSize(opts.request);
-  const desc = opts.request.descending === true;
-  const direction = desc ? "desc" : "asc";
-  const time = sql.ref(opts.timeColumn);
-  const id = sql.ref(opts.idColumn);
-  let q = base;
-  if (opts.request.nextToken) {
-    const c = opts.tokens.decode(opts.request.nextToken, opts.scope);
-    q = q.where(desc ? sql<boolean>`(${time}, ${id}) < (${c.at}, ${c.id})` : sql<boolean>`(${time}, ${id}) > (${c.at}, ${c.id})`) as typeof q;
-  } else if (opts.request.offset) {
-    q = q.offset(opts.request.offset) as typeof q;
-  }
-  const query = q
-    .orderBy(sql`${time} ${sql.raw(direction)}`)
-    .orderBy(sql`${id} ${sql.raw(direction)}`)
-    .limit(limit + 1);
+  const c = opts.request.nextToken ? opts.tokens.decode(opts.request.nextToken, opts.scope) : undefined;
+  const query = pageQuery(base, { ...opts, descending: opts.request.descending === true, after: c && [c.at, c.id], offset: opts.request.offset || undefined, limit: limit + 1 });
   const rows = (opts.db ? await all(opts.db, query) : await query.execute()) as O[];
   return pageOf(rows, limit, opts);
+}
+
+/**
+ * `q` after a cursor (the (time, id) of the last row read) or skipping `offset` rows, in (time, id)
+ * order, at most `limit` rows. The values may be a shape's slots.
+ */
+function pageQuery<Q extends SelectQueryBuilder<any, any, any>>(
+  q: Q,
+  o: { timeColumn: string; idColumn: string; descending: boolean; after?: readonly [unknown, unknown]; offset?: unknown; limit: unknown },
+): Q {
+  const time = sql.ref(o.timeColumn);
+  const id = sql.ref(o.idColumn);
+  const direction = sql.raw(o.descending ? "desc" : "asc");
+  let out: SelectQueryBuilder<any, any, any> = q;
+  if (o.after) {
+    const [at, last] = o.after;
+    out = out.where(o.descending ? sql<boolean>`(${time}, ${id}) < (${at}, ${last})` : sql<boolean>`(${time}, ${id}) > (${at}, ${last})`);
+  } else if (o.offset !== undefined) {
+    out = out.offset(o.offset as number);
+  }
+  return out
+    .orderBy(sql`${time} ${direction}`)
+    .orderBy(sql`${id} ${direction}`)
+    .limit(o.limit as number) as Q;
 }
 
 /** The page of `rows` (read with one more than `limit`, to tell whether more follow). */
@@ -132,6 +136,19 @@ function pageOf<O extends Record<string, unknown>>(rows: O[], limit: number, opt
 
 const columnName = (ref: string) => ref.slice(ref.lastIndexOf(".") + 1);
 const scopeText = (scope: string | (() => string)) => (typeof scope === "string" ? scope : scope());
+
+/** The values a list's present filters bind, in binding order (the list's own id first). */
+export class FilterValues {
+  readonly values: unknown[];
+  constructor(id: string) {
+    this.values = [id];
+  }
+
+  /** Where `value` is among the values (its slot), or -1 when it is undefined: the filter is absent. */
+  at(value: unknown): number {
+    return value === undefined ? -1 : this.values.push(value) - 1;
+  }
+}
 
 /** A filtered list, as `listPage` reads it. */
 export interface ListQuery<R> {
@@ -173,22 +190,15 @@ export function listPage<R extends Record<string, unknown>>(
     cursor = "offset";
   }
   values.push(limit + 1);
-  const direction = desc ? "desc" : "asc";
-  const page = shaped(db, `${list.key}|${cursor}|${direction}`, values, (slot) => {
-    const time = sql.ref(opts.timeColumn);
-    const id = sql.ref(opts.idColumn);
-    let q = list.rows(slot);
-    if (cursor === "after") {
-      const [at, last] = [slot.value(n), slot.value(n + 1)];
-      q = q.where(desc ? sql<boolean>`(${time}, ${id}) < (${at}, ${last})` : sql<boolean>`(${time}, ${id}) > (${at}, ${last})`);
-    } else if (cursor === "offset") {
-      q = q.offset(slot.value<number>(n));
-    }
-    return q
-      .orderBy(sql`${time} ${sql.raw(direction)}`)
-      .orderBy(sql`${id} ${sql.raw(direction)}`)
-      .limit(slot.value<number>(values.length - 1));
-  });
+  const page = shaped(db, `${list.key}|${cursor}|${desc ? "desc" : "asc"}`, values, (slot) =>
+    pageQuery(list.rows(slot), {
+      ...opts,
+      descending: desc,
+      after: cursor === "after" ? [slot.value(n), slot.value(n + 1)] : undefined,
+      offset: cursor === "offset" ? slot.value(n) : undefined,
+      limit: slot.value(values.length - 1),
+    }),
+  );
   const total: MaybePromise<number> =
     opts.total ??
     then(

@@ -5,7 +5,8 @@
  * for writes. Building and compiling a statement costs more than running it on SQLite directly.
  * What these return is a query for the store's `all`, `first` and `exec`.
  */
-import type { CompiledQuery, Insertable, Kysely, RawBuilder, ValueNode } from "kysely";
+import { type CompiledQuery, type Insertable, type Kysely, type RawBuilder, sql, type ValueNode } from "kysely";
+import { precompiledRow } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 
 /** What `all`, `first` and `exec` take: a query that compiles to SQL and its parameters. */
@@ -14,8 +15,8 @@ export interface CompiledStatement<R> {
 }
 
 /**
- * How a list query takes the values that vary between calls, so that it can be compiled once per
- * shape (see `listPage`). Building it sees placeholders, not the values.
+ * How a statement takes the values that vary between calls, so that it can be compiled once per
+ * shape (see `shaped`). Building it sees placeholders, not the values.
  */
 export interface Slots {
   /** Value `i`, as one bound parameter (`where`, `limit`, `offset`, a value in `sql`). */
@@ -120,5 +121,18 @@ export function insertRow<T extends keyof Database & string>(db: Kysely<Database
     `insert ${table} ${columns.join(",")}`,
     columns.map((c) => row[c]),
     (slot) => db.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, slot.value(i)])) as never),
+  );
+}
+
+/**
+ * A directory's user or group by id, locked for the rest of the transaction and read fresh in one
+ * precompiled statement: `update … set <key> = <key> … returning *` takes the row's write lock (on
+ * PostgreSQL; SQLite runs one writer at a time) as the store's `lockRow` does. Undefined when the
+ * directory has no such row.
+ */
+export function lockedInDirectory<R>(table: "dir_users" | "dir_groups", keyColumn: "user_id" | "group_id") {
+  const key = sql.ref(keyColumn);
+  return precompiledRow(
+    (_db: Kysely<Database>, directoryId: string, id: string) => sql<R>`update ${sql.table(table)} set ${key} = ${key} where ${key} = ${id} and directory_id = ${directoryId} returning *`,
   );
 }

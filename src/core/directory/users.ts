@@ -13,8 +13,8 @@ import { generatePassword, isStrongPassword } from "../subusers.js";
 import type { Announcer, UserField } from "../announcements.js";
 import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Directories } from "./directories.js";
-import { listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
-import { insertRow, prepared } from "./shapes.js";
+import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
+import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
 import { type DirectoryUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
 
@@ -47,15 +47,7 @@ const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reason: "directory.fiel
 const userById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
   db.selectFrom("dir_users").selectAll().where("user_id", "=", userId).where("directory_id", "=", directoryId),
 );
-/** The user row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
-const lockedUser = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
-  db
-    .updateTable("dir_users")
-    .set({ user_id: sql.ref("user_id") })
-    .where("user_id", "=", userId)
-    .where("directory_id", "=", directoryId)
-    .returningAll(),
-);
+const lockedUser = lockedInDirectory<DirUser>("dir_users", "user_id");
 const userViewById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
   db.selectFrom("dir_users").select(USER_VIEW_COLUMNS).where("user_id", "=", userId).where("directory_id", "=", directoryId),
 );
@@ -271,14 +263,13 @@ export class Users {
       const tags = q.tags?.length ? checkTags(q.tags, USER_TAGS) : undefined;
       const filter = q.filter || undefined;
       const userName = q.userName;
-      // Each present filter's value, in the order the query binds them; which are present is the shape.
-      const values: unknown[] = [directoryId];
-      const slotOf = (v: unknown) => values.push(v) - 1;
-      const statusAt = status ? slotOf(status) : -1;
-      const typeAt = type ? slotOf(type) : -1;
-      const filterAt = filter ? slotOf(filter) : -1;
-      const nameAt = userName ? slotOf(userName.value) : -1;
-      const tagsAt = (tags ?? []).map((t) => [slotOf(t.key), slotOf(t.value)] as const);
+      // Which filters are present is the query's shape; their values are bound per call.
+      const f = new FilterValues(directoryId);
+      const statusAt = f.at(status);
+      const typeAt = f.at(type);
+      const filterAt = f.at(filter);
+      const nameAt = f.at(userName?.value);
+      const tagsAt = (tags ?? []).map((t) => [f.at(t.key), f.at(t.value)] as const);
       const prefix = userName?.prefix === true;
       const key = `users ${statusAt >= 0} ${typeAt >= 0} ${filterAt >= 0} ${userName ? (prefix ? "sw" : "eq") : "-"} ${tagsAt.length}`;
       const filtered = Boolean(status || type || filter || userName || tags);
@@ -286,7 +277,7 @@ export class Users {
         this.db,
         {
           key,
-          values,
+          values: f.values,
           rows: (slot) => {
             let base = this.db.selectFrom("dir_users").select(USER_VIEW_COLUMNS).where("directory_id", "=", slot.value<string>(0));
             if (statusAt >= 0) base = base.where("user_status", "=", slot.value<UserStatus>(statusAt));

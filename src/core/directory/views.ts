@@ -125,33 +125,14 @@ export function groupView(g: DirGroup): DirectoryGroup {
 
 // Views of a view plus one field: the field is set on the new view (no second copy of it).
 
-export function listedUser(u: UserViewRow, selected: boolean): ListedUser {
-  const view = userView(u) as ListedUser;
-  view.selected = selected;
-  return view;
+function plus<V, K extends string, T>(view: V, key: K, value: T): V & Record<K, T> {
+  (view as Record<string, unknown>)[key] = value;
+  return view as V & Record<K, T>;
 }
 
+export const listedUser = (u: UserViewRow, selected: boolean): ListedUser => plus(userView(u), "selected", selected);
 /** `user` (a view made for this call) with its tags. */
-export function taggedUser(user: DirectoryUser, tags: Tag[]): TaggedUser {
-  const view = user as TaggedUser;
-  view.tags = tags;
-  return view;
-}
-
-export function groupMember(m: UserViewRow & { joined_at: number }): GroupMember {
-  const view = userView(m) as GroupMember;
-  view.joinedAt = m.joined_at;
-  return view;
-}
-
-export function listedGroup(g: DirGroup, selected: boolean): ListedGroup {
-  const view = groupView(g) as ListedGroup;
-  view.selected = selected;
-  return view;
-}
-
-export function joinedGroup(g: DirGroup & { joined_at: number }): JoinedGroup {
-  const view = groupView(g) as JoinedGroup;
-  view.joinedAt = g.joined_at;
-  return view;
-}
+export const taggedUser = (user: DirectoryUser, tags: Tag[]): TaggedUser => plus(user, "tags", tags);
+export const groupMember = (m: UserViewRow & { joined_at: number }): GroupMember => plus(userView(m), "joinedAt", m.joined_at);
+export const listedGroup = (g: DirGroup, selected: boolean): ListedGroup => plus(groupView(g), "selected", selected);
+export const joinedGroup = (g: DirGroup & { joined_at: number }): JoinedGroup => plus(groupView(g), "joinedAt", g.joined_at);
