@@ -210,5 +210,16 @@ export function listPage<R extends Record<string, unknown>>(
 
 /** Binds a page token to a query: which list, which directory, which filters and order. */
 export function scopeOf(kind: string, id: string, filters: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify([kind, id, filters])).digest("base64url");
+  const text = JSON.stringify([kind, id, filters]);
+  let scope = scopes.get(text);
+  if (scope === undefined) {
+    if (scopes.size >= MAX_SCOPES) scopes.clear();
+    scope = createHash("sha256").update(text).digest("base64url");
+    scopes.set(text, scope);
+  }
+  return scope;
 }
+
+/** Scopes already hashed: a list paged again (each page writes a token) hashes its query once. */
+const scopes = new Map<string, string>();
+const MAX_SCOPES = 1000;
