@@ -4,6 +4,7 @@
  * Translation only; the rules live in core/directory.
  */
 import type { DirectoryView } from "../../../core/directory/views.js";
+import { then } from "../../../core/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.js";
@@ -63,14 +64,11 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
     { name: "DirectoryName" },
   ),
 
-  GetDirectory: action(async ({ core, caller }, p) => ({
-    Directory: directoryObject(await core.directories.get(caller, directoryIdIn(p.DirectoryId))),
-  })),
+  GetDirectory: action(({ core, caller }, p) => then(core.directories.get(caller, directoryIdIn(p.DirectoryId)), (d) => ({ Directory: directoryObject(d) }))),
 
-  ListDirectories: action(async ({ core, caller }) => {
-    const dir = await core.directories.find(caller);
-    return { Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 };
-  }),
+  ListDirectories: action(({ core, caller }) =>
+    then(core.directories.find(caller), (dir) => ({ Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 })),
+  ),
 
   UpdateDirectory: action(
     async ({ core, caller }, p) => {

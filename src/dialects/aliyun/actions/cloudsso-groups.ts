@@ -4,6 +4,7 @@
  * provisionings dirty, so provisioning follows them from either door.
  */
 import type { DirectoryGroup } from "../../../core/directory/views.js";
+import { then } from "../../../core/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn } from "../ids.js";
@@ -28,19 +29,18 @@ export const cloudssoGroupsActions = actions("cloudsso", {
     }),
   ),
 
-  GetGroup: action(async ({ core, caller }, p) => ({
-    Group: groupObject(await core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId)),
-  })),
+  GetGroup: action(({ core, caller }, p) => then(core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId), (g) => ({ Group: groupObject(g) }))),
 
   ListGroups: action(
-    async ({ core, caller }, p) => {
-      const page = await core.groups.list(caller, directoryIdIn(p.DirectoryId), {
-        ...pageRequest(p),
-        groupName: nameFilter(p.Filter, "GroupName"),
-        groupType: canonical(p.ProvisionType, PROVISION_TYPES),
-      });
-      return { Groups: page.items.map(groupObject), ...pageFields(page) };
-    },
+    ({ core, caller }, p) =>
+      then(
+        core.groups.list(caller, directoryIdIn(p.DirectoryId), {
+          ...pageRequest(p),
+          groupName: nameFilter(p.Filter, "GroupName"),
+          groupType: canonical(p.ProvisionType, PROVISION_TYPES),
+        }),
+        (page) => ({ Groups: page.items.map(groupObject), ...pageFields(page) }),
+      ),
     { groupType: "ProvisionType", groupName: "Filter" },
   ),
 

@@ -154,19 +154,19 @@ export const identityCenterActions: ActionTable = {
     GroupInfo: groupInfo(await core.groups.create(caller, req.ZoneId, { groupName: req.GroupName, description: req.Description, groupType: req.GroupType })),
   })),
 
-  GetGroup: action<Sdk.GetGroupRequest, Sdk.GetGroupResponse>(async ({ core, caller }, req) => ({
-    GroupInfo: groupInfo(await core.groups.get(caller, req.ZoneId, req.GroupId)),
-  })),
+  GetGroup: action<Sdk.GetGroupRequest, Sdk.GetGroupResponse>(({ core, caller }, req) => then(core.groups.get(caller, req.ZoneId, req.GroupId), (g) => ({ GroupInfo: groupInfo(g) }))),
 
-  ListGroups: action<Sdk.ListGroupsRequest, Sdk.ListGroupsResponse>(async ({ core, caller }, req) => {
-    const page = await core.groups.list(caller, req.ZoneId, {
-      ...pageRequest(req),
-      filter: req.Filter || undefined,
-      groupType: req.GroupType,
-      selectedIfContainsUsers: req.FilterUsers,
-    });
-    return { ...pageFields(page), Groups: page.items.map((g) => groupInfo(g, g.selected)) };
-  }),
+  ListGroups: action<Sdk.ListGroupsRequest, Sdk.ListGroupsResponse>(({ core, caller }, req) =>
+    then(
+      core.groups.list(caller, req.ZoneId, {
+        ...pageRequest(req),
+        filter: req.Filter || undefined,
+        groupType: req.GroupType,
+        selectedIfContainsUsers: req.FilterUsers,
+      }),
+      (page) => ({ ...pageFields(page), Groups: page.items.map((g) => groupInfo(g, g.selected)) }),
+    ),
+  ),
 
   UpdateGroup: action<Sdk.UpdateGroupRequest, Sdk.UpdateGroupResponse>(
     async ({ core, caller }, req) => ({
