@@ -53,7 +53,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
     }
     const zone = await core.directories.open(caller, "fanout");
-    const group = await core.groups.create(caller, zone.directory_id, { groupName: "everyone" });
+    const group = await core.groups.create(caller, zone.directoryId, { groupName: "everyone" });
     // Seeding is not what is measured: bulk rows through the same schema.
     const now = Date.now();
     for (let i = 0; i < users; i += 1000) {
@@ -61,13 +61,13 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
       await store.db.transaction().execute(async (trx) => {
         await trx
           .insertInto("dir_users")
-          .values(batch.map((id, j) => ({ user_id: id, directory_id: zone.directory_id, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
+          .values(batch.map((id, j) => ({ user_id: id, directory_id: zone.directoryId, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
           .execute();
-        await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.group_id, user_id: id, directory_id: zone.directory_id, joined_at: now + i + j }))).execute();
+        await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.groupId, user_id: id, directory_id: zone.directoryId, joined_at: now + i + j }))).execute();
       });
     }
-    await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.group_id).execute();
-    await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directory_id).execute();
+    await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.groupId).execute();
+    await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directoryId).execute();
 
     const app = measureApi ? await buildApp({ core, rateLimits: parseRateLimits("off", {}) }) : undefined;
     if (app) await app.listen({ host: "127.0.0.1", port: 0 });
@@ -81,14 +81,14 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
 
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const tasks = await core.provisionings.create(caller, zone.directory_id, targets.map((t) => ({ principalType: "Group", principalId: group.group_id, targetType: "MemberUin", targetUin: t })), { duplicateSuffix: "_cic" });
+    const tasks = await core.provisionings.create(caller, zone.directoryId, targets.map((t) => ({ principalType: "Group", principalId: group.groupId, targetType: "MemberUin", targetUin: t })), { duplicateSuffix: "_cic" });
     core.worker.start();
     const ids = tasks.map((t) => t.taskId);
     const during: number[] = [];
     for (;;) {
       if (sdk) {
         const s = performance.now();
-        await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: ids[during.length % ids.length]! });
+        await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directoryId, TaskId: ids[during.length % ids.length]! });
         during.push(performance.now() - s);
       }
       const pending = await store.db.selectFrom("provisioning_tasks").select("status").where("task_id", "in", ids).where("status", "!=", "Success").execute();
@@ -102,7 +102,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
     const idle: number[] = [];
     for (let i = 0; sdk && i < Math.max(50, during.length); i++) {
       const s = performance.now();
-      await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directory_id, TaskId: ids[i % ids.length]! });
+      await sdk.GetProvisioningTaskStatus({ ZoneId: zone.directoryId, TaskId: ids[i % ids.length]! });
       idle.push(performance.now() - s);
     }
     await app?.close();
@@ -112,11 +112,11 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
     if (propagationSamples > 0) {
       const latencies: number[] = [];
       for (let i = 0; i < propagationSamples; i++) {
-        const { user } = await core.users.create(caller, zone.directory_id, { userName: `late${i}` });
+        const { user } = await core.users.create(caller, zone.directoryId, { userName: `late${i}` });
         const start = performance.now();
-        await core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
+        await core.groups.addMember(caller, zone.directoryId, group.groupId, user.userId);
         for (;;) {
-          const { n } = await store.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_user_id", "=", user.user_id).executeTakeFirstOrThrow();
+          const { n } = await store.db.selectFrom("sub_users").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_user_id", "=", user.userId).executeTakeFirstOrThrow();
           if (Number(n) === TARGETS) break;
           await new Promise((r) => setTimeout(r, 2));
         }

@@ -23,14 +23,14 @@ const info = { secretId: key.secretId, secretKey: key.secretKey };
 if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS) {
   await core.organizations.create(caller);
   const zone = await core.directories.open(caller, "bench-zone");
-  info.zoneId = zone.directory_id;
+  info.zoneId = zone.directoryId;
   const t0 = Date.now();
   for (let i = 0; i < users; i += 1000) {
     const rows = [];
     for (let j = i; j < Math.min(users, i + 1000); j++) {
       const id = `u-${String(j).padStart(12, "0")}`;
       rows.push({
-        user_id: id, directory_id: zone.directory_id, user_name: `seed${j}`, first_name: "", last_name: "", display_name: `Seed ${j}`,
+        user_id: id, directory_id: zone.directoryId, user_name: `seed${j}`, first_name: "", last_name: "", display_name: `Seed ${j}`,
         description: "", email: `seed${j}@example.com`, user_status: "Enabled", user_type: "Manual", need_reset_password: 0,
         password_hash: null, created_at: t0 + j, updated_at: t0 + j,
       });
@@ -39,12 +39,12 @@ if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS) {
       await trx.insertInto("dir_users").values(rows).execute();
     });
   }
-  await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directory_id).execute();
+  await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directoryId).execute();
   if (users > 0) {
     // A NextToken for the last page but one: deep into the list, as a client walking it would hold.
     let token;
     for (let seen = 0; seen < users - 200; seen += 100) {
-      const page = await core.users.list(caller, zone.directory_id, { maxResults: 100, nextToken: token });
+      const page = await core.users.list(caller, zone.directoryId, { maxResults: 100, nextToken: token });
       token = page.nextToken;
     }
     info.deepToken = token;
@@ -56,7 +56,7 @@ if (process.env.BENCH_READS) {
   const members = [];
   for (let i = 0; i < 12; i++) members.push(await core.organizations.createMember(caller, { name: `member${i}`, permissionIds: [1, 2], nodeId: org.root_node_id }));
   const ids = [];
-  for (let i = 0; i < 100; i++) ids.push((await core.users.create(caller, info.zoneId, { userName: `reader${i}`, email: `reader${i}@example.com`, displayName: `Reader ${i}` })).user.user_id);
+  for (let i = 0; i < 100; i++) ids.push((await core.users.create(caller, info.zoneId, { userName: `reader${i}`, email: `reader${i}@example.com`, displayName: `Reader ${i}` })).user.userId);
   const [task] = await core.provisionings.create(caller, info.zoneId, [{ principalType: "User", principalId: ids[0], targetType: "MemberUin", targetUin: members[0] }], { duplicateSuffix: "_cic" });
   Object.assign(info, { userId: ids[0], provisioningId: task.provisioningId, taskId: task.taskId });
   // The state a poller sees once the work is done: the worker provisions the sub-user, then idles.

@@ -10,12 +10,10 @@ export interface TagRules {
   max: number;
   keyMax: number;
   valueMax: number;
-  /** Key prefixes the cloud reserves for itself. */
-  reservedPrefixes?: readonly string[];
   reason: Reason;
 }
 
-/** Checks a tag set against an entity's rules: count, lengths, reserved prefixes, keys unique. */
+/** Checks a tag set against an entity's rules: count, lengths, keys unique. */
 export function checkTags(tags: Tag[], rules: TagRules): Tag[] {
   if (tags.length > rules.max) fail(rules.reason, `at most ${rules.max} tags are allowed`, "tags");
   const keys = new Set<string>();
@@ -23,7 +21,6 @@ export function checkTags(tags: Tag[], rules: TagRules): Tag[] {
     if (typeof t.key !== "string" || typeof t.value !== "string" || t.key.length < 1 || t.key.length > rules.keyMax || t.value.length > rules.valueMax) {
       fail(rules.reason, `tag keys are 1-${rules.keyMax} characters and values at most ${rules.valueMax}`, "tags");
     }
-    if (rules.reservedPrefixes?.some((p) => t.key.toLowerCase().startsWith(p))) fail(rules.reason, `tag keys may not start with ${rules.reservedPrefixes.join(" or ")}`, "tags");
     if (keys.has(t.key)) fail(rules.reason, `tag key "${t.key}" is given twice`, "tags");
     keys.add(t.key);
   }

@@ -15,14 +15,14 @@ export async function seedFanout(core: Core, caller: Caller, opts: { users: numb
     targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
   }
   const zone = await core.directories.open(caller, opts.zoneName);
-  const group = await core.groups.create(caller, zone.directory_id, { groupName: "everyone" });
+  const group = await core.groups.create(caller, zone.directoryId, { groupName: "everyone" });
   for (let i = 0; i < opts.users; i += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, opts.users - i) }, async (_, j) => {
-        const { user } = await core.users.create(caller, zone.directory_id, { userName: `user${i + j}`, email: `user${i + j}@example.com` });
-        await core.groups.addMember(caller, zone.directory_id, group.group_id, user.user_id);
+        const { user } = await core.users.create(caller, zone.directoryId, { userName: `user${i + j}`, email: `user${i + j}@example.com` });
+        await core.groups.addMember(caller, zone.directoryId, group.groupId, user.userId);
       }),
     );
   }
-  return { targets, zoneId: zone.directory_id, groupId: group.group_id };
+  return { targets, zoneId: zone.directoryId, groupId: group.groupId };
 }

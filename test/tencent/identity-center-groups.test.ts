@@ -1300,8 +1300,8 @@ for (const engine of ENGINES) {
         for (let b = 0; b < 50; b++) {
           const made = await Promise.all(Array.from({ length: 100 }, (_, i) => server.core.users.create(z.caller, z.zoneId, { userName: `pre-${b}-${i}` })));
           for (const { user } of made) {
-            pre.set(user.user_id, { at: user.created_at, id: user.user_id });
-            survivors.add(user.user_id);
+            pre.set(user.userId, { at: user.createdAt, id: user.userId });
+            survivors.add(user.userId);
           }
         }
         // On SQLite those in-process creates run as one long chain of microtasks, so the event loop's

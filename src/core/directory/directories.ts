@@ -3,15 +3,17 @@
  * one per organization, opened by the management account. Every directory operation starts by
  * resolving the caller's directory here.
  */
-import type { Kysely } from "kysely";
-import { isUniqueViolation, lockRow } from "../../store/database.js";
+import { type Kysely, sql } from "kysely";
+import { all, exec, first, isUniqueViolation, lockRow, precompiledRow } from "../../store/database.js";
 import type { Database, Directory } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
+import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Organizations } from "../organizations.js";
+import { type DirectoryView, directoryView } from "./views.js";
 
 /** 2-64 lowercase letters, digits and '-', not starting or ending with '-', no "--". */
 const DIRECTORY_NAME = /^(?!-)(?!.*--)[a-z0-9-]{2,64}(?<!-)$/;
@@ -24,7 +26,7 @@ export interface Quotas {
 }
 
 export interface DirectoryStatistics {
-  directory: Directory;
+  directory: DirectoryView;
   quotas: Quotas;
   userCount: number;
   groupCount: number;
@@ -36,8 +38,32 @@ export interface ServiceStatus {
   /** The caller manages an organization, which the service needs. */
   eligible: boolean;
   enabled: boolean;
-  directory?: Directory;
+  directory?: DirectoryView;
 }
+
+/**
+ * The caller's membership, its organization's manager and the organization's directory (all null
+ * when it has none), by the caller's account: what every directory action reads first. Compiled once
+ * (see `precompiledRow`).
+ */
+const directoryOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) =>
+  db
+    .selectFrom("org_members")
+    .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
+    .leftJoin("directories", "directories.org_id", "org_members.org_id")
+    .selectAll("directories")
+    .select("organizations.manager_uin")
+    .where("org_members.member_uin", "=", memberUin),
+);
+
+/** The directory row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
+const lockedDirectory = precompiledRow((db: Kysely<Database>, directoryId: string) =>
+  db
+    .updateTable("directories")
+    .set({ directory_id: sql.ref("directory_id") })
+    .where("directory_id", "=", directoryId)
+    .returningAll(),
+);
 
 export class Directories {
   constructor(
@@ -51,14 +77,14 @@ export class Directories {
   async serviceStatus(caller: Caller): Promise<ServiceStatus> {
     const m = await this.organizations.findMembership(caller.accountUin);
     if (!m || m.org.manager_uin !== caller.accountUin) return { eligible: false, enabled: false };
-    const directory = await this.db.selectFrom("directories").selectAll().where("org_id", "=", m.org.org_id).executeTakeFirst();
-    return { eligible: true, enabled: m.org.directory_service === 1, directory };
+    const directory = await first(this.db, this.db.selectFrom("directories").selectAll().where("org_id", "=", m.org.org_id));
+    return { eligible: true, enabled: m.org.directory_service === 1, directory: directory && directoryView(directory) };
   }
 
   /** Turns the service on; idempotent (Terraform's cloud_sso_service enables on every read). */
   async enableService(caller: Caller): Promise<void> {
     const org = await this.managedOrgId(caller);
-    await this.db.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org).execute();
+    await exec(this.db, this.db.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org));
   }
 
   /** Turns the service off; refused while the organization has a directory. Idempotent. */
@@ -67,14 +93,14 @@ export class Directories {
     await this.db.transaction().execute(async (trx) => {
       // The organization's row orders this against a concurrent open().
       await lockRow(trx, "organizations", "org_id", org);
-      const dir = await trx.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+      const dir = await first(trx, trx.selectFrom("directories").select("directory_id").where("org_id", "=", org));
       if (dir) fail("directory.service_in_use", `the identity center still has directory ${dir.directory_id}; delete it first`);
-      await trx.updateTable("organizations").set({ directory_service: 0 }).where("org_id", "=", org).execute();
+      await exec(trx, trx.updateTable("organizations").set({ directory_service: 0 }).where("org_id", "=", org));
     });
   }
 
   /** Opens the organization's directory, turning the service on with it; without a name one is generated. */
-  async open(caller: Caller, name: string = prefixedId("directory-")): Promise<Directory> {
+  async open(caller: Caller, name: string = prefixedId("directory-")): Promise<DirectoryView> {
     const org = await this.managedOrgId(caller);
     checkName(name);
     const now = this.clock.now();
@@ -98,63 +124,68 @@ export class Directories {
     try {
       await this.db.transaction().execute(async (trx) => {
         await lockRow(trx, "organizations", "org_id", org);
-        const existing = await trx.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+        const existing = await first(trx, trx.selectFrom("directories").select("directory_id").where("org_id", "=", org));
         if (existing) fail("directory.already_open", "the organization's identity center is already open");
-        const taken = await trx.selectFrom("directories").select("directory_id").where("name", "=", name).executeTakeFirst();
+        const taken = await first(trx, trx.selectFrom("directories").select("directory_id").where("name", "=", name));
         if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
-        await trx.insertInto("directories").values(row).execute();
-        await trx.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org).execute();
+        await exec(trx, trx.insertInto("directories").values(row));
+        await exec(trx, trx.updateTable("organizations").set({ directory_service: 1 }).where("org_id", "=", org));
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Lost a race: tell which uniqueness was hit.
-      const mine = await this.db.selectFrom("directories").select("directory_id").where("org_id", "=", org).executeTakeFirst();
+      const mine = await first(this.db, this.db.selectFrom("directories").select("directory_id").where("org_id", "=", org));
       if (mine) fail("directory.already_open", "the organization's identity center is already open");
       fail("directory.name_taken", `the name "${name}" is taken`, "name");
     }
-    return row;
+    return directoryView(row);
   }
 
-  /**
-   * The caller's directory, or undefined when its organization has not opened one.
-   * One query: every directory action starts here.
-   */
-  async find(caller: Caller): Promise<Directory | undefined> {
-    const row = await this.db
-      .selectFrom("org_members")
-      .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
-      .leftJoin("directories", "directories.org_id", "org_members.org_id")
-      .selectAll("directories")
-      .select("organizations.manager_uin")
-      .where("org_members.member_uin", "=", caller.accountUin)
-      .executeTakeFirst();
-    if (!row) return fail("directory.no_organization", "the calling account has no organization");
-    const { manager_uin: managerUin, ...dir } = row;
-    if (managerUin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
-    return dir.directory_id === null ? undefined : (dir as Directory);
+  /** The caller's directory, or undefined when its organization has not opened one. */
+  find(caller: Caller): MaybePromise<DirectoryView | undefined> {
+    return then(this.row(caller), (dir) => dir && directoryView(dir));
   }
 
   /** The directory `directoryId`, which must be the caller's own. */
-  async resolve(caller: Caller, directoryId: string): Promise<Directory> {
-    const dir = await this.find(caller);
-    if (!dir) return fail("directory.not_open", "the organization has not opened its identity center");
-    if (dir.directory_id !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
-    return dir;
+  get(caller: Caller, directoryId: string): MaybePromise<DirectoryView> {
+    return then(this.resolve(caller, directoryId), directoryView);
   }
 
-  async rename(caller: Caller, directoryId: string, name: string): Promise<Directory> {
+  /**
+   * The directory row of `directoryId`, which must be the caller's own: how every service of the core
+   * scopes a directory action to its caller, with the counts, quotas and settings it may need.
+   */
+  resolve(caller: Caller, directoryId: string): MaybePromise<Directory> {
+    return then(this.row(caller), (dir) => {
+      if (!dir) return fail("directory.not_open", "the organization has not opened its identity center");
+      if (dir.directory_id !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
+      return dir;
+    });
+  }
+
+  /** The caller's directory row, or undefined; refused for an account outside an organization or not its manager. One read. */
+  private row(caller: Caller): MaybePromise<Directory | undefined> {
+    return then(directoryOfMember(this.db, caller.accountUin), (row) => {
+      if (!row) return fail("directory.no_organization", "the calling account has no organization");
+      if (row.manager_uin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
+      // The row carries manager_uin besides the directory's columns; no caller reads it.
+      return row.directory_id === null ? undefined : (row as Directory);
+    });
+  }
+
+  async rename(caller: Caller, directoryId: string, name: string): Promise<DirectoryView> {
     const dir = await this.resolve(caller, directoryId);
     checkName(name);
     const updatedAt = this.clock.now();
     try {
-      const taken = await this.db.selectFrom("directories").select("directory_id").where("name", "=", name).where("directory_id", "!=", dir.directory_id).executeTakeFirst();
+      const taken = await first(this.db, this.db.selectFrom("directories").select("directory_id").where("name", "=", name).where("directory_id", "!=", dir.directory_id));
       if (taken) fail("directory.name_taken", `the name "${name}" is taken`, "name");
-      await this.db.updateTable("directories").set({ name, updated_at: updatedAt }).where("directory_id", "=", dir.directory_id).execute();
+      await exec(this.db, this.db.updateTable("directories").set({ name, updated_at: updatedAt }).where("directory_id", "=", dir.directory_id));
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.name_taken", `the name "${name}" is taken`, "name");
       throw err;
     }
-    return { ...dir, name, updated_at: updatedAt };
+    return directoryView({ ...dir, name, updated_at: updatedAt });
   }
 
   /**
@@ -169,9 +200,9 @@ export class Directories {
       if (dir.user_count > 0) fail("directory.has_users", `the directory still has ${dir.user_count} users; delete them first`, "directoryId");
       if (dir.group_count > 0) fail("directory.has_groups", `the directory still has ${dir.group_count} groups; delete them first`, "directoryId");
       // Task and event history is only reachable through the directory.
-      await trx.deleteFrom("provisioning_tasks").where("directory_id", "=", directoryId).execute();
-      await trx.deleteFrom("provisioning_events").where("directory_id", "=", directoryId).execute();
-      await trx.deleteFrom("directories").where("directory_id", "=", directoryId).execute();
+      await exec(trx, trx.deleteFrom("provisioning_tasks").where("directory_id", "=", directoryId));
+      await exec(trx, trx.deleteFrom("provisioning_events").where("directory_id", "=", directoryId));
+      await exec(trx, trx.deleteFrom("directories").where("directory_id", "=", directoryId));
     });
   }
 
@@ -191,30 +222,31 @@ export class Directories {
     if (q.groups !== undefined) patch.group_quota = q.groups;
     if (q.membersPerGroup !== undefined) patch.group_member_quota = q.membersPerGroup;
     if (q.groupsPerUser !== undefined) patch.user_group_quota = q.groupsPerUser;
-    const res = await this.db.updateTable("directories").set(patch).where("directory_id", "=", directoryId).executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    return (await exec(this.db, this.db.updateTable("directories").set(patch).where("directory_id", "=", directoryId))) > 0;
   }
 
+  /** Administrative (the CLI's `directories list`): every directory row, oldest first. */
   async list(): Promise<Directory[]> {
-    return this.db.selectFrom("directories").selectAll().orderBy("created_at").execute();
+    return all(this.db, this.db.selectFrom("directories").selectAll().orderBy("created_at"));
   }
 
   async statistics(caller: Caller, directoryId: string): Promise<DirectoryStatistics> {
     const dir = await this.resolve(caller, directoryId);
     // Sub-users that represent this directory's users, in any account.
-    const { n } = await this.db
-      .selectFrom("sub_users")
-      .innerJoin("dir_users", "dir_users.user_id", "sub_users.directory_user_id")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("dir_users.directory_id", "=", dir.directory_id)
-      .executeTakeFirstOrThrow();
-    return { directory: dir, quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(n) };
+    const row = await first(
+      this.db,
+      this.db
+        .selectFrom("sub_users")
+        .innerJoin("dir_users", "dir_users.user_id", "sub_users.directory_user_id")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("dir_users.directory_id", "=", dir.directory_id),
+    );
+    return { directory: directoryView(dir), quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(row?.n ?? 0) };
   }
 
   /** Locks the directory row for the rest of `trx` and returns it fresh (counts and quotas are then exact). */
-  async lock(trx: Kysely<Database>, directoryId: string): Promise<Directory> {
-    if (!(await lockRow(trx, "directories", "directory_id", directoryId))) fail("directory.not_found", "the directory does not exist", "directoryId");
-    return trx.selectFrom("directories").selectAll().where("directory_id", "=", directoryId).executeTakeFirstOrThrow();
+  lock(trx: Kysely<Database>, directoryId: string): MaybePromise<Directory> {
+    return then(lockedDirectory(trx, directoryId), (dir) => dir ?? fail("directory.not_found", "the directory does not exist", "directoryId"));
   }
 
   private async managedOrgId(caller: Caller): Promise<number> {

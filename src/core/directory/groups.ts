@@ -1,17 +1,20 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
 import type { Kysely } from "kysely";
-import { containsText, isUniqueViolation, lockRow, matchesText, type TextMatch } from "../../store/database.js";
-import type { Database, DirGroup, DirUser } from "../../store/schema.js";
+import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiledRow } from "../../store/database.js";
+import type { Database, DirGroup } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { checkSearchText, textLength } from "../text.js";
 import type { Announcer } from "../announcements.js";
+import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Directories } from "./directories.js";
-import { countRows, type Page, type PageRequest, type PageTokens, readPage, scopeOf } from "./paging.js";
-import { ORIGINS, oneOf } from "../rules.js";
+import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
+import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
 import type { Users } from "./users.js";
+import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
+import { ORIGINS, oneOf } from "../rules.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -32,12 +35,26 @@ export interface GroupQuery extends PageRequest {
   selectedIfContainsUsers?: string[];
 }
 
-export interface GroupView extends DirGroup {
-  selected: boolean;
-}
-
-export type MemberView = DirUser & { joined_at: number };
-export type JoinedGroupView = DirGroup & { joined_at: number };
+// The reads and writes every call of a group action makes, compiled once per database.
+const groupById = precompiledRow((db: Kysely<Database>, directoryId: string, groupId: string) =>
+  db.selectFrom("dir_groups").selectAll().where("group_id", "=", groupId).where("directory_id", "=", directoryId),
+);
+const lockedGroup = lockedInDirectory<DirGroup>("dir_groups", "group_id");
+const groupIdByName = precompiledRow((db: Kysely<Database>, directoryId: string, lowerName: string) =>
+  db.selectFrom("dir_groups").select("group_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["group_name"]), "=", lowerName)),
+);
+const countGroups = prepared((db: Kysely<Database>, directoryId: string, change: number) =>
+  db
+    .updateTable("directories")
+    .set((eb) => ({ group_count: eb("group_count", "+", change) }))
+    .where("directory_id", "=", directoryId),
+);
+const countMembers = prepared((db: Kysely<Database>, groupId: string, change: number) =>
+  db
+    .updateTable("dir_groups")
+    .set((eb) => ({ member_count: eb("member_count", "+", change) }))
+    .where("group_id", "=", groupId),
+);
 
 export class Groups {
   constructor(
@@ -49,7 +66,7 @@ export class Groups {
     private readonly announcer: Announcer,
   ) {}
 
-  async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirGroup> {
+  async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirectoryGroup> {
     await this.directories.resolve(caller, directoryId);
     checkName(input.groupName);
     checkDescription(input.description);
@@ -71,22 +88,22 @@ export class Groups {
         const quota = this.directories.quotas(dir).groups;
         if (dir.group_count >= quota) fail("directory.group_quota", `the directory already has ${dir.group_count} groups (quota ${quota})`);
         await this.assertNameFree(trx, directoryId, input.groupName);
-        await trx.insertInto("dir_groups").values(group).execute();
-        await trx.updateTable("directories").set((eb) => ({ group_count: eb("group_count", "+", 1) })).where("directory_id", "=", directoryId).execute();
+        await exec(trx, insertRow(trx, "dir_groups", group));
+        await exec(trx, countGroups(trx, directoryId, 1));
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.group_name_taken", `a group named "${input.groupName}" already exists`, "groupName");
       throw err;
     }
-    return group;
+    return groupView(group);
   }
 
-  async get(caller: Caller, directoryId: string, groupId: string): Promise<DirGroup> {
-    await this.directories.resolve(caller, directoryId);
-    return this.find(this.db, directoryId, groupId);
+  /** A group of the caller's directory: one read after the directory's, at once when the store can. */
+  get(caller: Caller, directoryId: string, groupId: string): MaybePromise<DirectoryGroup> {
+    return then(this.directories.resolve(caller, directoryId), () => then(groupById(this.db, directoryId, groupId), (g) => (g ? groupView(g) : groupNotFound(groupId))));
   }
 
-  async update(caller: Caller, directoryId: string, groupId: string, input: { groupName?: string; description?: string }): Promise<DirGroup> {
+  async update(caller: Caller, directoryId: string, groupId: string, input: { groupName?: string; description?: string }): Promise<DirectoryGroup> {
     await this.directories.resolve(caller, directoryId);
     if (input.groupName !== undefined) checkName(input.groupName);
     checkDescription(input.description);
@@ -102,8 +119,8 @@ export class Groups {
           description: input.description ?? group.description,
           updated_at: this.clock.now(),
         };
-        await trx.updateTable("dir_groups").set(changes).where("group_id", "=", groupId).execute();
-        return { ...group, ...changes };
+        await exec(trx, trx.updateTable("dir_groups").set(changes).where("group_id", "=", groupId));
+        return groupView({ ...group, ...changes });
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.group_name_taken", `a group named "${input.groupName}" already exists`, "groupName");
@@ -117,36 +134,64 @@ export class Groups {
       await this.directories.lock(trx, directoryId);
       const group = await this.lock(trx, directoryId, groupId);
       if (group.member_count > 0) fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
-      const provisioned = await trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1).executeTakeFirst();
+      const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
-      await trx.deleteFrom("dir_groups").where("group_id", "=", groupId).execute();
-      await trx.updateTable("directories").set((eb) => ({ group_count: eb("group_count", "-", 1) })).where("directory_id", "=", directoryId).execute();
+      await exec(trx, trx.deleteFrom("dir_groups").where("group_id", "=", groupId));
+      await exec(trx, countGroups(trx, directoryId, -1));
     });
   }
 
-  async list(caller: Caller, directoryId: string, q: GroupQuery): Promise<Page<GroupView>> {
-    const dir = await this.directories.resolve(caller, directoryId);
-    const type = oneOf(q.groupType, ORIGINS, "groupType");
-    checkSearchText(q.filter, "filter");
-    checkSearchText(q.groupName?.value, "groupName");
-    let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId);
-    if (type) base = base.where("group_type", "=", type);
-    if (q.filter) base = base.where(containsText("group_name", q.filter));
-    if (q.groupName) base = base.where(matchesText("group_name", q.groupName));
-    const total = type || q.filter || q.groupName ? await countRows(base) : dir.group_count;
-    const scope = scopeOf("groups", directoryId, { type, filter: q.filter, groupName: q.groupName, desc: q.descending === true });
-    const page = await readPage(base, { timeColumn: "created_at", idColumn: "group_id", tokens: this.tokens, scope, request: q, total });
-    const selected = new Set<string>();
-    if (q.selectedIfContainsUsers?.length && page.items.length) {
-      const rows = await this.db
-        .selectFrom("dir_memberships")
-        .select("group_id")
-        .where("user_id", "in", q.selectedIfContainsUsers)
-        .where("group_id", "in", page.items.map((g) => g.group_id))
-        .execute();
-      for (const r of rows) selected.add(r.group_id);
-    }
-    return { ...page, items: page.items.map((g) => ({ ...g, selected: selected.has(g.group_id) })) };
+  /**
+   * A page of the directory's groups. Each combination of filters is one query shape, compiled once
+   * (see `listPage`); an unfiltered list takes its total from the directory's kept count.
+   */
+  list(caller: Caller, directoryId: string, q: GroupQuery): MaybePromise<Page<ListedGroup>> {
+    return then(this.directories.resolve(caller, directoryId), (dir) => {
+      const type = oneOf(q.groupType, ORIGINS, "groupType");
+      checkSearchText(q.filter, "filter");
+      checkSearchText(q.groupName?.value, "groupName");
+      const filter = q.filter || undefined;
+      const groupName = q.groupName;
+      // Which filters are present is the query's shape; their values are bound per call.
+      const f = new FilterValues(directoryId);
+      const typeAt = f.at(type);
+      const filterAt = f.at(filter);
+      const nameAt = f.at(groupName?.value);
+      const prefix = groupName?.prefix === true;
+      const page = listPage(
+        this.db,
+        {
+          key: `groups ${typeAt >= 0} ${filterAt >= 0} ${groupName ? (prefix ? "sw" : "eq") : "-"}`,
+          values: f.values,
+          rows: (slot) => {
+            let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", slot.value<string>(0));
+            if (typeAt >= 0) base = base.where("group_type", "=", slot.value<PrincipalOrigin>(typeAt));
+            if (filterAt >= 0) base = base.where(slot.text(filterAt, (text) => containsText("group_name", text)));
+            if (nameAt >= 0) base = base.where(slot.text(nameAt, (text) => matchesText("group_name", { value: text, prefix })));
+            return base;
+          },
+        },
+        {
+          timeColumn: "created_at",
+          idColumn: "group_id",
+          tokens: this.tokens,
+          scope: () => scopeOf("groups", directoryId, { type, filter: q.filter, groupName: q.groupName, desc: q.descending === true }),
+          request: q,
+          total: type || filter || groupName ? undefined : dir.group_count,
+        },
+      );
+      return then(page, (p) => {
+        const users = q.selectedIfContainsUsers;
+        const selected: MaybePromise<{ group_id: string }[]> =
+          users?.length && p.items.length
+            ? all(this.db, this.db.selectFrom("dir_memberships").select("group_id").where("user_id", "in", users).where("group_id", "in", p.items.map((g) => g.group_id)))
+            : [];
+        return then(selected, (rows) => {
+          const chosen = new Set(rows.map((r) => r.group_id));
+          return { ...p, items: p.items.map((g) => listedGroup(g, chosen.has(g.group_id))) };
+        });
+      });
+    });
   }
 
   async addMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
@@ -162,13 +207,14 @@ export class Groups {
         if (group.group_type !== user.user_type) {
           fail("directory.type_mismatch", `a ${group.group_type} group takes ${group.group_type} users only; this user is ${user.user_type}`, "userId");
         }
-        const existing = await trx.selectFrom("dir_memberships").select("user_id").where("group_id", "=", groupId).where("user_id", "=", userId).executeTakeFirst();
+        const existing = await first(trx, trx.selectFrom("dir_memberships").select("user_id").where("group_id", "=", groupId).where("user_id", "=", userId));
         if (existing) fail("directory.member_exists", "the user is already in the group", "userId");
         if (group.member_count >= quotas.membersPerGroup) fail("directory.group_full", `the group already has ${group.member_count} members (cap ${quotas.membersPerGroup})`);
-        const { n } = await trx.selectFrom("dir_memberships").select((eb) => eb.fn.countAll<number>().as("n")).where("user_id", "=", userId).executeTakeFirstOrThrow();
-        if (Number(n) >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
-        await trx.insertInto("dir_memberships").values({ group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }).execute();
-        await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "+", 1) })).where("group_id", "=", groupId).execute();
+        const joined = await first(trx, trx.selectFrom("dir_memberships").select((eb) => eb.fn.countAll<number>().as("n")).where("user_id", "=", userId));
+        const n = Number(joined?.n ?? 0);
+        if (n >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
+        await exec(trx, insertRow(trx, "dir_memberships", { group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }));
+        await exec(trx, countMembers(trx, groupId, 1));
         await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
       });
     } catch (err) {
@@ -181,62 +227,78 @@ export class Groups {
     await this.directories.resolve(caller, directoryId);
     await this.announcer.transaction(this.db, async (trx) => {
       await this.lock(trx, directoryId, groupId);
-      const res = await trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) {
+      const removed = await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
+      if (removed === 0) {
         await this.users.find(trx, directoryId, userId);
         fail("directory.member_not_found", "the user is not in the group", "userId");
       }
-      await trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId).execute();
+      await exec(trx, countMembers(trx, groupId, -1));
       await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
     });
   }
 
-  async listMembers(caller: Caller, directoryId: string, groupId: string, q: PageRequest & { userType?: string }): Promise<Page<MemberView>> {
+  async listMembers(caller: Caller, directoryId: string, groupId: string, q: PageRequest & { userType?: string }): Promise<Page<GroupMember>> {
     await this.directories.resolve(caller, directoryId);
     const group = await this.find(this.db, directoryId, groupId);
     const type = oneOf(q.userType, ORIGINS, "userType");
-    let base = this.db
-      .selectFrom("dir_memberships")
-      .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
-      .selectAll("dir_users")
-      .select("dir_memberships.joined_at")
-      .where("dir_memberships.group_id", "=", groupId);
-    if (type) base = base.where("dir_users.user_type", "=", type);
-    const total = type ? await countRows(base) : group.member_count;
-    const scope = scopeOf("members", groupId, { type });
-    return readPage(base, { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.user_id", tokens: this.tokens, scope, request: q, total });
+    const values: unknown[] = type ? [groupId, type] : [groupId];
+    const page = await listPage(
+      this.db,
+      {
+        key: `members ${type !== undefined}`,
+        values,
+        rows: (slot) => {
+          const base = this.db
+            .selectFrom("dir_memberships")
+            .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
+            .select(USER_VIEW_COLUMNS.map((c) => `dir_users.${c}` as const))
+            .select("dir_memberships.joined_at")
+            .where("dir_memberships.group_id", "=", slot.value<string>(0));
+          return type ? base.where("dir_users.user_type", "=", slot.value<PrincipalOrigin>(1)) : base;
+        },
+      },
+      { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.user_id", tokens: this.tokens, scope: () => scopeOf("members", groupId, { type }), request: q, total: type ? undefined : group.member_count },
+    );
+    return { ...page, items: page.items.map(groupMember) };
   }
 
-  async listJoined(caller: Caller, directoryId: string, userId: string, q: PageRequest): Promise<Page<JoinedGroupView>> {
+  async listJoined(caller: Caller, directoryId: string, userId: string, q: PageRequest): Promise<Page<JoinedGroup>> {
     await this.directories.resolve(caller, directoryId);
     await this.users.find(this.db, directoryId, userId);
-    const base = this.db
-      .selectFrom("dir_memberships")
-      .innerJoin("dir_groups", "dir_groups.group_id", "dir_memberships.group_id")
-      .selectAll("dir_groups")
-      .select("dir_memberships.joined_at")
-      .where("dir_memberships.user_id", "=", userId);
-    const scope = scopeOf("joined", userId, {});
-    return readPage(base, { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.group_id", tokens: this.tokens, scope, request: q, total: await countRows(base) });
+    const page = await listPage(
+      this.db,
+      {
+        key: "joined",
+        values: [userId],
+        rows: (slot) =>
+          this.db
+            .selectFrom("dir_memberships")
+            .innerJoin("dir_groups", "dir_groups.group_id", "dir_memberships.group_id")
+            .selectAll("dir_groups")
+            .select("dir_memberships.joined_at")
+            .where("dir_memberships.user_id", "=", slot.value<string>(0)),
+      },
+      { timeColumn: "dir_memberships.joined_at", idColumn: "dir_memberships.group_id", tokens: this.tokens, scope: () => scopeOf("joined", userId, {}), request: q },
+    );
+    return { ...page, items: page.items.map(joinedGroup) };
   }
 
+  /** A group of this directory, or group_not_found. */
   async find(db: Kysely<Database>, directoryId: string, groupId: string): Promise<DirGroup> {
-    const g = await db.selectFrom("dir_groups").selectAll().where("group_id", "=", groupId).where("directory_id", "=", directoryId).executeTakeFirst();
-    return g ?? fail("directory.group_not_found", `group ${groupId} does not exist`, "groupId");
+    return (await groupById(db, directoryId, groupId)) ?? groupNotFound(groupId);
   }
 
   /** Locks a group for the rest of `trx` (exact member counts) and returns it fresh. */
   private async lock(trx: Kysely<Database>, directoryId: string, groupId: string): Promise<DirGroup> {
-    await this.find(trx, directoryId, groupId);
-    await lockRow(trx, "dir_groups", "group_id", groupId);
-    return this.find(trx, directoryId, groupId);
+    return (await lockedGroup(trx, directoryId, groupId)) ?? groupNotFound(groupId);
   }
 
   private async assertNameFree(db: Kysely<Database>, directoryId: string, name: string): Promise<void> {
-    const taken = await db.selectFrom("dir_groups").select("group_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["group_name"]), "=", name.toLowerCase())).executeTakeFirst();
-    if (taken) fail("directory.group_name_taken", `a group named "${name}" already exists`, "groupName");
+    if (await groupIdByName(db, directoryId, name.toLowerCase())) fail("directory.group_name_taken", `a group named "${name}" already exists`, "groupName");
   }
 }
+
+const groupNotFound = (groupId: string): never => fail("directory.group_not_found", `group ${groupId} does not exist`, "groupId");
 
 function checkName(name: string): void {
   if (!GROUP_NAME.test(name)) fail("directory.group_name_invalid", "group names are 1-128 letters, digits, '.', '_' or '-'", "groupName");

@@ -6,9 +6,13 @@
  * or forged, is refused.
  */
 import { createHash } from "node:crypto";
-import type { SelectQueryBuilder } from "kysely";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import { sql } from "kysely";
+import { all, first } from "../../store/database.js";
+import type { Database } from "../../store/schema.js";
 import { fail } from "../errors.js";
+import { type MaybePromise, then } from "../maybe-promise.js";
+import { shaped, type Slots } from "./shapes.js";
 
 export interface PageRequest {
   maxResults?: number;
@@ -65,18 +69,10 @@ export function pageSize(req: PageRequest): number {
   return n;
 }
 
-/** How many rows `base` (a filtered list query) matches. */
-export async function countRows<DB, TB extends keyof DB, O>(base: SelectQueryBuilder<DB, TB, O>): Promise<number> {
-  const row = await base
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number((row as { n: number | string }).n);
-}
-
 /**
- * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn).
- * `scope` names the query (kind, directory, filters, order) that tokens are bound to.
+ * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn), on `db` directly
+ * when it is given. `scope` names the query (kind, directory, filters, order) that tokens are bound to.
+ * For a list read on every request, `listPage` (below) also saves building the query each time.
  */
 export async function readPage<DB, TB extends keyof DB, O extends Record<string, unknown>>(
   base: SelectQueryBuilder<DB, TB, O>,
@@ -87,25 +83,42 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
     scope: string;
     request: PageRequest;
     total: number;
+    db?: Kysely<Database>;
   },
 ): Promise<Page<O>> {
   const limit = pageSize(opts.request);
-  const desc = opts.request.descending === true;
-  const direction = desc ? "desc" : "asc";
-  const time = sql.ref(opts.timeColumn);
-  const id = sql.ref(opts.idColumn);
-  let q = base;
-  if (opts.request.nextToken) {
-    const c = opts.tokens.decode(opts.request.nextToken, opts.scope);
-    q = q.where(desc ? sql<boolean>`(${time}, ${id}) < (${c.at}, ${c.id})` : sql<boolean>`(${time}, ${id}) > (${c.at}, ${c.id})`) as typeof q;
-  } else if (opts.request.offset) {
-    q = q.offset(opts.request.offset) as typeof q;
+  const c = opts.request.nextToken ? opts.tokens.decode(opts.request.nextToken, opts.scope) : undefined;
+  const query = pageQuery(base, { ...opts, descending: opts.request.descending === true, after: c && [c.at, c.id], offset: opts.request.offset || undefined, limit: limit + 1 });
+  const rows = (opts.db ? await all(opts.db, query) : await query.execute()) as O[];
+  return pageOf(rows, limit, opts);
+}
+
+/**
+ * `q` after a cursor (the (time, id) of the last row read) or skipping `offset` rows, in (time, id)
+ * order, at most `limit` rows. The values may be a shape's slots.
+ */
+function pageQuery<Q extends SelectQueryBuilder<any, any, any>>(
+  q: Q,
+  o: { timeColumn: string; idColumn: string; descending: boolean; after?: readonly [unknown, unknown]; offset?: unknown; limit: unknown },
+): Q {
+  const time = sql.ref(o.timeColumn);
+  const id = sql.ref(o.idColumn);
+  const direction = sql.raw(o.descending ? "desc" : "asc");
+  let out: SelectQueryBuilder<any, any, any> = q;
+  if (o.after) {
+    const [at, last] = o.after;
+    out = out.where(o.descending ? sql<boolean>`(${time}, ${id}) < (${at}, ${last})` : sql<boolean>`(${time}, ${id}) > (${at}, ${last})`);
+  } else if (o.offset !== undefined) {
+    out = out.offset(o.offset as number);
   }
-  const rows = (await q
-    .orderBy(sql`${time} ${sql.raw(direction)}`)
-    .orderBy(sql`${id} ${sql.raw(direction)}`)
-    .limit(limit + 1)
-    .execute()) as O[];
+  return out
+    .orderBy(sql`${time} ${direction}`)
+    .orderBy(sql`${id} ${direction}`)
+    .limit(o.limit as number) as Q;
+}
+
+/** The page of `rows` (read with one more than `limit`, to tell whether more follow). */
+function pageOf<O extends Record<string, unknown>>(rows: O[], limit: number, opts: { timeColumn: string; idColumn: string; tokens: PageTokens; scope: string | (() => string); total: number }): Page<O> {
   const truncated = rows.length > limit;
   const items = truncated ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
@@ -116,12 +129,97 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
     isTruncated: truncated,
     nextToken:
       truncated && last
-        ? opts.tokens.encode({ at: Number(last[opts.timeColumn.split(".").pop()!]), id: String(last[opts.idColumn.split(".").pop()!]) }, opts.scope)
+        ? opts.tokens.encode({ at: Number(last[columnName(opts.timeColumn)]), id: String(last[columnName(opts.idColumn)]) }, scopeText(opts.scope))
         : undefined,
   };
 }
 
+const columnName = (ref: string) => ref.slice(ref.lastIndexOf(".") + 1);
+const scopeText = (scope: string | (() => string)) => (typeof scope === "string" ? scope : scope());
+
+/** The values a list's present filters bind, in binding order (the list's own id first). */
+export class FilterValues {
+  readonly values: unknown[];
+  constructor(id: string) {
+    this.values = [id];
+  }
+
+  /** Where `value` is among the values (its slot), or -1 when it is undefined: the filter is absent. */
+  at(value: unknown): number {
+    return value === undefined ? -1 : this.values.push(value) - 1;
+  }
+}
+
+/** A filtered list, as `listPage` reads it. */
+export interface ListQuery<R> {
+  /**
+   * Which list this is and which of its optional filters are present: two calls with the same key
+   * must build the same SQL, whatever their values.
+   */
+  key: string;
+  /** The filters' values, in the order `rows` takes them through its slots. */
+  values: readonly unknown[];
+  /** The filtered rows, neither ordered nor limited. */
+  rows(slot: Slots): SelectQueryBuilder<Database, any, R>;
+}
+
+/**
+ * `readPage` for a list read on every request: the page query (and the count, when `total` is not
+ * known) is built and compiled once per shape (the list's key, cursor kind and order) and database,
+ * then run with each call's values on `db`; at once when the store can. `scope` is computed only when
+ * a token is read or written.
+ */
+export function listPage<R extends Record<string, unknown>>(
+  db: Kysely<Database>,
+  list: ListQuery<R>,
+  opts: { timeColumn: string; idColumn: string; tokens: PageTokens; scope: () => string; request: PageRequest; total?: number },
+): MaybePromise<Page<R>> {
+  const limit = pageSize(opts.request);
+  const desc = opts.request.descending === true;
+  const n = list.values.length;
+  const values: unknown[] = [...list.values];
+  let cursor: "after" | "offset" | "first" = "first";
+  let scope: string | (() => string) = opts.scope;
+  if (opts.request.nextToken) {
+    scope = opts.scope();
+    const c = opts.tokens.decode(opts.request.nextToken, scope);
+    values.push(c.at, c.id);
+    cursor = "after";
+  } else if (opts.request.offset) {
+    values.push(opts.request.offset);
+    cursor = "offset";
+  }
+  values.push(limit + 1);
+  const page = shaped(db, `${list.key}|${cursor}|${desc ? "desc" : "asc"}`, values, (slot) =>
+    pageQuery(list.rows(slot), {
+      ...opts,
+      descending: desc,
+      after: cursor === "after" ? [slot.value(n), slot.value(n + 1)] : undefined,
+      offset: cursor === "offset" ? slot.value(n) : undefined,
+      limit: slot.value(values.length - 1),
+    }),
+  );
+  const total: MaybePromise<number> =
+    opts.total ??
+    then(
+      first(db, shaped(db, `${list.key}|count`, list.values, (slot) => list.rows(slot).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")))),
+      (row) => Number((row as { n: number | string } | undefined)?.n ?? 0),
+    );
+  return then(total, (totalCounts) => then(all(db, page), (rows) => pageOf(rows as R[], limit, { ...opts, scope, total: totalCounts })));
+}
+
 /** Binds a page token to a query: which list, which directory, which filters and order. */
 export function scopeOf(kind: string, id: string, filters: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify([kind, id, filters])).digest("base64url");
+  const text = JSON.stringify([kind, id, filters]);
+  let scope = scopes.get(text);
+  if (scope === undefined) {
+    if (scopes.size >= MAX_SCOPES) scopes.clear();
+    scope = createHash("sha256").update(text).digest("base64url");
+    scopes.set(text, scope);
+  }
+  return scope;
 }
+
+/** Scopes already hashed: a list paged again (each page writes a token) hashes its query once. */
+const scopes = new Map<string, string>();
+const MAX_SCOPES = 1000;

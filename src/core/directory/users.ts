@@ -1,7 +1,7 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { type Kysely, sql } from "kysely";
-import { containsText, isUniqueViolation, lockRow, matchesText, type TextMatch } from "../../store/database.js";
-import type { Database, DirUser, UserStatus } from "../../store/schema.js";
+import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledRow } from "../../store/database.js";
+import type { Database, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
@@ -11,8 +11,11 @@ import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
 import type { Announcer, UserField } from "../announcements.js";
+import { type MaybePromise, then } from "../maybe-promise.js";
 import type { Directories } from "./directories.js";
-import { countRows, type Page, type PageRequest, type PageTokens, readPage, scopeOf } from "./paging.js";
+import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
+import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
+import { type DirectoryUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
 
 /** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
@@ -37,8 +40,39 @@ export interface NewUser extends UserFields {
   tags?: Tag[];
 }
 
-/** CloudSSO's user tag rules: at most 20, keys 1-128 characters not starting with its reserved prefixes, values at most 128. */
-const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reservedPrefixes: ["aliyun", "acs:"], reason: "directory.field_invalid" } as const;
+/** Users' tag rules (CloudSSO's): at most 20, keys 1-128 characters, values at most 128. */
+const USER_TAGS = { max: 20, keyMax: 128, valueMax: 128, reason: "directory.field_invalid" } as const;
+
+// The reads and writes every call of a user action makes, compiled once per database.
+const userById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
+  db.selectFrom("dir_users").selectAll().where("user_id", "=", userId).where("directory_id", "=", directoryId),
+);
+const lockedUser = lockedInDirectory<DirUser>("dir_users", "user_id");
+const userViewById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
+  db.selectFrom("dir_users").select(USER_VIEW_COLUMNS).where("user_id", "=", userId).where("directory_id", "=", directoryId),
+);
+const tagsOfUser = precompiled((db: Kysely<Database>, directoryId: string, userId: string) =>
+  db.selectFrom("dir_user_tags").select(["tag_key", "tag_value"]).where("directory_id", "=", directoryId).where("user_id", "=", userId).orderBy("tag_key"),
+);
+const userIdByName = precompiledRow((db: Kysely<Database>, directoryId: string, lowerName: string) =>
+  db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["user_name"]), "=", lowerName)),
+);
+// `email <> ''` lets both engines use the partial unique index on emails.
+const userIdByEmail = precompiledRow((db: Kysely<Database>, directoryId: string, lowerEmail: string) =>
+  db
+    .selectFrom("dir_users")
+    .select("user_id")
+    .where("directory_id", "=", directoryId)
+    .where(sql<boolean>`email <> ''`)
+    .where((eb) => eb(eb.fn("lower", ["email"]), "=", lowerEmail)),
+);
+const countUsers = prepared((db: Kysely<Database>, directoryId: string, change: number) =>
+  db
+    .updateTable("directories")
+    .set((eb) => ({ user_count: eb("user_count", "+", change) }))
+    .where("directory_id", "=", directoryId),
+);
+const NO_USERS: ReadonlySet<string> = new Set();
 
 export interface UserQuery extends PageRequest {
   userStatus?: string;
@@ -66,10 +100,6 @@ export interface ExternalId {
   issuer: string;
 }
 
-export interface UserView extends DirUser {
-  selected: boolean;
-}
-
 export class Users {
   constructor(
     private readonly db: Kysely<Database>,
@@ -79,7 +109,7 @@ export class Users {
     private readonly announcer: Announcer,
   ) {}
 
-  async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirUser; password: string }> {
+  async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirectoryUser; password: string }> {
     await this.directories.resolve(caller, directoryId);
     if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
     checkFields(input);
@@ -110,23 +140,28 @@ export class Users {
         const quota = this.directories.quotas(dir).users;
         if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
         await this.assertUnique(trx, directoryId, user.user_name, user.email);
-        await trx.insertInto("dir_users").values(user).execute();
-        if (tags.length) await trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))).execute();
-        await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "+", 1) })).where("directory_id", "=", directoryId).execute();
+        await exec(trx, insertRow(trx, "dir_users", user));
+        if (tags.length) await exec(trx, trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))));
+        await exec(trx, countUsers(trx, directoryId, 1));
       });
     } catch (err) {
       if (isUniqueViolation(err)) await this.assertUnique(this.db, directoryId, user.user_name, user.email);
       throw err;
     }
-    return { user, password };
+    return { user: userView(user), password };
   }
 
-  async get(caller: Caller, directoryId: string, userId: string): Promise<DirUser> {
-    await this.directories.resolve(caller, directoryId);
-    return this.find(this.db, directoryId, userId);
+  /** A user of the caller's directory: one read after the directory's, at once when the store can. */
+  get(caller: Caller, directoryId: string, userId: string): MaybePromise<DirectoryUser> {
+    return then(this.directories.resolve(caller, directoryId), () => then(userViewById(this.db, directoryId, userId), (u) => (u ? userView(u) : userNotFound(userId))));
   }
 
-  async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirUser> {
+  /** `get` with the user's tags (CloudSSO's users carry them). */
+  getTagged(caller: Caller, directoryId: string, userId: string): MaybePromise<TaggedUser> {
+    return then(this.get(caller, directoryId, userId), (user) => then(tagsOfUser(this.db, directoryId, userId), (rows) => taggedUser(user, rows.map(tagOf))));
+  }
+
+  async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirectoryUser> {
     await this.directories.resolve(caller, directoryId);
     checkFields(input);
     try {
@@ -144,11 +179,10 @@ export class Users {
           need_reset_password: input.needResetPassword === undefined ? user.need_reset_password : input.needResetPassword ? 1 : 0,
           updated_at: this.clock.now(),
         };
-        await trx.updateTable("dir_users").set(changes).where("user_id", "=", userId).execute();
+        await exec(trx, trx.updateTable("dir_users").set(changes).where("user_id", "=", userId));
         const changed = (Object.keys(FIELD_COLUMNS) as UserField[]).filter((f) => changes[FIELD_COLUMNS[f]] !== user[FIELD_COLUMNS[f]]);
         if (changed.length) await this.announcer.announce(trx, "directory.user_changed", { directoryId, userId, changed });
-        const next: DirUser = { ...user, ...changes };
-        return next;
+        return userView({ ...user, ...changes });
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
@@ -162,7 +196,7 @@ export class Users {
     await this.db.transaction().execute(async (trx) => {
       // Found under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
       await this.find(trx, directoryId, userId);
-      await trx.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId).execute();
+      await exec(trx, trx.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId));
     });
   }
 
@@ -189,7 +223,7 @@ export class Users {
     await this.db.transaction().execute(async (trx) => {
       // Found again under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
       await this.find(trx, directoryId, userId);
-      await trx.updateTable("dir_users").set(patch).where("user_id", "=", userId).execute();
+      await exec(trx, trx.updateTable("dir_users").set(patch).where("user_id", "=", userId));
     });
     return { generated };
   }
@@ -206,44 +240,85 @@ export class Users {
       await this.directories.lock(trx, directoryId);
       // find() locks the user, so a concurrent AddUserToGroup cannot slip a membership in after the check.
       await this.find(trx, directoryId, userId);
-      const member = await trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).limit(1).executeTakeFirst();
+      const member = await first(trx, trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).limit(1));
       if (member) fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
-      const provisioned = await trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1).executeTakeFirst();
+      const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
-      await trx.deleteFrom("dir_user_tags").where("user_id", "=", userId).execute();
-      await trx.deleteFrom("dir_users").where("user_id", "=", userId).execute();
-      await trx.updateTable("directories").set((eb) => ({ user_count: eb("user_count", "-", 1) })).where("directory_id", "=", directoryId).execute();
+      await exec(trx, trx.deleteFrom("dir_user_tags").where("user_id", "=", userId));
+      await exec(trx, trx.deleteFrom("dir_users").where("user_id", "=", userId));
+      await exec(trx, countUsers(trx, directoryId, -1));
     });
   }
 
-  async list(caller: Caller, directoryId: string, q: UserQuery): Promise<Page<UserView>> {
-    const dir = await this.directories.resolve(caller, directoryId);
-    const status = oneOf(q.userStatus, USER_STATUSES, "userStatus");
-    const type = oneOf(q.userType, ORIGINS, "userType");
-    checkSearchText(q.filter, "filter");
-    checkSearchText(q.userName?.value, "userName");
-    let base = this.db.selectFrom("dir_users").selectAll().where("directory_id", "=", directoryId);
-    if (status) base = base.where("user_status", "=", status);
-    if (type) base = base.where("user_type", "=", type);
-    if (q.filter) {
-      const f = q.filter;
-      base = base.where((eb) => eb.or([containsText("user_name", f), containsText("email", f), containsText("user_id", f), containsText("description", f)]));
-    }
-    if (q.userName) base = base.where(matchesText("user_name", q.userName));
-    const tags = q.tags?.length ? checkTags(q.tags, USER_TAGS) : undefined;
-    for (const t of tags ?? []) {
-      base = base.where((eb) =>
-        eb.exists(eb.selectFrom("dir_user_tags").select("dir_user_tags.user_id").whereRef("dir_user_tags.user_id", "=", "dir_users.user_id").where("dir_user_tags.tag_key", "=", t.key).where("dir_user_tags.tag_value", "=", t.value)),
+  /**
+   * A page of the directory's users. Each combination of filters is one query shape, compiled once
+   * (see `listPage`); an unfiltered list takes its total from the directory's kept count.
+   */
+  list(caller: Caller, directoryId: string, q: UserQuery): MaybePromise<Page<ListedUser>> {
+    return then(this.directories.resolve(caller, directoryId), (dir) => {
+      const status = oneOf(q.userStatus, USER_STATUSES, "userStatus");
+      const type = oneOf(q.userType, ORIGINS, "userType");
+      checkSearchText(q.filter, "filter");
+      checkSearchText(q.userName?.value, "userName");
+      const tags = q.tags?.length ? checkTags(q.tags, USER_TAGS) : undefined;
+      const filter = q.filter || undefined;
+      const userName = q.userName;
+      // Which filters are present is the query's shape; their values are bound per call.
+      const f = new FilterValues(directoryId);
+      const statusAt = f.at(status);
+      const typeAt = f.at(type);
+      const filterAt = f.at(filter);
+      const nameAt = f.at(userName?.value);
+      const tagsAt = (tags ?? []).map((t) => [f.at(t.key), f.at(t.value)] as const);
+      const prefix = userName?.prefix === true;
+      const key = `users ${statusAt >= 0} ${typeAt >= 0} ${filterAt >= 0} ${userName ? (prefix ? "sw" : "eq") : "-"} ${tagsAt.length}`;
+      const filtered = Boolean(status || type || filter || userName || tags);
+      const page = listPage(
+        this.db,
+        {
+          key,
+          values: f.values,
+          rows: (slot) => {
+            let base = this.db.selectFrom("dir_users").select(USER_VIEW_COLUMNS).where("directory_id", "=", slot.value<string>(0));
+            if (statusAt >= 0) base = base.where("user_status", "=", slot.value<UserStatus>(statusAt));
+            if (typeAt >= 0) base = base.where("user_type", "=", slot.value<PrincipalOrigin>(typeAt));
+            if (filterAt >= 0) {
+              base = base.where((eb) =>
+                eb.or(["user_name", "email", "user_id", "description"].map((column) => slot.text(filterAt, (text) => containsText(column, text)))),
+              );
+            }
+            if (nameAt >= 0) base = base.where(slot.text(nameAt, (text) => matchesText("user_name", { value: text, prefix })));
+            for (const [keyAt, valueAt] of tagsAt) {
+              base = base.where((eb) =>
+                eb.exists(
+                  eb
+                    .selectFrom("dir_user_tags")
+                    .select("dir_user_tags.user_id")
+                    .whereRef("dir_user_tags.user_id", "=", "dir_users.user_id")
+                    .where("dir_user_tags.tag_key", "=", slot.value<string>(keyAt))
+                    .where("dir_user_tags.tag_value", "=", slot.value<string>(valueAt)),
+                ),
+              );
+            }
+            return base;
+          },
+        },
+        {
+          timeColumn: "created_at",
+          idColumn: "user_id",
+          tokens: this.tokens,
+          scope: () => scopeOf("users", directoryId, { status, type, filter: q.filter, userName: q.userName, desc: q.descending === true, ...(tags ? { tags } : {}) }),
+          request: q,
+          total: filtered ? undefined : dir.user_count,
+        },
       );
-    }
-    const filtered = Boolean(status || type || q.filter || q.userName || tags);
-    const total = filtered
-      ? await countRows(base)
-      : dir.user_count;
-    const scope = scopeOf("users", directoryId, { status, type, filter: q.filter, userName: q.userName, desc: q.descending === true, ...(tags ? { tags } : {}) });
-    const page = await readPage(base, { timeColumn: "created_at", idColumn: "user_id", tokens: this.tokens, scope, request: q, total });
-    const selected = await this.membersAmong(page.items.map((u) => u.user_id), q.selectedIfInGroups);
-    return { ...page, items: page.items.map((u) => ({ ...u, selected: selected.has(u.user_id) })) };
+      return then(page, (p) =>
+        then(this.membersAmong(p.items.map((u) => u.user_id), q.selectedIfInGroups), (selected) => ({
+          ...p,
+          items: p.items.map((u) => listedUser(u, selected.has(u.user_id))),
+        })),
+      );
+    });
   }
 
   /** The tags of each of these users (of the caller's directory), in key order. */
@@ -251,16 +326,15 @@ export class Users {
     await this.directories.resolve(caller, directoryId);
     const out = new Map<string, Tag[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return out;
-    const rows = await this.db.selectFrom("dir_user_tags").select(["user_id", "tag_key", "tag_value"]).where("directory_id", "=", directoryId).where("user_id", "in", userIds).orderBy("tag_key").execute();
-    for (const r of rows) out.get(r.user_id)?.push({ key: r.tag_key, value: r.tag_value });
+    const rows = await all(this.db, this.db.selectFrom("dir_user_tags").select(["user_id", "tag_key", "tag_value"]).where("directory_id", "=", directoryId).where("user_id", "in", userIds).orderBy("tag_key"));
+    for (const r of rows) out.get(r.user_id)?.push(tagOf(r));
     return out;
   }
 
   /** Users of `userIds` that belong to any of `groupIds`. */
-  private async membersAmong(userIds: string[], groupIds: string[] | undefined): Promise<Set<string>> {
-    if (!groupIds?.length || !userIds.length) return new Set();
-    const rows = await this.db.selectFrom("dir_memberships").select("user_id").where("group_id", "in", groupIds).where("user_id", "in", userIds).execute();
-    return new Set(rows.map((r) => r.user_id));
+  private membersAmong(userIds: string[], groupIds: string[] | undefined): MaybePromise<ReadonlySet<string>> {
+    if (!groupIds?.length || !userIds.length) return NO_USERS;
+    return then(all(this.db, this.db.selectFrom("dir_memberships").select("user_id").where("group_id", "in", groupIds).where("user_id", "in", userIds)), (rows) => new Set(rows.map((r) => r.user_id)));
   }
 
   /**
@@ -269,29 +343,19 @@ export class Users {
    * AddUserToGroup, provisioning) sees every concurrent change to it first.
    */
   async find(db: Kysely<Database>, directoryId: string, userId: string): Promise<DirUser> {
-    if (db.isTransaction) await lockRow(db, "dir_users", "user_id", userId);
-    const user = await db.selectFrom("dir_users").selectAll().where("user_id", "=", userId).where("directory_id", "=", directoryId).executeTakeFirst();
-    return user ?? fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
+    return (await (db.isTransaction ? lockedUser : userById)(db, directoryId, userId)) ?? userNotFound(userId);
   }
 
   private async assertUnique(db: Kysely<Database>, directoryId: string, userName: string | undefined, email: string): Promise<void> {
-    if (userName !== undefined) {
-      const byName = await db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["user_name"]), "=", userName.toLowerCase())).executeTakeFirst();
-      if (byName) fail("directory.user_name_taken", `a user named "${userName}" already exists`, "userName");
+    if (userName !== undefined && (await userIdByName(db, directoryId, userName.toLowerCase()))) {
+      fail("directory.user_name_taken", `a user named "${userName}" already exists`, "userName");
     }
-    if (email !== "") {
-      // `email <> ''` lets both engines use the partial unique index on emails.
-      const byEmail = await db
-        .selectFrom("dir_users")
-        .select("user_id")
-        .where("directory_id", "=", directoryId)
-        .where(sql<boolean>`email <> ''`)
-        .where((eb) => eb(eb.fn("lower", ["email"]), "=", email.toLowerCase()))
-        .executeTakeFirst();
-      if (byEmail) fail("directory.email_taken", `the email "${email}" is already used`, "email");
-    }
+    if (email !== "" && (await userIdByEmail(db, directoryId, email.toLowerCase()))) fail("directory.email_taken", `the email "${email}" is already used`, "email");
   }
 }
+
+const userNotFound = (userId: string): never => fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
+const tagOf = (r: { tag_key: string; tag_value: string }): Tag => ({ key: r.tag_key, value: r.tag_value });
 
 /** The column behind each announced user field. */
 const FIELD_COLUMNS = {

@@ -41,6 +41,7 @@ interface Extras {
 
 /** One action's handler as written in a table; `product` and `action` only carry the types. */
 export interface Definition<P extends Product, A extends ActionName<P>> extends Extras {
+  /** Answers at once when it can (see MaybePromise); most answer with a promise. */
   run(ctx: ActionContext, p: Params<P, A>): MaybePromise<Answer<P, A>>;
   product?: P;
   action?: A;

@@ -15,7 +15,7 @@
  * This file imports nothing at run time: the generator reads it too.
  */
 import type { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../core/provisioning/provisionings.js";
-import type { PrincipalOrigin, UserStatus } from "../../store/schema.js";
+import type { PrincipalOrigin, UserStatus } from "../../core/directory/views.js";
 
 export type Product = "cloudsso" | "ram" | "resourcemanager";
 

@@ -1,5 +1,5 @@
 /** Wire pieces the CloudSSO directory, user and group actions share: enums and name filters. */
-import type { TextMatch } from "../../../store/database.js";
+import type { TextMatch } from "../../../core/directory/views.js";
 import { fail } from "../../../core/errors.js";
 
 export { PROVISION_TYPES, STATUSES } from "../wire-spec.js";

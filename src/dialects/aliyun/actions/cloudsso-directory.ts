@@ -3,7 +3,8 @@
  * organization's identity-center directory, the one the Tencent door calls its zone.
  * Translation only; the rules live in core/directory.
  */
-import type { Directory } from "../../../store/schema.js";
+import type { DirectoryView } from "../../../core/directory/views.js";
+import { then } from "../../../core/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.js";
@@ -19,14 +20,14 @@ const ACCESS_CONFIGURATION_QUOTA = 1000;
 const SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 20;
 const INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 1;
 
-export function directoryObject(d: Directory) {
+export function directoryObject(d: DirectoryView) {
   return {
-    DirectoryId: directoryIdOut(d.directory_id),
+    DirectoryId: directoryIdOut(d.directoryId),
     DirectoryName: d.name,
     Region: DIRECTORY_REGION,
-    SCIMSyncStatus: d.scim_sync_status,
-    CreateTime: aliyunTime(d.created_at),
-    UpdateTime: aliyunTime(d.updated_at),
+    SCIMSyncStatus: d.scimSyncStatus,
+    CreateTime: aliyunTime(d.createdAt),
+    UpdateTime: aliyunTime(d.updatedAt),
   };
 }
 
@@ -63,14 +64,11 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
     { name: "DirectoryName" },
   ),
 
-  GetDirectory: action(async ({ core, caller }, p) => ({
-    Directory: directoryObject(await core.directories.resolve(caller, directoryIdIn(p.DirectoryId))),
-  })),
+  GetDirectory: action(({ core, caller }, p) => then(core.directories.get(caller, directoryIdIn(p.DirectoryId)), (d) => ({ Directory: directoryObject(d) }))),
 
-  ListDirectories: action(async ({ core, caller }) => {
-    const dir = await core.directories.find(caller);
-    return { Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 };
-  }),
+  ListDirectories: action(({ core, caller }) =>
+    then(core.directories.find(caller), (dir) => ({ Directories: dir ? [directoryObject(dir)] : [], TotalCounts: dir ? 1 : 0 })),
+  ),
 
   UpdateDirectory: action(
     async ({ core, caller }, p) => {
@@ -91,7 +89,7 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
     const s = await core.directories.statistics(caller, directoryIdIn(p.DirectoryId));
     return {
       DirectoryStatistics: {
-        DirectoryId: directoryIdOut(s.directory.directory_id),
+        DirectoryId: directoryIdOut(s.directory.directoryId),
         DirectoryName: s.directory.name,
         Region: DIRECTORY_REGION,
         UserCount: s.userCount,
@@ -106,7 +104,7 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
         SCIMServerCredentialCount: 0,
         InProgressTaskCount: 0,
         SSOEnabled: false,
-        SCIMSyncEnabled: s.directory.scim_sync_status === "Enabled",
+        SCIMSyncEnabled: s.directory.scimSyncStatus === "Enabled",
       },
     };
   }),

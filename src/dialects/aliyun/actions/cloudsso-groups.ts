@@ -3,21 +3,22 @@
  * serves. Membership changes go through the core's addMember/removeMember, which mark the group's
  * provisionings dirty, so provisioning follows them from either door.
  */
-import type { DirGroup } from "../../../store/schema.js";
+import type { DirectoryGroup } from "../../../core/directory/views.js";
+import { then } from "../../../core/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
 import { canonical, nameFilter, PROVISION_TYPES } from "./cloudsso-common.js";
 
-export function groupObject(g: DirGroup) {
+export function groupObject(g: DirectoryGroup) {
   return {
-    GroupId: g.group_id,
-    GroupName: g.group_name,
+    GroupId: g.groupId,
+    GroupName: g.groupName,
     Description: g.description,
-    ProvisionType: g.group_type,
-    CreateTime: aliyunTime(g.created_at),
-    UpdateTime: aliyunTime(g.updated_at),
+    ProvisionType: g.origin,
+    CreateTime: aliyunTime(g.createdAt),
+    UpdateTime: aliyunTime(g.updatedAt),
   };
 }
 
@@ -28,19 +29,18 @@ export const cloudssoGroupsActions = actions("cloudsso", {
     }),
   ),
 
-  GetGroup: action(async ({ core, caller }, p) => ({
-    Group: groupObject(await core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId)),
-  })),
+  GetGroup: action(({ core, caller }, p) => then(core.groups.get(caller, directoryIdIn(p.DirectoryId), p.GroupId), (g) => ({ Group: groupObject(g) }))),
 
   ListGroups: action(
-    async ({ core, caller }, p) => {
-      const page = await core.groups.list(caller, directoryIdIn(p.DirectoryId), {
-        ...pageRequest(p),
-        groupName: nameFilter(p.Filter, "GroupName"),
-        groupType: canonical(p.ProvisionType, PROVISION_TYPES),
-      });
-      return { Groups: page.items.map(groupObject), ...pageFields(page) };
-    },
+    ({ core, caller }, p) =>
+      then(
+        core.groups.list(caller, directoryIdIn(p.DirectoryId), {
+          ...pageRequest(p),
+          groupName: nameFilter(p.Filter, "GroupName"),
+          groupType: canonical(p.ProvisionType, PROVISION_TYPES),
+        }),
+        (page) => ({ Groups: page.items.map(groupObject), ...pageFields(page) }),
+      ),
     { groupType: "ProvisionType", groupName: "Filter" },
   ),
 
@@ -76,14 +76,14 @@ export const cloudssoGroupsActions = actions("cloudsso", {
     return {
       GroupMembers: page.items.map((m) => ({
         GroupId: p.GroupId,
-        UserId: m.user_id,
-        UserName: m.user_name,
-        DisplayName: m.display_name,
+        UserId: m.userId,
+        UserName: m.userName,
+        DisplayName: m.displayName,
         Email: m.email,
         Description: m.description,
-        Status: m.user_status,
-        ProvisionType: m.user_type,
-        JoinTime: aliyunTime(m.joined_at),
+        Status: m.status,
+        ProvisionType: m.origin,
+        JoinTime: aliyunTime(m.joinedAt),
       })),
       ...pageFields(page),
     };

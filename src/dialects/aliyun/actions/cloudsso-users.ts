@@ -3,9 +3,10 @@
  * serves. Translation only; the rules live in core/directory.
  */
 import type { Caller } from "../../../core/accounts.js";
+import type { DirectoryUser } from "../../../core/directory/views.js";
 import type { Core } from "../../../core/index.js";
+import { then } from "../../../core/maybe-promise.js";
 import type { Tag } from "../../../core/tags.js";
-import type { DirUser } from "../../../store/schema.js";
 import { fail } from "../../../core/errors.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
@@ -14,27 +15,39 @@ import { directoryIdIn } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
 import { canonical, nameFilter, PROVISION_TYPES, STATUSES } from "./cloudsso-common.js";
 
-export function userObject(u: DirUser, tags: Tag[] = []) {
+/** Tag keys CloudSSO keeps for itself (in any case): its own rule, not the core's. */
+const RESERVED_TAG_PREFIXES = ["aliyun", "acs:"];
+
+/** The wire's `Tags` as the core's; a key with a reserved prefix is refused as the core refuses a bad tag. */
+function userTags(tags: unknown[] | undefined) {
+  const out = neutralTags(tags, "Tags");
+  if (out?.some((t) => RESERVED_TAG_PREFIXES.some((prefix) => t.key.toLowerCase().startsWith(prefix)))) {
+    fail("directory.field_invalid", `tag keys may not start with ${RESERVED_TAG_PREFIXES.join(" or ")}`, "tags");
+  }
+  return out;
+}
+
+export function userObject(u: DirectoryUser, tags: Tag[] = []) {
   return {
-    UserId: u.user_id,
-    UserName: u.user_name,
-    DisplayName: u.display_name,
-    FirstName: u.first_name,
-    LastName: u.last_name,
+    UserId: u.userId,
+    UserName: u.userName,
+    DisplayName: u.displayName,
+    FirstName: u.firstName,
+    LastName: u.lastName,
     Email: u.email,
     Description: u.description,
-    Status: u.user_status,
-    ProvisionType: u.user_type,
+    Status: u.status,
+    ProvisionType: u.origin,
     Tags: wireTags(tags),
-    CreateTime: aliyunTime(u.created_at),
-    UpdateTime: aliyunTime(u.updated_at),
+    CreateTime: aliyunTime(u.createdAt),
+    UpdateTime: aliyunTime(u.updatedAt),
   };
 }
 
 /** Users as CloudSSO returns them, each with its tags. */
-async function withTags(core: Core, caller: Caller, directoryId: string, users: DirUser[]) {
-  const tags = await core.users.tagsOf(caller, directoryId, users.map((u) => u.user_id));
-  return users.map((u) => userObject(u, tags.get(u.user_id)));
+async function withTags(core: Core, caller: Caller, directoryId: string, users: DirectoryUser[]) {
+  const tags = await core.users.tagsOf(caller, directoryId, users.map((u) => u.userId));
+  return users.map((u) => userObject(u, tags.get(u.userId)));
 }
 
 export const cloudssoUsersActions = actions("cloudsso", {
@@ -49,17 +62,14 @@ export const cloudssoUsersActions = actions("cloudsso", {
         email: p.Email,
         description: p.Description,
         userStatus: canonical(p.Status, STATUSES),
-        tags: neutralTags(p.Tags, "Tags"),
+        tags: userTags(p.Tags),
       });
       return { User: (await withTags(core, caller, directoryId, [user]))[0] };
     },
     { userStatus: "Status", tags: "Tags" },
   ),
 
-  GetUser: action(async ({ core, caller }, p) => {
-    const directoryId = directoryIdIn(p.DirectoryId);
-    return { User: (await withTags(core, caller, directoryId, [await core.users.get(caller, directoryId, p.UserId)]))[0] };
-  }),
+  GetUser: action(({ core, caller }, p) => then(core.users.getTagged(caller, directoryIdIn(p.DirectoryId), p.UserId), (u) => ({ User: userObject(u, u.tags) }))),
 
   /** OpenCIC runs no SCIM yet, so no user carries an external id and every lookup finds none. */
   GetUserId: action(
@@ -81,7 +91,7 @@ export const cloudssoUsersActions = actions("cloudsso", {
         userName: nameFilter(p.Filter, "UserName"),
         userStatus: canonical(p.Status, STATUSES),
         userType: canonical(p.ProvisionType, PROVISION_TYPES),
-        tags: neutralTags(p.Tags, "Tags"),
+        tags: userTags(p.Tags),
       });
       return { Users: await withTags(core, caller, directoryId, page.items), ...pageFields(page) };
     },
@@ -131,12 +141,12 @@ export const cloudssoUsersActions = actions("cloudsso", {
     const page = await core.groups.listJoined(caller, directoryIdIn(p.DirectoryId), p.UserId, pageRequest(p));
     return {
       JoinedGroups: page.items.map((g) => ({
-        GroupId: g.group_id,
-        GroupName: g.group_name,
+        GroupId: g.groupId,
+        GroupName: g.groupName,
         Description: g.description,
-        ProvisionType: g.group_type,
+        ProvisionType: g.origin,
         UserId: p.UserId,
-        JoinTime: aliyunTime(g.joined_at),
+        JoinTime: aliyunTime(g.joinedAt),
       })),
       ...pageFields(page),
     };

@@ -3,7 +3,8 @@
  * Translation only; the rules live in core/directory.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
-import type { DirGroup, DirUser } from "../../../store/schema.js";
+import type { DirectoryGroup, DirectoryUser } from "../../../core/directory/views.js";
+import { then } from "../../../core/maybe-promise.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 import { pageFields, pageRequest } from "../paging.js";
@@ -12,56 +13,59 @@ import { pageFields, pageRequest } from "../paging.js";
 const ROLE_CONFIGURATION_QUOTA = 1000;
 const SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA = 20;
 
-function userInfo(u: DirUser, extra: { selected?: boolean; password?: string } = {}): Sdk.UserInfo {
-  return {
-    UserName: u.user_name,
-    FirstName: u.first_name,
-    LastName: u.last_name,
-    DisplayName: u.display_name,
+function userInfo(u: DirectoryUser, extra: { selected?: boolean; password?: string } = {}): Sdk.UserInfo {
+  const info: Sdk.UserInfo = {
+    UserName: u.userName,
+    FirstName: u.firstName,
+    LastName: u.lastName,
+    DisplayName: u.displayName,
     Description: u.description,
     Email: u.email,
-    UserStatus: u.user_status,
-    UserType: u.user_type,
-    UserId: u.user_id,
-    CreateTime: tencentTime(u.created_at),
-    UpdateTime: tencentTime(u.updated_at),
+    UserStatus: u.status,
+    UserType: u.origin,
+    UserId: u.userId,
+    CreateTime: tencentTime(u.createdAt),
+    UpdateTime: tencentTime(u.updatedAt),
     IsSelected: extra.selected ?? false,
-    ...(extra.password !== undefined ? { Password: extra.password } : {}),
-    NeedResetPassword: u.need_reset_password === 1,
+    NeedResetPassword: u.needResetPassword,
   };
+  // Only CreateUser's answer carries the generated password (the answer's serializer fixes the field order).
+  if (extra.password !== undefined) info.Password = extra.password;
+  return info;
 }
 
-function groupInfo(g: DirGroup, selected = false): Sdk.GroupInfo {
+function groupInfo(g: DirectoryGroup, selected = false): Sdk.GroupInfo {
   return {
-    GroupName: g.group_name,
+    GroupName: g.groupName,
     Description: g.description,
-    CreateTime: tencentTime(g.created_at),
-    GroupType: g.group_type,
-    UpdateTime: tencentTime(g.updated_at),
-    GroupId: g.group_id,
-    MemberCount: g.member_count,
+    CreateTime: tencentTime(g.createdAt),
+    GroupType: g.origin,
+    UpdateTime: tencentTime(g.updatedAt),
+    GroupId: g.groupId,
+    MemberCount: g.memberCount,
     IsSelected: selected,
   };
 }
 
 export const identityCenterActions: ActionTable = {
   OpenIdentityCenter: action<Sdk.OpenIdentityCenterRequest, Sdk.OpenIdentityCenterResponse>(
-    async ({ core, caller }, req) => ({ ZoneId: (await core.directories.open(caller, req.ZoneName)).directory_id }),
+    async ({ core, caller }, req) => ({ ZoneId: (await core.directories.open(caller, req.ZoneName)).directoryId }),
     { name: "ZoneName" },
   ),
 
-  DescribeIdentityCenter: action<Sdk.DescribeIdentityCenterRequest, Sdk.DescribeIdentityCenterResponse>(async ({ core, caller }) => {
-    const dir = await core.directories.find(caller);
-    if (!dir) return { ZoneId: null, ZoneName: null, ServiceStatus: "Disabled", ScimSyncStatus: "Disabled", CreateTime: null, UpdateTime: null };
-    return {
-      ZoneId: dir.directory_id,
-      ZoneName: dir.name,
-      ServiceStatus: "Enabled",
-      ScimSyncStatus: dir.scim_sync_status,
-      CreateTime: tencentTime(dir.created_at),
-      UpdateTime: tencentTime(dir.updated_at),
-    };
-  }),
+  DescribeIdentityCenter: action<Sdk.DescribeIdentityCenterRequest, Sdk.DescribeIdentityCenterResponse>(({ core, caller }) =>
+    then(core.directories.find(caller), (dir) => {
+      if (!dir) return { ZoneId: null, ZoneName: null, ServiceStatus: "Disabled", ScimSyncStatus: "Disabled", CreateTime: null, UpdateTime: null };
+      return {
+        ZoneId: dir.directoryId,
+        ZoneName: dir.name,
+        ServiceStatus: "Enabled",
+        ScimSyncStatus: dir.scimSyncStatus,
+        CreateTime: tencentTime(dir.createdAt),
+        UpdateTime: tencentTime(dir.updatedAt),
+      };
+    }),
+  ),
 
   UpdateZone: action<Sdk.UpdateZoneRequest, Sdk.UpdateZoneResponse>(
     async ({ core, caller }, req) => {
@@ -103,20 +107,20 @@ export const identityCenterActions: ActionTable = {
     return { UserInfo: userInfo(user, { password }) };
   }),
 
-  GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(async ({ core, caller }, req) => ({
-    UserInfo: userInfo(await core.users.get(caller, req.ZoneId, req.UserId)),
-  })),
+  GetUser: action<Sdk.GetUserRequest, Sdk.GetUserResponse>(({ core, caller }, req) => then(core.users.get(caller, req.ZoneId, req.UserId), (u) => ({ UserInfo: userInfo(u) }))),
 
-  ListUsers: action<Sdk.ListUsersRequest, Sdk.ListUsersResponse>(async ({ core, caller }, req) => {
-    const page = await core.users.list(caller, req.ZoneId, {
-      ...pageRequest(req),
-      userStatus: req.UserStatus,
-      userType: req.UserType,
-      filter: req.Filter || undefined,
-      selectedIfInGroups: req.FilterGroups,
-    });
-    return { ...pageFields(page), Users: page.items.map((u) => userInfo(u, { selected: u.selected })) };
-  }),
+  ListUsers: action<Sdk.ListUsersRequest, Sdk.ListUsersResponse>(({ core, caller }, req) =>
+    then(
+      core.users.list(caller, req.ZoneId, {
+        ...pageRequest(req),
+        userStatus: req.UserStatus,
+        userType: req.UserType,
+        filter: req.Filter || undefined,
+        selectedIfInGroups: req.FilterGroups,
+      }),
+      (page) => ({ ...pageFields(page), Users: page.items.map((u) => userInfo(u, { selected: u.selected })) }),
+    ),
+  ),
 
   UpdateUser: action<Sdk.UpdateUserRequest, Sdk.UpdateUserResponse>(
     async ({ core, caller }, req) => {
@@ -150,19 +154,19 @@ export const identityCenterActions: ActionTable = {
     GroupInfo: groupInfo(await core.groups.create(caller, req.ZoneId, { groupName: req.GroupName, description: req.Description, groupType: req.GroupType })),
   })),
 
-  GetGroup: action<Sdk.GetGroupRequest, Sdk.GetGroupResponse>(async ({ core, caller }, req) => ({
-    GroupInfo: groupInfo(await core.groups.get(caller, req.ZoneId, req.GroupId)),
-  })),
+  GetGroup: action<Sdk.GetGroupRequest, Sdk.GetGroupResponse>(({ core, caller }, req) => then(core.groups.get(caller, req.ZoneId, req.GroupId), (g) => ({ GroupInfo: groupInfo(g) }))),
 
-  ListGroups: action<Sdk.ListGroupsRequest, Sdk.ListGroupsResponse>(async ({ core, caller }, req) => {
-    const page = await core.groups.list(caller, req.ZoneId, {
-      ...pageRequest(req),
-      filter: req.Filter || undefined,
-      groupType: req.GroupType,
-      selectedIfContainsUsers: req.FilterUsers,
-    });
-    return { ...pageFields(page), Groups: page.items.map((g) => groupInfo(g, g.selected)) };
-  }),
+  ListGroups: action<Sdk.ListGroupsRequest, Sdk.ListGroupsResponse>(({ core, caller }, req) =>
+    then(
+      core.groups.list(caller, req.ZoneId, {
+        ...pageRequest(req),
+        filter: req.Filter || undefined,
+        groupType: req.GroupType,
+        selectedIfContainsUsers: req.FilterUsers,
+      }),
+      (page) => ({ ...pageFields(page), Groups: page.items.map((g) => groupInfo(g, g.selected)) }),
+    ),
+  ),
 
   UpdateGroup: action<Sdk.UpdateGroupRequest, Sdk.UpdateGroupResponse>(
     async ({ core, caller }, req) => ({
@@ -191,14 +195,14 @@ export const identityCenterActions: ActionTable = {
     return {
       ...pageFields(page),
       GroupMembers: page.items.map((m) => ({
-        UserName: m.user_name,
-        DisplayName: m.display_name,
+        UserName: m.userName,
+        DisplayName: m.displayName,
         Description: m.description,
         Email: m.email,
-        UserStatus: m.user_status,
-        UserType: m.user_type,
-        UserId: m.user_id,
-        JoinTime: tencentTime(m.joined_at),
+        UserStatus: m.status,
+        UserType: m.origin,
+        UserId: m.userId,
+        JoinTime: tencentTime(m.joinedAt),
       })),
     };
   }),
@@ -208,11 +212,11 @@ export const identityCenterActions: ActionTable = {
     return {
       ...pageFields(page),
       JoinedGroups: page.items.map((g) => ({
-        GroupName: g.group_name,
+        GroupName: g.groupName,
         Description: g.description,
-        GroupId: g.group_id,
-        GroupType: g.group_type,
-        JoinTime: tencentTime(g.joined_at),
+        GroupId: g.groupId,
+        GroupType: g.origin,
+        JoinTime: tencentTime(g.joinedAt),
       })),
     };
   }),

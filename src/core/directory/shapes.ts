@@ -1,0 +1,138 @@
+/**
+ * Statements compiled once per shape and database, then run with each call's values: kysely's
+ * documented split of building from execution, as the store's `precompiled` does for fixed reads,
+ * here for statements whose shape varies with the request (which optional filters a list has) and
+ * for writes. Building and compiling a statement costs more than running it on SQLite directly.
+ * What these return is a query for the store's `all`, `first` and `exec`.
+ */
+import { type CompiledQuery, type Insertable, type Kysely, type RawBuilder, sql, type ValueNode } from "kysely";
+import { precompiledRow } from "../../store/database.js";
+import type { Database } from "../../store/schema.js";
+
+/** What `all`, `first` and `exec` take: a query that compiles to SQL and its parameters. */
+export interface CompiledStatement<R> {
+  compile(): CompiledQuery<R>;
+}
+
+/**
+ * How a statement takes the values that vary between calls, so that it can be compiled once per
+ * shape (see `shaped`). Building it sees placeholders, not the values.
+ */
+export interface Slots {
+  /** Value `i`, as one bound parameter (`where`, `limit`, `offset`, a value in `sql`). */
+  value<T>(i: number): T;
+  /**
+   * A text match over value `i`, made by one of the store's text helpers (`containsText`,
+   * `matchesText`), each of which binds one parameter made from the text. `match` must depend on
+   * its argument only: it is kept with the shape and makes that parameter from each call's value.
+   */
+  text(i: number, match: (text: string) => RawBuilder<boolean>): RawBuilder<boolean>;
+}
+
+/** A query compiled for one shape: each of its parameters is a call's value, a text match's, or fixed. */
+interface Shape {
+  query: CompiledQuery<unknown>;
+  /** Per parameter: the index of the call's value it takes, or -1 (fixed, or a text match). */
+  valueAt: number[];
+  /** Per parameter: the text match that makes it from value `i`, if it is one. */
+  textAt: ({ i: number; match: (text: string) => RawBuilder<boolean> } | undefined)[];
+}
+
+/** Shapes compiled per database (a transaction shares its parent's adapter, and so its shapes). */
+const shapes = new WeakMap<object, Map<string, Shape>>();
+/** Far more than the lists' shapes; a bound all the same, since keys come from requests. */
+const MAX_SHAPES = 1000;
+
+/**
+ * The query `build` makes for shape `key`, compiled once per database, with `values` bound: what
+ * `all` or `first` take. Only the first call of a shape runs `build`.
+ */
+export function shaped<R>(db: Kysely<Database>, key: string, values: readonly unknown[], build: (slot: Slots) => CompiledStatement<R>): CompiledStatement<R> {
+  const adapter = db.getExecutor().adapter;
+  let byKey = shapes.get(adapter);
+  if (!byKey) shapes.set(adapter, (byKey = new Map()));
+  let shape = byKey.get(key);
+  if (!shape) {
+    if (byKey.size >= MAX_SHAPES) byKey.clear();
+    shape = compileShape(values.length, build);
+    byKey.set(key, shape);
+  }
+  const { query, valueAt, textAt } = shape;
+  const parameters = new Array<unknown>(valueAt.length);
+  for (let k = 0; k < valueAt.length; k++) {
+    const i = valueAt[k]!;
+    const text = textAt[k];
+    parameters[k] = i >= 0 ? values[i] : text ? onlyParameter(text.match(values[text.i] as string)) : query.parameters[k];
+  }
+  const bound = { ...query, parameters } as CompiledQuery<R>;
+  return { compile: () => bound };
+}
+
+function compileShape(count: number, build: (slot: Slots) => CompiledStatement<unknown>): Shape {
+  const placeholders = Array.from({ length: count }, (_, i) => ({ slot: i }));
+  const texts: { i: number; match: (text: string) => RawBuilder<boolean>; marker: unknown }[] = [];
+  const used = new Set<number>();
+  const query = build({
+    value: <T>(i: number) => placeholders[i] as T,
+    text: (i, match) => {
+      // A marker no value can equal stands for the text while building; its parameter is then found by equality.
+      const fragment = match(`\u0000slot ${i}\u0000`);
+      texts.push({ i, match, marker: onlyParameter(fragment) });
+      return fragment;
+    },
+  }).compile();
+  const valueAt = query.parameters.map((p) => {
+    const i = placeholders.indexOf(p as { slot: number });
+    if (i >= 0) used.add(i);
+    return i;
+  });
+  const textAt = query.parameters.map((p) => {
+    const t = texts.find((x) => x.marker === p);
+    if (t) used.add(t.i);
+    return t && { i: t.i, match: t.match };
+  });
+  if (used.size !== count) throw new Error(`shaped: a value is not a bound parameter of ${query.sql}`);
+  return { query, valueAt, textAt };
+}
+
+/** The one value a store text-match fragment binds (its other parts are column references). */
+function onlyParameter(fragment: RawBuilder<boolean>): unknown {
+  const values = fragment.toOperationNode().parameters.filter((p): p is ValueNode => p.kind === "ValueNode");
+  if (values.length !== 1) throw new Error("shaped: a text match binds exactly one value");
+  return values[0]!.value;
+}
+
+/**
+ * A statement of one fixed shape whose arguments are all bound parameters (plain values in `where`,
+ * `set`, `values`): `precompiled` for writes and for reads of any kind, run by `all`/`first`/`exec`.
+ */
+export function prepared<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => CompiledStatement<R>): (db: Kysely<Database>, ...args: A) => CompiledStatement<R> {
+  const key = `prepared ${nextPrepared++}`;
+  const arity = build.length - 1;
+  return (db, ...args) => shaped(db, key, args, (slot) => build(db, ...(Array.from({ length: arity }, (_, i) => slot.value(i)) as A)));
+}
+let nextPrepared = 0;
+
+/** `insert into <table> (<the row's columns>) values (…)`, compiled once per table and column list. */
+export function insertRow<T extends keyof Database & string>(db: Kysely<Database>, table: T, row: Insertable<Database[T]>): CompiledStatement<unknown> {
+  const columns = Object.keys(row) as (keyof typeof row & string)[];
+  return shaped(
+    db,
+    `insert ${table} ${columns.join(",")}`,
+    columns.map((c) => row[c]),
+    (slot) => db.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, slot.value(i)])) as never),
+  );
+}
+
+/**
+ * A directory's user or group by id, locked for the rest of the transaction and read fresh in one
+ * precompiled statement: `update … set <key> = <key> … returning *` takes the row's write lock (on
+ * PostgreSQL; SQLite runs one writer at a time) as the store's `lockRow` does. Undefined when the
+ * directory has no such row.
+ */
+export function lockedInDirectory<R>(table: "dir_users" | "dir_groups", keyColumn: "user_id" | "group_id") {
+  const key = sql.ref(keyColumn);
+  return precompiledRow(
+    (_db: Kysely<Database>, directoryId: string, id: string) => sql<R>`update ${sql.table(table)} set ${key} = ${key} where ${key} = ${id} and directory_id = ${directoryId} returning *`,
+  );
+}
