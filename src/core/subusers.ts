@@ -19,7 +19,7 @@ import type { Clock } from "./clock.js";
 import type { PageTokens } from "./directory/paging.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
-import { type MaybePromise, then } from "./maybe-promise.js";
+import { type MaybePromise, then } from "../lib/maybe-promise.js";
 import { SUBUSER_NAME } from "./rules.js";
 import { hashGeneratedSecret, hashPassword } from "./secrets.js";
 

@@ -11,7 +11,7 @@ import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
-import { type MaybePromise, then } from "../maybe-promise.js";
+import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Organizations } from "../organizations.js";
 import { type DirectoryView, directoryView } from "./views.js";
 

@@ -8,7 +8,7 @@ import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { checkSearchText, textLength } from "../text.js";
 import type { Announcer } from "../announcements.js";
-import { type MaybePromise, then } from "../maybe-promise.js";
+import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, lockedInDirectory, prepared } from "./shapes.js";

@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { all, first } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import { fail } from "../errors.js";
-import { type MaybePromise, then } from "../maybe-promise.js";
+import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { shaped, type Slots } from "./shapes.js";
 
 export interface PageRequest {
@@ -70,8 +70,8 @@ export function pageSize(req: PageRequest): number {
 }
 
 /**
- * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn), on `db` directly
- * when it is given. `scope` names the query (kind, directory, filters, order) that tokens are bound to.
+ * Reads one page of `base` (already filtered) ordered by (timeColumn, idColumn), through the store's
+ * statements on `db`. `scope` names the query (kind, directory, filters, order) that tokens are bound to.
  * For a list read on every request, `listPage` (below) also saves building the query each time.
  */
 export async function readPage<DB, TB extends keyof DB, O extends Record<string, unknown>>(
@@ -83,13 +83,13 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
     scope: string;
     request: PageRequest;
     total: number;
-    db?: Kysely<Database>;
+    db: Kysely<Database>;
   },
 ): Promise<Page<O>> {
   const limit = pageSize(opts.request);
   const c = opts.request.nextToken ? opts.tokens.decode(opts.request.nextToken, opts.scope) : undefined;
   const query = pageQuery(base, { ...opts, descending: opts.request.descending === true, after: c && [c.at, c.id], offset: opts.request.offset || undefined, limit: limit + 1 });
-  const rows = (opts.db ? await all(opts.db, query) : await query.execute()) as O[];
+  const rows = (await all(opts.db, query)) as O[];
   return pageOf(rows, limit, opts);
 }
 

@@ -11,7 +11,7 @@ import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
 import { generatePassword, isStrongPassword } from "../subusers.js";
 import type { Announcer, UserField } from "../announcements.js";
-import { type MaybePromise, then } from "../maybe-promise.js";
+import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, lockedInDirectory, prepared } from "./shapes.js";

@@ -22,7 +22,7 @@ import type { SubUsers } from "../subusers.js";
 import { checkSearchText, textLength } from "../text.js";
 import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
-import { type MaybePromise, then } from "../maybe-promise.js";
+import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Organizations } from "../organizations.js";
 import {
   type Annotations,
@@ -270,7 +270,7 @@ export class Provisionings {
     if (f) base = base.where((eb) => eb.or([containsText("dir_users.user_name", f), containsText("dir_groups.group_name", f), containsText("provisionings.provisioning_id", f)]));
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("provisionings", directoryId, { p: q.principalId, principalType, t: q.targetUin, targetType, f: q.filter });
-    const page = await readPage(base, { timeColumn: "provisionings.created_at", idColumn: "provisionings.provisioning_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    const page = await readPage(base, { timeColumn: "provisionings.created_at", idColumn: "provisionings.provisioning_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });
     return { ...page, items: page.items.map(provisioningView) };
   }
 
@@ -354,7 +354,7 @@ export class Provisionings {
     else if (taskType) base = base.where("task_type", "=", taskType);
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
-    const page = await readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    const page = await readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });
     return { ...page, items: page.items.map(taskView) };
   }
 
@@ -397,7 +397,7 @@ export class Provisionings {
     if (q.provisioningId) base = base.where("provisioning_events.provisioning_id", "=", q.provisioningId);
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("events", directoryId, { p: q.provisioningId });
-    const page = await readPage(base, { timeColumn: "provisioning_events.created_at", idColumn: "provisioning_events.event_id", tokens: this.tokens, scope, request: q, total: Number(count!.n) });
+    const page = await readPage(base, { timeColumn: "provisioning_events.created_at", idColumn: "provisioning_events.event_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });
     const provisionings = new Map<string, ProvisioningView>();
     const ids = [...new Set(page.items.map((e) => e.provisioning_id))];
     if (ids.length) for (const row of await all(this.db, viewQuery(this.db).where("provisionings.provisioning_id", "in", ids))) provisionings.set(row.provisioning_id, provisioningView(row));

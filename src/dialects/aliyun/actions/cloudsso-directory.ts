@@ -4,7 +4,7 @@
  * Translation only; the rules live in core/directory.
  */
 import type { DirectoryView } from "../../../core/directory/views.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.js";

@@ -4,7 +4,7 @@
  * provisionings dirty, so provisioning follows them from either door.
  */
 import type { DirectoryGroup } from "../../../core/directory/views.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { directoryIdIn } from "../ids.js";

@@ -5,7 +5,7 @@
  */
 import type { Caller } from "../../../core/accounts.js";
 import type { Core } from "../../../core/index.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import type { ProvisioningStatistics, SubUserSettings } from "../../../core/provisioning/provisionings.js";
 import { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../../core/provisioning/provisionings.js";
 import type { Annotations, ProvisioningEventView, ProvisioningView, UnitFailureKind } from "../../../core/provisioning/views.js";

@@ -5,7 +5,7 @@
 import type { Caller } from "../../../core/accounts.js";
 import type { DirectoryUser } from "../../../core/directory/views.js";
 import type { Core } from "../../../core/index.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import type { Tag } from "../../../core/tags.js";
 import { fail } from "../../../core/errors.js";
 import { action, actions } from "../action.js";

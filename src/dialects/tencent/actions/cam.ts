@@ -1,6 +1,6 @@
 /** cam 2019-01-16: sub-users of the calling account. Translation only; rules live in core/subusers. */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/cam/v20190116/cam_models.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import type { SubUserView } from "../../../core/subusers.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";

@@ -4,7 +4,7 @@
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
 import type { DirectoryGroup, DirectoryUser } from "../../../core/directory/views.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 import { pageFields, pageRequest } from "../paging.js";

@@ -3,7 +3,7 @@
  * Translation only; the behaviour lives in core/provisioning.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
-import { then } from "../../../core/maybe-promise.js";
+import { then } from "../../../lib/maybe-promise.js";
 import type { ProvisioningTaskView, ProvisioningView } from "../../../core/provisioning/views.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
