@@ -52,9 +52,9 @@ if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS) {
 }
 
 if (process.env.BENCH_READS) {
-  const { org } = await core.organizations.describe(caller);
+  const org = await core.organizations.describe(caller);
   const members = [];
-  for (let i = 0; i < 12; i++) members.push(await core.organizations.createMember(caller, { name: `member${i}`, permissionIds: [1, 2], nodeId: org.root_node_id }));
+  for (let i = 0; i < 12; i++) members.push(await core.organizations.createMember(caller, { name: `member${i}`, permissionIds: [1, 2], nodeId: org.rootNodeId }));
   const ids = [];
   for (let i = 0; i < 100; i++) ids.push((await core.users.create(caller, info.zoneId, { userName: `reader${i}`, email: `reader${i}@example.com`, displayName: `Reader ${i}` })).user.userId);
   const [task] = await core.provisionings.create(caller, info.zoneId, [{ principalType: "User", principalId: ids[0], targetType: "MemberUin", targetUin: members[0] }], { duplicateSuffix: "_cic" });
