@@ -6,10 +6,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { CommitGroups, GroupCommitSqliteDialect } from "./sqlite/group-commit.js";
 import { sqliteConnection } from "./sqlite/sqlite-connection.js";
 import { registerDirectConnection } from "./statements.js";
 
@@ -53,8 +54,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     // SQLite's default page cache is 2 MB; a million-row fan-out walks indexes far larger than that.
     raw.pragma("cache_size = -65536");
     raw.pragma("mmap_size = 268435456");
-    const connection = sqliteConnection(raw);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection.forKysely }) });
+    const groups = new CommitGroups();
+    const connection = sqliteConnection(raw, groups);
+    db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(connection.forKysely, groups) });
     registerDirectConnection(db, connection.direct);
   }
   try {

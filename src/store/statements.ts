@@ -49,14 +49,14 @@ export function exec(db: Kysely<Database>, query: Query<unknown>): MaybePromise<
 
 function allCompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): MaybePromise<R[]> {
   const rows = directOf(db)?.all(compiled.sql, compiled.parameters, db.isTransaction);
-  if (rows !== undefined && rows !== NOT_NOW) return rows as R[];
+  if (rows !== undefined && rows !== NOT_NOW) return rows as MaybePromise<R[]>;
   return db.executeQuery<R>(compiled).then(rowsOf);
 }
 
 function firstCompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): MaybePromise<R | undefined> {
   const direct = directOf(db);
   const row = direct ? direct.first(compiled.sql, compiled.parameters, db.isTransaction) : NOT_NOW;
-  if (row !== NOT_NOW) return row as R | undefined;
+  if (row !== NOT_NOW) return row as MaybePromise<R | undefined>;
   return db.executeQuery<R>(compiled).then(firstRowOf);
 }
 

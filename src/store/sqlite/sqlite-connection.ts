@@ -24,6 +24,7 @@
  */
 import type SqliteDatabase from "better-sqlite3";
 import type { SqliteStatement } from "kysely";
+import type { CommitGroups } from "./group-commit.js";
 
 /** A statement as kysely runs it, `get` for the direct reads of one row, and whether it only reads. */
 type CachedStatement = SqliteStatement & { get(parameters: ReadonlyArray<unknown>): unknown; readonly: boolean };
@@ -37,13 +38,14 @@ export interface WriteResult {
 
 /** Statements run on the connection at once, when they may (see above); NOT_NOW otherwise. */
 export interface DirectConnection {
-  all(sqlText: string, parameters: readonly unknown[], inTransaction: boolean): unknown[] | typeof NOT_NOW;
-  /** The first row (undefined when there is none). */
+  /** The rows, or a promise of them when they were read inside a commit group (see group-commit.ts). */
+  all(sqlText: string, parameters: readonly unknown[], inTransaction: boolean): unknown[] | Promise<unknown[]> | typeof NOT_NOW;
+  /** The first row (undefined when there is none), or a promise of it, as `all`. */
   first(sqlText: string, parameters: readonly unknown[], inTransaction: boolean): unknown;
   run(sqlText: string, parameters: readonly unknown[], inTransaction: boolean): WriteResult | typeof NOT_NOW;
 }
 
-export function sqliteConnection(raw: SqliteDatabase.Database) {
+export function sqliteConnection(raw: SqliteDatabase.Database, groups: CommitGroups) {
   const cache = new Map<string, CachedStatement>();
   const prepare = (sqlText: string) => {
     let stmt = cache.get(sqlText);
@@ -88,12 +90,22 @@ export function sqliteConnection(raw: SqliteDatabase.Database) {
     return raw.inTransaction ? undefined : stmt;
   };
 
+  /**
+   * A read outside a transaction: at once; or, between the members of an open commit group, inside
+   * the group, answered when it has committed; or NOT_NOW, behind a member's transaction.
+   */
+  const read = <T>(sqlText: string, inTransaction: boolean, run: (stmt: CachedStatement) => T): T | Promise<T> | typeof NOT_NOW => {
+    const stmt = now(sqlText, inTransaction);
+    if (stmt) return run(stmt);
+    const committed = groups.joinable;
+    if (!committed || !prepare(sqlText).readonly) return NOT_NOW;
+    const result = run(prepare(sqlText));
+    return committed.then(() => result);
+  };
+
   const direct: DirectConnection = {
-    all: (sqlText, parameters, inTransaction) => now(sqlText, inTransaction)?.all(parameters) ?? NOT_NOW,
-    first: (sqlText, parameters, inTransaction) => {
-      const stmt = now(sqlText, inTransaction);
-      return stmt ? stmt.get(parameters) : NOT_NOW;
-    },
+    all: (sqlText, parameters, inTransaction) => read(sqlText, inTransaction, (stmt) => stmt.all(parameters)),
+    first: (sqlText, parameters, inTransaction) => read(sqlText, inTransaction, (stmt) => stmt.get(parameters)),
     run: (sqlText, parameters, inTransaction) => {
       const stmt = now(sqlText, inTransaction);
       if (!stmt) return NOT_NOW;
@@ -112,6 +124,7 @@ export function sqliteConnection(raw: SqliteDatabase.Database) {
         endTurnRead();
         return prepare(sqlText);
       },
+      inTransaction: () => raw.inTransaction,
     },
     direct,
   };
