@@ -3,9 +3,27 @@
  * passwords are stored as scrypt hashes. The master key comes from OPENCIC_MASTER_KEY
  * or from `<data dir>/master.key`, created on first start with mode 0600.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomFillSync, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+/**
+ * Random bytes for salts and IVs, taken from a pool that is refilled from the CSPRNG 4 KB at a time:
+ * each `randomBytes` call is a trip into OpenSSL costing microseconds, one per CreateUser. Every byte
+ * is handed out once; each caller gets its own copy.
+ */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+export function pooledRandomBytes(n: number): Buffer {
+  if (n > pool.length) return randomBytes(n);
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  poolAt += n;
+  return out;
+}
 
 export class SecretBox {
   private readonly macKey: Buffer;
@@ -22,7 +40,7 @@ export class SecretBox {
   }
 
   seal(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = pooledRandomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
     const data = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
     return ["v1", iv.toString("base64"), cipher.getAuthTag().toString("base64"), data.toString("base64")].join(".");
@@ -58,7 +76,7 @@ export function loadOrCreateMasterKey(dataDir: string, fromEnv?: string): Buffer
 const SCRYPT_N = 16384;
 
 export function hashPassword(password: string): string {
-  const salt = randomBytes(16);
+  const salt = pooledRandomBytes(16);
   const hash = scryptSync(password, salt, 32, { N: SCRYPT_N });
   return `scrypt$${SCRYPT_N}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
@@ -69,7 +87,7 @@ export function hashPassword(password: string): string {
  * Passwords a person chose always go through scrypt (hashPassword).
  */
 export function hashGeneratedSecret(secret: string): string {
-  const salt = randomBytes(16);
+  const salt = pooledRandomBytes(16);
   return `sha256$${salt.toString("base64")}$${createHash("sha256").update(salt).update(secret).digest("base64")}`;
 }
 

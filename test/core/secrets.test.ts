@@ -5,8 +5,26 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { hashGeneratedSecret, hashPassword, loadOrCreateMasterKey, parseMasterKey, SecretBox, verifyPassword } from "../../src/core/secrets.js";
+import { hashGeneratedSecret, hashPassword, loadOrCreateMasterKey, parseMasterKey, pooledRandomBytes, SecretBox, verifyPassword } from "../../src/core/secrets.js";
 import { openRuntime } from "../../src/runtime.js";
+
+describe("pooled random bytes (salts, IVs)", () => {
+  test("never hand out the same bytes twice, across pool refills, and each caller owns its copy", () => {
+    const seen = new Set<string>();
+    const held: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const b = pooledRandomBytes(i % 2 ? 12 : 16);
+      assert.equal(b.length, i % 2 ? 12 : 16);
+      const hex = b.toString("hex");
+      assert.ok(!seen.has(hex), "a value came out twice");
+      seen.add(hex);
+      held.push(b);
+    }
+    // Refilling the pool (2000 draws are several pools) did not change what earlier callers hold.
+    assert.deepEqual(held.map((b) => b.toString("hex")), [...seen]);
+    assert.equal(pooledRandomBytes(5000).length, 5000);
+  });
+});
 
 describe("SecretBox", () => {
   const box = new SecretBox(randomBytes(32));
