@@ -144,6 +144,8 @@ const subUserSettingsOf = precompiledRow((db: Kysely<Database>, directoryId: str
   db.selectFrom("directories").select(["created_at", "subuser_landing_page", "subuser_session_hours", "subuser_settings_updated_at"]).where("directory_id", "=", directoryId),
 );
 
+const bumpGeneration = (trx: Kysely<Database>, provisioningId: string) =>
+  trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "=", provisioningId);
 const notFound = (provisioningId: string): never => fail("provisioning.not_found", `provisioning ${provisioningId} does not exist`, "provisioningId");
 
 export class Provisionings {
@@ -512,8 +514,12 @@ export class Provisionings {
   /** Marks provisionings dirty: bumps their generation and puts them on the durable queue (coalescing). */
   async markDirty(trx: Kysely<Database>, provisioningIds: string[]): Promise<void> {
     if (provisioningIds.length === 0) return;
-    await exec(trx, trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "in", provisioningIds));
-    await this.queue.enqueue(trx, provisioningIds);
+    // One row at a time in id order (one UPDATE … IN would lock them in whatever order PostgreSQL's
+    // plan visits them): every transaction that locks several provisionings (here, a departing
+    // member's end, the reconciler) takes them in id order, so none waits on another in a circle.
+    const ids = [...new Set(provisioningIds)].sort();
+    for (const id of ids) await exec(trx, bumpGeneration(trx, id));
+    await this.queue.enqueue(trx, ids);
   }
 
   /**
