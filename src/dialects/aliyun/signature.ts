@@ -4,15 +4,19 @@
  * Both are recomputed from DECODED parameters, re-encoded per RFC 3986: clients encode URLs differently
  * (Node's querystring leaves `!'()*` bare, Go writes a space as `+`), but they all sign the same canonical form.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { hmacKeyOf, sha256Hex } from "../../lib/hash.js";
 
 export const ACS3 = "ACS3-HMAC-SHA256";
 
 /** Headers a V3 request must sign, so that action, version, time, nonce and body cannot be swapped. */
 export const V3_REQUIRED_SIGNED_HEADERS = ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"];
 
-/** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - _ . ~` stay bare. */
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+
+/** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - _ . ~` stay bare (names and ids usually are all bare). */
 export function percentEncode(s: string): string {
+  if (UNRESERVED.test(s)) return s;
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
@@ -49,7 +53,7 @@ export function parseAcs3Authorization(header: string | undefined): Acs3Authoriz
   return { accessKeyId: m[1]!, signedHeaders: m[2]!.split(";"), signature: m[3]! };
 }
 
-export const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+export { sha256Hex };
 
 export interface Acs3Input {
   method: string;
@@ -67,10 +71,10 @@ export function acs3CanonicalRequest(signedHeaders: string[], input: Acs3Input):
   return [input.method.toUpperCase(), "/", canonicalQuery(input.query), canonicalHeaders, signedHeaders.join(";"), input.payloadHash].join("\n");
 }
 
-/** V3: hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)))). */
+/** V3: hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)))); the secret's HMAC key is kept (lib/hash.ts). */
 export function acs3Signature(secret: string, signedHeaders: string[], input: Acs3Input): string {
   const stringToSign = `${ACS3}\n${sha256Hex(acs3CanonicalRequest(signedHeaders, input))}`;
-  return createHmac("sha256", secret).update(stringToSign).digest("hex");
+  return hmacKeyOf(secret).hex(stringToSign);
 }
 
 export { safeEqual } from "../../core/secrets.js";
