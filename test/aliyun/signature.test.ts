@@ -104,6 +104,14 @@ describe("Alibaba signature V3 (ACS3-HMAC-SHA256)", () => {
     }
   });
 
+  test("an Authorization header as the clients send it, or with spaces around its parts, parses alike", () => {
+    const sig = "a".repeat(64);
+    const tight = parseAcs3Authorization(`ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=${sig}`);
+    const spaced = parseAcs3Authorization(` ACS3-HMAC-SHA256 Credential=testid, SignedHeaders=host;x-acs-date,  Signature=${sig} `);
+    assert.deepEqual(tight, { accessKeyId: "testid", signedHeaders: ["host", "x-acs-date"], signature: sig });
+    assert.deepEqual(spaced, tight);
+  });
+
   test("constant-time comparison", () => {
     assert.ok(safeEqual("abc", "abc"));
     assert.ok(!safeEqual("abc", "abd"));

@@ -40,17 +40,35 @@ export function v1Signature(secret: string, method: string, params: Record<strin
 
 export interface Acs3Authorization {
   accessKeyId: string;
-  signedHeaders: string[];
+  signedHeaders: readonly string[];
   signature: string;
 }
 
 const ACS3_LAYOUT = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/;
 
-/** Parses `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`; null when malformed. */
+/** Clients send the same few SignedHeaders lists: each is split once and kept (bounded). */
+const signedHeaderLists = new Map<string, readonly string[]>();
+
+function splitSignedHeaders(list: string): readonly string[] {
+  let names = signedHeaderLists.get(list);
+  if (!names) {
+    if (signedHeaderLists.size >= 1000) signedHeaderLists.clear();
+    names = list.split(";");
+    signedHeaderLists.set(list, names);
+  }
+  return names;
+}
+
+/**
+ * Parses `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`; null when malformed. The list of
+ * signed headers is shared between requests that send the same one, so it is never changed.
+ */
 export function parseAcs3Authorization(header: string | undefined): Acs3Authorization | null {
-  const m = header ? ACS3_LAYOUT.exec(header.trim().replace(/,\s+/g, ",")) : null;
+  if (!header) return null;
+  // The clients' own layout matches as sent; spaces around the parts are tolerated.
+  const m = ACS3_LAYOUT.exec(header) ?? ACS3_LAYOUT.exec(header.trim().replace(/,\s+/g, ","));
   if (!m) return null;
-  return { accessKeyId: m[1]!, signedHeaders: m[2]!.split(";"), signature: m[3]! };
+  return { accessKeyId: m[1]!, signedHeaders: splitSignedHeaders(m[2]!), signature: m[3]! };
 }
 
 export { sha256Hex };
@@ -65,14 +83,14 @@ export interface Acs3Input {
   payloadHash: string;
 }
 
-export function acs3CanonicalRequest(signedHeaders: string[], input: Acs3Input): string {
+export function acs3CanonicalRequest(signedHeaders: readonly string[], input: Acs3Input): string {
   let canonicalHeaders = "";
   for (const h of signedHeaders) canonicalHeaders += `${h}:${(input.headers[h] ?? "").trim()}\n`;
   return [input.method.toUpperCase(), "/", canonicalQuery(input.query), canonicalHeaders, signedHeaders.join(";"), input.payloadHash].join("\n");
 }
 
 /** V3: hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)))); the secret's HMAC key is kept (lib/hash.ts). */
-export function acs3Signature(secret: string, signedHeaders: string[], input: Acs3Input): string {
+export function acs3Signature(secret: string, signedHeaders: readonly string[], input: Acs3Input): string {
   const stringToSign = `${ACS3}\n${sha256Hex(acs3CanonicalRequest(signedHeaders, input))}`;
   return hmacKeyOf(secret).hex(stringToSign);
 }
