@@ -41,7 +41,10 @@ export function first<R>(db: Kysely<Database>, query: Query<R>): MaybePromise<R 
 
 /** A statement that returns no rows (insert, update, delete): how many rows it changed. */
 export function exec(db: Kysely<Database>, query: Query<unknown>): MaybePromise<number> {
-  const compiled = compile(db, query);
+  return execCompiled(db, compile(db, query));
+}
+
+function execCompiled(db: Kysely<Database>, compiled: CompiledQuery<unknown>): MaybePromise<number> {
   const done = directOf(db)?.run(compiled.sql, compiled.parameters, db.isTransaction);
   if (done !== undefined && done !== NOT_NOW) return Number(done.numAffectedRows);
   return db.executeQuery(compiled).then(affectedRows);
@@ -76,6 +79,12 @@ export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>
 export function precompiledRow<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R | undefined> {
   const bind = binder(build);
   return (db, ...args) => firstCompiled(db, bind(db, args));
+}
+
+/** `precompiled` for a statement that returns no rows (insert, update, delete): how many rows it changed. */
+export function precompiledExec<A extends unknown[]>(build: (db: Kysely<Database>, ...args: A) => Query<unknown>): (db: Kysely<Database>, ...args: A) => MaybePromise<number> {
+  const bind = binder(build);
+  return (db, ...args) => execCompiled(db, bind(db, args));
 }
 
 /**
