@@ -9,10 +9,10 @@
  *   appended to a log at the end of the turn (one statement for the turn's uses, at the end of the
  *   table), and read back at start, so that a replay after a restart is refused as well.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
 import type { Database } from "../store/schema.js";
-import { all, exec } from "../store/statements.js";
+import { all, exec, precompiledExec } from "../store/statements.js";
 import type { Clock } from "./clock.js";
 import { CoreError } from "./errors.js";
 
@@ -29,6 +29,15 @@ interface Waiting extends Use {
   accepted(): void;
   refused(err: unknown): void;
 }
+
+/**
+ * Appends a turn's accepted uses to the log: one statement, compiled once, whatever their number (a
+ * JSON list of [key, nonce, expiry] triples). SQLite's JSON functions: only the one-process ledger,
+ * which is SQLite's, keeps a log.
+ */
+const appendUses = precompiledExec((db: Kysely<Database>, usesJson: string) =>
+  sql`insert into request_nonce_log (key_id, nonce, expires_at) select json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') from json_each(${usesJson})`,
+);
 
 const pairOf = (keyId: string, nonce: string) => `${keyId}\u0000${nonce}`;
 const nonceUsed = () => new CoreError("auth.nonce_used", "Specified signature nonce was used already.");
@@ -85,7 +94,7 @@ export class ReplayGuard {
     const uses = this.unlogged;
     this.unlogged = [];
     try {
-      await exec(this.db, this.db.insertInto("request_nonce_log").values(uses.map((u) => ({ key_id: u.keyId, nonce: u.nonce, expires_at: u.expiresAt }))));
+      await appendUses(this.db, JSON.stringify(uses.map((u) => [u.keyId, u.nonce, u.expiresAt])));
     } catch {
       // The memory still refuses these replays; only a restart in the next minutes would not. Nothing to tell a client.
     }

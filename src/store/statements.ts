@@ -31,33 +31,43 @@ const compile = <R>(db: Kysely<Database>, query: Query<R>): CompiledQuery<R> => 
 
 /** Every row the query returns. */
 export function all<R>(db: Kysely<Database>, query: Query<R>): MaybePromise<R[]> {
-  return allCompiled(db, compile(db, query));
+  const compiled = compile(db, query);
+  return allOf(db, compiled, compiled.parameters);
 }
 
 /** The first row the query returns, or undefined. */
 export function first<R>(db: Kysely<Database>, query: Query<R>): MaybePromise<R | undefined> {
-  return firstCompiled(db, compile(db, query));
+  const compiled = compile(db, query);
+  return firstOf(db, compiled, compiled.parameters);
 }
 
 /** A statement that returns no rows (insert, update, delete): how many rows it changed. */
 export function exec(db: Kysely<Database>, query: Query<unknown>): MaybePromise<number> {
   const compiled = compile(db, query);
-  const done = directOf(db)?.run(compiled.sql, compiled.parameters, db.isTransaction);
+  return execOf(db, compiled, compiled.parameters);
+}
+
+// The statement `query` with `parameters` (its own, or a precompiled query's bound per call): the
+// CompiledQuery object kysely wants is made only when the statement goes through kysely.
+const withParameters = <R>(query: CompiledQuery<R>, parameters: readonly unknown[]): CompiledQuery<R> => (parameters === query.parameters ? query : { ...query, parameters });
+
+function execOf(db: Kysely<Database>, query: CompiledQuery<unknown>, parameters: readonly unknown[]): MaybePromise<number> {
+  const done = directOf(db)?.run(query.sql, parameters, db.isTransaction);
   if (done !== undefined && done !== NOT_NOW) return Number(done.numAffectedRows);
-  return db.executeQuery(compiled).then(affectedRows);
+  return db.executeQuery(withParameters(query, parameters)).then(affectedRows);
 }
 
-function allCompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): MaybePromise<R[]> {
-  const rows = directOf(db)?.all(compiled.sql, compiled.parameters, db.isTransaction);
+function allOf<R>(db: Kysely<Database>, query: CompiledQuery<R>, parameters: readonly unknown[]): MaybePromise<R[]> {
+  const rows = directOf(db)?.all(query.sql, parameters, db.isTransaction);
   if (rows !== undefined && rows !== NOT_NOW) return rows as MaybePromise<R[]>;
-  return db.executeQuery<R>(compiled).then(rowsOf);
+  return db.executeQuery<R>(withParameters(query, parameters)).then(rowsOf);
 }
 
-function firstCompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): MaybePromise<R | undefined> {
+function firstOf<R>(db: Kysely<Database>, query: CompiledQuery<R>, parameters: readonly unknown[]): MaybePromise<R | undefined> {
   const direct = directOf(db);
-  const row = direct ? direct.first(compiled.sql, compiled.parameters, db.isTransaction) : NOT_NOW;
+  const row = direct ? direct.first(query.sql, parameters, db.isTransaction) : NOT_NOW;
   if (row !== NOT_NOW) return row as MaybePromise<R | undefined>;
-  return db.executeQuery<R>(compiled).then(firstRowOf);
+  return db.executeQuery<R>(withParameters(query, parameters)).then(firstRowOf);
 }
 
 /**
@@ -68,22 +78,43 @@ function firstCompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>): May
  * parameter (plain values in `where`, not lists or SQL fragments), which is checked then.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R[]> {
-  const bind = binder(build);
-  return (db, ...args) => allCompiled(db, bind(db, args));
+  const prepared = preparer(build);
+  return (db, ...args) => {
+    const entry = prepared(db, args);
+    return allOf(db, entry.query, bind(entry, args));
+  };
 }
 
 /** `precompiled` for a read of one row (by a unique key): the row, or undefined when there is none. */
 export function precompiledRow<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R | undefined> {
-  const bind = binder(build);
-  return (db, ...args) => firstCompiled(db, bind(db, args));
+  const prepared = preparer(build);
+  return (db, ...args) => {
+    const entry = prepared(db, args);
+    return firstOf(db, entry.query, bind(entry, args));
+  };
+}
+
+/** `precompiled` for a statement that returns no rows (insert, update, delete): how many rows it changed. */
+export function precompiledExec<A extends unknown[]>(build: (db: Kysely<Database>, ...args: A) => Query<unknown>): (db: Kysely<Database>, ...args: A) => MaybePromise<number> {
+  const prepared = preparer(build);
+  return (db, ...args) => {
+    const entry = prepared(db, args);
+    return execOf(db, entry.query, bind(entry, args));
+  };
+}
+
+/** A compiled query and, per parameter, the argument it takes (-1: a constant of the query). */
+interface Prepared<R> {
+  query: CompiledQuery<R>;
+  slots: number[];
 }
 
 /**
  * Compiles `build` once per database (a transaction compiles to the same SQL as its parent, and is
- * keyed by the parent's adapter); binds each call's arguments into the compiled query's parameters.
+ * keyed by the parent's adapter); each call then binds its arguments (`bind`).
  */
-function binder<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, args: A) => CompiledQuery<R> {
-  const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: number[] }>();
+function preparer<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, args: A) => Prepared<R> {
+  const compiled = new WeakMap<object, Prepared<R>>();
   const prepare = (db: Kysely<Database>) => {
     const placeholders = Array.from({ length: build.length - 1 }, (_, i) => ({ placeholder: i }));
     const query = compile(db, build(db, ...(placeholders as unknown as A)));
@@ -95,11 +126,16 @@ function binder<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A
   };
   return (db, args) => {
     if (args.length !== build.length - 1) throw new Error(`precompiled: expected ${build.length - 1} arguments, got ${args.length}`);
-    const { query, slots } = compiled.get(db.getExecutor().adapter) ?? prepare(db);
-    const parameters = new Array<unknown>(slots.length);
-    for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
-    return { ...query, parameters };
+    return compiled.get(db.getExecutor().adapter) ?? prepare(db);
   };
+}
+
+/** The compiled query's parameters with this call's arguments in their slots. */
+function bind(entry: Prepared<unknown>, args: readonly unknown[]): unknown[] {
+  const { query, slots } = entry;
+  const parameters = new Array<unknown>(slots.length);
+  for (let i = 0; i < slots.length; i++) parameters[i] = slots[i]! < 0 ? query.parameters[i] : args[slots[i]!];
+  return parameters;
 }
 
 const rowsOf = <R>(result: QueryResult<R>): R[] => result.rows;

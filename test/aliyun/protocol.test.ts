@@ -303,6 +303,31 @@ for (const engine of ENGINES) {
     }
   });
 
+  test(`the one-process ledger logs each turn's accepted uses exactly, in one statement (${engine})`, { skip: engine === "postgres" && "the shared ledger keeps no log" }, async () => {
+    const { store, reopen, cleanup } = await openTestStore(engine);
+    try {
+      const guard = new ReplayGuard(store.db, systemClock, false);
+      const until = Date.now() + 60_000;
+      const uses: [string, string, number][] = [];
+      for (let i = 0; i < 70; i++) uses.push([`AKID${i % 3}`, `n-${i}-"\\'%_é`, until + i]);
+      const results = await Promise.allSettled([...uses.map(([k, n, t]) => use(guard, k, n, t)), use(guard, "AKID0", uses[0]![1], until)]);
+      assert.equal(results.filter((r) => r.status === "rejected").length, 1);
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      const logged = await store.db.selectFrom("request_nonce_log").select(["key_id", "nonce", "expires_at"]).orderBy("seq").execute();
+      assert.deepEqual(logged.map((r) => [r.key_id, r.nonce, Number(r.expires_at)]), uses);
+      const second = await reopen();
+      try {
+        const restarted = new ReplayGuard(second.db, systemClock, false);
+        for (const [k, n, t] of uses) await assert.rejects(use(restarted, k, n, t), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   describe(`Alibaba replay and rate limits with a controllable clock (${engine})`, () => {
     let server: TestServer;
     const clock = new ManualClock(Date.now());

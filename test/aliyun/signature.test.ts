@@ -1,6 +1,10 @@
 /** The Alibaba signature verifiers against the spec's test vectors (computed with the real @alicloud/openapi-util). */
 import assert from "node:assert/strict";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
+import { timestampMs } from "../../src/dialects/aliyun/door.js";
+import { requestParams } from "../../src/dialects/aliyun/params.js";
+import { bodySha256Hex, EMPTY_SHA256, hmacKeyOf } from "../../src/lib/hash.js";
 import {
   acs3CanonicalRequest,
   acs3Signature,
@@ -100,9 +104,74 @@ describe("Alibaba signature V3 (ACS3-HMAC-SHA256)", () => {
     }
   });
 
+  test("an Authorization header as the clients send it, or with spaces around its parts, parses alike", () => {
+    const sig = "a".repeat(64);
+    const tight = parseAcs3Authorization(`ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=${sig}`);
+    const spaced = parseAcs3Authorization(` ACS3-HMAC-SHA256 Credential=testid, SignedHeaders=host;x-acs-date,  Signature=${sig} `);
+    assert.deepEqual(tight, { accessKeyId: "testid", signedHeaders: ["host", "x-acs-date"], signature: sig });
+    assert.deepEqual(spaced, tight);
+  });
+
   test("constant-time comparison", () => {
     assert.ok(safeEqual("abc", "abc"));
     assert.ok(!safeEqual("abc", "abd"));
     assert.ok(!safeEqual("abc", "abcd"));
+  });
+});
+
+describe("the shortcuts of the V3 check, against the straightforward computations", () => {
+  test("the signature's HMAC (the secret's kept HmacKey) is createHmac's, for any secret and message", () => {
+    const secrets = ["testsecret", "", "é中😀", "k".repeat(64), "k".repeat(65), randomBytes(40).toString("base64")];
+    const messages = ["", "ACS3-HMAC-SHA256\n" + "f".repeat(64), "é中😀 mixed", "x".repeat(5000)];
+    for (const secret of secrets) {
+      for (const message of messages) {
+        // Twice: the second time the kept key answers.
+        for (let i = 0; i < 2; i++) assert.equal(hmacKeyOf(secret).hex(message), createHmac("sha256", secret).update(message).digest("hex"));
+      }
+      const input = { method: "POST", query: { A: "1" }, headers: { host: "h" }, payloadHash: EMPTY_SHA256 };
+      const expected = createHmac("sha256", secret).update(`ACS3-HMAC-SHA256\n${createHash("sha256").update(acs3CanonicalRequest(["host"], input)).digest("hex")}`).digest("hex");
+      assert.equal(acs3Signature(secret, ["host"], input), expected);
+    }
+  });
+
+  test("an empty body's hash is SHA-256 of nothing; other bodies are hashed", () => {
+    assert.equal(bodySha256Hex(Buffer.alloc(0)), createHash("sha256").update("").digest("hex"));
+    assert.equal(bodySha256Hex(Buffer.from("a=1")), createHash("sha256").update("a=1").digest("hex"));
+  });
+
+  test("percentEncode's bare fast path agrees with encoding every string", () => {
+    const slow = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+    const samples = ["", "d-00fc2p61abcd", "A-Z_a.z~0", "a b", "a+b", "*", "!'()", "é", "😀", "%41", "a/b?c=d&e"];
+    for (let i = 0; i < 2000; i++) samples.push(String.fromCharCode(...Array.from({ length: 1 + (i % 5) }, (_, j) => 32 + ((i * 31 + j * 17) % 95))));
+    for (const s of samples) assert.equal(percentEncode(s), slow(s), JSON.stringify(s));
+  });
+
+  test("the query's parameters are parsed once: V3 signs them, the form body's join them for the action", () => {
+    const body = Buffer.from("Description=x&UserName=u");
+    const form = requestParams("Action=A&DirectoryId=d-1", body, "application/x-www-form-urlencoded");
+    assert.deepEqual({ ...form.query }, { Action: "A", DirectoryId: "d-1" });
+    assert.deepEqual({ ...form.merged }, { Action: "A", DirectoryId: "d-1", Description: "x", UserName: "u" });
+    assert.deepEqual({ ...form.query }, Object.fromEntries(new URLSearchParams("Action=A&DirectoryId=d-1")));
+    const plain = requestParams("Action=A&DirectoryId=d-1", Buffer.alloc(0), "application/x-www-form-urlencoded");
+    assert.equal(plain.merged, plain.query);
+    assert.throws(() => requestParams("A=1", Buffer.from("A=2"), "application/x-www-form-urlencoded"), /given more than once/);
+    assert.throws(() => requestParams("A=1&A=2", Buffer.alloc(0), undefined), /given more than once/);
+  });
+
+  test("timestamps: the kept last one answers as parsing it again would", () => {
+    const expected = (raw: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/.exec(raw);
+      const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+      return m && !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === raw.slice(0, 19) ? ms : "malformed";
+    };
+    const actual = (raw: string) => {
+      try {
+        return timestampMs(raw);
+      } catch {
+        return "malformed";
+      }
+    };
+    const samples = ["2026-12-06T10:00:00Z", "2026-12-06T10:00:00Z", "2026-12-06T10:00:01Z", "2026-13-06T10:00:00Z", "2026-12-06T10:00:00Z", "2026-02-30T00:00:00Z", "0050-01-01T00:00:00Z", "2026-12-06T10:00:60Z", "2026-12-06T10:00:00.123Z", "2026-12-06 10:00:00", "", "2026-12-06T10:00:00Z"];
+    for (const raw of samples) assert.equal(actual(raw), expected(raw), raw);
   });
 });

@@ -56,6 +56,16 @@ const directoryOfMember = precompiledRow((db: Kysely<Database>, memberUin: numbe
     .where("org_members.member_uin", "=", memberUin),
 );
 
+/** `directoryOfMember` for scoping alone: the directory's id and the manager, without the rest of the row. */
+const directoryIdOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) =>
+  db
+    .selectFrom("org_members")
+    .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
+    .leftJoin("directories", "directories.org_id", "org_members.org_id")
+    .select(["directories.directory_id", "organizations.manager_uin"])
+    .where("org_members.member_uin", "=", memberUin),
+);
+
 /** The directory row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
 const lockedDirectory = precompiledRow((db: Kysely<Database>, directoryId: string) =>
   db
@@ -156,18 +166,26 @@ export class Directories {
    * scopes a directory action to its caller, with the counts, quotas and settings it may need.
    */
   resolve(caller: Caller, directoryId: string): MaybePromise<Directory> {
-    return then(this.row(caller), (dir) => {
-      if (!dir) return fail("directory.not_open", "the organization has not opened its identity center");
-      if (dir.directory_id !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
-      return dir;
+    return then(directoryOfMember(this.db, caller.accountUin), (row) => {
+      checkDirectory(caller, row, directoryId);
+      return row as Directory;
+    });
+  }
+
+  /**
+   * `resolve` for a read that needs only the scoping, not the directory's row (a user, a group, a
+   * provisioning or a task by id): the same checks and refusals, reading two columns instead of the row.
+   */
+  scope(caller: Caller, directoryId: string): MaybePromise<void> {
+    return then(directoryIdOfMember(this.db, caller.accountUin), (row) => {
+      checkDirectory(caller, row, directoryId);
     });
   }
 
   /** The caller's directory row, or undefined; refused for an account outside an organization or not its manager. One read. */
   private row(caller: Caller): MaybePromise<Directory | undefined> {
     return then(directoryOfMember(this.db, caller.accountUin), (row) => {
-      if (!row) return fail("directory.no_organization", "the calling account has no organization");
-      if (row.manager_uin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
+      checkManager(caller, row);
       // The row carries manager_uin besides the directory's columns; no caller reads it.
       return row.directory_id === null ? undefined : (row as Directory);
     });
@@ -261,4 +279,17 @@ function checkName(name: string): void {
   if (!DIRECTORY_NAME.test(name)) {
     fail("directory.name_invalid", "names are 2-64 lowercase letters, digits and '-', not starting or ending with '-' and without '--'", "name");
   }
+}
+
+/** The caller's membership row (with its organization's manager) must exist and name the caller as manager. */
+function checkManager(caller: Caller, row: { manager_uin: number } | undefined): asserts row {
+  if (!row) return fail("directory.no_organization", "the calling account has no organization");
+  if (row.manager_uin !== caller.accountUin) fail("directory.not_manager", "only the organization's management account manages its identity center");
+}
+
+/** …and its organization's directory must be open and be `directoryId`: how every directory action is scoped to its caller. */
+function checkDirectory(caller: Caller, row: { manager_uin: number; directory_id: string | null } | undefined, directoryId: string): void {
+  checkManager(caller, row);
+  if (row.directory_id === null) fail("directory.not_open", "the organization has not opened its identity center");
+  if (row.directory_id !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
 }

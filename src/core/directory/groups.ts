@@ -67,7 +67,7 @@ export class Groups {
   ) {}
 
   async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirectoryGroup> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     checkName(input.groupName);
     checkDescription(input.description);
     const type = oneOf(input.groupType, ORIGINS, "groupType") ?? "Manual";
@@ -100,11 +100,11 @@ export class Groups {
 
   /** A group of the caller's directory: one read after the directory's, at once when the store can. */
   get(caller: Caller, directoryId: string, groupId: string): MaybePromise<DirectoryGroup> {
-    return then(this.directories.resolve(caller, directoryId), () => then(groupById(this.db, directoryId, groupId), (g) => (g ? groupView(g) : groupNotFound(groupId))));
+    return then(this.directories.scope(caller, directoryId), () => then(groupById(this.db, directoryId, groupId), (g) => (g ? groupView(g) : groupNotFound(groupId))));
   }
 
   async update(caller: Caller, directoryId: string, groupId: string, input: { groupName?: string; description?: string }): Promise<DirectoryGroup> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     if (input.groupName !== undefined) checkName(input.groupName);
     checkDescription(input.description);
     try {
@@ -129,7 +129,7 @@ export class Groups {
   }
 
   async delete(caller: Caller, directoryId: string, groupId: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     await this.db.transaction().execute(async (trx) => {
       await this.directories.lock(trx, directoryId);
       const group = await this.lock(trx, directoryId, groupId);
@@ -224,7 +224,7 @@ export class Groups {
   }
 
   async removeMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     await this.announcer.transaction(this.db, async (trx) => {
       await this.lock(trx, directoryId, groupId);
       const removed = await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
@@ -238,7 +238,7 @@ export class Groups {
   }
 
   async listMembers(caller: Caller, directoryId: string, groupId: string, q: PageRequest & { userType?: string }): Promise<Page<GroupMember>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const group = await this.find(this.db, directoryId, groupId);
     const type = oneOf(q.userType, ORIGINS, "userType");
     const values: unknown[] = type ? [groupId, type] : [groupId];
@@ -263,7 +263,7 @@ export class Groups {
   }
 
   async listJoined(caller: Caller, directoryId: string, userId: string, q: PageRequest): Promise<Page<JoinedGroup>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     await this.users.find(this.db, directoryId, userId);
     const page = await listPage(
       this.db,

@@ -110,7 +110,7 @@ export class Users {
   ) {}
 
   async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirectoryUser; password: string }> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
     checkFields(input);
     const tags = checkTags(input.tags ?? [], USER_TAGS);
@@ -153,7 +153,7 @@ export class Users {
 
   /** A user of the caller's directory: one read after the directory's, at once when the store can. */
   get(caller: Caller, directoryId: string, userId: string): MaybePromise<DirectoryUser> {
-    return then(this.directories.resolve(caller, directoryId), () => then(userViewById(this.db, directoryId, userId), (u) => (u ? userView(u) : userNotFound(userId))));
+    return then(this.directories.scope(caller, directoryId), () => then(userViewById(this.db, directoryId, userId), (u) => (u ? userView(u) : userNotFound(userId))));
   }
 
   /** `get` with the user's tags (CloudSSO's users carry them). */
@@ -162,7 +162,7 @@ export class Users {
   }
 
   async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirectoryUser> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     checkFields(input);
     try {
       return await this.announcer.transaction(this.db, async (trx) => {
@@ -191,7 +191,7 @@ export class Users {
   }
 
   async setStatus(caller: Caller, directoryId: string, userId: string, status: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const s = oneOf(status, USER_STATUSES, "userStatus")!;
     await this.db.transaction().execute(async (trx) => {
       // Found under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
@@ -205,7 +205,7 @@ export class Users {
    * returned once. Exactly one of the two.
    */
   async resetPassword(caller: Caller, directoryId: string, userId: string, input: PasswordReset): Promise<{ generated?: string }> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     if (input.generate && input.password !== undefined) fail("value.invalid", "give a password or ask for a generated one, not both", "password");
     if (!input.generate && input.password === undefined) fail("value.missing", "a password is required unless one is generated", "password");
     if (input.password !== undefined && !isStrongPassword(input.password)) {
@@ -230,12 +230,12 @@ export class Users {
 
   /** The user an outside provider knows by `externalId`. Users get one only through SCIM, which OpenCIC does not run yet. */
   async idByExternalId(caller: Caller, directoryId: string, externalId: ExternalId): Promise<string> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     return fail("directory.user_not_found", `no user has the external id ${externalId.issuer}/${externalId.id}`, "externalId");
   }
 
   async delete(caller: Caller, directoryId: string, userId: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     await this.db.transaction().execute(async (trx) => {
       await this.directories.lock(trx, directoryId);
       // find() locks the user, so a concurrent AddUserToGroup cannot slip a membership in after the check.
@@ -323,7 +323,7 @@ export class Users {
 
   /** The tags of each of these users (of the caller's directory), in key order. */
   async tagsOf(caller: Caller, directoryId: string, userIds: string[]): Promise<Map<string, Tag[]>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const out = new Map<string, Tag[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return out;
     const rows = await all(this.db, this.db.selectFrom("dir_user_tags").select(["user_id", "tag_key", "tag_value"]).where("directory_id", "=", directoryId).where("user_id", "in", userIds).orderBy("tag_key"));

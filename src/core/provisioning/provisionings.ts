@@ -175,7 +175,7 @@ export class Provisionings {
 
   /** All or nothing: every item is checked before any is stored. One StartProvisioning task per item. */
   async create(caller: Caller, directoryId: string, items: NewProvisioning[], opts: CreateOptions): Promise<ProvisioningTaskView[]> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     if (items.length === 0) fail("value.invalid", "give at least one provisioning", "provisionings");
     if (items.length > MAX_BATCH) fail("provisioning.batch_too_large", `one call creates at most ${MAX_BATCH} provisionings; ${items.length} were given`, "provisionings");
     const org = (await this.organizations.findMembership(caller.accountUin))!.org;
@@ -252,14 +252,14 @@ export class Provisionings {
   }
 
   get(caller: Caller, directoryId: string, provisioningId: string): MaybePromise<ProvisioningView> {
-    return then(this.directories.resolve(caller, directoryId), () =>
+    return then(this.directories.scope(caller, directoryId), () =>
       then(provisioningById(this.db, directoryId, provisioningId), (row) => (row ? provisioningView(row) : notFound(provisioningId))),
     );
   }
 
   /** One page, read with its views in one statement; the filter matches the principal's name or the provisioning id. */
   async list(caller: Caller, directoryId: string, q: ProvisioningQuery): Promise<Page<ProvisioningView>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
     const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
     checkSearchText(q.filter, "filter");
@@ -278,7 +278,7 @@ export class Provisionings {
 
   /** No task: the provisioning is marked dirty, so new strategies apply at once (and a parked one is re-armed). */
   async update(caller: Caller, directoryId: string, provisioningId: string, patch: ProvisioningPatch): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     checkDescription(patch.description);
@@ -303,7 +303,7 @@ export class Provisionings {
 
   /** Asks the engine to remove the provisioning's sub-users (per its deletion strategy), then the provisioning. */
   async delete(caller: Caller, directoryId: string, provisioningId: string, override: { deletionStrategy?: string } = {}): Promise<ProvisioningTaskView> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const deletion = oneOf(override.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     return this.announcer.transaction(this.db, async (trx) => {
       const p = await this.find(trx, directoryId, provisioningId, { includeDeleting: true });
@@ -321,7 +321,7 @@ export class Provisionings {
   }
 
   task(caller: Caller, directoryId: string, taskId: string): MaybePromise<ProvisioningTaskView> {
-    return then(this.directories.resolve(caller, directoryId), () =>
+    return then(this.directories.scope(caller, directoryId), () =>
       then(taskById(this.db, directoryId, taskId), (t) => (t ? taskView(t) : fail("provisioning.task_not_found", `task ${taskId} does not exist`, "taskId"))),
     );
   }
@@ -331,7 +331,7 @@ export class Provisionings {
    * none exist until role assignments are built, so every id is unknown there.
    */
   async roleTask(caller: Caller, directoryId: string, taskId: string): Promise<never> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     return fail("provisioning.generic_task_not_found", `task ${taskId} does not exist`, "taskId");
   }
 
@@ -340,7 +340,7 @@ export class Provisionings {
    * a provisioning task until role assignments are built.
    */
   async tasks(caller: Caller, directoryId: string, q: TaskQuery): Promise<Page<ProvisioningTaskView>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");
     const principalType = oneOf(q.principalType, PRINCIPAL_TYPES, "principalType");
     const targetType = oneOf(q.targetType, TARGET_TYPES, "targetType");
@@ -394,7 +394,7 @@ export class Provisionings {
   // ---- failed-sync events: one per (provisioning, user) that could not converge ----
 
   async events(caller: Caller, directoryId: string, q: PageRequest & { provisioningId?: string }): Promise<Page<ProvisioningEventView>> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     let base = this.eventQuery(this.db).where("provisioning_events.directory_id", "=", directoryId);
     if (q.provisioningId) base = base.where("provisioning_events.provisioning_id", "=", q.provisioningId);
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
@@ -408,7 +408,7 @@ export class Provisionings {
   }
 
   async event(caller: Caller, directoryId: string, eventId: string): Promise<ProvisioningEventView> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const e = await this.findEvent(this.db, directoryId, eventId);
     const p = await first(this.db, viewQuery(this.db).where("provisionings.provisioning_id", "=", e.provisioning_id));
     return p ? eventView(e, provisioningView(p)) : fail("provisioning.event_not_found", `event ${eventId} does not exist`, "eventId");
@@ -419,7 +419,7 @@ export class Provisionings {
    * event. An event about the whole provisioning (a reconcile that gave up) re-arms it.
    */
   async retryEvent(caller: Caller, directoryId: string, eventId: string, duplicationStrategy?: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const strategy = oneOf(duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     await this.announcer.transaction(this.db, async (trx) => {
       const e = await this.findEvent(trx, directoryId, eventId);
@@ -430,14 +430,14 @@ export class Provisionings {
 
   /** Discards a failed event without retrying; the unit runs again with the next change that covers it. */
   async deleteEvent(caller: Caller, directoryId: string, eventId: string, provisioningId?: string): Promise<void> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const e = await this.findEvent(this.db, directoryId, eventId);
     if (provisioningId !== undefined && e.provisioning_id !== provisioningId) fail("provisioning.event_not_found", `event ${eventId} does not belong to provisioning ${provisioningId}`, "eventId");
     await exec(this.db, this.db.deleteFrom("provisioning_events").where("event_id", "=", eventId));
   }
 
   async statistics(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningStatistics> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const p = await first(this.db, this.db.selectFrom("provisionings").select("reconciled_at").where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId).where("deleting", "=", 0));
     if (!p) return notFound(provisioningId);
     const count = await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("provisioning_id", "=", provisioningId));
@@ -446,7 +446,7 @@ export class Provisionings {
 
   /** Every provisioning of the directory that targets one account, added up. */
   async targetStatistics(caller: Caller, directoryId: string, targetUin: number): Promise<ProvisioningStatistics> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     const member =
       isNumericId(targetUin) &&
       (await first(
@@ -468,7 +468,7 @@ export class Provisionings {
   // ---- directory-wide settings for provisioned sub-users ----
 
   async subUserSettings(caller: Caller, directoryId: string): Promise<SubUserSettings> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     // Deleted since it was resolved: as if it had been gone then.
     const s = (await subUserSettingsOf(this.db, directoryId)) ?? fail("directory.not_found", "the directory does not exist", "directoryId");
     return {
@@ -480,7 +480,7 @@ export class Provisionings {
   }
 
   async updateSubUserSettings(caller: Caller, directoryId: string, patch: { landingPage?: string; sessionHours?: number }): Promise<SubUserSettings> {
-    await this.directories.resolve(caller, directoryId);
+    await this.directories.scope(caller, directoryId);
     if (patch.sessionHours !== undefined && (!Number.isInteger(patch.sessionHours) || patch.sessionHours < 1 || patch.sessionHours > 24)) {
       fail("value.invalid", "the session duration is 1 to 24 hours", "sessionHours");
     }

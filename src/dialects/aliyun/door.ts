@@ -18,10 +18,11 @@ import { ramActions } from "./actions/ram.js";
 import { resourceManagerActions } from "./actions/resource-manager.js";
 import { toAliyunError } from "./errors.js";
 import { aliyunRequestId } from "./format.js";
-import { decodeParams, mergedParams } from "./params.js";
+import { decodeParams, requestParams } from "./params.js";
 import { encodeAnswer, withRequestId } from "./responses.js";
 import { isVendorAction } from "./schemas.js";
-import { type Acs3Authorization, acs3Signature, parseAcs3Authorization, safeEqual, sha256Hex, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
+import { bodySha256Hex } from "../../lib/hash.js";
+import { type Acs3Authorization, acs3Signature, parseAcs3Authorization, safeEqual, V3_REQUIRED_SIGNED_HEADERS, v1Signature, v1StringToSign } from "./signature.js";
 
 interface ProductSpec {
   product: Product;
@@ -60,18 +61,31 @@ const MARKER = /(^|&)(AccessKeyId|SignatureNonce)=/;
 const JSON_TYPE = "application/json;charset=utf-8";
 const mismatch = (detail: string) => new CoreError("auth.bad_signature", `Specified signature is not matched with our calculation. ${detail}`);
 
+/** The last well-formed timestamp read and its epoch ms: the requests of one second all carry the same one. */
+let lastTimestamp = "";
+let lastTimestampMs = 0;
+
+/** Epoch ms of a UTC `YYYY-MM-DDThh:mm:ssZ` (optional milliseconds); refused when malformed. Pure, so the last one is kept. */
+export function timestampMs(raw: string): number {
+  if (raw === lastTimestamp) return lastTimestampMs;
+  const m = TIMESTAMP.exec(raw);
+  const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+  // Date.UTC rolls over (month 13, second 61); a round trip through ISO catches that.
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== raw.slice(0, 19)) {
+    throw new CoreError("auth.timestamp_malformed", `Specified time stamp or date value is not well formatted: "${raw}" (expected YYYY-MM-DDThh:mm:ssZ in UTC).`);
+  }
+  lastTimestamp = raw;
+  lastTimestampMs = ms;
+  return ms;
+}
+
 export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAction, AliyunWire> {
   const maxSkewMs = (opts.maxSkewSeconds ?? 900) * 1000;
   const resolved = new Map<string, AliyunAction>();
 
   /** UTC `YYYY-MM-DDThh:mm:ssZ` within the allowed skew; returns epoch ms. */
   function checkTimestamp(raw: string): number {
-    const m = TIMESTAMP.exec(raw);
-    const ms = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
-    // Date.UTC rolls over (month 13, second 61); a round trip through ISO catches that.
-    if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== raw.slice(0, 19)) {
-      throw new CoreError("auth.timestamp_malformed", `Specified time stamp or date value is not well formatted: "${raw}" (expected YYYY-MM-DDThh:mm:ssZ in UTC).`);
-    }
+    const ms = timestampMs(raw);
     if (Math.abs(core.clock.now() - ms) > maxSkewMs) {
       throw new CoreError("auth.expired", `Specified time stamp or date value is expired: ${raw} is more than ${maxSkewMs / 60000} minutes from server time.`);
     }
@@ -123,25 +137,25 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     });
   }
 
-  function authenticateV3(ctx: RequestContext<AliyunWire>, params: Record<string, string>): MaybePromise<Authenticated<AliyunWire>> {
+  /** `query`: the query string's parameters, which the signature covers; `params`: those and the form body's. */
+  function authenticateV3(ctx: RequestContext<AliyunWire>, query: Record<string, string>, params: Record<string, string>): MaybePromise<Authenticated<AliyunWire>> {
     const auth = parseAcs3Authorization(ctx.header("authorization"));
     if (!auth) throw new CoreError("auth.malformed", "The Authorization header is not in ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=… form.");
     const unsigned = V3_REQUIRED_SIGNED_HEADERS.filter((h) => !auth.signedHeaders.includes(h));
     if (unsigned.length > 0) throw new CoreError("auth.malformed", `SignedHeaders must include ${unsigned.join(", ")}.`);
     const timestampMs = checkTimestamp(ctx.header("x-acs-date") ?? "");
     const nonce = checkNonce(ctx.header("x-acs-signature-nonce") ?? "");
-    return withKey(auth.accessKeyId, (cred) => verifyV3(ctx, auth, cred, nonce, timestampMs, params));
+    return withKey(auth.accessKeyId, (cred) => verifyV3(ctx, auth, cred, nonce, timestampMs, query, params));
   }
 
-  function verifyV3(ctx: RequestContext<AliyunWire>, auth: Acs3Authorization, cred: ResolvedCredential, nonce: string, timestampMs: number, params: Record<string, string>): Authenticated<AliyunWire> {
+  function verifyV3(ctx: RequestContext<AliyunWire>, auth: Acs3Authorization, cred: ResolvedCredential, nonce: string, timestampMs: number, query: Record<string, string>, params: Record<string, string>): Authenticated<AliyunWire> {
     const payloadHash = ctx.header("x-acs-content-sha256") ?? "";
-    if (!safeEqual(sha256Hex(ctx.raw.body), payloadHash)) throw mismatch("The request body does not match x-acs-content-sha256.");
+    if (!safeEqual(bodySha256Hex(ctx.raw.body), payloadHash)) throw mismatch("The request body does not match x-acs-content-sha256.");
     const headers: Record<string, string> = {};
     for (const h of auth.signedHeaders) {
       const v = ctx.raw.headers[h];
       headers[h] = Array.isArray(v) ? [...v].map((x) => x.trim()).sort().join(",") : (v ?? "");
     }
-    const query = Object.fromEntries(new URLSearchParams(ctx.raw.rawQuery));
     const expected = acs3Signature(cred.secretKey, auth.signedHeaders, { method: ctx.raw.method, query, headers, payloadHash });
     if (!safeEqual(expected, auth.signature)) throw mismatch("Check the AccessKeySecret and the signed request.");
     return authenticated(cred, auth.accessKeyId, nonce, timestampMs, params);
@@ -168,8 +182,8 @@ export function aliyunDoor(core: Core, opts: AliyunOptions = {}): Door<AliyunAct
     newRequestId: aliyunRequestId,
 
     authenticate(ctx) {
-      const params = mergedParams(ctx.raw.rawQuery, ctx.raw.body, ctx.header("content-type"));
-      return ctx.raw.headers.authorization !== undefined ? authenticateV3(ctx, params) : authenticateV1(ctx, params);
+      const { query, merged } = requestParams(ctx.raw.rawQuery, ctx.raw.body, ctx.header("content-type"));
+      return ctx.raw.headers.authorization !== undefined ? authenticateV3(ctx, query, merged) : authenticateV1(ctx, merged);
     },
 
     route(ctx) {

@@ -14,21 +14,31 @@ export function isForm(contentType: string | undefined): boolean {
 }
 
 /**
- * The query plus, when the body is a form, the body's parameters, decoded (`+` is a space, UTF-8
- * percent-escapes). No real client sends a name twice; one given twice with different values (in the
- * query, the body, or both) is ambiguous and refused, whichever value a signature covered.
+ * The request's parameters: `query`, the query string's (what a V3 signature covers), and `merged`, the
+ * query plus, when the body is a form, the body's, decoded (`+` is a space, UTF-8 percent-escapes).
+ * Without form parameters the two are one object. No real client sends a name twice; one given twice
+ * with different values (in the query, the body, or both) is ambiguous and refused, whichever value a
+ * signature covered.
  */
-export function mergedParams(rawQuery: string, body: Buffer, contentType: string | undefined): Record<string, string> {
+export function requestParams(rawQuery: string, body: Buffer, contentType: string | undefined): { query: Record<string, string>; merged: Record<string, string> } {
   // No prototype: a parameter named __proto__ is a parameter like any other.
-  const out = Object.create(null) as Record<string, string>;
-  const parts = [rawQuery, isForm(contentType) && body.length > 0 ? body.toString("utf8") : ""];
-  for (const part of parts) {
-    for (const [name, value] of new URLSearchParams(part)) {
-      if (Object.hasOwn(out, name) && out[name] !== value) {
-        throw new CoreError("request.invalid_value", `${name} is given more than once, with different values.`, name);
-      }
-      out[name] = value;
+  const query = addParams(Object.create(null) as Record<string, string>, rawQuery);
+  if (body.length === 0 || !isForm(contentType)) return { query, merged: query };
+  return { query, merged: addParams(Object.assign(Object.create(null) as Record<string, string>, query), body.toString("utf8")) };
+}
+
+/** The query and form parameters merged (`requestParams`' `merged`). */
+export function mergedParams(rawQuery: string, body: Buffer, contentType: string | undefined): Record<string, string> {
+  return requestParams(rawQuery, body, contentType).merged;
+}
+
+function addParams(out: Record<string, string>, encoded: string): Record<string, string> {
+  if (encoded === "") return out;
+  for (const [name, value] of new URLSearchParams(encoded)) {
+    if (Object.hasOwn(out, name) && out[name] !== value) {
+      throw new CoreError("request.invalid_value", `${name} is given more than once, with different values.`, name);
     }
+    out[name] = value;
   }
   return out;
 }

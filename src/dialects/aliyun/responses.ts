@@ -51,12 +51,16 @@ function wireSchema(schema: Schema): Schema {
   return out;
 }
 
-/** A copy without the null and undefined fields, at any depth. */
+/** A copy without the null and undefined fields, at any depth (by own keys: no [key, value] pair per field). */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = withoutNulls(v);
+  const fields = value as Record<string, unknown>;
+  for (const k of Object.keys(fields)) {
+    const v = fields[k];
+    if (v !== null && v !== undefined) out[k] = typeof v === "object" ? withoutNulls(v) : v;
+  }
   return out;
 }
 

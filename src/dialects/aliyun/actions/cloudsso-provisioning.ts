@@ -172,7 +172,7 @@ export const cloudssoProvisioningActions = actions("cloudsso", {
     FIELDS,
   ),
 
-  GetUserProvisioning: action(async ({ core, caller }, p) => readProvisioning(caller, core, directoryIdIn(p.DirectoryId), p.UserProvisioningId)),
+  GetUserProvisioning: action(({ core, caller }, p) => readProvisioning(caller, core, directoryIdIn(p.DirectoryId), p.UserProvisioningId)),
 
   ListUserProvisionings: action(
     async ({ core, caller }, p) => {
