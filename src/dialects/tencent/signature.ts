@@ -2,9 +2,11 @@
  * Tencent Cloud API 3.0 signatures: TC3-HMAC-SHA256 and the legacy HmacSHA1/HmacSHA256.
  * Pure functions; the front door decides which one applies and what a failure means.
  */
-import * as crypto from "node:crypto";
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { safeEqual } from "../../core/secrets.js";
+import { HmacKey, sha256Hex } from "../../lib/hmac.js";
+
+export { HmacKey };
 
 export const TC3 = "TC3-HMAC-SHA256";
 
@@ -69,10 +71,6 @@ export function parseTc3Authorization(header: string | undefined): Tc3Authorizat
   };
 }
 
-/** One-shot `crypto.hash` (Node ≥ 20.12) skips building a Hash object per call; older Node 20 falls back. */
-const oneShotHash = typeof crypto.hash === "function" ? crypto.hash : undefined;
-const sha256Hex = (data: string | Buffer): string => (oneShotHash ? oneShotHash("sha256", data, "hex") : createHash("sha256").update(data).digest("hex"));
-const sha256Latin1 = (data: Buffer): string => (oneShotHash ? oneShotHash("sha256", data, "binary") : createHash("sha256").update(data).digest("binary"));
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
 
 export interface Tc3Input {
@@ -119,44 +117,6 @@ function tc3For(secretKey: string, auth: Tc3Scope, input: Tc3Input, bodyHash: st
 function headerValue(headers: Tc3Input["headers"], name: string): string {
   const v = headers[name];
   return typeof v === "string" ? v : v === undefined ? "" : v.join(",");
-}
-
-/**
- * HMAC-SHA256 (RFC 2104) under one derived key: SHA-256 of the outer padded key and SHA-256 of the
- * inner padded key and the message. The padded key blocks are made once per key; each message then
- * costs two one-shot hashes, where `createHmac` sets up an OpenSSL HMAC context per message, which
- * cost more than the hashing. Checked against `createHmac` in the signature tests.
- */
-export class HmacKey {
-  private readonly ipad = new Uint8Array(64);
-  /** The outer padded key, then the inner digest. */
-  private readonly outer = Buffer.alloc(64 + 32);
-
-  constructor(key: Buffer) {
-    // Keys longer than a block are hashed first; a derived TC3 key is 32 bytes and never is.
-    const k = key.length > 64 ? createHash("sha256").update(key).digest() : key;
-    for (let i = 0; i < 64; i++) {
-      const b = i < k.length ? k[i]! : 0;
-      this.ipad[i] = b ^ 0x36;
-      this.outer[i] = b ^ 0x5c;
-    }
-  }
-
-  /** The digest of `message` (UTF-8), as lower-case hex. */
-  hex(message: string): string {
-    const inner = innerScratch(64 + message.length * 3);
-    inner.set(this.ipad, 0);
-    const n = inner.write(message, 64, "utf8");
-    this.outer.write(sha256Latin1(inner.subarray(0, 64 + n)), 64, "latin1");
-    return sha256Hex(this.outer);
-  }
-}
-
-/** One buffer for every inner hash input (the inner padded key, then the message): hashing is synchronous. */
-let scratch = Buffer.alloc(2048);
-function innerScratch(bytes: number): Buffer {
-  if (bytes > scratch.length) scratch = Buffer.alloc(bytes);
-  return scratch;
 }
 
 /**
