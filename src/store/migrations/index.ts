@@ -10,6 +10,7 @@ import * as m008 from "./008-subuser-count-and-queue-parking.js";
 import * as m009 from "./009-cluster-processes.js";
 import * as m010 from "./010-request-nonce-log.js";
 import * as m011 from "./011-provisioning-annotations.js";
+import * as m012 from "./012-org-members-page.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "009-cluster-processes": m009,
   "010-request-nonce-log": m010,
   "011-provisioning-annotations": m011,
+  "012-org-members-page": m012,
 };
 
 export const migrationProvider: MigrationProvider = {
