@@ -14,6 +14,7 @@ import { isNumericId } from "./ids.js";
 import type { Limits } from "./limits.js";
 import { checkSearchText, textLength } from "./text.js";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
+import { prepared } from "./directory/shapes.js";
 
 export type { Tag };
 
@@ -109,7 +110,7 @@ export class Organizations {
         const now = this.clock.now();
         const orgId = await nextSequence(trx, "org_id");
         const rootNodeId = await nextSequence(trx, "node_id");
-        await exec(trx, trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now }));
+        await exec(trx, trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now, member_count: 1 }));
         await exec(trx, trx
           .insertInto("org_members")
           .values({
@@ -163,11 +164,9 @@ export class Organizations {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await lockOrganization(trx, org.org_id);
-        const { count } = (await first(trx, trx
-          .selectFrom("org_members")
-          .select((eb) => eb.fn.countAll<number>().as("count"))
-          .where("org_id", "=", org.org_id)))!;
-        if (Number(count) >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
+        // Read under the organization's lock: every earlier membership change is counted.
+        const count = (await memberCountOf(trx, org.org_id))!.member_count;
+        if (count >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
         const taken = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("name", "=", input.name));
         if (taken) fail("organization.member_name_taken", `a member named "${input.name}" already exists`, "memberName");
         const account = await this.accounts.insertAccount(trx, input.accountName, "member", org.org_id);
@@ -187,6 +186,7 @@ export class Organizations {
             joined_at: now,
             updated_at: now,
           }));
+        await exec(trx, countMembersBy(trx, org.org_id, 1));
         return account.uin;
       });
     } catch (err) {
@@ -197,8 +197,9 @@ export class Organizations {
 
   /**
    * A page of the caller's organization's members and how many match. Without a tag filter the page
-   * and the count are read in SQL (in member order, by index), so a page costs its rows whatever the
-   * organization's size, and only the page's rows are made into views; tag filters are applied to the
+   * is read in SQL (in member order, by index), so a page costs its rows whatever the organization's
+   * size, and only the page's rows are made into views; the total is the organization's kept count
+   * (read with the membership), or a count when a search key is given. Tag filters are applied to the
    * rows read (members' tags are a JSON text), as in `members`.
    */
   listMembers(caller: Caller, q: MemberQuery): MaybePromise<{ items: MemberView[]; total: number }> {
@@ -209,10 +210,9 @@ export class Organizations {
       const view = (r: MemberRow) => toView(r, org, r.account_name);
       if (tags.length === 0) {
         const key = q.searchKey;
-        const [page, count] = key
-          ? [all(this.db, searchMembers(this.db, org.org_id, key).limit(q.limit).offset(q.offset)), first(this.db, countMembers(searchMembers(this.db, org.org_id, key)))]
-          : [memberPage(this.db, org.org_id, q.limit, q.offset), memberCount(this.db, org.org_id)];
-        return then(count, (c) => then(page, (rows) => ({ total: Number(c?.n ?? 0), items: rows.map(view) })));
+        if (!key) return then(memberPage(this.db, org.org_id, q.limit, q.offset), (rows) => ({ total: org.member_count, items: rows.map(view) }));
+        const count = first(this.db, countMembers(searchMembers(this.db, org.org_id, key)));
+        return then(count, (c) => then(all(this.db, searchMembers(this.db, org.org_id, key).limit(q.limit).offset(q.offset)), (rows) => ({ total: Number(c?.n ?? 0), items: rows.map(view) })));
       }
       return then(this.matchingRows(org, q, tags), (rows) => ({ total: rows.length, items: rows.slice(q.offset, q.offset + q.limit).map(view) }));
     });
@@ -269,7 +269,8 @@ export class Organizations {
         const member = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin));
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
-      await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
+      const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
+      await exec(trx, countMembersBy(trx, org.org_id, -removed));
       for (const uin of distinct) await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: uin });
     });
   }
@@ -284,6 +285,7 @@ export class Organizations {
       await lockOrganization(trx, orgId);
       const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin));
       if (removed === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+      await exec(trx, countMembersBy(trx, orgId, -removed));
       await this.announcer.announce(trx, "organization.member_left", { orgId, accountUin: caller.accountUin });
     });
   }
@@ -305,8 +307,9 @@ export class Organizations {
   findMembership(uin: number): MaybePromise<{ org: Organization; member: OrgMember } | undefined> {
     return then(membershipOf(this.db, uin), (row) => {
       if (!row) return undefined;
-      const { o_org_id, o_manager_uin, o_root_node_id, o_created_at, o_directory_service, ...member } = row;
-      return { org: { org_id: o_org_id, manager_uin: o_manager_uin, root_node_id: o_root_node_id, created_at: o_created_at, directory_service: o_directory_service }, member };
+      const { o_org_id, o_manager_uin, o_root_node_id, o_created_at, o_directory_service, o_member_count, ...member } = row;
+      const org = { org_id: o_org_id, manager_uin: o_manager_uin, root_node_id: o_root_node_id, created_at: o_created_at, directory_service: o_directory_service, member_count: o_member_count };
+      return { org, member };
     });
   }
 
@@ -352,6 +355,7 @@ const membershipOf = precompiledRow((db: Kysely<Database>, uin: number) =>
       "organizations.root_node_id as o_root_node_id",
       "organizations.created_at as o_created_at",
       "organizations.directory_service as o_directory_service",
+      "organizations.member_count as o_member_count",
     ])
     .where("org_members.member_uin", "=", uin),
 );
@@ -373,9 +377,12 @@ const searchMembers = (db: Kysely<Database>, orgId: number, key: string) =>
 const countMembers = (q: ReturnType<typeof membersOf>) => q.clearSelect().clearOrderBy().select((eb) => eb.fn.countAll<number>().as("n"));
 const allMembersOf = precompiled((db: Kysely<Database>, orgId: number) => inMemberOrder(membersOf(db, orgId)));
 const memberPage = precompiled((db: Kysely<Database>, orgId: number, limit: number, offset: number) => inMemberOrder(membersOf(db, orgId)).limit(limit).offset(offset));
-// Counted without the join: accounts are never deleted, so every member row has its account.
-const memberCount = precompiledRow((db: Kysely<Database>, orgId: number) =>
-  db.selectFrom("org_members").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId),
+const memberCountOf = precompiledRow((db: Kysely<Database>, orgId: number) => db.selectFrom("organizations").select("member_count").where("org_id", "=", orgId));
+const countMembersBy = prepared((db: Kysely<Database>, orgId: number, change: number) =>
+  db
+    .updateTable("organizations")
+    .set((eb) => ({ member_count: eb("member_count", "+", change) }))
+    .where("org_id", "=", orgId),
 );
 
 const notInOrganization = (): never => {

@@ -11,6 +11,7 @@ import * as m009 from "./009-cluster-processes.js";
 import * as m010 from "./010-request-nonce-log.js";
 import * as m011 from "./011-provisioning-annotations.js";
 import * as m012 from "./012-org-members-page.js";
+import * as m013 from "./013-organization-member-count.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "010-request-nonce-log": m010,
   "011-provisioning-annotations": m011,
   "012-org-members-page": m012,
+  "013-organization-member-count": m013,
 };
 
 export const migrationProvider: MigrationProvider = {
