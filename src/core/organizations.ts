@@ -13,6 +13,8 @@ import { CoreError, fail } from "./errors.js";
 import { isNumericId } from "./ids.js";
 import type { Limits } from "./limits.js";
 import { checkSearchText, textLength } from "./text.js";
+import { type MaybePromise, then } from "../lib/maybe-promise.js";
+import { prepared } from "./directory/shapes.js";
 
 export type { Tag };
 
@@ -108,7 +110,7 @@ export class Organizations {
         const now = this.clock.now();
         const orgId = await nextSequence(trx, "org_id");
         const rootNodeId = await nextSequence(trx, "node_id");
-        await exec(trx, trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now }));
+        await exec(trx, trx.insertInto("organizations").values({ org_id: orgId, manager_uin: caller.accountUin, root_node_id: rootNodeId, created_at: now, member_count: 1 }));
         await exec(trx, trx
           .insertInto("org_members")
           .values({
@@ -162,11 +164,9 @@ export class Organizations {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await lockOrganization(trx, org.org_id);
-        const { count } = (await first(trx, trx
-          .selectFrom("org_members")
-          .select((eb) => eb.fn.countAll<number>().as("count"))
-          .where("org_id", "=", org.org_id)))!;
-        if (Number(count) >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
+        // Read under the organization's lock: every earlier membership change is counted.
+        const count = (await memberCountOf(trx, org.org_id))!.member_count;
+        if (count >= this.limits.orgMembers) fail("organization.member_quota", `the organization already has ${count} members`);
         const taken = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("name", "=", input.name));
         if (taken) fail("organization.member_name_taken", `a member named "${input.name}" already exists`, "memberName");
         const account = await this.accounts.insertAccount(trx, input.accountName, "member", org.org_id);
@@ -186,6 +186,7 @@ export class Organizations {
             joined_at: now,
             updated_at: now,
           }));
+        await exec(trx, countMembersBy(trx, org.org_id, 1));
         return account.uin;
       });
     } catch (err) {
@@ -194,28 +195,51 @@ export class Organizations {
     }
   }
 
-  async listMembers(caller: Caller, q: MemberQuery): Promise<{ items: MemberView[]; total: number }> {
+  /**
+   * A page of the caller's organization's members and how many match. Without a tag filter the page
+   * is read in SQL (in member order, by index), so a page costs its rows whatever the organization's
+   * size, and only the page's rows are made into views; the total is the organization's kept count
+   * (read with the membership), or a count when a search key is given. Tag filters are applied to the
+   * rows read (members' tags are a JSON text), as in `members`.
+   */
+  listMembers(caller: Caller, q: MemberQuery): MaybePromise<{ items: MemberView[]; total: number }> {
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 50) fail("value.invalid", "limit must be an integer from 1 to 50", "limit");
     if (!Number.isInteger(q.offset) || q.offset < 0 || q.offset % q.limit !== 0) fail("value.invalid", "offset must be a non-negative multiple of limit", "offset");
-    const matching = await this.members(caller, q);
-    return { total: matching.length, items: matching.slice(q.offset, q.offset + q.limit) };
+    return then(this.membershipOf(caller.accountUin), ({ org }) => {
+      const tags = this.checkFilter(org, q);
+      const view = (r: MemberRow) => toView(r, org, r.account_name);
+      if (tags.length === 0) {
+        const key = q.searchKey;
+        if (!key) return then(memberPage(this.db, org.org_id, q.limit, q.offset), (rows) => ({ total: org.member_count, items: rows.map(view) }));
+        const count = first(this.db, countMembers(searchMembers(this.db, org.org_id, key)));
+        return then(count, (c) => then(all(this.db, searchMembers(this.db, org.org_id, key).limit(q.limit).offset(q.offset)), (rows) => ({ total: Number(c?.n ?? 0), items: rows.map(view) })));
+      }
+      return then(this.matchingRows(org, q, tags), (rows) => ({ total: rows.length, items: rows.slice(q.offset, q.offset + q.limit).map(view) }));
+    });
   }
 
   /** Every member of the caller's organization that matches, in joining order (members per organization are bounded). */
   async members(caller: Caller, q: MemberFilter = {}): Promise<MemberView[]> {
     const { org } = await this.membershipOf(caller.accountUin);
+    const rows = await this.matchingRows(org, q, this.checkFilter(org, q));
+    return rows.map((r) => toView(r, org, r.account_name));
+  }
+
+  /** The filter's tags, once its values are checked. */
+  private checkFilter(org: Organization, q: MemberFilter): Tag[] {
     const tags = validateTags(q.tags ?? []);
     checkSearchText(q.searchKey, "searchKey");
     if (q.nodeId !== undefined && q.nodeId !== org.root_node_id) fail("organization.node_not_found", `organization node ${q.nodeId} does not exist`, "nodeId");
     if (q.nodeName !== undefined && q.nodeName !== ROOT_NODE_NAME) fail("organization.node_not_found", `organization node "${q.nodeName}" does not exist`, "nodeName");
+    return tags;
+  }
+
+  /** The rows of every member matching the search key and carrying every one of `tags`, in joining order. */
+  private matchingRows(org: Organization, q: MemberFilter, tags: Tag[]): MaybePromise<MemberRow[]> {
     const key = q.searchKey;
-    const rows = key
-      ? await all(this.db, membersOf(this.db, org.org_id).where((eb) => eb.or([containsText("org_members.name", key), containsText("org_members.member_uin", key, { castToText: true })])))
-      : await allMembersOf(this.db, org.org_id);
+    const rows = key ? all(this.db, searchMembers(this.db, org.org_id, key)) : allMembersOf(this.db, org.org_id);
     // Tag filters are few (≤10) and members per organization are bounded, so they are applied after the read.
-    return rows
-      .filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value)))
-      .map((r) => toView(r, org, r.account_name));
+    return tags.length === 0 ? rows : then(rows, (rs) => rs.filter((r) => tags.every((t) => parseTags(r.tags).some((m) => m.key === t.key && m.value === t.value))));
   }
 
   /** One member of the caller's organization. */
@@ -245,7 +269,8 @@ export class Organizations {
         const member = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin));
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
-      await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
+      const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
+      await exec(trx, countMembersBy(trx, org.org_id, -removed));
       for (const uin of distinct) await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: uin });
     });
   }
@@ -260,6 +285,7 @@ export class Organizations {
       await lockOrganization(trx, orgId);
       const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin));
       if (removed === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
+      await exec(trx, countMembersBy(trx, orgId, -removed));
       await this.announcer.announce(trx, "organization.member_left", { orgId, accountUin: caller.accountUin });
     });
   }
@@ -278,17 +304,17 @@ export class Organizations {
   }
 
   /** The organization an account belongs to (as manager or member), if any: one read, as every organization action starts here. */
-  async findMembership(uin: number): Promise<{ org: Organization; member: OrgMember } | undefined> {
-    const row = await membershipOf(this.db, uin);
-    if (!row) return undefined;
-    const { o_org_id, o_manager_uin, o_root_node_id, o_created_at, o_directory_service, ...member } = row;
-    return { org: { org_id: o_org_id, manager_uin: o_manager_uin, root_node_id: o_root_node_id, created_at: o_created_at, directory_service: o_directory_service }, member };
+  findMembership(uin: number): MaybePromise<{ org: Organization; member: OrgMember } | undefined> {
+    return then(membershipOf(this.db, uin), (row) => {
+      if (!row) return undefined;
+      const { o_org_id, o_manager_uin, o_root_node_id, o_created_at, o_directory_service, o_member_count, ...member } = row;
+      const org = { org_id: o_org_id, manager_uin: o_manager_uin, root_node_id: o_root_node_id, created_at: o_created_at, directory_service: o_directory_service, member_count: o_member_count };
+      return { org, member };
+    });
   }
 
-  private async membershipOf(uin: number): Promise<{ org: Organization; member: OrgMember }> {
-    const m = await this.findMembership(uin);
-    if (!m) throw new CoreError("organization.not_found", "the calling account does not belong to an organization");
-    return m;
+  private membershipOf(uin: number): MaybePromise<{ org: Organization; member: OrgMember }> {
+    return then(this.findMembership(uin), (m) => m ?? notInOrganization());
   }
 
   /** The caller's organization, which the caller must manage. */
@@ -329,21 +355,39 @@ const membershipOf = precompiledRow((db: Kysely<Database>, uin: number) =>
       "organizations.root_node_id as o_root_node_id",
       "organizations.created_at as o_created_at",
       "organizations.directory_service as o_directory_service",
+      "organizations.member_count as o_member_count",
     ])
     .where("org_members.member_uin", "=", uin),
 );
 
-/** An organization's members with their accounts' names, in joining order. */
+/** An organization's members with their accounts' names (unordered; `inMemberOrder` orders them). */
 const membersOf = (db: Kysely<Database>, orgId: number) =>
   db
     .selectFrom("org_members")
     .innerJoin("accounts", "accounts.uin", "org_members.member_uin")
     .selectAll("org_members")
     .select("accounts.name as account_name")
-    .where("org_members.org_id", "=", orgId)
-    .orderBy("joined_at")
-    .orderBy("member_uin");
-const allMembersOf = precompiled(membersOf);
+    .where("org_members.org_id", "=", orgId);
+type MemberRow = OrgMember & { account_name: string };
+
+/** Joining order, which the org_members_page index gives without a sort. */
+const inMemberOrder = <Q extends ReturnType<typeof membersOf>>(q: Q) => q.orderBy("org_members.joined_at").orderBy("org_members.member_uin") as Q;
+const searchMembers = (db: Kysely<Database>, orgId: number, key: string) =>
+  inMemberOrder(membersOf(db, orgId).where((eb) => eb.or([containsText("org_members.name", key), containsText("org_members.member_uin", key, { castToText: true })])));
+const countMembers = (q: ReturnType<typeof membersOf>) => q.clearSelect().clearOrderBy().select((eb) => eb.fn.countAll<number>().as("n"));
+const allMembersOf = precompiled((db: Kysely<Database>, orgId: number) => inMemberOrder(membersOf(db, orgId)));
+const memberPage = precompiled((db: Kysely<Database>, orgId: number, limit: number, offset: number) => inMemberOrder(membersOf(db, orgId)).limit(limit).offset(offset));
+const memberCountOf = precompiledRow((db: Kysely<Database>, orgId: number) => db.selectFrom("organizations").select("member_count").where("org_id", "=", orgId));
+const countMembersBy = prepared((db: Kysely<Database>, orgId: number, change: number) =>
+  db
+    .updateTable("organizations")
+    .set((eb) => ({ member_count: eb("member_count", "+", change) }))
+    .where("org_id", "=", orgId),
+);
+
+const notInOrganization = (): never => {
+  throw new CoreError("organization.not_found", "the calling account does not belong to an organization");
+};
 
 /** Serializes membership changes of one organization; fails when it was deleted meanwhile. */
 async function lockOrganization(trx: Kysely<Database>, orgId: number): Promise<void> {

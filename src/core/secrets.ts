@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomFillSync, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { HmacKey } from "../lib/hash.js";
 
 /**
  * Random bytes for salts and IVs, taken from a pool that is refilled from the CSPRNG 4 KB at a time:
@@ -26,17 +27,17 @@ export function pooledRandomBytes(n: number): Buffer {
 }
 
 export class SecretBox {
-  private readonly macKey: Buffer;
+  private readonly macKey: HmacKey;
 
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error("the master key must be 32 bytes");
     // A separate key for MACs, so nothing signed can ever be mistaken for something sealed.
-    this.macKey = createHmac("sha256", key).update("opencic mac key v1").digest();
+    this.macKey = new HmacKey(createHmac("sha256", key).update("opencic mac key v1").digest());
   }
 
   /** A 128-bit HMAC of `data`, base64url: proves a value (a paging token) was made by this server. */
   mac(data: string): string {
-    return createHmac("sha256", this.macKey).update(data).digest().subarray(0, 16).toString("base64url");
+    return Buffer.from(this.macKey.latin1(data).slice(0, 16), "latin1").toString("base64url");
   }
 
   seal(plain: string): string {

@@ -21,7 +21,8 @@ export const bodySha256Hex = (body: Buffer): string => (body.length === 0 ? EMPT
  * HMAC-SHA256 (RFC 2104) under one key: SHA-256 of the outer padded key and SHA-256 of the inner
  * padded key and the message. The padded key blocks are made once per key; each message then costs
  * two one-shot hashes, where `createHmac` sets up an OpenSSL HMAC context per message, which cost more
- * than the hashing. Checked against `createHmac` and RFC 4231 in the tests.
+ * than the hashing. Used for the signature checks (TC3, Alibaba V3) and the core's MACs (paging
+ * tokens); checked against `createHmac` and RFC 4231 in the tests.
  */
 export class HmacKey {
   private readonly ipad = new Uint8Array(64);
@@ -40,11 +41,21 @@ export class HmacKey {
 
   /** The digest of `message` (UTF-8), as lower-case hex. */
   hex(message: string): string {
+    return sha256Hex(this.outerBlock(message));
+  }
+
+  /** The digest of `message` (UTF-8), as 32 latin1 characters (one per byte). */
+  latin1(message: string): string {
+    return sha256Latin1(this.outerBlock(message));
+  }
+
+  /** The outer padded key followed by the inner digest: what the outer hash takes. */
+  private outerBlock(message: string): Buffer {
     const inner = innerScratch(64 + message.length * 3);
     inner.set(this.ipad, 0);
     const n = inner.write(message, 64, "utf8");
     this.outer.write(sha256Latin1(inner.subarray(0, 64 + n)), 64, "latin1");
-    return sha256Hex(this.outer);
+    return this.outer;
   }
 }
 

@@ -49,6 +49,8 @@ export interface OrganizationTable {
   created_at: number;
   /** 1 once the management account turned the identity-center service on; a directory implies it. */
   directory_service: Generated<number>;
+  /** The exact number of members (the management account included), kept by every membership change. */
+  member_count: Generated<number>;
 }
 
 export interface OrgMemberTable {

@@ -1,6 +1,6 @@
 /** Secret storage: sealed SecretKeys, the master key, password hashes. */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,15 @@ describe("pooled random bytes (salts, IVs)", () => {
 
 describe("SecretBox", () => {
   const box = new SecretBox(randomBytes(32));
+
+  test("mac is the first 128 bits of HMAC-SHA256 under the derived MAC key, base64url (tokens keep their bytes)", () => {
+    const master = randomBytes(32);
+    const macKey = createHmac("sha256", master).update("opencic mac key v1").digest();
+    const mine = new SecretBox(master);
+    for (const data of ["", "WzE3NjUwMTYwNTU3NTUsInUtZjgxcmJkeDYwY25tIl0\nscope", "é中😀", "x".repeat(3000)]) {
+      assert.equal(mine.mac(data), createHmac("sha256", macKey).update(data).digest().subarray(0, 16).toString("base64url"));
+    }
+  });
 
   test("seals and opens; the sealed text does not contain the secret and differs each time", () => {
     const a = box.seal("a7nbGEGKblYLI68lu17Jd64LNv1kP9db");

@@ -215,6 +215,26 @@ for (const engine of ENGINES) {
       assert.deepEqual(Object.entries(rows[0]!), [["__proto__", "x"], ["b", 2]]);
     });
 
+    test("a bound LIMIT and OFFSET page as given, run after run of one precompiled statement", async () => {
+      for (let i = 0; i < 5; i++) {
+        await t.store.db.insertInto("accounts").values({ uin: 100003000000 + i, name: `page${i}`, kind: "root", created_by_org: null, created_at: i }).execute();
+      }
+      const page = precompiled((db: Kysely<Database>, limit: number, offset: number) =>
+        db.selectFrom("accounts").select("name").where("uin", ">=", 100003000000).where("uin", "<", 100003000010).orderBy("uin").limit(limit).offset(offset),
+      );
+      const names = async (limit: number, offset: number) => (await page(t.store.db, limit, offset)).map((r) => r.name);
+      assert.deepEqual(await names(2, 0), ["page0", "page1"]);
+      assert.deepEqual(await names(2, 3), ["page3", "page4"]);
+      assert.deepEqual(await names(10, 1), ["page1", "page2", "page3", "page4"]);
+      assert.deepEqual(await names(0, 0), []);
+      if (engine === "sqlite") {
+        // SQLite plans a bare `limit ?` with the value bound, which makes it prepare the kept statement
+        // again at every run; `+?` is the same value without that (see store/sqlite/dialect.ts).
+        const { sql: text } = t.store.db.selectFrom("accounts").select("name").limit(1).offset(2).compile();
+        assert.match(text, / limit \+\? offset \+\?$/);
+      }
+    });
+
     test("a failed transaction leaves nothing behind", async () => {
       await assert.rejects(
         t.store.db.transaction().execute(async (trx) => {

@@ -531,6 +531,36 @@ for (const engine of ENGINES) {
         await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => orgClient(small, other).CreateOrganizationMember(memberInput(rootNodeId)));
       });
 
+      test("the organization's kept member count follows every change and refusal, and is the unfiltered Total", async () => {
+        const key = await small.newRoot();
+        const org = orgClient(small, key);
+        await org.CreateOrganization();
+        const { RootNodeId, OrgId } = await org.DescribeOrganization({});
+        const kept = async () => Number((await small.store.db.selectFrom("organizations").select("member_count").where("org_id", "=", OrgId!).executeTakeFirstOrThrow()).member_count);
+        const counted = async () => Number((await small.store.db.selectFrom("org_members").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", OrgId!).executeTakeFirstOrThrow()).n);
+        const check = async (expected: number) => {
+          assert.equal(await kept(), expected);
+          assert.equal(await counted(), expected);
+          assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, expected);
+        };
+        await check(1);
+        const a = await org.CreateOrganizationMember(memberInput(RootNodeId!, { Name: "kept-a" }));
+        await check(2);
+        // Refused inside the transaction (the name is taken): nothing of it is counted.
+        await rejects(small, "FailedOperation.OrganizationMemberNameUsed", () => org.CreateOrganizationMember(memberInput(RootNodeId!, { Name: "kept-a" })));
+        await check(2);
+        const b = await org.CreateOrganizationMember(memberInput(RootNodeId!));
+        await check(3);
+        await rejects(small, "LimitExceeded.OrganizationMemberOverLimit", () => org.CreateOrganizationMember(memberInput(RootNodeId!)));
+        await check(3);
+        await org.DeleteOrganizationMembers({ MemberUin: [a.Uin!, a.Uin!] });
+        await check(2);
+        await rejects(small, "ResourceNotFound.OrganizationMemberNotExist", () => org.DeleteOrganizationMembers({ MemberUin: [b.Uin!, a.Uin!] }));
+        await check(2);
+        await orgClient(small, await small.keyFor(b.Uin!)).QuitOrganization({ OrgId: OrgId! });
+        await check(1);
+      });
+
       test("concurrent creates at the member limit never exceed it", async () => {
         for (let round = 0; round < 3; round++) {
           const key = await small.newRoot();

@@ -145,6 +145,7 @@ describe("HmacKey", () => {
       for (const message of messages) {
         const expected = createHmac("sha256", key).update(message).digest("hex");
         assert.equal(hmacKey.hex(message), expected, `key of ${key.length} bytes, message of ${message.length} characters`);
+        assert.equal(Buffer.from(hmacKey.latin1(message), "latin1").toString("hex"), expected);
       }
     }
   });

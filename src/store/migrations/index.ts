@@ -10,6 +10,8 @@ import * as m008 from "./008-subuser-count-and-queue-parking.js";
 import * as m009 from "./009-cluster-processes.js";
 import * as m010 from "./010-request-nonce-log.js";
 import * as m011 from "./011-provisioning-annotations.js";
+import * as m012 from "./012-org-members-page.js";
+import * as m013 from "./013-organization-member-count.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +26,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "009-cluster-processes": m009,
   "010-request-nonce-log": m010,
   "011-provisioning-annotations": m011,
+  "012-org-members-page": m012,
+  "013-organization-member-count": m013,
 };
 
 export const migrationProvider: MigrationProvider = {

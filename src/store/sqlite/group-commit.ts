@@ -21,7 +21,7 @@
  * a write that might not be; kysely's own reads commit the group first.
  */
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, SqliteDatabase } from "kysely";
-import { SqliteDialect } from "kysely";
+import { StoreSqliteDialect } from "./dialect.js";
 
 /** The transactions one COMMIT may carry: each waits for it, so a steady queue must not wait for ever. */
 const MAX_MEMBERS = 64;
@@ -41,7 +41,8 @@ export class CommitGroups {
   joinable: Promise<void> | undefined;
 }
 
-export class GroupCommitSqliteDialect extends SqliteDialect {
+/** The store's SQLite dialect (its SQL as `dialect.ts` writes it) with the group-committing driver. */
+export class GroupCommitSqliteDialect extends StoreSqliteDialect {
   constructor(
     private readonly database: GroupCommitDatabase,
     private readonly groups: CommitGroups,

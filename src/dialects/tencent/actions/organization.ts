@@ -1,6 +1,7 @@
 /** organization 2021-03-31: organization and member actions. Translation only; rules live in core/organizations. */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
 import { FINANCIAL_PERMISSIONS, type MemberView, POLICY_TYPES, type Tag } from "../../../core/organizations.js";
+import { then } from "../../../lib/maybe-promise.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 
@@ -72,17 +73,19 @@ export const organizationActions: ActionTable = {
     return { Uin: uin };
   }),
 
-  DescribeOrganizationMembers: action<Sdk.DescribeOrganizationMembersRequest, Sdk.DescribeOrganizationMembersResponse>(async ({ core, caller }, req) => {
-    const { items, total } = await core.organizations.listMembers(caller, {
-      offset: req.Offset,
-      limit: req.Limit,
-      searchKey: req.SearchKey,
-      nodeId: req.NodeId,
-      nodeName: req.NodeName,
-      tags: toTags(req.Tags),
-    });
-    return { Items: items.map(orgMember), Total: total };
-  }),
+  DescribeOrganizationMembers: action<Sdk.DescribeOrganizationMembersRequest, Sdk.DescribeOrganizationMembersResponse>(({ core, caller }, req) =>
+    then(
+      core.organizations.listMembers(caller, {
+        offset: req.Offset,
+        limit: req.Limit,
+        searchKey: req.SearchKey,
+        nodeId: req.NodeId,
+        nodeName: req.NodeName,
+        tags: toTags(req.Tags),
+      }),
+      ({ items, total }) => ({ Items: items.map(orgMember), Total: total }),
+    ),
+  ),
 
   DeleteOrganizationMembers: action<Sdk.DeleteOrganizationMembersRequest, Sdk.DeleteOrganizationMembersResponse>(async ({ core, caller }, req) => {
     await core.organizations.removeMembers(caller, req.MemberUin.map(Number));
