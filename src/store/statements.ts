@@ -78,28 +78,28 @@ function firstOf<R>(db: Kysely<Database>, query: CompiledQuery<R>, parameters: r
  * parameter (plain values in `where`, not lists or SQL fragments), which is checked then.
  */
 export function precompiled<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R[]> {
-  const prepared = preparer(build);
-  return (db, ...args) => {
-    const entry = prepared(db, args);
-    return allOf(db, entry.query, bind(entry, args));
-  };
+  return precompiledAs(build, allOf);
 }
 
 /** `precompiled` for a read of one row (by a unique key): the row, or undefined when there is none. */
 export function precompiledRow<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => Query<R>): (db: Kysely<Database>, ...args: A) => MaybePromise<R | undefined> {
-  const prepared = preparer(build);
-  return (db, ...args) => {
-    const entry = prepared(db, args);
-    return firstOf(db, entry.query, bind(entry, args));
-  };
+  return precompiledAs(build, firstOf);
 }
 
 /** `precompiled` for a statement that returns no rows (insert, update, delete): how many rows it changed. */
 export function precompiledExec<A extends unknown[]>(build: (db: Kysely<Database>, ...args: A) => Query<unknown>): (db: Kysely<Database>, ...args: A) => MaybePromise<number> {
+  return precompiledAs(build, execOf);
+}
+
+/** `build` compiled once per database, each call's arguments bound, then run as `run` runs a statement. */
+function precompiledAs<A extends unknown[], R, T>(
+  build: (db: Kysely<Database>, ...args: A) => Query<R>,
+  run: (db: Kysely<Database>, query: CompiledQuery<R>, parameters: readonly unknown[]) => MaybePromise<T>,
+): (db: Kysely<Database>, ...args: A) => MaybePromise<T> {
   const prepared = preparer(build);
   return (db, ...args) => {
     const entry = prepared(db, args);
-    return execOf(db, entry.query, bind(entry, args));
+    return run(db, entry.query, bind(entry, args));
   };
 }
 

@@ -98,8 +98,9 @@ export function sqliteConnection(raw: SqliteDatabase.Database, groups: CommitGro
     const stmt = now(sqlText, inTransaction);
     if (stmt) return run(stmt);
     const committed = groups.joinable;
-    if (!committed || !prepare(sqlText).readonly) return NOT_NOW;
-    const result = run(prepare(sqlText));
+    const readOnly = prepare(sqlText);
+    if (!committed || !readOnly.readonly) return NOT_NOW;
+    const result = run(readOnly);
     return committed.then(() => result);
   };
 
