@@ -4,7 +4,7 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { timestampMs } from "../../src/dialects/aliyun/door.js";
 import { requestParams } from "../../src/dialects/aliyun/params.js";
-import { bodySha256Hex, EMPTY_SHA256, hmacKeyOf } from "../../src/lib/hash.js";
+import { bodySha256Hex, EMPTY_SHA256, hmacKeyOf, sha256Hex } from "../../src/lib/hash.js";
 import {
   acs3CanonicalRequest,
   acs3Signature,
@@ -12,7 +12,6 @@ import {
   parseAcs3Authorization,
   percentEncode,
   safeEqual,
-  sha256Hex,
   V3_REQUIRED_SIGNED_HEADERS,
   v1Signature,
 } from "../../src/dialects/aliyun/signature.js";

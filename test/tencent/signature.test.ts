@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createHmac, randomBytes } from "node:crypto";
+import { HmacKey } from "../../src/lib/hash.js";
 import {
-  HmacKey,
   hostVariants,
   legacySignature,
   parseTc3Authorization,

@@ -27,11 +27,6 @@ export function requestParams(rawQuery: string, body: Buffer, contentType: strin
   return { query, merged: addParams(Object.assign(Object.create(null) as Record<string, string>, query), body.toString("utf8")) };
 }
 
-/** The query and form parameters merged (`requestParams`' `merged`). */
-export function mergedParams(rawQuery: string, body: Buffer, contentType: string | undefined): Record<string, string> {
-  return requestParams(rawQuery, body, contentType).merged;
-}
-
 function addParams(out: Record<string, string>, encoded: string): Record<string, string> {
   if (encoded === "") return out;
   for (const [name, value] of new URLSearchParams(encoded)) {

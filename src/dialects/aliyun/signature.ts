@@ -71,7 +71,6 @@ export function parseAcs3Authorization(header: string | undefined): Acs3Authoriz
   return { accessKeyId: m[1]!, signedHeaders: splitSignedHeaders(m[2]!), signature: m[3]! };
 }
 
-export { sha256Hex };
 
 export interface Acs3Input {
   method: string;

@@ -6,7 +6,6 @@ import { createHmac } from "node:crypto";
 import { safeEqual } from "../../core/secrets.js";
 import { bodySha256Hex, HmacKey, sha256Hex } from "../../lib/hash.js";
 
-export { HmacKey };
 
 export const TC3 = "TC3-HMAC-SHA256";
 
