@@ -102,7 +102,7 @@ export interface SubUserView {
 const VIEW_COLUMNS = ["uin", "uid", "name", "remark", "description", "console_login", "phone_num", "country_code", "email", "created_at", "updated_at"] as const;
 type SubUserViewRow = Pick<SubUser, Exclude<(typeof VIEW_COLUMNS)[number], "description">> & { description?: string };
 
-export function subUserView(r: SubUserViewRow): SubUserView {
+function subUserView(r: SubUserViewRow): SubUserView {
   return {
     uin: r.uin,
     uid: r.uid,

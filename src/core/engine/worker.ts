@@ -69,6 +69,12 @@ export interface Reconciler<R extends ReconcileResult = ReconcileResult> {
   reconcile(key: string, ctx: ReconcileContext): Promise<R>;
   /** Records a result in `trx`; true when a newer change arrived after the reconcile read the key. */
   settle(trx: Kysely<Database>, key: string, result: R): Promise<boolean>;
+  /**
+   * Takes the write lock of the key's own row in `trx`. Changes that mark a key lock its row before
+   * its queue row; the engine calls this before it touches the queue row where it must lock both, so
+   * no two transactions wait on each other in a circle.
+   */
+  lock(trx: Kysely<Database>, key: string): Promise<void>;
   /** Records in `trx` that the key gave up. */
   giveUp(trx: Kysely<Database>, key: string, why: GiveUp): Promise<void>;
 }
@@ -208,6 +214,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
         case "give_up": {
           const why: GiveUp = { reconcileId: ctx.reconcileId, attempts: entry.attempts + 1, terminal: verdict.error instanceof TerminalError, error: errorMessage(verdict.error) };
           // A mark that arrived during this attempt re-arms the key instead: it runs again, nothing gives up.
+          await this.reconciler.lock(trx, entry.key);
           const parked = await this.queue.park(trx, entry, this.id);
           if (parked) await this.reconciler.giveUp(trx, entry.key, why);
           return () => {

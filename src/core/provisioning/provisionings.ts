@@ -34,7 +34,6 @@ import {
   type ProvisioningTaskType,
   type ProvisioningTaskView,
   type ProvisioningView,
-  type ProvisioningViewRow,
   provisioningView,
   type TargetType,
   taskView,
@@ -283,6 +282,8 @@ export class Provisionings {
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     checkDescription(patch.description);
     await this.announcer.transaction(this.db, async (trx) => {
+      // Read under the row's lock: the annotations are merged here, and a concurrent update must not be lost.
+      await lockRow(trx, "provisionings", "provisioning_id", provisioningId);
       const p = await this.find(trx, directoryId, provisioningId);
       await exec(
         trx,

@@ -339,6 +339,10 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
    * event about the provisioning as a whole (user PROVISIONING_WIDE, kind reconcile_failed) records it
    * for the Alibaba door. The next successful reconcile drops that event.
    */
+  async lock(trx: Kysely<Database>, provisioningId: string): Promise<void> {
+    await lockRow(trx, "provisionings", "provisioning_id", provisioningId);
+  }
+
   async giveUp(trx: Kysely<Database>, provisioningId: string, why: GiveUp): Promise<void> {
     if (!(await lockRow(trx, "provisionings", "provisioning_id", provisioningId))) return;
     const p = (await first(trx, trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId)))!;
