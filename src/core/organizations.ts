@@ -4,7 +4,7 @@
  */
 import { checkTags, type Tag } from "./tags.js";
 import type { Kysely } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, lockRow, nextSequence, precompiled, precompiledRow } from "../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockRow, nextSequence, precompiled, precompiledExec, precompiledRow } from "../store/database.js";
 import type { Database, Organization, OrgMember } from "../store/schema.js";
 import type { Accounts, Caller } from "./accounts.js";
 import type { Announcer } from "./announcements.js";
@@ -14,7 +14,6 @@ import { isNumericId } from "./ids.js";
 import type { Limits } from "./limits.js";
 import { checkSearchText, textLength } from "./text.js";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
-import { prepared } from "./directory/shapes.js";
 
 export type { Tag };
 
@@ -186,7 +185,7 @@ export class Organizations {
             joined_at: now,
             updated_at: now,
           }));
-        await exec(trx, countMembersBy(trx, org.org_id, 1));
+        await countMembersBy(trx, org.org_id, 1);
         return account.uin;
       });
     } catch (err) {
@@ -270,7 +269,7 @@ export class Organizations {
         if (!member) fail("organization.member_not_found", `account ${uin} is not a member of this organization`, "memberUins");
       }
       const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", org.org_id).where("member_uin", "in", distinct));
-      await exec(trx, countMembersBy(trx, org.org_id, -removed));
+      await countMembersBy(trx, org.org_id, -removed);
       for (const uin of distinct) await this.announcer.announce(trx, "organization.member_left", { orgId: org.org_id, accountUin: uin });
     });
   }
@@ -285,7 +284,7 @@ export class Organizations {
       await lockOrganization(trx, orgId);
       const removed = await exec(trx, trx.deleteFrom("org_members").where("org_id", "=", orgId).where("member_uin", "=", caller.accountUin));
       if (removed === 0) fail("organization.member_not_found", `the caller is not a member of organization ${orgId}`);
-      await exec(trx, countMembersBy(trx, orgId, -removed));
+      await countMembersBy(trx, orgId, -removed);
       await this.announcer.announce(trx, "organization.member_left", { orgId, accountUin: caller.accountUin });
     });
   }
@@ -378,7 +377,7 @@ const countMembers = (q: ReturnType<typeof membersOf>) => q.clearSelect().clearO
 const allMembersOf = precompiled((db: Kysely<Database>, orgId: number) => inMemberOrder(membersOf(db, orgId)));
 const memberPage = precompiled((db: Kysely<Database>, orgId: number, limit: number, offset: number) => inMemberOrder(membersOf(db, orgId)).limit(limit).offset(offset));
 const memberCountOf = precompiledRow((db: Kysely<Database>, orgId: number) => db.selectFrom("organizations").select("member_count").where("org_id", "=", orgId));
-const countMembersBy = prepared((db: Kysely<Database>, orgId: number, change: number) =>
+const countMembersBy = precompiledExec((db: Kysely<Database>, orgId: number, change: number) =>
   db
     .updateTable("organizations")
     .set((eb) => ({ member_count: eb("member_count", "+", change) }))

@@ -1,6 +1,6 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
 import type { Kysely } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirGroup } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -11,7 +11,7 @@ import type { Announcer } from "../announcements.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
-import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
+import { insertRow, lockedInDirectory } from "./shapes.js";
 import type { Users } from "./users.js";
 import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
@@ -43,13 +43,13 @@ const lockedGroup = lockedInDirectory<DirGroup>("dir_groups", "group_id");
 const groupIdByName = precompiledRow((db: Kysely<Database>, directoryId: string, lowerName: string) =>
   db.selectFrom("dir_groups").select("group_id").where("directory_id", "=", directoryId).where((eb) => eb(eb.fn("lower", ["group_name"]), "=", lowerName)),
 );
-const countGroups = prepared((db: Kysely<Database>, directoryId: string, change: number) =>
+const countGroups = precompiledExec((db: Kysely<Database>, directoryId: string, change: number) =>
   db
     .updateTable("directories")
     .set((eb) => ({ group_count: eb("group_count", "+", change) }))
     .where("directory_id", "=", directoryId),
 );
-const countMembers = prepared((db: Kysely<Database>, groupId: string, change: number) =>
+const countMembers = precompiledExec((db: Kysely<Database>, groupId: string, change: number) =>
   db
     .updateTable("dir_groups")
     .set((eb) => ({ member_count: eb("member_count", "+", change) }))
@@ -89,7 +89,7 @@ export class Groups {
         if (dir.group_count >= quota) fail("directory.group_quota", `the directory already has ${dir.group_count} groups (quota ${quota})`);
         await this.assertNameFree(trx, directoryId, input.groupName);
         await exec(trx, insertRow(trx, "dir_groups", group));
-        await exec(trx, countGroups(trx, directoryId, 1));
+        await countGroups(trx, directoryId, 1);
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.group_name_taken", `a group named "${input.groupName}" already exists`, "groupName");
@@ -137,7 +137,7 @@ export class Groups {
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
       await exec(trx, trx.deleteFrom("dir_groups").where("group_id", "=", groupId));
-      await exec(trx, countGroups(trx, directoryId, -1));
+      await countGroups(trx, directoryId, -1);
     });
   }
 
@@ -214,7 +214,7 @@ export class Groups {
         const n = Number(joined?.n ?? 0);
         if (n >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
         await exec(trx, insertRow(trx, "dir_memberships", { group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }));
-        await exec(trx, countMembers(trx, groupId, 1));
+        await countMembers(trx, groupId, 1);
         await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
       });
     } catch (err) {
@@ -232,7 +232,7 @@ export class Groups {
         await this.users.find(trx, directoryId, userId);
         fail("directory.member_not_found", "the user is not in the group", "userId");
       }
-      await exec(trx, countMembers(trx, groupId, -1));
+      await countMembers(trx, groupId, -1);
       await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
     });
   }

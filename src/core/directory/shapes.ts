@@ -102,17 +102,6 @@ function onlyParameter(fragment: RawBuilder<boolean>): unknown {
   return values[0]!.value;
 }
 
-/**
- * A statement of one fixed shape whose arguments are all bound parameters (plain values in `where`,
- * `set`, `values`): `precompiled` for writes and for reads of any kind, run by `all`/`first`/`exec`.
- */
-export function prepared<A extends unknown[], R>(build: (db: Kysely<Database>, ...args: A) => CompiledStatement<R>): (db: Kysely<Database>, ...args: A) => CompiledStatement<R> {
-  const key = `prepared ${nextPrepared++}`;
-  const arity = build.length - 1;
-  return (db, ...args) => shaped(db, key, args, (slot) => build(db, ...(Array.from({ length: arity }, (_, i) => slot.value(i)) as A)));
-}
-let nextPrepared = 0;
-
 /** `insert into <table> (<the row's columns>) values (…)`, compiled once per table and column list. */
 export function insertRow<T extends keyof Database & string>(db: Kysely<Database>, table: T, row: Insertable<Database[T]>): CompiledStatement<unknown> {
   const columns = Object.keys(row) as (keyof typeof row & string)[];

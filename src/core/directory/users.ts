@@ -1,6 +1,6 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { type Kysely, sql } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -14,7 +14,7 @@ import type { Announcer, UserField } from "../announcements.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
-import { insertRow, lockedInDirectory, prepared } from "./shapes.js";
+import { insertRow, lockedInDirectory } from "./shapes.js";
 import { type DirectoryUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
 
@@ -66,7 +66,7 @@ const userIdByEmail = precompiledRow((db: Kysely<Database>, directoryId: string,
     .where(sql<boolean>`email <> ''`)
     .where((eb) => eb(eb.fn("lower", ["email"]), "=", lowerEmail)),
 );
-const countUsers = prepared((db: Kysely<Database>, directoryId: string, change: number) =>
+const countUsers = precompiledExec((db: Kysely<Database>, directoryId: string, change: number) =>
   db
     .updateTable("directories")
     .set((eb) => ({ user_count: eb("user_count", "+", change) }))
@@ -142,7 +142,7 @@ export class Users {
         await this.assertUnique(trx, directoryId, user.user_name, user.email);
         await exec(trx, insertRow(trx, "dir_users", user));
         if (tags.length) await exec(trx, trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))));
-        await exec(trx, countUsers(trx, directoryId, 1));
+        await countUsers(trx, directoryId, 1);
       });
     } catch (err) {
       if (isUniqueViolation(err)) await this.assertUnique(this.db, directoryId, user.user_name, user.email);
@@ -246,7 +246,7 @@ export class Users {
       if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
       await exec(trx, trx.deleteFrom("dir_user_tags").where("user_id", "=", userId));
       await exec(trx, trx.deleteFrom("dir_users").where("user_id", "=", userId));
-      await exec(trx, countUsers(trx, directoryId, -1));
+      await countUsers(trx, directoryId, -1);
     });
   }
 
