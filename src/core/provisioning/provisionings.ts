@@ -139,9 +139,6 @@ const provisioningByIdAny = precompiledRow((db: Kysely<Database>, directoryId: s
 const taskById = precompiledRow((db: Kysely<Database>, directoryId: string, taskId: string) =>
   db.selectFrom("provisioning_tasks").selectAll().where("task_id", "=", taskId).where("directory_id", "=", directoryId),
 );
-const subUserSettingsOf = precompiledRow((db: Kysely<Database>, directoryId: string) =>
-  db.selectFrom("directories").select(["created_at", "subuser_landing_page", "subuser_session_hours", "subuser_settings_updated_at"]).where("directory_id", "=", directoryId),
-);
 
 const bumpGeneration = (trx: Kysely<Database>, provisioningId: string) =>
   trx.updateTable("provisionings").set((eb) => ({ generation: eb("generation", "+", 1) })).where("provisioning_id", "=", provisioningId);
@@ -469,9 +466,8 @@ export class Provisionings {
   // ---- directory-wide settings for provisioned sub-users ----
 
   async subUserSettings(caller: Caller, directoryId: string): Promise<SubUserSettings> {
-    await this.directories.scope(caller, directoryId);
-    // Deleted since it was resolved: as if it had been gone then.
-    const s = (await subUserSettingsOf(this.db, directoryId)) ?? fail("directory.not_found", "the directory does not exist", "directoryId");
+    // The directory's row carries its settings: one read.
+    const s = await this.directories.resolve(caller, directoryId);
     return {
       landingPage: s.subuser_landing_page,
       sessionHours: s.subuser_session_hours ?? DEFAULT_SESSION_HOURS,
