@@ -3,9 +3,9 @@
  * has one mapping from its row(s) here; the doors translate views to their wires and import nothing
  * from the store.
  */
-import type { EventSource, ProvisioningEvent, ProvisioningTask, Provisioning as ProvisioningRow, UnitFailureKind } from "../../store/schema.js";
+import type { EventSource, ProvisioningEvent, ProvisioningTask, Provisioning as ProvisioningRow, TaskStatus, UnitFailureKind } from "../../store/schema.js";
 
-export type { EventSource, UnitFailureKind };
+export type { EventSource, TaskStatus, UnitFailureKind };
 export type PrincipalType = "User" | "Group";
 /** The management account of the organization, or one of its members. */
 export type TargetType = "ManagerUin" | "MemberUin";
@@ -13,7 +13,6 @@ export type DuplicationStrategy = "KeepBoth" | "TakeOver";
 export type DeletionStrategy = "Delete" | "Keep";
 export type ProvisioningStatus = "Enabled" | "Disabled";
 export type ProvisioningTaskType = "StartProvisioning" | "DeleteProvisioning";
-export type TaskStatus = "InProgress" | "Success" | "Failed";
 
 /**
  * Notes a door keeps with a provisioning (how its client spelled a value, say), written at create and
