@@ -46,25 +46,16 @@ export interface ServiceStatus {
  * when it has none), by the caller's account: what every directory action reads first. Compiled once
  * (see `precompiledRow`).
  */
-const directoryOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) =>
+const memberDirectory = (db: Kysely<Database>, memberUin: number) =>
   db
     .selectFrom("org_members")
     .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
     .leftJoin("directories", "directories.org_id", "org_members.org_id")
-    .selectAll("directories")
-    .select("organizations.manager_uin")
-    .where("org_members.member_uin", "=", memberUin),
-);
+    .where("org_members.member_uin", "=", memberUin);
+const directoryOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) => memberDirectory(db, memberUin).selectAll("directories").select("organizations.manager_uin"));
 
 /** `directoryOfMember` for scoping alone: the directory's id and the manager, without the rest of the row. */
-const directoryIdOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) =>
-  db
-    .selectFrom("org_members")
-    .innerJoin("organizations", "organizations.org_id", "org_members.org_id")
-    .leftJoin("directories", "directories.org_id", "org_members.org_id")
-    .select(["directories.directory_id", "organizations.manager_uin"])
-    .where("org_members.member_uin", "=", memberUin),
-);
+const directoryIdOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) => memberDirectory(db, memberUin).select(["directories.directory_id", "organizations.manager_uin"]));
 
 /** The directory row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
 const lockedDirectory = precompiledRow((db: Kysely<Database>, directoryId: string) =>
