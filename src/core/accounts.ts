@@ -16,6 +16,11 @@ export interface Caller {
   /** The account UIN, or the sub-user's UIN when a sub-user's key signed the request. */
   principalUin: number;
   isSubUser: boolean;
+  /**
+   * Set when an identity provider's SCIM credential authenticated the request: the writer is then the
+   * directory's synchronization, not an administrator, and the ownership rules tell the two apart.
+   */
+  scimCredentialId?: string;
 }
 
 export interface IssuedKey {

@@ -90,6 +90,11 @@ export const REASONS = {
   "directory.user_groups_full": "limit",
   "directory.type_mismatch": "conflict",
   "paging.token_invalid": "invalid",
+  // SCIM credentials and the synchronization switch
+  "scim.credential_not_found": "not_found",
+  "scim.credential_quota": "limit",
+  "scim.credential_invalid": "auth",
+  "scim.sync_disabled": "forbidden",
   // provisioning (Tencent user sync provisioning, Alibaba user provisioning)
   "provisioning.not_found": "not_found",
   "provisioning.already_exists": "conflict",

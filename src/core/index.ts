@@ -6,6 +6,7 @@ import type { Clock } from "./clock.js";
 import { Directories } from "./directory/directories.js";
 import { Groups } from "./directory/groups.js";
 import { PageTokens } from "./directory/paging.js";
+import { ScimCredentials } from "./directory/scim-credentials.js";
 import { Users } from "./directory/users.js";
 import { ReconcileQueue } from "./engine/queue.js";
 import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
@@ -40,6 +41,8 @@ export class Core {
   readonly directories: Directories;
   readonly users: Users;
   readonly groups: Groups;
+  /** SCIM bearer credentials and each directory's synchronization switch. */
+  readonly scimCredentials: ScimCredentials;
   readonly provisionings: Provisionings;
   /** The durable reconcile queue; `stats()` gives its depth and the age of its oldest due key. */
   readonly queue: ReconcileQueue;
@@ -60,6 +63,7 @@ export class Core {
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens, announcer);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
+    this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
     this.provisionings.listen();

@@ -133,6 +133,10 @@ export interface DirUserTable {
   password_hash: string | null;
   created_at: number;
   updated_at: number;
+  /** The identity provider's id for the user (SCIM `externalId`); null for users made by hand. */
+  external_id: string | null;
+  /** JSON object: the SCIM attributes the directory has no field for, returned as sent; null when none. */
+  scim_attributes: string | null;
 }
 
 export interface DirGroupTable {
@@ -145,6 +149,21 @@ export interface DirGroupTable {
   member_count: number;
   created_at: number;
   updated_at: number;
+  /** The identity provider's id for the group (SCIM `externalId`); null for groups made by hand. */
+  external_id: string | null;
+  /** JSON object: the SCIM attributes the directory has no field for; null when none. */
+  scim_attributes: string | null;
+}
+
+export interface ScimCredentialTable {
+  /** `scimcred-` + random characters. */
+  credential_id: string;
+  directory_id: string;
+  /** Keyed digest (SecretBox.mac) of the bearer secret; the secret itself is never stored. */
+  secret_digest: string;
+  status: "Enabled" | "Disabled";
+  created_at: number;
+  expires_at: number;
 }
 
 export interface DirUserTagTable {
@@ -285,6 +304,7 @@ export interface Database {
   dir_groups: DirGroupTable;
   dir_memberships: DirMembershipTable;
   dir_user_tags: DirUserTagTable;
+  scim_credentials: ScimCredentialTable;
   provisionings: ProvisioningTable;
   provisioning_claims: ProvisioningClaimTable;
   reconcile_queue: ReconcileQueueTable;
@@ -304,6 +324,7 @@ export type SubUser = Omit<Selectable<SubUserTable>, "description"> & { descript
 export type Directory = Selectable<DirectoryTable>;
 export type DirUser = Selectable<DirUserTable>;
 export type DirGroup = Selectable<DirGroupTable>;
+export type ScimCredential = Selectable<ScimCredentialTable>;
 export type Provisioning = Selectable<ProvisioningTable>;
 export type ProvisioningTask = Selectable<ProvisioningTaskTable>;
 export type ProvisioningEvent = Selectable<ProvisioningEventTable>;

@@ -81,6 +81,8 @@ export class Groups {
       member_count: 0,
       created_at: now,
       updated_at: now,
+      external_id: null,
+      scim_attributes: null,
     };
     try {
       await this.db.transaction().execute(async (trx) => {

@@ -133,6 +133,8 @@ export class Users {
       password_hash: hashGeneratedSecret(password),
       created_at: now,
       updated_at: now,
+      external_id: null,
+      scim_attributes: null,
     };
     try {
       await this.db.transaction().execute(async (trx) => {

@@ -12,6 +12,7 @@ import * as m010 from "./010-request-nonce-log.js";
 import * as m011 from "./011-provisioning-annotations.js";
 import * as m012 from "./012-org-members-page.js";
 import * as m013 from "./013-organization-member-count.js";
+import * as m014 from "./014-scim.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "011-provisioning-annotations": m011,
   "012-org-members-page": m012,
   "013-organization-member-count": m013,
+  "014-scim": m014,
 };
 
 export const migrationProvider: MigrationProvider = {
