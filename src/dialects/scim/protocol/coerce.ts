@@ -32,6 +32,11 @@ export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key) || FORBIDDEN_KEYS.has(key.toLowerCase());
 }
 
+/** True when any ":"/"."-separated segment of an attribute path is a prototype key. */
+export function hasForbiddenSegment(path: string): boolean {
+  return path.split(/[:.[\]\s]/).some(isForbiddenKey);
+}
+
 /**
  * A fresh copy of JSON input with every object rebuilt key by key: refuses prototype keys and
  * nesting beyond MAX_VALUE_DEPTH with 400 invalidValue, and drops `undefined`.
@@ -214,7 +219,7 @@ function isReadOnly(ref: AttrRef): boolean {
  * Returns false when the key was ignored (read-only attribute).
  */
 export function writeKey(out: ScimResource, rt: ResourceType, key: string, value: unknown, where: string): boolean {
-  if (isForbiddenKey(key)) throw invalidValue(`${where} has the forbidden key "${key}"`);
+  if (hasForbiddenSegment(key)) throw invalidValue(`${where} has the forbidden key "${key}"`);
   const target = resolveKey(rt, key);
   if (!target) {
     out[key] = sanitizeJson(value, `${where}.${key}`, 1);

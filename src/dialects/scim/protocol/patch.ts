@@ -23,6 +23,7 @@ import {
   container,
   deleteKey,
   findKey,
+  hasForbiddenSegment,
   isForbiddenKey,
   isPlainObject,
   requireAttributes,
@@ -77,6 +78,7 @@ export function parsePatchPath(text: unknown, rt: ResourceType): PatchPath {
   if (typeof text !== "string" || text.trim() === "") throw invalidPath("path must be a non-empty string");
   const path = text.trim();
   if (path.length > MAX_PATH_LENGTH) throw invalidPath(`path is longer than ${MAX_PATH_LENGTH} characters`);
+  if (hasForbiddenSegment(path)) throw invalidPath(`"${path.slice(0, 100)}" is not an attribute path`);
   if (!path.includes("[")) {
     const target = resolveKey(rt, path);
     if (!target) throw invalidPath(`"${path.slice(0, 100)}" is not an attribute path`);
@@ -200,7 +202,7 @@ function applyOperation(resource: ScimResource, operation: PatchOperation, rt: R
 function applyPathless(resource: ScimResource, op: "add" | "replace", value: unknown, rt: ResourceType): void {
   if (!isPlainObject(value)) throw invalidValue(`${op} without a path needs an object value`);
   for (const [key, v] of Object.entries(value)) {
-    if (isForbiddenKey(key)) throw invalidValue(`"${key}" is not an attribute name`);
+    if (hasForbiddenSegment(key)) throw invalidValue(`"${key}" is not an attribute name`);
     const target = resolveKey(rt, key);
     if (!target) {
       // Not an attribute path (unknown plain attribute is resolved above); keep it as sent.
@@ -213,7 +215,10 @@ function applyPathless(resource: ScimResource, op: "add" | "replace", value: unk
         continue;
       }
       if (!isPlainObject(v)) throw invalidValue(`The value for ${target.urn} must be an object`);
-      for (const [k, inner] of Object.entries(v)) applyPathlessKey(resource, op, `${target.urn}:${k}`, inner, rt);
+      for (const [k, inner] of Object.entries(v)) {
+        if (hasForbiddenSegment(k)) throw invalidValue(`"${k}" is not an attribute name`);
+        applyPathlessKey(resource, op, `${target.urn}:${k}`, inner, rt);
+      }
       continue;
     }
     applyPathlessKey(resource, op, key, v, rt);
@@ -247,6 +252,9 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
   const key = holder ? findKey(holder, ref.attr) : undefined;
   const existing = holder && key !== undefined ? holder[key] : undefined;
   const name = ref.attr;
+  if (ref.def?.mutability === "readOnly" || ref.subDef?.mutability === "readOnly" || ref.attr === "schemas") {
+    throw mutability(`${ref.path} is read-only`);
+  }
 
   if (ref.subAttr !== undefined) {
     // name.givenName (single complex) or emails.value (multi-valued: every element).

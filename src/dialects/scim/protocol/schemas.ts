@@ -233,7 +233,8 @@ const GROUP_ATTRIBUTES: AttributeDef[] = [
     "members",
     "A list of members of the Group.",
     [
-      str("value", "Identifier of the member of this Group.", { mutability: "immutable" }),
+      // The member's id, compared like `id` (case-exact).
+      str("value", "Identifier of the member of this Group.", { mutability: "immutable", caseExact: true }),
       attr("$ref", "reference", "The URI corresponding to a SCIM resource that is a member of this Group.", {
         mutability: "immutable",
         referenceTypes: ["User", "Group"],
