@@ -137,9 +137,15 @@ function coerceComplex(def: AttributeDef, value: unknown, where: string): Record
  */
 export type KeyTarget = { kind: "attribute"; ref: AttrRef } | { kind: "extension"; urn: string; known: boolean };
 
-export function resolveKey(rt: ResourceType, key: string): KeyTarget | undefined {
+export function resolveKey(rt: ResourceType, key: string, declared: readonly string[] = []): KeyTarget | undefined {
   const known = schemaByUrn(rt, key);
   if (known) return known.extension ? { kind: "extension", urn: known.schema.id, known: true } : undefined;
+  // An unknown extension named whole: declared in `schemas`, or ending in the resource type's name
+  // ("urn:…:CustomExtensionName:2.0:User", as Entra names custom extensions).
+  const lower = key.toLowerCase();
+  if (/^urn:/i.test(key) && (declared.some((d) => d.toLowerCase() === lower) || lower.endsWith(`:${rt.name.toLowerCase()}`))) {
+    return { kind: "extension", urn: key, known: false };
+  }
   const ref = resolveAttrPath(rt, key);
   if (ref) return { kind: "attribute", ref };
   if (/^urn:[^\s]+$/i.test(key)) {
@@ -191,19 +197,23 @@ export function container(resource: ScimResource, ref: AttrRef, create: boolean)
   return fresh;
 }
 
-/** Keeps `schemas` listing exactly the core schema and the extensions the resource carries. */
+/**
+ * Keeps `schemas` listing exactly the core schema and the extensions the resource carries (every
+ * top-level URN key holding a non-empty object); empty extension objects are removed.
+ */
 export function syncSchemas(resource: ScimResource, rt: ResourceType): void {
-  const declared = Array.isArray(resource.schemas) ? (resource.schemas as unknown[]).filter((s): s is string => typeof s === "string") : [];
   const out = [rt.schema.id];
-  const extensionUrns = [...rt.extensions.map((e) => e.schema.id), ...declared.filter((s) => !schemaByUrn(rt, s))];
-  for (const urn of extensionUrns) {
-    const key = findKey(resource, urn);
-    const value = key !== undefined ? resource[key] : undefined;
-    if (isPlainObject(value) && Object.keys(value).length > 0) {
-      if (!out.some((s) => s.toLowerCase() === urn.toLowerCase())) out.push(key!);
-    } else if (key !== undefined && isPlainObject(value)) {
+  for (const key of Object.keys(resource)) {
+    if (!/^urn:/i.test(key)) continue;
+    const value = resource[key];
+    if (!isPlainObject(value)) continue;
+    if (Object.keys(value).length === 0) {
       delete resource[key];
+      continue;
     }
+    const known = schemaByUrn(rt, key);
+    const urn = known ? known.schema.id : key;
+    if (!out.some((s) => s.toLowerCase() === urn.toLowerCase())) out.push(urn);
   }
   resource.schemas = out;
 }
@@ -218,9 +228,9 @@ function isReadOnly(ref: AttrRef): boolean {
  * `merge` decides what happens to an existing complex value: PUT replaces, PATCH merges.
  * Returns false when the key was ignored (read-only attribute).
  */
-export function writeKey(out: ScimResource, rt: ResourceType, key: string, value: unknown, where: string): boolean {
+export function writeKey(out: ScimResource, rt: ResourceType, key: string, value: unknown, where: string, declared: readonly string[] = []): boolean {
   if (hasForbiddenSegment(key)) throw invalidValue(`${where} has the forbidden key "${key}"`);
-  const target = resolveKey(rt, key);
+  const target = resolveKey(rt, key, declared);
   if (!target) {
     out[key] = sanitizeJson(value, `${where}.${key}`, 1);
     return true;
@@ -276,10 +286,8 @@ export function normalizeResourceInput(body: unknown, rt: ResourceType, mode: "c
   const out: ScimResource = { schemas: [rt.schema.id] };
   for (const [key, value] of Object.entries(body)) {
     if (key === schemasKey || value === undefined) continue;
-    writeKey(out, rt, key, value, "body");
+    writeKey(out, rt, key, value, "body", schemas as string[]);
   }
-  // Unknown extension URNs declared in `schemas` stay declared when their object is kept.
-  out.schemas = [rt.schema.id, ...(schemas as string[]).filter((s) => s.toLowerCase() !== rt.schema.id.toLowerCase())];
   syncSchemas(out, rt);
   requireAttributes(out, rt);
   return out;

@@ -203,7 +203,7 @@ function applyPathless(resource: ScimResource, op: "add" | "replace", value: unk
   if (!isPlainObject(value)) throw invalidValue(`${op} without a path needs an object value`);
   for (const [key, v] of Object.entries(value)) {
     if (hasForbiddenSegment(key)) throw invalidValue(`"${key}" is not an attribute name`);
-    const target = resolveKey(rt, key);
+    const target = resolveKey(rt, key, declaredSchemas(resource));
     if (!target) {
       // Not an attribute path (unknown plain attribute is resolved above); keep it as sent.
       resource[key] = sanitizeJson(v, key, 1);
@@ -226,9 +226,9 @@ function applyPathless(resource: ScimResource, op: "add" | "replace", value: unk
 }
 
 function applyPathlessKey(resource: ScimResource, op: "add" | "replace", key: string, value: unknown, rt: ResourceType): void {
-  const target = resolveKey(rt, key);
+  const target = resolveKey(rt, key, declaredSchemas(resource));
   if (!target || target.kind !== "attribute") {
-    writeKey(resource, rt, key, value, "value");
+    writeKey(resource, rt, key, value, "value", declaredSchemas(resource));
     return;
   }
   const { ref } = target;
@@ -416,6 +416,10 @@ function applyToFiltered(resource: ScimResource, op: PatchOpName, path: Extract<
   const result = elements.filter((e) => e !== undefined);
   setKey(holder!, def?.name ?? ref.attr, def?.multiValued === false ? result[0] : result);
   pruneEmpty(holder!, def?.name ?? ref.attr);
+}
+
+function declaredSchemas(resource: ScimResource): string[] {
+  return Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === "string") : [];
 }
 
 /** The element a filter of `eq` terms joined by `and` describes (`type eq "work"` → {type:"work"}). */
