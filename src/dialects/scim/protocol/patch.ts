@@ -39,9 +39,11 @@ import { findAttribute, type AttrRef, type AttributeDef, type ResourceType } fro
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /**
- * Most operations in one PATCH. A group push of a large group is split by IdPs into requests of
- * a few hundred members (Entra sends at most a few dozen); 1000 matches the bulk maxOperations the
- * Tencent ServiceProviderConfig advertises. More → 400 tooMany... not a Table 9 case, so invalidValue.
+ * Most operations in one PATCH. IdPs send a few operations per request (Entra batches member
+ * changes a few dozen at a time) and put many members in one operation's value array instead;
+ * 1000 matches the bulk maxOperations the Tencent ServiceProviderConfig advertises. More is refused
+ * up front with 400 invalidValue (RFC 7644 Table 9 has no closer type: tooMany is about filter
+ * results), so a 10,000-operation PATCH costs nothing.
  */
 export const MAX_PATCH_OPERATIONS = 1000;
 /** Longest PATCH path. */
