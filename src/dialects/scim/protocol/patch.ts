@@ -292,7 +292,12 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
       const listed = (Array.isArray(operation.value) ? operation.value : [operation.value]).map((v, i) =>
         coerceValue({ ...def, multiValued: false }, v, `${ref.path}[${i}]`),
       );
-      const kept = (Array.isArray(existing) ? existing : [existing]).filter((element) => !listed.some((l) => sameValue(def, element, l)));
+      const listedKeys = new Set(listed.map((l) => valueKey(def, l)).filter((k) => k !== undefined));
+      const listedOthers = listed.filter((l) => valueKey(def, l) === undefined);
+      const kept = (Array.isArray(existing) ? existing : [existing]).filter((element) => {
+        const k = valueKey(def, element);
+        return k !== undefined ? !listedKeys.has(k) : !listedOthers.some((l) => deepEqual(element, l));
+      });
       holder[key!] = kept;
       pruneEmpty(holder, name);
       return;
@@ -317,11 +322,22 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
       return;
     }
     const current = op === "add" && Array.isArray(existing) ? [...existing] : [];
+    // Values are matched by their `value` sub-attribute through an index, so adding 10,000 members stays linear.
+    const index = new Map<string, number>();
+    current.forEach((c, i) => {
+      const k = valueKey(def, c);
+      if (k !== undefined && !index.has(k)) index.set(k, i);
+    });
     for (const item of incoming) {
       if (isPlainObject(item) && item.primary === true) clearPrimary(current);
-      const same = current.findIndex((c) => sameValue(def, c, item));
-      if (same === -1) current.push(item);
-      else if (isPlainObject(current[same]) && isPlainObject(item)) current[same] = { ...(current[same] as object), ...item };
+      const k = valueKey(def, item);
+      const same = k !== undefined ? (index.get(k) ?? -1) : current.findIndex((c) => valueKey(def, c) === undefined && deepEqual(c, item));
+      if (same === -1) {
+        current.push(item);
+        if (k !== undefined) index.set(k, current.length - 1);
+      } else if (isPlainObject(current[same]) && isPlainObject(item)) {
+        current[same] = { ...(current[same] as object), ...item };
+      }
     }
     setKey(holder!, def.name, current);
     pruneEmpty(holder!, def.name);
@@ -435,18 +451,20 @@ function seedFromFilter(filter: FilterNode): Record<string, unknown> | undefined
   return seed;
 }
 
-/** Two values of a multi-valued attribute are the same when their `value` sub-attributes are (or they are equal). */
-function sameValue(def: AttributeDef, a: unknown, b: unknown): boolean {
-  if (def.type === "complex" && isPlainObject(a) && isPlainObject(b) && findAttribute(def.subAttributes, "value")) {
-    const av = a[findKey(a, "value") ?? "value"];
-    const bv = b[findKey(b, "value") ?? "value"];
-    if (av !== undefined && bv !== undefined) {
-      const caseExact = findAttribute(def.subAttributes, "value")?.caseExact ?? false;
-      if (typeof av === "string" && typeof bv === "string" && !caseExact) return av.toLowerCase() === bv.toLowerCase();
-      return deepEqual(av, bv);
-    }
-  }
-  return deepEqual(a, b);
+/**
+ * The identity of a value of a multi-valued attribute: its `value` sub-attribute (case-folded unless
+ * caseExact) for complex attributes that have one, the value itself for simple ones; undefined when
+ * there is none (then whole values are compared).
+ */
+function valueKey(def: AttributeDef, element: unknown): string | undefined {
+  if (def.type !== "complex") return element === undefined ? undefined : JSON.stringify(element);
+  if (!isPlainObject(element)) return undefined;
+  const valueDef = findAttribute(def.subAttributes, "value");
+  if (!valueDef) return undefined;
+  const key = findKey(element, "value");
+  const v = key !== undefined ? element[key] : undefined;
+  if (v === undefined || v === null) return undefined;
+  return typeof v === "string" && !valueDef.caseExact ? `s:${v.toLowerCase()}` : `j:${JSON.stringify(v)}`;
 }
 
 /** RFC 7644 §3.5.2: a new primary value clears `primary` on the others. */
