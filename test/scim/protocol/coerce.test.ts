@@ -72,6 +72,11 @@ describe("normalizeResourceInput: Users", () => {
     assert.equal(out.title, "T");
   });
 
+  test("the enterprise manager as a bare id (Entra) is the manager's value", () => {
+    const out = normalizeResourceInput(minimalUser({ [ENTERPRISE_USER_SCHEMA]: { manager: "u-2" } }), USER_RESOURCE, "create");
+    assert.deepEqual(out[ENTERPRISE_USER_SCHEMA], { manager: { value: "u-2" } });
+  });
+
   test("unknown attributes are kept as sent", () => {
     const out = normalizeResourceInput(minimalUser({ costCode: "CC", badges: [1, 2], nested: { a: { b: true } } }), USER_RESOURCE, "create");
     assert.equal(out.costCode, "CC");
@@ -121,7 +126,8 @@ describe("normalizeResourceInput: Users", () => {
       { emails: [{ value: "a@b", primary: "sometimes" }] },
       { emails: [{ value: "a@b", primary: true }, { value: "c@d", primary: true }] },
       { [ENTERPRISE_USER_SCHEMA]: "Sales" },
-      { [ENTERPRISE_USER_SCHEMA]: { manager: "u-2" } },
+      { [ENTERPRISE_USER_SCHEMA]: { manager: 5 } },
+      { [ENTERPRISE_USER_SCHEMA]: { manager: ["u-2"] } },
       { x509Certificates: [{ value: 5 }] },
     ];
     for (const extra of cases) {

@@ -111,6 +111,16 @@ describe("parseFilter: the tree", () => {
     assert.equal(node.value, 'DOMAIN\\bjensen "B" é');
   });
 
+  test("without a resource type, Users' and Groups' attributes are both known", () => {
+    const u = parseFilter('USERNAME eq "a"');
+    assert.ok(u.op === "eq");
+    assert.equal(u.attr.path, "userName");
+    const g = parseFilter('members[value eq "902c246b-6245-4190-8e05-00816be7344a"]');
+    assert.ok(g.op === "valuePath");
+    assert.equal(g.attr.def?.name, "members");
+    assert.equal(matchesFilter(group, g), true);
+  });
+
   test("unknown attributes are allowed (kept attributes are filterable) and keep their spelling", () => {
     const node = parseFilter('costCode eq "CC-1"', USER_RESOURCE);
     assert.ok(node.op === "eq");

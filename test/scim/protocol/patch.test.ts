@@ -96,6 +96,14 @@ describe("Entra ID default (non-compliant) payloads, scim.md §6.1", () => {
     assert.equal(resource.active, false);
   });
 
+  test("manager by URN path with a bare id, then removed", () => {
+    const { resource } = patchUser({ op: "Add", path: `${ENTERPRISE_USER_SCHEMA}:manager`, value: "u-9" });
+    assert.deepEqual(resource[ENTERPRISE_USER_SCHEMA], { manager: { value: "u-9" } });
+    const removed = applyPatch(resource, body({ op: "Remove", path: `${ENTERPRISE_USER_SCHEMA}:manager` }), USER_RESOURCE).resource;
+    assert.equal(removed[ENTERPRISE_USER_SCHEMA], undefined);
+    assert.deepEqual(removed.schemas, [USER_SCHEMA]);
+  });
+
   test('remove a member: {"op":"Remove","path":"members","value":[{"value":"u-2"}]} removes only that member', () => {
     const { resource, changed } = patchGroup({ op: "Remove", path: "members", value: [{ value: "u-2" }] });
     assert.deepEqual(memberIds(resource), ["u-1", "u-3"]);

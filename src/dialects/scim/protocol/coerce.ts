@@ -84,6 +84,9 @@ export function coerceValue(def: AttributeDef, value: unknown, where: string, wr
   if (def.multiValued) {
     const list = Array.isArray(value) ? value : wrapSingle ? [value] : undefined;
     if (!list) throw invalidValue(`${where} is multi-valued: send an array`);
+    if (def.type === "complex" && list.some((v) => v !== null && !isPlainObject(v))) {
+      throw invalidValue(`${where} is a list of objects`);
+    }
     const single = { ...def, multiValued: false };
     const items = list.map((v, i) => coerceValue(single, v, `${where}[${i}]`)).filter((v) => v !== null);
     if (def.subAttributes && items.filter((v) => isPlainObject(v) && v.primary === true).length > 1) {
@@ -116,6 +119,11 @@ export function coerceValue(def: AttributeDef, value: unknown, where: string, wr
 }
 
 function coerceComplex(def: AttributeDef, value: unknown, where: string): Record<string, unknown> | null {
+  // A bare string for a single-valued complex attribute with a `value` (Entra's enterprise `manager`
+  // arrives as the manager's id) is that value.
+  if (typeof value === "string" && !def.multiValued && findAttribute(def.subAttributes, "value")) {
+    value = { value };
+  }
   if (!isPlainObject(value)) throw invalidValue(`${where} must be an object`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

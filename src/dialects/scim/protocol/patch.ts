@@ -144,7 +144,12 @@ export function parsePatchBody(body: unknown, rt: ResourceType): PatchOperation[
     const operation: PatchOperation = { op, hasValue };
     if (hasValue) operation.value = raw[valueKey!];
     if (pathText !== undefined && pathText !== null && !(typeof pathText === "string" && pathText.trim() === "" && op !== "remove")) {
-      operation.path = parsePatchPath(pathText, rt);
+      try {
+        operation.path = parsePatchPath(pathText, rt);
+      } catch (err) {
+        if (err instanceof ScimError) throw new ScimError(err.status, err.scimType, `Operations[${i}]: ${err.detail}`);
+        throw err;
+      }
       operation.pathText = String(pathText);
     }
     if (op !== "remove" && !hasValue) throw invalidValue(`Operations[${i}]: ${op} needs a value`);

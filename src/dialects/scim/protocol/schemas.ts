@@ -291,6 +291,25 @@ export const GROUP_RESOURCE: ResourceType = {
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [USER_RESOURCE, GROUP_RESOURCE];
 
+/**
+ * Users' and Groups' attributes together, for a filter or path read before the resource type is
+ * known (parseFilter without a resource type). Where both define a name (displayName), the User's
+ * definition is used; both are case-insensitive strings.
+ */
+export const ANY_RESOURCE: ResourceType = {
+  id: "User",
+  name: "Resource",
+  endpoint: "/",
+  description: "Users and Groups",
+  schema: {
+    id: USER_SCHEMA,
+    name: "Resource",
+    description: "Users and Groups",
+    attributes: [...USER_ATTRIBUTES, ...GROUP_ATTRIBUTES.filter((g) => !USER_ATTRIBUTES.some((u) => u.name === g.name))],
+  },
+  extensions: [{ schema: ENTERPRISE_USER_SCHEMA_DEF, required: false }],
+};
+
 // ---------------------------------------------------------------------------------------------
 // Discovery documents (RFC 7643 §6, §7)
 
