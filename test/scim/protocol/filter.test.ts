@@ -288,6 +288,15 @@ describe("matchesFilter (RFC 7644 §3.4.2.2 semantics)", () => {
     assert.equal(userMatches('emails[primary eq true and type eq "home"]'), false);
   });
 
+  test("several value paths with sub-attributes, under not, and URN-prefixed", () => {
+    assert.equal(userMatches('emails[type eq "work"].value eq "bjensen@example.com" and emails[type eq "home"].value eq "babs@jensen.org"'), true);
+    assert.equal(userMatches('emails[type eq "work"].value eq "babs@jensen.org" or emails[type eq "home"].value eq "bjensen@example.com"'), false);
+    assert.equal(userMatches('not (emails[type eq "work"].value eq "babs@jensen.org")'), true);
+    assert.equal(userMatches('urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value sw "bjensen"'), true);
+    assert.equal(userMatches('emails[type eq "work" or type eq "home"].value ew "jensen.org"'), true);
+    assert.equal(userMatches('emails[type eq "work" or type eq "other"].value ew "jensen.org"'), false);
+  });
+
   test("members[value eq \"id\"] on groups", () => {
     assert.equal(groupMatches('members[value eq "902c246b-6245-4190-8e05-00816be7344a"]'), true);
     assert.equal(groupMatches('members[value eq "902C246B-6245-4190-8E05-00816BE7344A"]'), false, "member values are ids: case-exact as written");

@@ -69,6 +69,11 @@ describe("Entra ID default (non-compliant) payloads, scim.md §6.1", () => {
     assert.deepEqual(resource.schemas, [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]);
   });
 
+  test("a URN-prefixed value-filter path", () => {
+    const { resource } = patchUser({ op: "Replace", path: `${USER_SCHEMA}:emails[type eq "work"].value`, value: "w@example.com" });
+    assert.deepEqual(resource.emails, [{ value: "w@example.com", type: "work", primary: true }]);
+  });
+
   test("replace through a value filter that matches nothing creates the element (work email the user lacked)", () => {
     const { resource } = patchUser({ op: "Replace", path: 'emails[type eq "home"].value', value: "b@home.example" });
     assert.deepEqual(resource.emails, [
