@@ -174,7 +174,7 @@ function failure(op: BulkOperation, err: ScimError): BulkResponseOperation {
  * operations whose bulkId it references have run (RFC 7644 §3.7.2 lets a client reference a later
  * POST). A reference to a bulkId that no operation defines, or whose operation failed, fails the
  * referring operation with 409 invalidValue; references that can never be resolved because they
- * form a cycle fail with 409 (RFC 7644 §3.7.2 allows 409 instead of resolving cycles). After
+ * form a cycle fail with 409 (RFC 7644 §3.7.1 allows 409 instead of resolving cycles). After
  * `failOnErrors` errors the remaining operations are not run and not reported (§3.7.3).
  * `exec` answers ScimError for an operation's own failure; any other exception propagates.
  */
