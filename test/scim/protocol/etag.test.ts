@@ -19,6 +19,11 @@ describe("etagOf", () => {
     assert.notEqual(etagOf({ a: [1, 2] }), etagOf({ a: [2, 1] }));
   });
 
+  test("keys that need escaping stay distinct", () => {
+    assert.notEqual(etagOf({ 'a"b': 1 }), etagOf({ 'a\\"b': 1 }));
+    assert.notEqual(etagOf({ "a\nb": 1 }), etagOf({ "a\\nb": 1 }));
+  });
+
   test("meta.version itself does not change the version", () => {
     assert.equal(etagOf({ ...resource, meta: { ...resource.meta, version: 'W/"old"' } }), etagOf(resource));
   });

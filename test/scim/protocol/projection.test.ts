@@ -31,6 +31,14 @@ describe("project", () => {
     assert.deepEqual(out, rest);
   });
 
+  test("the plain read (no query) equals the general path with a query that selects nothing away", () => {
+    assert.deepEqual(project(user, {}, USER_RESOURCE), project(user, { excludedAttributes: "nosuch" }, USER_RESOURCE));
+    assert.deepEqual(project(group, {}, GROUP_RESOURCE), project(group, { excludedAttributes: "nosuch" }, GROUP_RESOURCE));
+    const shouty = { ...user, PASSWORD: "x", [ENTERPRISE_USER_SCHEMA.toLowerCase()]: { department: "D" } };
+    assert.deepEqual(project(shouty, {}, USER_RESOURCE), project(shouty, { excludedAttributes: "nosuch" }, USER_RESOURCE));
+    assert.equal(project(shouty, {}, USER_RESOURCE).PASSWORD, undefined);
+  });
+
   test("password is never returned, even when asked for", () => {
     assert.equal(project(user, { attributes: "password" }, USER_RESOURCE).password, undefined);
   });

@@ -388,15 +388,34 @@ export interface AttrRef {
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 
+const lookups = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
+/** The definition named `name` (any case) in `list`; lists are indexed once, on first use. */
 export function findAttribute(list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
   if (!list) return undefined;
-  const lower = name.toLowerCase();
-  return list.find((a) => a.name.toLowerCase() === lower);
+  let index = lookups.get(list);
+  if (!index) {
+    index = new Map(list.map((a) => [a.name.toLowerCase(), a]));
+    lookups.set(list, index);
+  }
+  return index.get(name.toLowerCase());
+}
+
+const coreLists = new WeakMap<SchemaDef, AttributeDef[]>();
+
+/** A core schema's attributes with the common ones (id, externalId, meta) first; one array per schema. */
+export function withCommonAttributes(schema: SchemaDef): AttributeDef[] {
+  let list = coreLists.get(schema);
+  if (!list) {
+    list = [...COMMON_ATTRIBUTES, ...schema.attributes];
+    coreLists.set(schema, list);
+  }
+  return list;
 }
 
 /** The top-level definitions of a resource's core schema plus the common attributes. */
 export function coreAttributes(rt: ResourceType): AttributeDef[] {
-  return [...COMMON_ATTRIBUTES, ...rt.schema.attributes];
+  return withCommonAttributes(rt.schema);
 }
 
 /** The schema (core or extension) whose URN is `urn`, compared case-insensitively (RFC 7643 §2.1 URNs). */
@@ -444,7 +463,7 @@ export function resolveAttrPath(rt: ResourceType, text: string): AttrRef | undef
   const parts = rest.split(".");
   if (parts.length > 2 || parts.some((p) => !ATTR_NAME.test(p))) return undefined;
   const [name, sub] = parts as [string, string | undefined];
-  const pool = extension ? schema.attributes : [...COMMON_ATTRIBUTES, ...schema.attributes];
+  const pool = extension ? schema.attributes : withCommonAttributes(schema);
   const def = findAttribute(pool, name) ?? (!extension && name.toLowerCase() === "schemas" ? SCHEMAS_ATTRIBUTE : undefined);
   const attrName = def?.name ?? name;
   const ref: AttrRef = { schema: schema.id, extension, attr: attrName, path: "" };
