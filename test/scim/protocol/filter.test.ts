@@ -160,6 +160,11 @@ describe("parseFilter: refusals are 400 invalidFilter", () => {
     'emails[type eq "work"].value',
     'userName eq "a" ) or ( userName eq "b"',
     "userName eq \u0000",
+    '__proto__ eq "x"',
+    'constructor eq "x"',
+    'name.constructor eq "x"',
+    'emails[constructor eq "x"]',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:prototype pr',
   ];
   for (const filter of bad) {
     test(JSON.stringify(filter).slice(0, 80), () => {

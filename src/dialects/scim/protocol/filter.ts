@@ -141,6 +141,8 @@ function mergeValuePathSubAttributes(masked: string): string {
 }
 
 function resolve(rt: ResourceType, path: string, strings: string[]): AttrRef {
+  // Prototype names are refused outright, so no later lookup or SQL JSON path ever carries one.
+  if (/(^|[.:])(__proto__|constructor|prototype)($|[.:])/i.test(path)) throw invalidFilter(`Invalid attribute path ${unmask(path, strings)} in filter`);
   const ref = resolveAttrPath(rt, path);
   if (!ref) throw invalidFilter(`Invalid attribute path ${unmask(path, strings)} in filter`);
   return ref;
@@ -148,7 +150,7 @@ function resolve(rt: ResourceType, path: string, strings: string[]): AttrRef {
 
 /** Resolves an attribute named inside `outer[...]`: a sub-attribute of `outer`. */
 function resolveInner(outer: AttrRef, path: string): AttrRef {
-  if (!/^[A-Za-z$][\w$-]*$/.test(path)) throw invalidFilter(`Invalid sub-attribute ${path} inside ${outer.path}[...]`);
+  if (!/^[A-Za-z$][\w$-]*$/.test(path) || /^(constructor|prototype)$/i.test(path)) throw invalidFilter(`Invalid sub-attribute ${path} inside ${outer.path}[...]`);
   const subDef = outer.def ? findAttribute(outer.def.subAttributes, path) : undefined;
   const ref: AttrRef = { ...outer, subAttr: subDef?.name ?? path };
   if (subDef) ref.subDef = subDef;
