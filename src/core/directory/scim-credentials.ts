@@ -116,16 +116,18 @@ export class ScimCredentials {
     await this.directories.scope(caller, directoryId);
     const s = scimStatus(status, "scim.credential_status_invalid", "newStatus");
     const row = await this.find(directoryId, credentialId);
-    await exec(this.db, this.db.updateTable("scim_credentials").set({ status: s }).where("credential_id", "=", credentialId));
+    // Scoped to the directory again, and counted: a credential deleted meanwhile is not found, not silently "updated".
+    const changed = await exec(this.db, this.db.updateTable("scim_credentials").set({ status: s }).where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
     this.cache.clear();
+    if (changed === 0) credentialNotFound();
     return credentialView({ ...row, status: s });
   }
 
   async delete(caller: Caller, directoryId: string, credentialId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    await this.find(directoryId, credentialId);
-    await exec(this.db, this.db.deleteFrom("scim_credentials").where("credential_id", "=", credentialId));
+    const deleted = await exec(this.db, this.db.deleteFrom("scim_credentials").where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
     this.cache.clear();
+    if (deleted === 0) credentialNotFound();
   }
 
   async syncStatus(caller: Caller, directoryId: string): Promise<ScimStatus> {
@@ -173,14 +175,18 @@ export class ScimCredentials {
 
   private async find(directoryId: string, credentialId: string): Promise<ScimCredential> {
     const row = await first(this.db, this.db.selectFrom("scim_credentials").selectAll().where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
-    // The id is not echoed: a secret pasted where an id belongs must not come back in an answer.
-    return row ?? fail("scim.credential_not_found", "the SCIM credential does not exist in this directory", "credentialId");
+    return row ?? credentialNotFound();
   }
 
   /** The keyed digest a secret is stored and found by: without the master key, the table reveals nothing. */
   private digest(secret: string): string {
     return this.box.mac(`scim-credential:${secret}`);
   }
+}
+
+/** The id is not echoed: a secret pasted where an id belongs must not come back in an answer. */
+function credentialNotFound(): never {
+  return fail("scim.credential_not_found", "the SCIM credential does not exist in this directory", "credentialId");
 }
 
 function usable(entry: CachedSession, now: number): ScimSession {
