@@ -15,6 +15,7 @@ import { insertRow, lockedInDirectory } from "./shapes.js";
 import type { Users } from "./users.js";
 import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
 import { ORIGINS, oneOf } from "../rules.js";
+import { checkCreate, checkGroupWrite, originOfNew } from "./ownership.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -70,7 +71,7 @@ export class Groups {
     await this.directories.scope(caller, directoryId);
     checkName(input.groupName);
     checkDescription(input.description);
-    const type = oneOf(input.groupType, ORIGINS, "groupType") ?? "Manual";
+    const type = originOfNew(caller, input.groupType, "groupType");
     const now = this.clock.now();
     const group: DirGroup = {
       group_id: prefixedId("g-"),
@@ -87,6 +88,7 @@ export class Groups {
     try {
       await this.db.transaction().execute(async (trx) => {
         const dir = await this.directories.lock(trx, directoryId);
+        checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).groups;
         if (dir.group_count >= quota) fail("directory.group_quota", `the directory already has ${dir.group_count} groups (quota ${quota})`);
         await this.assertNameFree(trx, directoryId, input.groupName);
@@ -113,6 +115,7 @@ export class Groups {
       return await this.db.transaction().execute(async (trx) => {
         // Locked, so a concurrent update of the other field is not overwritten with a stale value.
         const group = await this.lock(trx, directoryId, groupId);
+        await checkGroupWrite(trx, caller, directoryId, group.group_type, "update");
         if (input.groupName !== undefined && input.groupName.toLowerCase() !== group.group_name.toLowerCase()) {
           await this.assertNameFree(trx, directoryId, input.groupName);
         }
@@ -135,6 +138,7 @@ export class Groups {
     await this.db.transaction().execute(async (trx) => {
       await this.directories.lock(trx, directoryId);
       const group = await this.lock(trx, directoryId, groupId);
+      await checkGroupWrite(trx, caller, directoryId, group.group_type, "delete");
       if (group.member_count > 0) fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
@@ -203,6 +207,7 @@ export class Groups {
       await this.announcer.transaction(this.db, async (trx) => {
         // Group first, then user: the same order as every other path that takes both.
         const group = await this.lock(trx, directoryId, groupId);
+        await checkGroupWrite(trx, caller, directoryId, group.group_type, "addMember");
         // find() locks the user before reading it: a DeleteUser that held the lock has committed by
         // then, so the read sees the user gone instead of a membership being added for a deleted user.
         const user = await this.users.find(trx, directoryId, userId);
@@ -228,7 +233,8 @@ export class Groups {
   async removeMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
     await this.announcer.transaction(this.db, async (trx) => {
-      await this.lock(trx, directoryId, groupId);
+      const group = await this.lock(trx, directoryId, groupId);
+      await checkGroupWrite(trx, caller, directoryId, group.group_type, "removeMember");
       const removed = await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
       if (removed === 0) {
         await this.users.find(trx, directoryId, userId);
