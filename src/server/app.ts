@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import type { Core } from "../core/index.js";
 import { aliyunDoor } from "../dialects/aliyun/door.js";
+import { type ScimOptions, scimDoor } from "../dialects/scim/door.js";
 import { tencentDoor } from "../dialects/tencent/door.js";
 import type { Door, DoorAction } from "./door.js";
 import { afterBody, doorPlugin, earlyError } from "./door-plugin.js";
@@ -21,6 +22,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   logger?: FastifyServerOptions["logger"];
   metrics?: Metrics;
+  /** The SCIM door's settings (its per-credential rate limit is in `rateLimits`, counter `SCIM`). */
+  scim?: ScimOptions;
 }
 
 /** How long an idle keep-alive connection stays open: fastify's own default, well above any SDK's poll interval. */
@@ -77,6 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Tencent first: it is also the door for a request no door recognizes (its errors name what is missing).
   const tencent = tencentDoor(opts.core);
   const aliyun = aliyunDoor(opts.core);
+  const scim = scimDoor(opts.core, opts.scim);
   const doors: Pick<Door, "name" | "recognizes">[] = [tencent, aliyun];
   const log: RequestLog = app.log;
   const now = () => opts.core.clock.now();
@@ -108,11 +112,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       observer: metrics.requestObserver,
       isClosing: () => closing,
     };
-    const routes = (["POST", "GET"] as const).map((method) => ({ method, url: "/", constraints: { wire: door.name } }));
-    await app.register(doorPlugin({ door, deps, routes, maxBodyBytes, onReady: (h) => handlers.set(door.name, h) }));
+    // A door with its own paths is routed by them; the vendors' doors share `/` and the `wire` constraint.
+    const routes = door.paths
+      ? door.paths.map((p) => ({ method: p.methods, url: p.url }))
+      : (["POST", "GET"] as const).map((method) => ({ method, url: "/", constraints: { wire: door.name } }));
+    const bodyLimit = Math.min(maxBodyBytes, door.maxBodyBytes ?? maxBodyBytes);
+    await app.register(doorPlugin({ door, deps, routes, maxBodyBytes: bodyLimit, onReady: (h) => handlers.set(door.name, h) }));
   };
   await registerDoor(tencent);
   await registerDoor(aliyun);
+  await registerDoor(scim);
 
   const doorFor = (req: FastifyRequest): DoorHandlers => {
     const url = req.raw.url ?? "/";
