@@ -1,0 +1,154 @@
+/**
+ * attributes / excludedAttributes (RFC 7644 §3.4.2.5, §3.9) with the schema's `returned`
+ * characteristic (RFC 7643 §2.2): "always" attributes (id, schemas) are always there, "never" ones
+ * (password) never, "request" ones only when named, "default" ones unless excluded or unless an
+ * `attributes` list leaves them out. Attributes the schema does not define behave as "default".
+ */
+import { findKey, isPlainObject, type ScimResource } from "./coerce.js";
+import { invalidValue } from "./errors.js";
+import {
+  COMMON_ATTRIBUTES,
+  SCHEMAS_ATTRIBUTE,
+  findAttribute,
+  resolveAttrPath,
+  schemaByUrn,
+  type AttributeDef,
+  type ResourceType,
+} from "./schemas.js";
+
+export interface ProjectionQuery {
+  attributes?: string | string[] | undefined;
+  excludedAttributes?: string | string[] | undefined;
+}
+
+/** A parsed attribute list: per schema URN (lower case) and attribute (lower case), the listed sub-attributes or "all". */
+type Selection = Map<string, Map<string, Set<string> | "all">>;
+
+const MAX_ATTRIBUTE_LIST_LENGTH = 4000;
+
+function parseList(rt: ResourceType, input: string | string[] | undefined, name: string): Selection | undefined {
+  if (input === undefined) return undefined;
+  const text = Array.isArray(input) ? input.join(",") : input;
+  if (typeof text !== "string") throw invalidValue(`${name} must be a string`);
+  if (text.length > MAX_ATTRIBUTE_LIST_LENGTH) throw invalidValue(`${name} is too long`);
+  const selection: Selection = new Map();
+  for (const raw of text.split(",")) {
+    const item = raw.trim();
+    if (item === "") continue;
+    const ext = schemaByUrn(rt, item);
+    if (ext) {
+      // A whole schema named: every attribute of it.
+      const per = selection.get(ext.schema.id.toLowerCase()) ?? new Map();
+      for (const a of ext.extension ? ext.schema.attributes : [...COMMON_ATTRIBUTES, ...ext.schema.attributes]) per.set(a.name.toLowerCase(), "all");
+      selection.set(ext.schema.id.toLowerCase(), per);
+      continue;
+    }
+    const ref = resolveAttrPath(rt, item);
+    if (!ref) continue; // RFC 7644 §3.9 does not make an unknown name an error; it selects nothing
+    const per = selection.get(ref.schema.toLowerCase()) ?? new Map<string, Set<string> | "all">();
+    const attrKey = ref.attr.toLowerCase();
+    const current = per.get(attrKey);
+    if (ref.subAttr === undefined) per.set(attrKey, "all");
+    else if (current !== "all") per.set(attrKey, new Set([...(current ?? []), ref.subAttr.toLowerCase()]));
+    selection.set(ref.schema.toLowerCase(), per);
+  }
+  return selection;
+}
+
+function pick(selection: Selection | undefined, schema: string, attr: string): Set<string> | "all" | undefined {
+  return selection?.get(schema.toLowerCase())?.get(attr.toLowerCase());
+}
+
+/**
+ * Returns a copy of `resource` with the attributes the query and the schema allow. `id` and
+ * `schemas` are always kept, `password` never; `meta` follows its `default` characteristic.
+ */
+export function project(resource: object, q: ProjectionQuery, rt: ResourceType): ScimResource {
+  const include = parseList(rt, q.attributes, "attributes");
+  const exclude = include ? undefined : parseList(rt, q.excludedAttributes, "excludedAttributes");
+  const out: ScimResource = {};
+  const source = resource as ScimResource;
+  const extensionKeys = new Map(rt.extensions.map((e) => [e.schema.id.toLowerCase(), e.schema]));
+  for (const [key, value] of Object.entries(source)) {
+    if (key.toLowerCase() === "schemas") {
+      out[key] = value;
+      continue;
+    }
+    const extension = extensionKeys.get(key.toLowerCase());
+    if (extension) {
+      if (!isPlainObject(value)) continue;
+      const inner = projectAttributes(value, extension.attributes, extension.id, include, exclude);
+      if (Object.keys(inner).length > 0) out[key] = inner;
+      continue;
+    }
+    const kept = projectAttributes({ [key]: value }, [...COMMON_ATTRIBUTES, ...rt.schema.attributes], rt.schema.id, include, exclude);
+    Object.assign(out, kept);
+  }
+  // schemas lists what is actually present.
+  const schemasKey = findKey(out, "schemas");
+  if (schemasKey !== undefined && Array.isArray(out[schemasKey])) {
+    out[schemasKey] = (out[schemasKey] as unknown[]).filter(
+      (s) => typeof s !== "string" || !extensionKeys.has(s.toLowerCase()) || findKey(out, s) !== undefined,
+    );
+  }
+  return out;
+}
+
+function projectAttributes(
+  values: Record<string, unknown>,
+  defs: AttributeDef[],
+  schema: string,
+  include: Selection | undefined,
+  exclude: Selection | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const def = findAttribute(defs, key) ?? (key.toLowerCase() === "schemas" ? SCHEMAS_ATTRIBUTE : undefined);
+    const returned = def?.returned ?? "default";
+    if (returned === "never") continue;
+    if (returned === "always") {
+      out[key] = value;
+      continue;
+    }
+    const name = def?.name ?? key;
+    if (include) {
+      const sel = pick(include, schema, name);
+      if (sel === undefined) continue;
+      out[key] = sel === "all" ? projectSubs(value, def, undefined, undefined) : projectSubs(value, def, sel, undefined);
+      if (out[key] === undefined) delete out[key];
+      continue;
+    }
+    const sel = pick(exclude, schema, name);
+    if (sel === "all") continue;
+    if (returned === "request") continue;
+    const projected = projectSubs(value, def, undefined, sel);
+    if (projected !== undefined) out[key] = projected;
+  }
+  return out;
+}
+
+/** Applies sub-attribute selection to a complex value (or to each element of a multi-valued one). */
+function projectSubs(value: unknown, def: AttributeDef | undefined, only: Set<string> | undefined, without: Set<string> | undefined): unknown {
+  const one = (v: unknown): unknown => {
+    if (!isPlainObject(v)) return v;
+    const o: Record<string, unknown> = {};
+    for (const [k, sv] of Object.entries(v)) {
+      const sub = findAttribute(def?.subAttributes, k);
+      const returned = sub?.returned ?? "default";
+      if (returned === "never") continue;
+      const lower = (sub?.name ?? k).toLowerCase();
+      if (returned !== "always") {
+        if (only && !only.has(lower)) continue;
+        if (without?.has(lower)) continue;
+        if (!only && returned === "request") continue;
+      }
+      o[k] = sv;
+    }
+    return Object.keys(o).length > 0 ? o : undefined;
+  };
+  if (Array.isArray(value)) {
+    const list = value.map(one).filter((v) => v !== undefined);
+    return list.length > 0 || (!only && !without) ? list : undefined;
+  }
+  return one(value);
+}
