@@ -78,6 +78,6 @@ export function assertScimError(a: ScimAnswer, status: number, scimType?: string
   assert.equal(typeof a.body.detail, "string");
 }
 
-export const newUser = (userName: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER_SCHEMA], userName, ...extra });
-export const newGroup = (displayName: string, extra: Record<string, unknown> = {}) => ({ schemas: [GROUP_SCHEMA], displayName, ...extra });
+export const newUser = (userName: string, extra: Record<string, unknown> = {}): Record<string, any> => ({ schemas: [USER_SCHEMA], userName, ...extra });
+export const newGroup = (displayName: string, extra: Record<string, unknown> = {}): Record<string, any> => ({ schemas: [GROUP_SCHEMA], displayName, ...extra });
 export const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });

@@ -9,6 +9,7 @@ import { isPlainObject, type ScimResource } from "./protocol/coerce.js";
 import { invalidValue } from "./protocol/errors.js";
 import { GROUP_SCHEMA, USER_SCHEMA } from "./protocol/schemas.js";
 import { isoTime } from "./time.js";
+import { hasControlCharacters, isWellFormedText } from "../../core/text.js";
 
 /** User attributes the directory holds in its own fields, or that are never stored (password, read-only ones). */
 const USER_MAPPED = new Set(["id", "meta", "schemas", "username", "externalid", "displayname", "active", "groups", "password"]);
@@ -37,9 +38,11 @@ export interface GroupFieldsFromScim {
   memberIds: string[];
 }
 
+/** A string the directory stores in a field: the core's text rules (no control characters, well-formed), as every door applies them. */
 const text = (v: unknown, name: string): string => {
   if (v === undefined || v === null) return "";
   if (typeof v !== "string") throw invalidValue(`${name} must be a string`);
+  if (hasControlCharacters(v) || !isWellFormedText(v)) throw invalidValue(`${name} contains control characters or broken Unicode`);
   return v;
 };
 
@@ -75,10 +78,10 @@ export function userFromScim(resource: ScimResource): UserFieldsFromScim {
     kept[key] = value;
   }
   const email = chosenEmail(resource.emails);
+  if (email) text(email.value, "emails.value");
   const active = resource.active;
   if (active !== undefined && typeof active !== "boolean") throw invalidValue("active must be a boolean");
-  const externalId = resource.externalId;
-  if (externalId !== undefined && externalId !== null && typeof externalId !== "string") throw invalidValue("externalId must be a string");
+  const externalId = text(resource.externalId, "externalId");
   return {
     userName: text(resource.userName, "userName"),
     firstName,
@@ -95,8 +98,7 @@ export function userFromScim(resource: ScimResource): UserFieldsFromScim {
 export function groupFromScim(resource: ScimResource): GroupFieldsFromScim {
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resource)) if (!GROUP_MAPPED.has(key.toLowerCase())) kept[key] = value;
-  const externalId = resource.externalId;
-  if (externalId !== undefined && externalId !== null && typeof externalId !== "string") throw invalidValue("externalId must be a string");
+  const externalId = text(resource.externalId, "externalId");
   return {
     displayName: text(resource.displayName, "displayName"),
     externalId: externalId || null,
