@@ -42,6 +42,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While the server closes, requests that still arrive on open connections are answered (with
     // `Connection: close`), not given fastify's bare 503.
     return503OnClosing: false,
+    // A URL fastify cannot decode never reaches a route: the door it was meant for answers in its own envelope.
+    frameworkErrors: (err, req, reply) => {
+      const refusal = earlyError(err, maxBodyBytes);
+      return refuseFramework(req, reply, refusal);
+    },
     // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size,
     // and a request line over the cap gets Node's bare 431 instead of a door's own error: so a query
     // up to 1 MiB reaches the door, which answers one over 32 KB with its too-large error. fastify sets
@@ -54,6 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  let refuseFramework: (req: FastifyRequest, reply: FastifyReply, err: ReturnType<typeof earlyError>) => void = (_req, reply) => void reply.code(400).send();
   let closing = false;
   app.addHook("preClose", (done) => {
     closing = true;
@@ -126,8 +132,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const doorFor = (req: FastifyRequest): DoorHandlers => {
     const url = req.raw.url ?? "/";
     const raw = { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body: Buffer.isBuffer(req.body) ? req.body : undefined };
-    return handlers.get((doors.find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
+    return handlers.get(([scim, ...doors].find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
   };
+  refuseFramework = (req, reply, err) => doorFor(req).refuseEarly(req, reply, err);
   const fallback = (req: FastifyRequest, reply: FastifyReply) => doorFor(req).handle(req, reply);
   app.post("/", fallback);
   app.get("/", fallback);
