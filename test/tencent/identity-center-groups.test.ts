@@ -158,6 +158,8 @@ for (const engine of ENGINES) {
           member_count: 0,
           created_at: at,
           updated_at: at,
+          external_id: null,
+          scim_attributes: null,
         });
       });
 

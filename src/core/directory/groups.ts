@@ -109,11 +109,18 @@ const groupsOfUsers = (db: Kysely<Database>, directoryId: string, userIds: reado
     .where("dir_memberships.user_id", "in", userIds as string[])
     .orderBy("dir_memberships.user_id")
     .orderBy("dir_groups.group_id");
-// A membership change is a change of the group: its update time moves with it (SCIM versions read it).
-const countMembers = precompiledExec((db: Kysely<Database>, groupId: string, change: number, now: number) =>
+const countMembers = precompiledExec((db: Kysely<Database>, groupId: string, change: number) =>
   db
     .updateTable("dir_groups")
-    .set((eb) => ({ member_count: eb("member_count", "+", change), updated_at: now }))
+    .set((eb) => ({ member_count: eb("member_count", "+", change) }))
+    .where("group_id", "=", groupId),
+);
+/** When each of a directory's groups last had a member join (the member count and this move with every membership change). */
+const lastJoinedOfGroup = precompiledRow((db: Kysely<Database>, directoryId: string, groupId: string) =>
+  db
+    .selectFrom("dir_memberships")
+    .select((eb) => eb.fn.max("joined_at").as("last"))
+    .where("directory_id", "=", directoryId)
     .where("group_id", "=", groupId),
 );
 
@@ -323,6 +330,35 @@ export class Groups {
     });
   }
 
+  /**
+   * When a member last joined each of these groups (null: none has), the caller's directory's. With
+   * the member count it changes with every membership change (but two within one millisecond), so an
+   * outside provider's version of a group can follow its members without reading them.
+   */
+  lastJoined(caller: Caller, directoryId: string, groupIds: readonly string[]): MaybePromise<Map<string, number | null>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      if (groupIds.length === 1) {
+        const id = groupIds[0]!;
+        return then(lastJoinedOfGroup(this.db, directoryId, id), (r) => new Map([[id, r?.last == null ? null : Number(r.last)]]));
+      }
+      const out = new Map<string, number | null>(groupIds.map((id) => [id, null]));
+      if (groupIds.length === 0) return out;
+      const rows = all(
+        this.db,
+        this.db
+          .selectFrom("dir_memberships")
+          .select(["group_id", (eb) => eb.fn.max("joined_at").as("last")])
+          .where("directory_id", "=", directoryId)
+          .where("group_id", "in", groupIds as string[])
+          .groupBy("group_id"),
+      );
+      return then(rows, (rs) => {
+        for (const r of rs) out.set(r.group_id, r.last == null ? null : Number(r.last));
+        return out;
+      });
+    });
+  }
+
   /** The groups each of these users (of the caller's directory) belongs to, in group-id order. */
   joinedBy(caller: Caller, directoryId: string, userIds: readonly string[]): MaybePromise<Map<string, GroupRef[]>> {
     return then(this.directories.scope(caller, directoryId), () => {
@@ -385,7 +421,7 @@ export class Groups {
       count += fresh.length;
       for (const userId of fresh) await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
     }
-    if (count !== group.member_count) await countMembers(trx, groupId, count - group.member_count, now);
+    if (count !== group.member_count) await countMembers(trx, groupId, count - group.member_count);
     return count;
   }
 
@@ -409,7 +445,7 @@ export class Groups {
         const n = Number(joined?.n ?? 0);
         if (n >= quotas.groupsPerUser) fail("directory.user_groups_full", `the user is already in ${n} groups (cap ${quotas.groupsPerUser})`);
         await exec(trx, insertRow(trx, "dir_memberships", { group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: this.clock.now() }));
-        await countMembers(trx, groupId, 1, this.clock.now());
+        await countMembers(trx, groupId, 1);
         await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
       });
     } catch (err) {
@@ -427,7 +463,7 @@ export class Groups {
         await this.users.find(trx, directoryId, userId);
         fail("directory.member_not_found", "the user is not in the group", "userId");
       }
-      await countMembers(trx, groupId, -1, this.clock.now());
+      await countMembers(trx, groupId, -1);
       await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
     });
   }

@@ -55,8 +55,8 @@ const preconditionFailed = () => new ScimError(412, undefined, "The resource has
 
 /**
  * The version of a user leaves out `groups` (read-only, and changed by group writes that do not
- * touch the user); a group's leaves out `members` but counts them and moves with every membership
- * change (the core moves the group's update time), so excluding members never changes it.
+ * touch the user); a group's leaves out `members` but takes their count and when a member last
+ * joined, which change with every membership change, so excluding members never changes it.
  */
 function userVersioned(u: ExternalUser, groups: Parameters<typeof userToScim>[1], base: string): Versioned {
   const resource = userToScim(u, groups, base);
@@ -65,9 +65,9 @@ function userVersioned(u: ExternalUser, groups: Parameters<typeof userToScim>[1]
   return { resource, version };
 }
 
-function groupVersioned(g: ExternalGroup, members: Parameters<typeof groupToScim>[1], base: string): Versioned {
+function groupVersioned(g: ExternalGroup, lastJoined: number | null | undefined, members: Parameters<typeof groupToScim>[1], base: string): Versioned {
   const resource = groupToScim(g, members, base);
-  const version = etagOf({ ...resource, members: undefined, memberCount: g.memberCount });
+  const version = etagOf({ ...resource, members: undefined, memberCount: g.memberCount, lastJoined: lastJoined ?? null });
   (resource.meta as Record<string, unknown>).version = version;
   return { resource, version };
 }
@@ -84,9 +84,11 @@ function readUser(r: ScimRequest, id: string, withGroups: boolean): MaybePromise
 function readGroup(r: ScimRequest, id: string, withMembers: boolean): MaybePromise<Versioned> {
   const { core, session } = r;
   return then(core.groups.getExternal(session.caller, session.directoryId, id), (g) =>
-    withMembers
-      ? then(core.groups.membersOf(session.caller, session.directoryId, [id]), (members) => groupVersioned(g, members.get(id), r.base))
-      : groupVersioned(g, undefined, r.base),
+    then(core.groups.lastJoined(session.caller, session.directoryId, [id]), (stamps) =>
+      withMembers
+        ? then(core.groups.membersOf(session.caller, session.directoryId, [id]), (members) => groupVersioned(g, stamps.get(id), members.get(id), r.base))
+        : groupVersioned(g, stamps.get(id), undefined, r.base),
+    ),
   );
 }
 
@@ -284,8 +286,13 @@ const GROUP_KIND: Kind = {
   search: (r, q) => r.core.groups.searchExternal(r.session.caller, r.session.directoryId, q as never),
   build: (r, items, withLinks) => {
     const list = items as ExternalGroup[];
-    if (!withLinks || list.length === 0) return list.map((g) => groupVersioned(g, undefined, r.base).resource);
-    return then(r.core.groups.membersOf(r.session.caller, r.session.directoryId, list.map((g) => g.groupId)), (m) => list.map((g) => groupVersioned(g, m.get(g.groupId), r.base).resource));
+    if (list.length === 0) return [];
+    const ids = list.map((g) => g.groupId);
+    const { caller, directoryId } = r.session;
+    return then(r.core.groups.lastJoined(caller, directoryId, ids), (stamps) => {
+      if (!withLinks) return list.map((g) => groupVersioned(g, stamps.get(g.groupId), undefined, r.base).resource);
+      return then(r.core.groups.membersOf(caller, directoryId, ids), (m) => list.map((g) => groupVersioned(g, stamps.get(g.groupId), m.get(g.groupId), r.base).resource));
+    });
   },
 };
 

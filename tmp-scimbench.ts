@@ -1,0 +1,13 @@
+import { randomBytes } from "node:crypto";
+import Fastify from "fastify";
+import { startServer } from "./test/helpers/harness.js";
+import { newTenant, newUser } from "./test/helpers/scim.js";
+const server = await startServer("sqlite");
+const t = await newTenant(server);
+const u = (await t.scim("POST", "/Users", newUser("bench@example.com", { displayName: "Bench", emails: [{ value: "bench@example.com", primary: true }] }))).body;
+const raw = Fastify();
+raw.get("/hello", async () => ({ hello: "world" }));
+await raw.listen({ port: 0, host: "127.0.0.1" });
+const port = (raw.server.address() as { port: number }).port;
+console.log(JSON.stringify({ scim: `http://${server.endpoint}/scim/v2/Users/${u.id}`, token: t.token, raw: `http://127.0.0.1:${port}/hello` }));
+void randomBytes;
