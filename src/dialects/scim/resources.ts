@@ -107,7 +107,12 @@ function wants(q: ProjectionQuery, name: string): boolean {
 }
 
 function answer(r: ScimRequest, rt: ResourceType, v: Versioned, status = 200): ScimReply {
-  return { status, body: project(v.resource, projection(r), rt), etag: v.version, location: status === 201 ? (v.resource.meta as { location: string }).location : undefined };
+  return { status, body: shaped(v.resource, projection(r), rt), etag: v.version, location: status === 201 ? (v.resource.meta as { location: string }).location : undefined };
+}
+
+/** The resource as the query shapes it; as built when the query names no attributes (it holds none returned "never" or "request"). */
+function shaped(resource: ScimResource, q: ProjectionQuery, rt: ResourceType): ScimResource {
+  return q.attributes === undefined && q.excludedAttributes === undefined ? resource : project(resource, q, rt);
 }
 
 /** GET by id, with If-None-Match (304) and If-Match (412). */
@@ -303,7 +308,7 @@ const SCAN_PAGE = 1000;
 export function list(r: ScimRequest, kind: "Users" | "Groups", source: "query" | "search"): MaybePromise<ScimReply> {
   const q = parseListQuery(source === "query" ? r.query : r.body, source);
   const k = kind === "Users" ? USER_KIND : GROUP_KIND;
-  return then(page(r, k, q), (p) => ({ status: 200, body: listResponse(p.resources.map((x) => project(x, q, k.rt)), p.total, q.cursor === undefined ? q.startIndex : undefined, p.resources.length, p.nextCursor) }));
+  return then(page(r, k, q), (p) => ({ status: 200, body: listResponse(p.resources.map((x) => shaped(x, q, k.rt)), p.total, q.cursor === undefined ? q.startIndex : undefined, p.resources.length, p.nextCursor) }));
 }
 
 interface ResourcePage {
@@ -377,7 +382,7 @@ export async function searchAll(r: ScimRequest): Promise<ScimReply> {
     total += counted.total;
     if (room > 0 && skip < counted.total) {
       const p = await page(r, k, { ...q, startIndex: skip + 1, count: room });
-      resources.push(...p.resources.map((x) => project(x, q, k.rt)));
+      resources.push(...p.resources.map((x) => shaped(x, q, k.rt)));
       room -= p.resources.length;
     }
     skip = Math.max(0, skip - counted.total);
