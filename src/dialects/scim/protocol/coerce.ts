@@ -32,6 +32,11 @@ export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key) || FORBIDDEN_KEYS.has(key.toLowerCase());
 }
 
+/** True when any ":"/"."-separated segment of an attribute path is a prototype key. */
+export function hasForbiddenSegment(path: string): boolean {
+  return path.split(/[:.[\]\s]/).some(isForbiddenKey);
+}
+
 /**
  * A fresh copy of JSON input with every object rebuilt key by key: refuses prototype keys and
  * nesting beyond MAX_VALUE_DEPTH with 400 invalidValue, and drops `undefined`.
@@ -79,6 +84,9 @@ export function coerceValue(def: AttributeDef, value: unknown, where: string, wr
   if (def.multiValued) {
     const list = Array.isArray(value) ? value : wrapSingle ? [value] : undefined;
     if (!list) throw invalidValue(`${where} is multi-valued: send an array`);
+    if (def.type === "complex" && list.some((v) => v !== null && !isPlainObject(v))) {
+      throw invalidValue(`${where} is a list of objects`);
+    }
     const single = { ...def, multiValued: false };
     const items = list.map((v, i) => coerceValue(single, v, `${where}[${i}]`)).filter((v) => v !== null);
     if (def.subAttributes && items.filter((v) => isPlainObject(v) && v.primary === true).length > 1) {
@@ -111,6 +119,11 @@ export function coerceValue(def: AttributeDef, value: unknown, where: string, wr
 }
 
 function coerceComplex(def: AttributeDef, value: unknown, where: string): Record<string, unknown> | null {
+  // A bare string for a single-valued complex attribute with a `value` (Entra's enterprise `manager`
+  // arrives as the manager's id) is that value.
+  if (typeof value === "string" && !def.multiValued && findAttribute(def.subAttributes, "value")) {
+    value = { value };
+  }
   if (!isPlainObject(value)) throw invalidValue(`${where} must be an object`);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
@@ -132,9 +145,15 @@ function coerceComplex(def: AttributeDef, value: unknown, where: string): Record
  */
 export type KeyTarget = { kind: "attribute"; ref: AttrRef } | { kind: "extension"; urn: string; known: boolean };
 
-export function resolveKey(rt: ResourceType, key: string): KeyTarget | undefined {
+export function resolveKey(rt: ResourceType, key: string, declared: readonly string[] = []): KeyTarget | undefined {
   const known = schemaByUrn(rt, key);
   if (known) return known.extension ? { kind: "extension", urn: known.schema.id, known: true } : undefined;
+  // An unknown extension named whole: declared in `schemas`, or ending in the resource type's name
+  // ("urn:…:CustomExtensionName:2.0:User", as Entra names custom extensions).
+  const lower = key.toLowerCase();
+  if (/^urn:/i.test(key) && (declared.some((d) => d.toLowerCase() === lower) || lower.endsWith(`:${rt.name.toLowerCase()}`))) {
+    return { kind: "extension", urn: key, known: false };
+  }
   const ref = resolveAttrPath(rt, key);
   if (ref) return { kind: "attribute", ref };
   if (/^urn:[^\s]+$/i.test(key)) {
@@ -186,19 +205,23 @@ export function container(resource: ScimResource, ref: AttrRef, create: boolean)
   return fresh;
 }
 
-/** Keeps `schemas` listing exactly the core schema and the extensions the resource carries. */
+/**
+ * Keeps `schemas` listing exactly the core schema and the extensions the resource carries (every
+ * top-level URN key holding a non-empty object); empty extension objects are removed.
+ */
 export function syncSchemas(resource: ScimResource, rt: ResourceType): void {
-  const declared = Array.isArray(resource.schemas) ? (resource.schemas as unknown[]).filter((s): s is string => typeof s === "string") : [];
   const out = [rt.schema.id];
-  const extensionUrns = [...rt.extensions.map((e) => e.schema.id), ...declared.filter((s) => !schemaByUrn(rt, s))];
-  for (const urn of extensionUrns) {
-    const key = findKey(resource, urn);
-    const value = key !== undefined ? resource[key] : undefined;
-    if (isPlainObject(value) && Object.keys(value).length > 0) {
-      if (!out.some((s) => s.toLowerCase() === urn.toLowerCase())) out.push(key!);
-    } else if (key !== undefined && isPlainObject(value)) {
+  for (const key of Object.keys(resource)) {
+    if (!/^urn:/i.test(key)) continue;
+    const value = resource[key];
+    if (!isPlainObject(value)) continue;
+    if (Object.keys(value).length === 0) {
       delete resource[key];
+      continue;
     }
+    const known = schemaByUrn(rt, key);
+    const urn = known ? known.schema.id : key;
+    if (!out.some((s) => s.toLowerCase() === urn.toLowerCase())) out.push(urn);
   }
   resource.schemas = out;
 }
@@ -213,9 +236,9 @@ function isReadOnly(ref: AttrRef): boolean {
  * `merge` decides what happens to an existing complex value: PUT replaces, PATCH merges.
  * Returns false when the key was ignored (read-only attribute).
  */
-export function writeKey(out: ScimResource, rt: ResourceType, key: string, value: unknown, where: string): boolean {
-  if (isForbiddenKey(key)) throw invalidValue(`${where} has the forbidden key "${key}"`);
-  const target = resolveKey(rt, key);
+export function writeKey(out: ScimResource, rt: ResourceType, key: string, value: unknown, where: string, declared: readonly string[] = []): boolean {
+  if (hasForbiddenSegment(key)) throw invalidValue(`${where} has the forbidden key "${key}"`);
+  const target = resolveKey(rt, key, declared);
   if (!target) {
     out[key] = sanitizeJson(value, `${where}.${key}`, 1);
     return true;
@@ -271,10 +294,8 @@ export function normalizeResourceInput(body: unknown, rt: ResourceType, mode: "c
   const out: ScimResource = { schemas: [rt.schema.id] };
   for (const [key, value] of Object.entries(body)) {
     if (key === schemasKey || value === undefined) continue;
-    writeKey(out, rt, key, value, "body");
+    writeKey(out, rt, key, value, "body", schemas as string[]);
   }
-  // Unknown extension URNs declared in `schemas` stay declared when their object is kept.
-  out.schemas = [rt.schema.id, ...(schemas as string[]).filter((s) => s.toLowerCase() !== rt.schema.id.toLowerCase())];
   syncSchemas(out, rt);
   requireAttributes(out, rt);
   return out;

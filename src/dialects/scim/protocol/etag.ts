@@ -4,31 +4,41 @@
  * If-Match / If-None-Match checks.
  */
 import { createHash } from "node:crypto";
-import { isPlainObject } from "./coerce.js";
 
-/** JSON with object keys sorted, so key order does not change the version. `meta.version` is left out (it is the result). */
-function canonical(value: unknown, top = true): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, false)).join(",")}]`;
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value).sort();
-    const parts: string[] = [];
-    for (const k of keys) {
-      let v = value[k];
-      if (v === undefined) continue;
-      if (top && k === "meta" && isPlainObject(v)) {
-        const { version: _version, ...rest } = v;
-        v = rest;
-      }
-      parts.push(`${JSON.stringify(k)}:${canonical(v, false)}`);
-    }
-    return `{${parts.join(",")}}`;
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/**
+ * JSON with object keys sorted, so key order (which PostgreSQL's jsonb does not keep) does not
+ * change the version; `meta.version` is left out (it is the result). Written into one string without
+ * intermediate objects: this runs on every read that returns a version.
+ */
+function canonical(value: unknown, top: boolean): string {
+  if (value === null || typeof value !== "object") return value === undefined ? "null" : JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonical(value[i], false);
+    return out + "]";
   }
-  return JSON.stringify(value ?? null);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  for (const k of keys) {
+    let v = record[k];
+    if (v === undefined) continue;
+    if (top && k === "meta" && v !== null && typeof v === "object" && !Array.isArray(v) && "version" in v) {
+      const { version: _version, ...rest } = v as Record<string, unknown>;
+      v = rest;
+    }
+    if (out.length > 1) out += ",";
+    out += (NEEDS_ESCAPE.test(k) ? JSON.stringify(k) : `"${k}"`) + ":" + canonical(v, false);
+  }
+  return out + "}";
 }
 
 /** `W/"<base64url of the first 16 bytes of SHA-256>"`. */
 export function etagOf(resource: object): string {
-  const digest = createHash("sha256").update(canonical(resource)).digest("base64url").slice(0, 22);
+  const digest = createHash("sha256").update(canonical(resource, true)).digest("base64url").slice(0, 22);
   return `W/"${digest}"`;
 }
 

@@ -14,7 +14,7 @@
  */
 import { parse as parseWithLibrary, type Filter as LibraryFilter } from "scim2-parse-filter";
 import { invalidFilter } from "./errors.js";
-import { findAttribute, leafDef, resolveAttrPath, type AttrRef, type AttributeDef, type ResourceType } from "./schemas.js";
+import { ANY_RESOURCE, findAttribute, leafDef, resolveAttrPath, type AttrRef, type AttributeDef, type ResourceType } from "./schemas.js";
 
 /** Longest filter text accepted. Real IdP filters are a few hundred characters at most. */
 export const MAX_FILTER_LENGTH = 10_000;
@@ -53,11 +53,11 @@ const COMPARE_OPS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "ge", "
 const PLACEHOLDER = /^#(\d+)$/;
 
 /**
- * Parses a filter for a resource type. Throws ScimError 400 invalidFilter for anything that is not a
- * valid filter over the resource's schemas (syntax, unknown schema URN, operator not valid for the
- * attribute's type, bounds).
+ * Parses a filter for a resource type (without one: against Users' and Groups' attributes together).
+ * Throws ScimError 400 invalidFilter for anything that is not a valid filter over the resource's
+ * schemas (syntax, unknown schema URN, operator not valid for the attribute's type, bounds).
  */
-export function parseFilter(text: string, rt: ResourceType): FilterNode {
+export function parseFilter(text: string, rt: ResourceType = ANY_RESOURCE): FilterNode {
   if (typeof text !== "string") throw invalidFilter("The filter must be a string");
   if (text.length > MAX_FILTER_LENGTH) throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters`);
   if (text.trim() === "") throw invalidFilter("The filter is empty");
@@ -141,6 +141,8 @@ function mergeValuePathSubAttributes(masked: string): string {
 }
 
 function resolve(rt: ResourceType, path: string, strings: string[]): AttrRef {
+  // Prototype names are refused outright, so no later lookup or SQL JSON path ever carries one.
+  if (/(^|[.:])(__proto__|constructor|prototype)($|[.:])/i.test(path)) throw invalidFilter(`Invalid attribute path ${unmask(path, strings)} in filter`);
   const ref = resolveAttrPath(rt, path);
   if (!ref) throw invalidFilter(`Invalid attribute path ${unmask(path, strings)} in filter`);
   return ref;
@@ -148,7 +150,7 @@ function resolve(rt: ResourceType, path: string, strings: string[]): AttrRef {
 
 /** Resolves an attribute named inside `outer[...]`: a sub-attribute of `outer`. */
 function resolveInner(outer: AttrRef, path: string): AttrRef {
-  if (!/^[A-Za-z$][\w$-]*$/.test(path)) throw invalidFilter(`Invalid sub-attribute ${path} inside ${outer.path}[...]`);
+  if (!/^[A-Za-z$][\w$-]*$/.test(path) || /^(constructor|prototype)$/i.test(path)) throw invalidFilter(`Invalid sub-attribute ${path} inside ${outer.path}[...]`);
   const subDef = outer.def ? findAttribute(outer.def.subAttributes, path) : undefined;
   const ref: AttrRef = { ...outer, subAttr: subDef?.name ?? path };
   if (subDef) ref.subDef = subDef;

@@ -131,14 +131,11 @@ export function listResponse(
   itemsPerPage: number = resources.length,
   nextCursor?: string,
 ): ListResponse {
-  const body: ListResponse = { schemas: [LIST_RESPONSE_SCHEMA], totalResults, itemsPerPage, Resources: resources };
+  // Key order as in the RFC's examples.
+  const body = { schemas: [LIST_RESPONSE_SCHEMA], totalResults } as ListResponse;
   if (startIndex !== undefined) body.startIndex = startIndex;
+  body.itemsPerPage = itemsPerPage;
   if (nextCursor !== undefined) body.nextCursor = nextCursor;
-  // Key order as the RFC's examples: schemas, totalResults, (startIndex, itemsPerPage,) Resources.
-  const ordered: ListResponse = { schemas: body.schemas, totalResults } as ListResponse;
-  if (body.startIndex !== undefined) ordered.startIndex = body.startIndex;
-  ordered.itemsPerPage = itemsPerPage;
-  if (body.nextCursor !== undefined) ordered.nextCursor = body.nextCursor;
-  ordered.Resources = resources;
-  return ordered;
+  body.Resources = resources;
+  return body;
 }

@@ -23,6 +23,7 @@ import {
   container,
   deleteKey,
   findKey,
+  hasForbiddenSegment,
   isForbiddenKey,
   isPlainObject,
   requireAttributes,
@@ -38,9 +39,11 @@ import { findAttribute, type AttrRef, type AttributeDef, type ResourceType } fro
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /**
- * Most operations in one PATCH. A group push of a large group is split by IdPs into requests of
- * a few hundred members (Entra sends at most a few dozen); 1000 matches the bulk maxOperations the
- * Tencent ServiceProviderConfig advertises. More → 400 tooMany... not a Table 9 case, so invalidValue.
+ * Most operations in one PATCH. IdPs send a few operations per request (Entra batches member
+ * changes a few dozen at a time) and put many members in one operation's value array instead;
+ * 1000 matches the bulk maxOperations the Tencent ServiceProviderConfig advertises. More is refused
+ * up front with 400 invalidValue (RFC 7644 Table 9 has no closer type: tooMany is about filter
+ * results), so a 10,000-operation PATCH costs nothing.
  */
 export const MAX_PATCH_OPERATIONS = 1000;
 /** Longest PATCH path. */
@@ -77,6 +80,7 @@ export function parsePatchPath(text: unknown, rt: ResourceType): PatchPath {
   if (typeof text !== "string" || text.trim() === "") throw invalidPath("path must be a non-empty string");
   const path = text.trim();
   if (path.length > MAX_PATH_LENGTH) throw invalidPath(`path is longer than ${MAX_PATH_LENGTH} characters`);
+  if (hasForbiddenSegment(path)) throw invalidPath(`"${path.slice(0, 100)}" is not an attribute path`);
   if (!path.includes("[")) {
     const target = resolveKey(rt, path);
     if (!target) throw invalidPath(`"${path.slice(0, 100)}" is not an attribute path`);
@@ -140,7 +144,12 @@ export function parsePatchBody(body: unknown, rt: ResourceType): PatchOperation[
     const operation: PatchOperation = { op, hasValue };
     if (hasValue) operation.value = raw[valueKey!];
     if (pathText !== undefined && pathText !== null && !(typeof pathText === "string" && pathText.trim() === "" && op !== "remove")) {
-      operation.path = parsePatchPath(pathText, rt);
+      try {
+        operation.path = parsePatchPath(pathText, rt);
+      } catch (err) {
+        if (err instanceof ScimError) throw new ScimError(err.status, err.scimType, `Operations[${i}]: ${err.detail}`);
+        throw err;
+      }
       operation.pathText = String(pathText);
     }
     if (op !== "remove" && !hasValue) throw invalidValue(`Operations[${i}]: ${op} needs a value`);
@@ -200,8 +209,8 @@ function applyOperation(resource: ScimResource, operation: PatchOperation, rt: R
 function applyPathless(resource: ScimResource, op: "add" | "replace", value: unknown, rt: ResourceType): void {
   if (!isPlainObject(value)) throw invalidValue(`${op} without a path needs an object value`);
   for (const [key, v] of Object.entries(value)) {
-    if (isForbiddenKey(key)) throw invalidValue(`"${key}" is not an attribute name`);
-    const target = resolveKey(rt, key);
+    if (hasForbiddenSegment(key)) throw invalidValue(`"${key}" is not an attribute name`);
+    const target = resolveKey(rt, key, declaredSchemas(resource));
     if (!target) {
       // Not an attribute path (unknown plain attribute is resolved above); keep it as sent.
       resource[key] = sanitizeJson(v, key, 1);
@@ -213,7 +222,10 @@ function applyPathless(resource: ScimResource, op: "add" | "replace", value: unk
         continue;
       }
       if (!isPlainObject(v)) throw invalidValue(`The value for ${target.urn} must be an object`);
-      for (const [k, inner] of Object.entries(v)) applyPathlessKey(resource, op, `${target.urn}:${k}`, inner, rt);
+      for (const [k, inner] of Object.entries(v)) {
+        if (hasForbiddenSegment(k)) throw invalidValue(`"${k}" is not an attribute name`);
+        applyPathlessKey(resource, op, `${target.urn}:${k}`, inner, rt);
+      }
       continue;
     }
     applyPathlessKey(resource, op, key, v, rt);
@@ -221,9 +233,9 @@ function applyPathless(resource: ScimResource, op: "add" | "replace", value: unk
 }
 
 function applyPathlessKey(resource: ScimResource, op: "add" | "replace", key: string, value: unknown, rt: ResourceType): void {
-  const target = resolveKey(rt, key);
+  const target = resolveKey(rt, key, declaredSchemas(resource));
   if (!target || target.kind !== "attribute") {
-    writeKey(resource, rt, key, value, "value");
+    writeKey(resource, rt, key, value, "value", declaredSchemas(resource));
     return;
   }
   const { ref } = target;
@@ -247,6 +259,9 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
   const key = holder ? findKey(holder, ref.attr) : undefined;
   const existing = holder && key !== undefined ? holder[key] : undefined;
   const name = ref.attr;
+  if (ref.def?.mutability === "readOnly" || ref.subDef?.mutability === "readOnly" || ref.attr === "schemas") {
+    throw mutability(`${ref.path} is read-only`);
+  }
 
   if (ref.subAttr !== undefined) {
     // name.givenName (single complex) or emails.value (multi-valued: every element).
@@ -282,7 +297,12 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
       const listed = (Array.isArray(operation.value) ? operation.value : [operation.value]).map((v, i) =>
         coerceValue({ ...def, multiValued: false }, v, `${ref.path}[${i}]`),
       );
-      const kept = (Array.isArray(existing) ? existing : [existing]).filter((element) => !listed.some((l) => sameValue(def, element, l)));
+      const listedKeys = new Set(listed.map((l) => valueKey(def, l)).filter((k) => k !== undefined));
+      const listedOthers = listed.filter((l) => valueKey(def, l) === undefined);
+      const kept = (Array.isArray(existing) ? existing : [existing]).filter((element) => {
+        const k = valueKey(def, element);
+        return k !== undefined ? !listedKeys.has(k) : !listedOthers.some((l) => deepEqual(element, l));
+      });
       holder[key!] = kept;
       pruneEmpty(holder, name);
       return;
@@ -307,11 +327,22 @@ function applyToAttribute(resource: ScimResource, op: PatchOpName, ref: AttrRef,
       return;
     }
     const current = op === "add" && Array.isArray(existing) ? [...existing] : [];
+    // Values are matched by their `value` sub-attribute through an index, so adding 10,000 members stays linear.
+    const index = new Map<string, number>();
+    current.forEach((c, i) => {
+      const k = valueKey(def, c);
+      if (k !== undefined && !index.has(k)) index.set(k, i);
+    });
     for (const item of incoming) {
       if (isPlainObject(item) && item.primary === true) clearPrimary(current);
-      const same = current.findIndex((c) => sameValue(def, c, item));
-      if (same === -1) current.push(item);
-      else if (isPlainObject(current[same]) && isPlainObject(item)) current[same] = { ...(current[same] as object), ...item };
+      const k = valueKey(def, item);
+      const same = k !== undefined ? (index.get(k) ?? -1) : current.findIndex((c) => valueKey(def, c) === undefined && deepEqual(c, item));
+      if (same === -1) {
+        current.push(item);
+        if (k !== undefined) index.set(k, current.length - 1);
+      } else if (isPlainObject(current[same]) && isPlainObject(item)) {
+        current[same] = { ...(current[same] as object), ...item };
+      }
     }
     setKey(holder!, def.name, current);
     pruneEmpty(holder!, def.name);
@@ -410,6 +441,10 @@ function applyToFiltered(resource: ScimResource, op: PatchOpName, path: Extract<
   pruneEmpty(holder!, def?.name ?? ref.attr);
 }
 
+function declaredSchemas(resource: ScimResource): string[] {
+  return Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === "string") : [];
+}
+
 /** The element a filter of `eq` terms joined by `and` describes (`type eq "work"` → {type:"work"}). */
 function seedFromFilter(filter: FilterNode): Record<string, unknown> | undefined {
   const terms = filter.op === "and" ? filter.filters : [filter];
@@ -421,18 +456,20 @@ function seedFromFilter(filter: FilterNode): Record<string, unknown> | undefined
   return seed;
 }
 
-/** Two values of a multi-valued attribute are the same when their `value` sub-attributes are (or they are equal). */
-function sameValue(def: AttributeDef, a: unknown, b: unknown): boolean {
-  if (def.type === "complex" && isPlainObject(a) && isPlainObject(b) && findAttribute(def.subAttributes, "value")) {
-    const av = a[findKey(a, "value") ?? "value"];
-    const bv = b[findKey(b, "value") ?? "value"];
-    if (av !== undefined && bv !== undefined) {
-      const caseExact = findAttribute(def.subAttributes, "value")?.caseExact ?? false;
-      if (typeof av === "string" && typeof bv === "string" && !caseExact) return av.toLowerCase() === bv.toLowerCase();
-      return deepEqual(av, bv);
-    }
-  }
-  return deepEqual(a, b);
+/**
+ * The identity of a value of a multi-valued attribute: its `value` sub-attribute (case-folded unless
+ * caseExact) for complex attributes that have one, the value itself for simple ones; undefined when
+ * there is none (then whole values are compared).
+ */
+function valueKey(def: AttributeDef, element: unknown): string | undefined {
+  if (def.type !== "complex") return element === undefined ? undefined : JSON.stringify(element);
+  if (!isPlainObject(element)) return undefined;
+  const valueDef = findAttribute(def.subAttributes, "value");
+  if (!valueDef) return undefined;
+  const key = findKey(element, "value");
+  const v = key !== undefined ? element[key] : undefined;
+  if (v === undefined || v === null) return undefined;
+  return typeof v === "string" && !valueDef.caseExact ? `s:${v.toLowerCase()}` : `j:${JSON.stringify(v)}`;
 }
 
 /** RFC 7644 §3.5.2: a new primary value clears `primary` on the others. */

@@ -7,8 +7,8 @@
 import { findKey, isPlainObject, type ScimResource } from "./coerce.js";
 import { invalidValue } from "./errors.js";
 import {
-  COMMON_ATTRIBUTES,
   SCHEMAS_ATTRIBUTE,
+  withCommonAttributes,
   findAttribute,
   resolveAttrPath,
   schemaByUrn,
@@ -39,7 +39,7 @@ function parseList(rt: ResourceType, input: string | string[] | undefined, name:
     if (ext) {
       // A whole schema named: every attribute of it.
       const per = selection.get(ext.schema.id.toLowerCase()) ?? new Map();
-      for (const a of ext.extension ? ext.schema.attributes : [...COMMON_ATTRIBUTES, ...ext.schema.attributes]) per.set(a.name.toLowerCase(), "all");
+      for (const a of ext.extension ? ext.schema.attributes : withCommonAttributes(ext.schema)) per.set(a.name.toLowerCase(), "all");
       selection.set(ext.schema.id.toLowerCase(), per);
       continue;
     }
@@ -66,6 +66,7 @@ function pick(selection: Selection | undefined, schema: string, attr: string): S
 export function project(resource: object, q: ProjectionQuery, rt: ResourceType): ScimResource {
   const include = parseList(rt, q.attributes, "attributes");
   const exclude = include ? undefined : parseList(rt, q.excludedAttributes, "excludedAttributes");
+  if (!include && !exclude) return projectDefault(resource as ScimResource, rt);
   const out: ScimResource = {};
   const source = resource as ScimResource;
   const extensionKeys = new Map(rt.extensions.map((e) => [e.schema.id.toLowerCase(), e.schema]));
@@ -81,7 +82,7 @@ export function project(resource: object, q: ProjectionQuery, rt: ResourceType):
       if (Object.keys(inner).length > 0) out[key] = inner;
       continue;
     }
-    const kept = projectAttributes({ [key]: value }, [...COMMON_ATTRIBUTES, ...rt.schema.attributes], rt.schema.id, include, exclude);
+    const kept = projectAttributes({ [key]: value }, withCommonAttributes(rt.schema), rt.schema.id, include, exclude);
     Object.assign(out, kept);
   }
   // schemas lists what is actually present.
@@ -90,6 +91,54 @@ export function project(resource: object, q: ProjectionQuery, rt: ResourceType):
     out[schemasKey] = (out[schemasKey] as unknown[]).filter(
       (s) => typeof s !== "string" || !extensionKeys.has(s.toLowerCase()) || findKey(out, s) !== undefined,
     );
+  }
+  return out;
+}
+
+/** What the default projection leaves out of one schema: attributes returned never/request, and those with such sub-attributes. */
+interface DefaultPlan {
+  drop: Set<string>;
+  deep: Set<string>;
+}
+
+const defaultPlans = new WeakMap<readonly AttributeDef[], DefaultPlan>();
+
+function defaultPlan(defs: readonly AttributeDef[]): DefaultPlan {
+  let plan = defaultPlans.get(defs);
+  if (!plan) {
+    plan = { drop: new Set(), deep: new Set() };
+    for (const a of defs) {
+      if (a.returned === "never" || a.returned === "request") plan.drop.add(a.name.toLowerCase());
+      else if (a.subAttributes?.some((s) => s.returned === "never" || s.returned === "request")) plan.deep.add(a.name.toLowerCase());
+    }
+    defaultPlans.set(defs, plan);
+  }
+  return plan;
+}
+
+/**
+ * No attributes/excludedAttributes (every single-resource read): a shallow copy without what is
+ * never returned by default (password). Same result as the general path, without its per-attribute work.
+ */
+function projectDefault(resource: ScimResource, rt: ResourceType): ScimResource {
+  const coreDefs = withCommonAttributes(rt.schema);
+  const core = defaultPlan(coreDefs);
+  const out: ScimResource = {};
+  for (const key of Object.keys(resource)) {
+    const value = resource[key];
+    const lower = key.toLowerCase();
+    if (lower.startsWith("urn:")) {
+      const ext = rt.extensions.find((e) => e.schema.id.toLowerCase() === lower);
+      if (ext) {
+        if (!isPlainObject(value)) continue;
+        const inner = projectAttributes(value, ext.schema.attributes, ext.schema.id, undefined, undefined);
+        if (Object.keys(inner).length > 0) out[key] = inner;
+        continue;
+      }
+    }
+    if (core.drop.has(lower)) continue;
+    if (core.deep.has(lower)) Object.assign(out, projectAttributes({ [key]: value }, coreDefs, rt.schema.id, undefined, undefined));
+    else out[key] = value;
   }
   return out;
 }

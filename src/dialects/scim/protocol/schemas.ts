@@ -233,7 +233,8 @@ const GROUP_ATTRIBUTES: AttributeDef[] = [
     "members",
     "A list of members of the Group.",
     [
-      str("value", "Identifier of the member of this Group.", { mutability: "immutable" }),
+      // The member's id, compared like `id` (case-exact).
+      str("value", "Identifier of the member of this Group.", { mutability: "immutable", caseExact: true }),
       attr("$ref", "reference", "The URI corresponding to a SCIM resource that is a member of this Group.", {
         mutability: "immutable",
         referenceTypes: ["User", "Group"],
@@ -289,6 +290,25 @@ export const GROUP_RESOURCE: ResourceType = {
 };
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [USER_RESOURCE, GROUP_RESOURCE];
+
+/**
+ * Users' and Groups' attributes together, for a filter or path read before the resource type is
+ * known (parseFilter without a resource type). Where both define a name (displayName), the User's
+ * definition is used; both are case-insensitive strings.
+ */
+export const ANY_RESOURCE: ResourceType = {
+  id: "User",
+  name: "Resource",
+  endpoint: "/",
+  description: "Users and Groups",
+  schema: {
+    id: USER_SCHEMA,
+    name: "Resource",
+    description: "Users and Groups",
+    attributes: [...USER_ATTRIBUTES, ...GROUP_ATTRIBUTES.filter((g) => !USER_ATTRIBUTES.some((u) => u.name === g.name))],
+  },
+  extensions: [{ schema: ENTERPRISE_USER_SCHEMA_DEF, required: false }],
+};
 
 // ---------------------------------------------------------------------------------------------
 // Discovery documents (RFC 7643 §6, §7)
@@ -368,15 +388,34 @@ export interface AttrRef {
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
 
+const lookups = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
+/** The definition named `name` (any case) in `list`; lists are indexed once, on first use. */
 export function findAttribute(list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
   if (!list) return undefined;
-  const lower = name.toLowerCase();
-  return list.find((a) => a.name.toLowerCase() === lower);
+  let index = lookups.get(list);
+  if (!index) {
+    index = new Map(list.map((a) => [a.name.toLowerCase(), a]));
+    lookups.set(list, index);
+  }
+  return index.get(name.toLowerCase());
+}
+
+const coreLists = new WeakMap<SchemaDef, AttributeDef[]>();
+
+/** A core schema's attributes with the common ones (id, externalId, meta) first; one array per schema. */
+export function withCommonAttributes(schema: SchemaDef): AttributeDef[] {
+  let list = coreLists.get(schema);
+  if (!list) {
+    list = [...COMMON_ATTRIBUTES, ...schema.attributes];
+    coreLists.set(schema, list);
+  }
+  return list;
 }
 
 /** The top-level definitions of a resource's core schema plus the common attributes. */
 export function coreAttributes(rt: ResourceType): AttributeDef[] {
-  return [...COMMON_ATTRIBUTES, ...rt.schema.attributes];
+  return withCommonAttributes(rt.schema);
 }
 
 /** The schema (core or extension) whose URN is `urn`, compared case-insensitively (RFC 7643 §2.1 URNs). */
@@ -424,7 +463,7 @@ export function resolveAttrPath(rt: ResourceType, text: string): AttrRef | undef
   const parts = rest.split(".");
   if (parts.length > 2 || parts.some((p) => !ATTR_NAME.test(p))) return undefined;
   const [name, sub] = parts as [string, string | undefined];
-  const pool = extension ? schema.attributes : [...COMMON_ATTRIBUTES, ...schema.attributes];
+  const pool = extension ? schema.attributes : withCommonAttributes(schema);
   const def = findAttribute(pool, name) ?? (!extension && name.toLowerCase() === "schemas" ? SCHEMAS_ATTRIBUTE : undefined);
   const attrName = def?.name ?? name;
   const ref: AttrRef = { schema: schema.id, extension, attr: attrName, path: "" };
