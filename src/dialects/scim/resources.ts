@@ -54,20 +54,23 @@ const preconditionFailed = () => new ScimError(412, undefined, "The resource has
 // ---- users ----------------------------------------------------------------------------------
 
 /**
- * The version of a user leaves out `groups` (read-only, and changed by group writes that do not
- * touch the user); a group's leaves out `members` but takes their count and when a member last
- * joined, which change with every membership change, so excluding members never changes it.
+ * A version is computed from what the representation is made of (the directory's view of the object:
+ * its fields, kept attributes and times), which costs a fraction of hashing the built resource; equal
+ * content gives equal versions in every process. A user's leaves out `groups` (read-only, and changed
+ * by group writes that do not touch the user); a group's leaves out `members` but takes their count
+ * and when a member last joined, which change with every membership change, so excluding members
+ * never changes it.
  */
 function userVersioned(u: ExternalUser, groups: Parameters<typeof userToScim>[1], base: string): Versioned {
   const resource = userToScim(u, groups, base);
-  const version = etagOf({ ...resource, groups: undefined });
+  const version = etagOf(u);
   (resource.meta as Record<string, unknown>).version = version;
   return { resource, version };
 }
 
 function groupVersioned(g: ExternalGroup, lastJoined: number | null | undefined, members: Parameters<typeof groupToScim>[1], base: string): Versioned {
   const resource = groupToScim(g, members, base);
-  const version = etagOf({ ...resource, members: undefined, memberCount: g.memberCount, lastJoined: lastJoined ?? null });
+  const version = etagOf({ ...g, lastJoined: lastJoined ?? null });
   (resource.meta as Record<string, unknown>).version = version;
   return { resource, version };
 }
