@@ -63,6 +63,8 @@ for (const engine of ENGINES) {
       assert.equal(p1.status, 200, p1.text);
       assert.equal(p1.body.emails[0].value, "updatedEmail@microsoft.com");
       assert.equal(p1.body.name.familyName, "updatedFamilyName");
+      // The formatted name Entra sent was the two names: it follows them.
+      assert.equal(p1.body.name.formatted, "givenName updatedFamilyName");
       assert.equal(p1.body[ENTERPRISE].employeeNumber, "2002");
       assert.equal(p1.body.nickName, "Babs");
       assert.equal((await server.core.users.get(t.caller, t.directoryId, u.id)).email, "updatedEmail@microsoft.com");

@@ -72,6 +72,8 @@ export function userFromScim(resource: ScimResource): UserFieldsFromScim {
         else if (k.toLowerCase() === "familyname") lastName = text(v, "name.familyName");
         else rest[k] = v;
       }
+      // name.formatted is written from the two names on the way out; kept only when it says something else.
+      if (typeof rest.formatted === "string" && rest.formatted === formattedName(firstName, lastName)) delete rest.formatted;
       if (Object.keys(rest).length > 0) kept[key] = rest;
       continue;
     }
@@ -120,6 +122,8 @@ export function memberIdsOf(members: unknown): string[] {
   return [...ids];
 }
 
+const formattedName = (first: string, last: string): string => [first, last].filter((s) => s !== "").join(" ");
+
 function kept(attributes: string | null): Record<string, unknown> {
   if (attributes === null) return {};
   const parsed: unknown = JSON.parse(attributes);
@@ -148,7 +152,7 @@ export function userToScim(u: ExternalUser, groups: readonly GroupRef[] | undefi
   if (u.firstName !== "") name.givenName = u.firstName;
   if (u.lastName !== "") name.familyName = u.lastName;
   Object.assign(name, keptName);
-  if (name.formatted === undefined && (u.firstName !== "" || u.lastName !== "")) name.formatted = [u.firstName, u.lastName].filter((s) => s !== "").join(" ");
+  if (name.formatted === undefined && (u.firstName !== "" || u.lastName !== "")) name.formatted = formattedName(u.firstName, u.lastName);
   if (Object.keys(name).length > 0) out.name = name;
   if (u.displayName !== "") out.displayName = u.displayName;
   const emails = emailsFor(u.email, extra.emails);

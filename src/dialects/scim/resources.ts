@@ -188,16 +188,19 @@ async function writeUser(r: ScimRequest, id: string, before: Versioned, f: Retur
   // userName is immutable on both clouds; compared without regard to case, as SCIM compares it.
   if (f.userName === "") throw invalidValue("userName is required");
   if (f.userName.toLowerCase() !== storedName.toLowerCase()) throw mutability("userName cannot be changed");
+  // Only what differs from the stored user is written, so two providers' writes to different
+  // attributes of one user do not undo each other.
+  const was = userFromScim(before.resource);
+  const change: Parameters<Core["users"]["update"]>[3] = {};
+  if (f.firstName !== was.firstName) change.firstName = f.firstName;
+  if (f.lastName !== was.lastName) change.lastName = f.lastName;
+  if (f.displayName !== was.displayName) change.displayName = f.displayName;
+  if (f.email !== was.email) change.email = f.email;
+  if (f.enabled !== undefined && f.enabled !== was.enabled) change.userStatus = f.enabled ? "Enabled" : "Disabled";
+  if (f.externalId !== was.externalId) change.externalId = f.externalId;
+  if (f.attributes !== was.attributes) change.attributes = f.attributes;
   const { core, session } = r;
-  await core.users.update(session.caller, session.directoryId, id, {
-    firstName: f.firstName,
-    lastName: f.lastName,
-    displayName: f.displayName,
-    email: f.email,
-    userStatus: f.enabled === undefined ? undefined : f.enabled ? "Enabled" : "Disabled",
-    externalId: f.externalId,
-    attributes: f.attributes,
-  });
+  if (Object.keys(change).length > 0) await core.users.update(session.caller, session.directoryId, id, change);
   return answer(r, USER_RESOURCE, await readUser(r, id, true));
 }
 
