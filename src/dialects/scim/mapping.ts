@@ -122,6 +122,20 @@ export function memberIdsOf(members: unknown): string[] {
   return [...ids];
 }
 
+/**
+ * The user a PATCH applies to: as answered, less a formatted name the answer wrote from the two names
+ * (so a change of either name moves it, instead of the old one being kept as if the provider sent it).
+ */
+export function userPatchBase(resource: ScimResource): ScimResource {
+  const name = resource.name;
+  if (!isPlainObject(name) || typeof name.formatted !== "string") return resource;
+  const first = typeof name.givenName === "string" ? name.givenName : "";
+  const last = typeof name.familyName === "string" ? name.familyName : "";
+  if (name.formatted !== formattedName(first, last)) return resource;
+  const { formatted: _derived, ...rest } = name;
+  return { ...resource, name: rest };
+}
+
 const formattedName = (first: string, last: string): string => [first, last].filter((s) => s !== "").join(" ");
 
 function kept(attributes: string | null): Record<string, unknown> {

@@ -9,7 +9,7 @@ import type { ExternalGroup, ExternalUser } from "../../core/directory/views.js"
 import type { ScimSession } from "../../core/directory/scim-credentials.js";
 import type { Core } from "../../core/index.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
-import { type GroupFieldsFromScim, groupFromScim, groupToScim, userFromScim, userToScim } from "./mapping.js";
+import { type GroupFieldsFromScim, groupFromScim, groupToScim, userFromScim, userPatchBase, userToScim } from "./mapping.js";
 import { GROUP_FIELDS, toCondition, USER_FIELDS } from "./filters.js";
 import { normalizeResourceInput, type ScimResource } from "./protocol/coerce.js";
 import { invalidValue, mutability, ScimError } from "./protocol/errors.js";
@@ -168,7 +168,7 @@ export const users = {
   async patch(r: ScimRequest): Promise<ScimReply> {
     const id = r.id!;
     const before = await current(r, (g) => readUser(r, id, g), true);
-    const { resource, changed } = applyPatch(before.resource, r.body, USER_RESOURCE);
+    const { resource, changed } = applyPatch(userPatchBase(before.resource), r.body, USER_RESOURCE);
     if (!changed) return answer(r, USER_RESOURCE, before);
     return writeUser(r, id, before, userFromScim(resource));
   },
