@@ -95,7 +95,7 @@ async function serve(config: Config): Promise<number> {
     logger: {
       level: config.logLevel,
       // Belt and braces: nothing logs these, and if something ever did, they are masked.
-      redact: ["req.headers.authorization", "*.SecretKey", "*.secretKey", "*.Password", "*.password"],
+      redact: ["req.headers.authorization", "*.SecretKey", "*.secretKey", "*.Password", "*.password", "*.CredentialSecret", "*.secret"],
       // A person at a terminal reads lines; anything else (a file, a collector) gets JSON.
       ...(process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" } } } : {}),
     },

@@ -67,6 +67,7 @@ export const REASONS = {
   "directory.service_in_use": "conflict",
   "directory.has_users": "conflict",
   "directory.has_groups": "conflict",
+  "directory.has_scim_credentials": "conflict",
   "directory.not_found": "not_found",
   "directory.name_invalid": "invalid",
   "directory.name_taken": "conflict",
@@ -95,6 +96,21 @@ export const REASONS = {
   "scim.credential_quota": "limit",
   "scim.credential_invalid": "auth",
   "scim.sync_disabled": "forbidden",
+  "scim.credential_status_invalid": "invalid",
+  "scim.sync_status_invalid": "invalid",
+  // who may change a directory object (core/directory/ownership.ts): while the directory's SCIM
+  // synchronization is on, what it synchronized is the identity provider's; what was made by hand is
+  // never the synchronization's
+  "ownership.synchronized_user_update": "conflict",
+  "ownership.synchronized_user_delete": "conflict",
+  "ownership.synchronized_group_update": "conflict",
+  "ownership.synchronized_group_delete": "conflict",
+  "ownership.synchronized_group_add_member": "conflict",
+  "ownership.synchronized_group_remove_member": "conflict",
+  "ownership.manual_user_update": "conflict",
+  "ownership.manual_user_delete": "conflict",
+  "ownership.manual_group_update": "conflict",
+  "ownership.manual_group_delete": "conflict",
   // provisioning (Tencent user sync provisioning, Alibaba user provisioning)
   "provisioning.not_found": "not_found",
   "provisioning.already_exists": "conflict",

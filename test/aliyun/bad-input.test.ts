@@ -67,6 +67,7 @@ interface Tenant {
   provisioningId: string;
   eventId: string;
   ramUser: string;
+  credentialId: string;
 }
 
 interface World {
@@ -119,7 +120,8 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
   }, "a failed provisioning event");
   const ramUser = `ram-${tag}`;
   await aliyunClient(server, key, "ram").call("CreateUser", { UserName: ramUser, DisplayName: "sweep" });
-  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser };
+  const credentialId = (await sso.call("CreateSCIMServerCredential", { DirectoryId: directoryId })).SCIMServerCredential.CredentialId as string;
+  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser, credentialId };
 }
 
 /** Waits until the reconcile worker has nothing left to do, so only a request could change the store. */
@@ -201,6 +203,7 @@ function ownIds(t: Tenant): Record<AliyunProduct, Record<string, string>> {
       PrincipalId: t.userId,
       TargetId: String(t.members[0]),
       RdMemberId: String(t.members[0]),
+      CredentialId: t.credentialId,
     },
     ram: { UserName: t.ramUser },
     resourcemanager: { AccountId: String(t.members[0]) },
@@ -350,6 +353,7 @@ const ID_CODES: Record<AliyunProduct, Record<string, (value: string) => string>>
     PrincipalId: () => "EntityNotExists.User",
     TargetId: () => "EntityNotExists.RdAccount",
     RdMemberId: () => "EntityNotExists.RdAccount",
+    CredentialId: () => "EntityNotExists.SCIMCredential",
   },
   ram: { UserName: () => "EntityNotExist.User" },
   resourcemanager: { AccountId: (v) => (/^\d+$/.test(v) ? "EntityNotExists.Account" : "InvalidParameter.AccountId") },

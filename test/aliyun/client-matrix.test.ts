@@ -228,6 +228,22 @@ async function lifecycle(server: TestServer, kind: Kind): Promise<void> {
   assert.deepEqual([changed.DefaultLandingPage, changed.SessionDuration], ["https://example.com/portal", 12]);
   assert.equal((await sso("GetUserProvisioningConfiguration", { DirectoryId })).UserProvisioningConfiguration.SessionDuration, 12);
 
+  // ---- CloudSSO SCIM credentials and the synchronization switch ----
+  const credential = (await sso("CreateSCIMServerCredential", { DirectoryId })).SCIMServerCredential;
+  assert.deepEqual([credential.DirectoryId, credential.Status, credential.CredentialType], [DirectoryId, "Enabled", "BearerToken"]);
+  assert.ok(typeof credential.CredentialSecret === "string" && credential.CredentialSecret.length >= 40, "the secret is returned at creation");
+  const credentials = await sso("ListSCIMServerCredentials", { DirectoryId });
+  assert.deepEqual([credentials.TotalCounts, credentials.SCIMServerCredentials.map((c: any) => [c.CredentialId, "CredentialSecret" in c])], [1, [[credential.CredentialId, false]]]);
+  assert.equal((await sso("UpdateSCIMServerCredentialStatus", { DirectoryId, CredentialId: credential.CredentialId, NewStatus: "Disabled" })).SCIMServerCredential.Status, "Disabled");
+  assert.equal((await statistics()).SCIMServerCredentialCount, 1);
+  await refused(sso("DeleteDirectory", { DirectoryId }), "DeletionConflict.Directory.SCIMCredential", 409);
+  await sso("DeleteSCIMServerCredential", { DirectoryId, CredentialId: credential.CredentialId });
+  await refused(sso("DeleteSCIMServerCredential", { DirectoryId, CredentialId: credential.CredentialId }), "EntityNotExists.SCIMCredential", 404);
+  assert.equal((await sso("GetSCIMSynchronizationStatus", { DirectoryId })).SCIMSynchronizationStatus, "Disabled");
+  await sso("SetSCIMSynchronizationStatus", { DirectoryId, SCIMSynchronizationStatus: "Enabled" });
+  assert.deepEqual([(await sso("GetSCIMSynchronizationStatus", { DirectoryId })).SCIMSynchronizationStatus, (await statistics()).SCIMSyncEnabled], ["Enabled", true]);
+  await sso("SetSCIMSynchronizationStatus", { DirectoryId, SCIMSynchronizationStatus: "Disabled" });
+
   // ---- CloudSSO users ----
   const clash = (
     await sso("CreateUser", { DirectoryId, UserName: "clash", DisplayName: "Clash Person", FirstName: "Clash", LastName: "Person", Email: "clash@example.com", Description: "collides twice" })

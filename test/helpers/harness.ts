@@ -16,7 +16,7 @@ import type { Limits } from "../../src/core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "../../src/server/rate-limit.js";
 import { SecretBox } from "../../src/core/secrets.js";
 import { TENCENT_RATE_LIMITS } from "../../src/dialects/tencent/door.js";
-import { buildApp } from "../../src/server/app.js";
+import { type AppOptions, buildApp } from "../../src/server/app.js";
 import { type Engine, openStore, type Store } from "../../src/store/database.js";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -94,6 +94,8 @@ export interface ServerOptions {
   worker?: boolean;
   /** Worker options over the tests' defaults (attempts, backoff, injected faults). */
   workerOptions?: Partial<WorkerOptions>;
+  /** The server's logger (off unless given), e.g. to capture its log lines. */
+  logger?: AppOptions["logger"];
 }
 
 export interface TestServer {
@@ -119,6 +121,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     core,
     rateLimits: opts.rateLimits ?? parseRateLimits("off", TENCENT_RATE_LIMITS),
     maxBodyBytes: opts.maxBodyBytes,
+    logger: opts.logger,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   if (opts.worker !== false) core.worker.start();
@@ -213,6 +216,7 @@ export async function snapshot(store: Store): Promise<string> {
     "dir_groups",
     "dir_memberships",
     "dir_user_tags",
+    "scim_credentials",
     "provisionings",
     "provisioning_claims",
     "reconcile_queue",

@@ -159,6 +159,12 @@ const DOCUMENTED: Record<string, string[]> = {
   "organization.ListTasks": ZONE,
   "organization.GetTaskStatus": [...ZONE, "ResourceNotFound.RoleConfigurationTaskNotFound"],
   "organization.GetProvisioningTaskStatus": [...ZONE, "ResourceNotFound.UserProvisioningTaskNotFound"],
+  "organization.CreateSCIMCredential": [...ZONE, "FailedOperation.DBOperationError", "FailedOperation.ScimCredentialGenerateError", "LimitExceeded.ScimCredentialLimitExceeded"],
+  "organization.ListSCIMCredentials": ZONE,
+  "organization.UpdateSCIMCredentialStatus": [...ZONE, "InvalidParameter.ScimCredentialNotFound", "InvalidParameter.UserScimCredentialStatusError"],
+  "organization.DeleteSCIMCredential": [...ZONE, "InvalidParameter.ScimCredentialNotFound"],
+  "organization.GetSCIMSynchronizationStatus": ZONE,
+  "organization.UpdateSCIMSynchronizationStatus": [...ZONE, "InvalidParameter.ScimSyncStatusError"],
   "cam.AddUser": [
     "FailedOperation.ExistHighRiskOperations", "FailedOperation.ForbidAdd", "InvalidParameter.ParamError", "InvalidParameter.PasswordViolatedRules",
     "InvalidParameter.SubUserFull", "InvalidParameter.SubUserNameInUse", "InvalidParameter.UserNameIllegal", "RequestLimitExceeded.CreateUser",
@@ -198,6 +204,8 @@ interface Tenant {
   provisioningId: string;
   taskId: string;
   camUser: string;
+  /** A SCIM credential of the zone. */
+  credentialId: string;
   /** A real NextToken of this tenant's ListUsers (MaxResults 1). */
   usersToken: string;
 }
@@ -239,6 +247,7 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
   const camUser = `cam-${tag}`;
   await camClient(server, memberKey).AddUser({ Name: camUser, Remark: "sweep" });
   const usersToken = (await org.ListUsers({ ZoneId: zoneId, MaxResults: 1 })).NextToken!;
+  const credentialId = (await org.CreateSCIMCredential({ ZoneId: zoneId })).CredentialId!;
   assert.ok(usersToken, "a truncated ListUsers gives a NextToken");
   return {
     key,
@@ -254,6 +263,7 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
     provisioningId: task.UserProvisioningId!,
     taskId: task.TaskId!,
     camUser,
+    credentialId,
     usersToken,
   };
 }
@@ -414,6 +424,12 @@ const RULES: Record<string, Rule & RuleExtra> = {
   "UpdateGroup.NewGroupName": { kind: "name", code: "InvalidParameter.GroupNameFormatError", max: 128, bad: ["has space", "a/b", "中文", "emoji😀"], valid: () => "sweep-renamed" },
   "UpdateGroup.NewDescription": directoryText(1024),
   "ListGroupMembers.UserType": { kind: "enum", values: ORIGINS },
+  // SCIM credentials and the switch
+  CredentialId: { kind: "id", notFound: "InvalidParameter.ScimCredentialNotFound", other: (t) => t.credentialId, valid: (t) => t.credentialId },
+  "ListSCIMCredentials.CredentialId": { kind: "filter", other: (t) => t.credentialId },
+  "CreateSCIMCredential.ExpireDuration": { kind: "int", min: 3600, max: 99 * 365 * 24 * 3600, code: "InvalidParameterValue", valid: () => 3600 },
+  "UpdateSCIMCredentialStatus.NewStatus": { kind: "enum", values: STATUSES, code: "InvalidParameter.UserScimCredentialStatusError" },
+  "UpdateSCIMSynchronizationStatus.SCIMSynchronizationStatus": { kind: "enum", values: STATUSES, code: "InvalidParameter.ScimSyncStatusError" },
   // user sync
   "CreateUserSyncProvisioning.UserSyncProvisionings": {
     kind: "list",

@@ -158,6 +158,7 @@ for (const engine of ENGINES) {
           member_count: 0,
           created_at: at,
           updated_at: at,
+          // Set only for groups an identity provider pushed over SCIM.
           external_id: null,
           scim_attributes: null,
         });

@@ -31,6 +31,7 @@ export interface DirectoryStatistics {
   userCount: number;
   groupCount: number;
   provisionedUserCount: number;
+  scimCredentialCount: number;
 }
 
 /** The identity-center service of the caller's account: whether it may be, and is, turned on. */
@@ -198,8 +199,8 @@ export class Directories {
   }
 
   /**
-   * Deletes the directory, only when it holds no users and no groups (and so no provisionings,
-   * which need a principal). The service stays on; the organization may open a new directory.
+   * Deletes the directory, only when it holds no users, no groups (and so no provisionings, which
+   * need a principal) and no SCIM credentials. The service stays on; the organization may open a new directory.
    */
   async delete(caller: Caller, directoryId: string): Promise<void> {
     await this.resolve(caller, directoryId);
@@ -208,6 +209,9 @@ export class Directories {
       const dir = await this.lock(trx, directoryId);
       if (dir.user_count > 0) fail("directory.has_users", `the directory still has ${dir.user_count} users; delete them first`, "directoryId");
       if (dir.group_count > 0) fail("directory.has_groups", `the directory still has ${dir.group_count} groups; delete them first`, "directoryId");
+      // SCIM credentials are created under this row's lock too (CloudSSO requires them gone first).
+      const credential = await first(trx, trx.selectFrom("scim_credentials").select("credential_id").where("directory_id", "=", directoryId).limit(1));
+      if (credential) fail("directory.has_scim_credentials", "the directory still has SCIM credentials; delete them first", "directoryId");
       // Task and event history is only reachable through the directory.
       await exec(trx, trx.deleteFrom("provisioning_tasks").where("directory_id", "=", directoryId));
       await exec(trx, trx.deleteFrom("provisioning_events").where("directory_id", "=", directoryId));
@@ -250,7 +254,15 @@ export class Directories {
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .where("dir_users.directory_id", "=", dir.directory_id),
     );
-    return { directory: directoryView(dir), quotas: this.quotas(dir), userCount: dir.user_count, groupCount: dir.group_count, provisionedUserCount: Number(row?.n ?? 0) };
+    const credentials = await first(this.db, this.db.selectFrom("scim_credentials").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id));
+    return {
+      directory: directoryView(dir),
+      quotas: this.quotas(dir),
+      userCount: dir.user_count,
+      groupCount: dir.group_count,
+      provisionedUserCount: Number(row?.n ?? 0),
+      scimCredentialCount: Number(credentials?.n ?? 0),
+    };
   }
 
   /** Locks the directory row for the rest of `trx` and returns it fresh (counts and quotas are then exact). */

@@ -34,6 +34,7 @@ import { type GroupConditionField, groupColumnOf, groupCondition } from "./condi
 import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
 import { hasControlCharacters, isWellFormedText } from "../text.js";
 import { ORIGINS, oneOf } from "../rules.js";
+import { checkCreate, checkGroupWrite, originOfNew } from "./ownership.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -136,7 +137,7 @@ export class Groups {
 
   async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirectoryGroup> {
     await this.directories.scope(caller, directoryId);
-    const type = oneOf(input.groupType, ORIGINS, "groupType") ?? "Manual";
+    const type = originOfNew(caller, input.groupType, "groupType");
     checkName(input.groupName, type);
     checkDescription(input.description);
     checkExternal(input.externalId, input.attributes);
@@ -156,6 +157,7 @@ export class Groups {
     try {
       await this.announcer.transaction(this.db, async (trx) => {
         const dir = await this.directories.lock(trx, directoryId);
+        checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).groups;
         if (dir.group_count >= quota) fail("directory.group_quota", `the directory already has ${dir.group_count} groups (quota ${quota})`);
         await this.assertNameFree(trx, directoryId, input.groupName);
@@ -184,6 +186,10 @@ export class Groups {
       return await this.announcer.transaction(this.db, async (trx) => {
         // Locked, so a concurrent update of the other field is not overwritten with a stale value.
         const group = await this.lock(trx, directoryId, groupId);
+        const fieldsChange = input.groupName !== undefined || input.description !== undefined || input.externalId !== undefined || input.attributes !== undefined;
+        if (fieldsChange || !input.members) await checkGroupWrite(trx, caller, directoryId, group.group_type, "update");
+        if (input.members?.add.length) await checkGroupWrite(trx, caller, directoryId, group.group_type, "addMember");
+        if (input.members?.remove.length) await checkGroupWrite(trx, caller, directoryId, group.group_type, "removeMember");
         if (input.groupName !== undefined) checkName(input.groupName, group.group_type);
         if (input.groupName !== undefined && input.groupName.toLowerCase() !== group.group_name.toLowerCase()) {
           await this.assertNameFree(trx, directoryId, input.groupName);
@@ -217,6 +223,7 @@ export class Groups {
     await this.announcer.transaction(this.db, async (trx) => {
       await this.directories.lock(trx, directoryId);
       const group = await this.lock(trx, directoryId, groupId);
+      await checkGroupWrite(trx, caller, directoryId, group.group_type, "delete");
       if (group.member_count > 0 && group.group_type !== "Synchronized") fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
@@ -432,6 +439,7 @@ export class Groups {
       await this.announcer.transaction(this.db, async (trx) => {
         // Group first, then user: the same order as every other path that takes both.
         const group = await this.lock(trx, directoryId, groupId);
+        await checkGroupWrite(trx, caller, directoryId, group.group_type, "addMember");
         // find() locks the user before reading it: a DeleteUser that held the lock has committed by
         // then, so the read sees the user gone instead of a membership being added for a deleted user.
         const user = await this.users.find(trx, directoryId, userId);
@@ -457,7 +465,8 @@ export class Groups {
   async removeMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
     await this.announcer.transaction(this.db, async (trx) => {
-      await this.lock(trx, directoryId, groupId);
+      const group = await this.lock(trx, directoryId, groupId);
+      await checkGroupWrite(trx, caller, directoryId, group.group_type, "removeMember");
       const removed = await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
       if (removed === 0) {
         await this.users.find(trx, directoryId, userId);

@@ -9,7 +9,7 @@ import { all, exec, first, precompiledRow } from "../../store/database.js";
 import type { Database, ScimCredential } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
-import { CoreError, fail } from "../errors.js";
+import { CoreError, fail, type Reason } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { pooledRandomBytes, type SecretBox } from "../secrets.js";
@@ -112,26 +112,22 @@ export class ScimCredentials {
     return (await all(this.db, q.orderBy("created_at").orderBy("credential_id"))).map(credentialView);
   }
 
-  /** How many credentials the directory has (its statistics show it). */
-  async count(directoryId: string): Promise<number> {
-    const n = await first(this.db, this.db.selectFrom("scim_credentials").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId));
-    return Number(n?.n ?? 0);
-  }
-
   async setStatus(caller: Caller, directoryId: string, credentialId: string, status: string): Promise<ScimCredentialView> {
     await this.directories.scope(caller, directoryId);
-    const s = scimStatus(status, "newStatus");
+    const s = scimStatus(status, "scim.credential_status_invalid", "newStatus");
     const row = await this.find(directoryId, credentialId);
-    await exec(this.db, this.db.updateTable("scim_credentials").set({ status: s }).where("credential_id", "=", credentialId));
+    // Scoped to the directory again, and counted: a credential deleted meanwhile is not found, not silently "updated".
+    const changed = await exec(this.db, this.db.updateTable("scim_credentials").set({ status: s }).where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
     this.cache.clear();
+    if (changed === 0) credentialNotFound();
     return credentialView({ ...row, status: s });
   }
 
   async delete(caller: Caller, directoryId: string, credentialId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    await this.find(directoryId, credentialId);
-    await exec(this.db, this.db.deleteFrom("scim_credentials").where("credential_id", "=", credentialId));
+    const deleted = await exec(this.db, this.db.deleteFrom("scim_credentials").where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
     this.cache.clear();
+    if (deleted === 0) credentialNotFound();
   }
 
   async syncStatus(caller: Caller, directoryId: string): Promise<ScimStatus> {
@@ -140,7 +136,7 @@ export class ScimCredentials {
 
   async setSyncStatus(caller: Caller, directoryId: string, status: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    const s = scimStatus(status, "scimSynchronizationStatus");
+    const s = scimStatus(status, "scim.sync_status_invalid", "scimSynchronizationStatus");
     await exec(this.db, this.db.updateTable("directories").set({ scim_sync_status: s, updated_at: this.clock.now() }).where("directory_id", "=", directoryId));
     this.cache.clear();
   }
@@ -179,13 +175,18 @@ export class ScimCredentials {
 
   private async find(directoryId: string, credentialId: string): Promise<ScimCredential> {
     const row = await first(this.db, this.db.selectFrom("scim_credentials").selectAll().where("credential_id", "=", credentialId).where("directory_id", "=", directoryId));
-    return row ?? fail("scim.credential_not_found", `the SCIM credential ${credentialId} does not exist`, "credentialId");
+    return row ?? credentialNotFound();
   }
 
   /** The keyed digest a secret is stored and found by: without the master key, the table reveals nothing. */
   private digest(secret: string): string {
     return this.box.mac(`scim-credential:${secret}`);
   }
+}
+
+/** The id is not echoed: a secret pasted where an id belongs must not come back in an answer. */
+function credentialNotFound(): never {
+  return fail("scim.credential_not_found", "the SCIM credential does not exist in this directory", "credentialId");
 }
 
 function usable(entry: CachedSession, now: number): ScimSession {
@@ -195,7 +196,7 @@ function usable(entry: CachedSession, now: number): ScimSession {
   return entry.session;
 }
 
-function scimStatus(value: string, field: string): ScimStatus {
-  if (!(SCIM_STATUSES as readonly string[]).includes(value)) fail("value.invalid", `${field} must be Enabled or Disabled`, field);
+function scimStatus(value: string, reason: Reason, field: string): ScimStatus {
+  if (!(SCIM_STATUSES as readonly string[]).includes(value)) fail(reason, `${field} must be Enabled or Disabled`, field);
   return value as ScimStatus;
 }

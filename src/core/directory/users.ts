@@ -19,6 +19,7 @@ import { type DirectoryUser, EXTERNAL_USER_COLUMNS, type ExternalUser, externalU
 import { type UserConditionField, userColumnOf, userCondition } from "./conditions.js";
 import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
 import { ORIGINS, oneOf } from "../rules.js";
+import { checkCreate, checkUserWrite, originOfNew } from "./ownership.js";
 
 /** Tencent's user-name charset, which includes Alibaba's: letters, digits and + = , . @ - _ . */
 const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
@@ -149,7 +150,7 @@ export class Users {
     checkExternal(input.externalId, input.attributes);
     const tags = checkTags(input.tags ?? [], USER_TAGS);
     const status = oneOf(input.userStatus, USER_STATUSES, "userStatus") ?? "Enabled";
-    const type = oneOf(input.userType, ORIGINS, "userType") ?? "Manual";
+    const type = originOfNew(caller, input.userType, "userType");
     const password = generatePassword(16);
     const now = this.clock.now();
     const user: DirUser = {
@@ -173,6 +174,7 @@ export class Users {
     try {
       await this.db.transaction().execute(async (trx) => {
         const dir = await this.directories.lock(trx, directoryId);
+        checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).users;
         if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
         await this.assertUnique(trx, directoryId, user.user_name, user.email);
@@ -205,6 +207,7 @@ export class Users {
     try {
       return await this.announcer.transaction(this.db, async (trx) => {
         const user = await this.find(trx, directoryId, userId);
+        await checkUserWrite(trx, caller, directoryId, user.user_type, "update");
         if (input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()) {
           await this.assertUnique(trx, directoryId, undefined, input.email);
         }
@@ -236,7 +239,8 @@ export class Users {
     const s = oneOf(status, USER_STATUSES, "userStatus")!;
     await this.db.transaction().execute(async (trx) => {
       // Found under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
-      await this.find(trx, directoryId, userId);
+      const user = await this.find(trx, directoryId, userId);
+      await checkUserWrite(trx, caller, directoryId, user.user_type, "signIn");
       await exec(trx, trx.updateTable("dir_users").set({ user_status: s, updated_at: this.clock.now() }).where("user_id", "=", userId));
     });
   }
@@ -263,7 +267,8 @@ export class Users {
     if (input.needResetPassword !== undefined) patch.need_reset_password = input.needResetPassword ? 1 : 0;
     await this.db.transaction().execute(async (trx) => {
       // Found again under its lock: a user deleted meanwhile is user_not_found, not a silent no-op.
-      await this.find(trx, directoryId, userId);
+      const user = await this.find(trx, directoryId, userId);
+      await checkUserWrite(trx, caller, directoryId, user.user_type, "signIn");
       await exec(trx, trx.updateTable("dir_users").set(patch).where("user_id", "=", userId));
     });
     return { generated };
@@ -320,6 +325,7 @@ export class Users {
       for (const groupId of before) await lockRow(trx, "dir_groups", "group_id", groupId);
       // find() locks the user, so a concurrent AddUserToGroup cannot slip a membership in after the check.
       const user = await this.find(trx, directoryId, userId);
+      await checkUserWrite(trx, caller, directoryId, user.user_type, "delete");
       const groups = await groupsOf();
       if (groups.length > 0 && user.user_type !== "Synchronized") fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1));

@@ -64,6 +64,12 @@ export const REQUIRED = {
     GetUserProvisioningEvent: ["DirectoryId", "EventId"],
     RetryUserProvisioningEvent: ["DirectoryId", "EventId", "DuplicationStrategy"],
     DeleteUserProvisioningEvent: ["DirectoryId", "EventId", "UserProvisioningId"],
+    CreateSCIMServerCredential: ["DirectoryId"],
+    ListSCIMServerCredentials: ["DirectoryId"],
+    UpdateSCIMServerCredentialStatus: ["DirectoryId", "CredentialId", "NewStatus"],
+    DeleteSCIMServerCredential: ["DirectoryId", "CredentialId"],
+    GetSCIMSynchronizationStatus: ["DirectoryId"],
+    SetSCIMSynchronizationStatus: ["DirectoryId", "SCIMSynchronizationStatus"],
   },
   ram: {
     CreateUser: ["UserName"],
@@ -106,6 +112,8 @@ export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
     UpdateUserProvisioning: { NewDuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES }, NewDeletionStrategy: { enum: DELETION_STRATEGY_VALUES } },
     DeleteUserProvisioning: { DeletionStrategy: { enum: DELETION_STRATEGY_VALUES } },
     RetryUserProvisioningEvent: { DuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES } },
+    UpdateSCIMServerCredentialStatus: { NewStatus: { enum: STATUSES } },
+    SetSCIMSynchronizationStatus: { SCIMSynchronizationStatus: { enum: STATUSES } },
   },
   ram: {
     // RAM documents 128 characters for both; the sub-user's remark (CAM) may be longer.

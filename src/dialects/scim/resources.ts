@@ -151,7 +151,6 @@ export const users = {
       displayName: f.displayName,
       email: f.email,
       userStatus: f.enabled === false ? "Disabled" : "Enabled",
-      userType: "Synchronized",
       externalId: f.externalId ?? undefined,
       attributes: f.attributes ?? undefined,
     });
@@ -217,7 +216,6 @@ export const groups = {
     const { core, session } = r;
     const group = await core.groups.create(session.caller, session.directoryId, {
       groupName: f.displayName,
-      groupType: "Synchronized",
       externalId: f.externalId ?? undefined,
       attributes: f.attributes ?? undefined,
       members: f.memberIds,

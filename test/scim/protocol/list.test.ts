@@ -1,7 +1,7 @@
 /** List queries (RFC 7644 §3.4.2, §3.4.3, RFC 9865 cursors) and the ListResponse envelope. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEFAULT_PAGE_SIZE, LIST_RESPONSE_SCHEMA, MAX_PAGE_SIZE, SEARCH_REQUEST_SCHEMA, listResponse, parseListQuery } from "../../../src/dialects/scim/protocol/list.js";
+import { DEFAULT_PAGE_SIZE, LIST_RESPONSE_SCHEMA, MAX_INDEX, MAX_PAGE_SIZE, SEARCH_REQUEST_SCHEMA, listResponse, parseListQuery } from "../../../src/dialects/scim/protocol/list.js";
 import { expectScimError } from "./support.js";
 
 describe("parseListQuery: GET query strings", () => {
@@ -30,6 +30,11 @@ describe("parseListQuery: GET query strings", () => {
     assert.equal(parseListQuery({ count: "-1" }).count, 0);
     assert.equal(parseListQuery({ count: "0" }).count, 0);
     assert.equal(parseListQuery({ count: "100000" }).count, MAX_PAGE_SIZE);
+  });
+
+  test("a huge startIndex is kept within 32 bits", () => {
+    assert.equal(parseListQuery({ startIndex: "99999999999999999999999" }).startIndex, MAX_INDEX);
+    assert.equal(parseListQuery({ count: "-99999999999999999999999" }).count, 0);
   });
 
   test("non-numeric startIndex or count → 400 invalidValue", () => {

@@ -13,8 +13,8 @@ import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.
 export const DIRECTORY_REGION = "cn-shanghai";
 
 /**
- * Access configurations, SCIM credentials and SSO are not built yet: their counts are 0 and the
- * quotas are the ones CloudSSO publishes.
+ * Access configurations and SSO are not built yet: their counts are 0 and the quotas are the ones
+ * CloudSSO publishes.
  */
 const ACCESS_CONFIGURATION_QUOTA = 1000;
 const SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 20;
@@ -101,7 +101,7 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
         AccessAssignmentCount: 0,
         SystemPolicyPerAccessConfigurationQuota: SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
         InlinePolicyPerAccessConfigurationQuota: INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
-        SCIMServerCredentialCount: 0,
+        SCIMServerCredentialCount: s.scimCredentialCount,
         InProgressTaskCount: 0,
         SSOEnabled: false,
         SCIMSyncEnabled: s.directory.scimSyncStatus === "Enabled",

@@ -3,6 +3,7 @@ import type { ActionTable } from "../action.js";
 import { cloudssoDirectoryActions } from "./cloudsso-directory.js";
 import { cloudssoGroupsActions } from "./cloudsso-groups.js";
 import { cloudssoProvisioningActions } from "./cloudsso-provisioning.js";
+import { cloudssoScimActions } from "./cloudsso-scim.js";
 import { cloudssoUsersActions } from "./cloudsso-users.js";
 
-export const cloudssoActions: ActionTable = { ...cloudssoDirectoryActions, ...cloudssoUsersActions, ...cloudssoGroupsActions, ...cloudssoProvisioningActions };
+export const cloudssoActions: ActionTable = { ...cloudssoDirectoryActions, ...cloudssoUsersActions, ...cloudssoGroupsActions, ...cloudssoProvisioningActions, ...cloudssoScimActions };

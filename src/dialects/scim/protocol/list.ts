@@ -12,6 +12,8 @@ export const SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Sear
 export const MAX_PAGE_SIZE = 100;
 /** Page size when the client names no `count`. */
 export const DEFAULT_PAGE_SIZE = 100;
+/** Largest startIndex taken as given; larger values read as this (the page is empty either way). */
+export const MAX_INDEX = 2_147_483_647;
 /** Longest cursor accepted (cursors are the server's own short tokens). */
 export const MAX_CURSOR_LENGTH = 1024;
 
@@ -48,7 +50,8 @@ function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   const n = typeof value === "number" ? value : typeof value === "string" && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || !Number.isInteger(n)) throw invalidValue(`${name} must be an integer`);
-  return n;
+  // Past any real result set; kept within 32 bits so no engine sees an out-of-range OFFSET.
+  return Math.max(-MAX_INDEX, Math.min(MAX_INDEX, n));
 }
 
 function text(value: unknown, name: string): string | undefined {

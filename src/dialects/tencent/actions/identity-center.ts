@@ -1,8 +1,9 @@
 /**
- * organization 2021-03-31, Identity Center: zone, users, groups and memberships.
- * Translation only; the rules live in core/directory.
+ * organization 2021-03-31, Identity Center: zone, users, groups and memberships, SCIM credentials and
+ * the zone's SCIM synchronization switch. Translation only; the rules live in core/directory.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
+import type { ScimCredentialView } from "../../../core/directory/scim-credentials.js";
 import type { DirectoryGroup, DirectoryUser } from "../../../core/directory/views.js";
 import { then } from "../../../lib/maybe-promise.js";
 import { type ActionTable, action } from "../action.js";
@@ -44,6 +45,18 @@ function groupInfo(g: DirectoryGroup, selected = false): Sdk.GroupInfo {
     GroupId: g.groupId,
     MemberCount: g.memberCount,
     IsSelected: selected,
+  };
+}
+
+/** A credential as ListSCIMCredentials lists it: never the secret, which only CreateSCIMCredential shows. */
+function scimCredential(c: ScimCredentialView): Sdk.SCIMCredential {
+  return {
+    ZoneId: c.directoryId,
+    Status: c.status,
+    CredentialId: c.credentialId,
+    CredentialType: c.type,
+    CreateTime: tencentTime(c.createdAt),
+    ExpireTime: tencentTime(c.expiresAt),
   };
 }
 
@@ -219,5 +232,44 @@ export const identityCenterActions: ActionTable = {
         JoinTime: tencentTime(g.joinedAt),
       })),
     };
+  }),
+
+  CreateSCIMCredential: action<Sdk.CreateSCIMCredentialRequest, Sdk.CreateSCIMCredentialResponse>(async ({ core, caller }, req) => {
+    const { credential: c, secret } = await core.scimCredentials.create(caller, req.ZoneId, req.ExpireDuration);
+    // Create answers the status as CredentialStatus; the list's items call it Status (the SDK's models).
+    return {
+      ZoneId: c.directoryId,
+      CredentialId: c.credentialId,
+      CredentialType: c.type,
+      CreateTime: tencentTime(c.createdAt),
+      ExpireTime: tencentTime(c.expiresAt),
+      CredentialStatus: c.status,
+      CredentialSecret: secret,
+    };
+  }),
+
+  ListSCIMCredentials: action<Sdk.ListSCIMCredentialsRequest, Sdk.ListSCIMCredentialsResponse>(async ({ core, caller }, req) => {
+    // An unknown CredentialId lists nothing (Terraform reads a credential back this way), as does an empty one.
+    const list = await core.scimCredentials.list(caller, req.ZoneId, req.CredentialId || undefined);
+    return { TotalCounts: list.length, SCIMCredentials: list.map(scimCredential) };
+  }),
+
+  UpdateSCIMCredentialStatus: action<Sdk.UpdateSCIMCredentialStatusRequest, Sdk.UpdateSCIMCredentialStatusResponse>(async ({ core, caller }, req) => {
+    await core.scimCredentials.setStatus(caller, req.ZoneId, req.CredentialId, req.NewStatus);
+    return {};
+  }),
+
+  DeleteSCIMCredential: action<Sdk.DeleteSCIMCredentialRequest, Sdk.DeleteSCIMCredentialResponse>(async ({ core, caller }, req) => {
+    await core.scimCredentials.delete(caller, req.ZoneId, req.CredentialId);
+    return {};
+  }),
+
+  GetSCIMSynchronizationStatus: action<Sdk.GetSCIMSynchronizationStatusRequest, Sdk.GetSCIMSynchronizationStatusResponse>(async ({ core, caller }, req) => ({
+    SCIMSynchronizationStatus: await core.scimCredentials.syncStatus(caller, req.ZoneId),
+  })),
+
+  UpdateSCIMSynchronizationStatus: action<Sdk.UpdateSCIMSynchronizationStatusRequest, Sdk.UpdateSCIMSynchronizationStatusResponse>(async ({ core, caller }, req) => {
+    await core.scimCredentials.setSyncStatus(caller, req.ZoneId, req.SCIMSynchronizationStatus);
+    return {};
   }),
 };
