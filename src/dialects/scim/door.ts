@@ -143,8 +143,8 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
     return a.serve({ ...r, method, id: a.id, query: queryOf(rawQuery), body: data, ifMatch: version, ifNoneMatch: undefined });
   }
 
-  function runAction(ctx: { core: Core }, params: never): MaybePromise<object> {
-    void ctx;
+  /** Every SCIM action runs its handler on the decoded request (which carries the core and the session). */
+  function runAction(_ctx: unknown, params: never): MaybePromise<object> {
     const r = params as ScimRequest & { serve: Run };
     return r.serve(r);
   }
