@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import type { Core } from "../core/index.js";
 import { aliyunDoor } from "../dialects/aliyun/door.js";
+import { type ScimOptions, scimDoor } from "../dialects/scim/door.js";
 import { tencentDoor } from "../dialects/tencent/door.js";
 import type { Door, DoorAction } from "./door.js";
 import { afterBody, doorPlugin, earlyError } from "./door-plugin.js";
@@ -21,6 +22,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   logger?: FastifyServerOptions["logger"];
   metrics?: Metrics;
+  /** The SCIM door's settings (its per-credential rate limit is in `rateLimits`, counter `SCIM`). */
+  scim?: ScimOptions;
 }
 
 /** How long an idle keep-alive connection stays open: fastify's own default, well above any SDK's poll interval. */
@@ -39,6 +42,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // While the server closes, requests that still arrive on open connections are answered (with
     // `Connection: close`), not given fastify's bare 503.
     return503OnClosing: false,
+    // A URL fastify cannot decode never reaches a route: the door it was meant for answers in its own envelope.
+    frameworkErrors: (err, req, reply) => {
+      const refusal = earlyError(err, maxBodyBytes);
+      return refuseFramework(req, reply, refusal);
+    },
     // Node's default 16 KB header cap would cut GET requests off below the documented 32 KB query size,
     // and a request line over the cap gets Node's bare 431 instead of a door's own error: so a query
     // up to 1 MiB reaches the door, which answers one over 32 KB with its too-large error. fastify sets
@@ -51,6 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  let refuseFramework: (req: FastifyRequest, reply: FastifyReply, err: ReturnType<typeof earlyError>) => void = (_req, reply) => void reply.code(400).send();
   let closing = false;
   app.addHook("preClose", (done) => {
     closing = true;
@@ -77,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Tencent first: it is also the door for a request no door recognizes (its errors name what is missing).
   const tencent = tencentDoor(opts.core);
   const aliyun = aliyunDoor(opts.core);
+  const scim = scimDoor(opts.core, opts.scim);
   const doors: Pick<Door, "name" | "recognizes">[] = [tencent, aliyun];
   const log: RequestLog = app.log;
   const now = () => opts.core.clock.now();
@@ -108,17 +118,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       observer: metrics.requestObserver,
       isClosing: () => closing,
     };
-    const routes = (["POST", "GET"] as const).map((method) => ({ method, url: "/", constraints: { wire: door.name } }));
-    await app.register(doorPlugin({ door, deps, routes, maxBodyBytes, onReady: (h) => handlers.set(door.name, h) }));
+    // A door with its own paths is routed by them; the vendors' doors share `/` and the `wire` constraint.
+    const routes = door.paths
+      ? door.paths.map((p) => ({ method: p.methods, url: p.url }))
+      : (["POST", "GET"] as const).map((method) => ({ method, url: "/", constraints: { wire: door.name } }));
+    const bodyLimit = Math.min(maxBodyBytes, door.maxBodyBytes ?? maxBodyBytes);
+    await app.register(doorPlugin({ door, deps, routes, maxBodyBytes: bodyLimit, onReady: (h) => handlers.set(door.name, h) }));
   };
   await registerDoor(tencent);
   await registerDoor(aliyun);
+  await registerDoor(scim);
 
   const doorFor = (req: FastifyRequest): DoorHandlers => {
     const url = req.raw.url ?? "/";
     const raw = { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body: Buffer.isBuffer(req.body) ? req.body : undefined };
-    return handlers.get((doors.find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
+    return handlers.get(([scim, ...doors].find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
   };
+  refuseFramework = (req, reply, err) => doorFor(req).refuseEarly(req, reply, err);
   const fallback = (req: FastifyRequest, reply: FastifyReply) => doorFor(req).handle(req, reply);
   app.post("/", fallback);
   app.get("/", fallback);

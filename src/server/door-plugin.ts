@@ -5,11 +5,11 @@
  */
 import type { FastifyPluginCallback, FastifyRequest, RouteShorthandOptions } from "fastify";
 import { CoreError } from "../core/errors.js";
-import type { Door, DoorAction } from "./door.js";
+import type { Door, DoorAction, HttpMethod } from "./door.js";
 import { type DoorHandlers, type PipelineDeps, pipeline } from "./pipeline.js";
 
 export interface DoorRoute {
-  method: "GET" | "POST";
+  method: HttpMethod | readonly HttpMethod[];
   url: string;
   constraints?: RouteShorthandOptions["constraints"];
 }
@@ -18,7 +18,7 @@ export interface DoorPluginOptions<A extends DoorAction, W> {
   door: Door<A, W>;
   deps: PipelineDeps;
   routes: DoorRoute[];
-  /** The body limit fastify enforces, for the too-large error's message. */
+  /** The body limit fastify enforces on the door's routes (and names in the too-large error). */
   maxBodyBytes: number;
   /** Receives the door's handlers (the wire-sniffing fallback route hands requests over with them). */
   onReady?: (handlers: DoorHandlers) => void;
@@ -27,7 +27,9 @@ export interface DoorPluginOptions<A extends DoorAction, W> {
 export function doorPlugin<A extends DoorAction, W>(opts: DoorPluginOptions<A, W>): FastifyPluginCallback {
   return (app, _options, done) => {
     const handlers = pipeline(opts.door, opts.deps);
-    for (const r of opts.routes) app.route({ method: r.method, url: r.url, constraints: r.constraints, handler: handlers.handle });
+    for (const r of opts.routes) {
+      app.route({ method: r.method as HttpMethod | HttpMethod[], url: r.url, constraints: r.constraints, bodyLimit: opts.maxBodyBytes, handler: handlers.handle });
+    }
     app.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
       const refusal = earlyError(err, opts.maxBodyBytes);
       if (refusal.reason === "internal") opts.deps.log.error({ err }, "unhandled error before the pipeline");

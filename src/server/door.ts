@@ -48,14 +48,40 @@ export interface DoorAction {
 export interface Answer {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Undefined for an answer without a body (204, 304). */
+  body: string | undefined;
   /** "OK", or the wire error code: what the request's log line and metrics record. */
   code: string;
 }
 
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Paths a door serves on its own (a protocol with its own URL space), with the methods it takes there. */
+export interface DoorPath {
+  url: string;
+  methods: readonly HttpMethod[];
+}
+
+/** What a request is counted under for rate limits: a subject (an account, a credential) and the counter's name. */
+export interface RateLimitKey {
+  subject: string | number;
+  counter: string;
+  /** What the subject is, for the refusal's message ("account", "credential"). */
+  holder: string;
+}
+
 export interface Door<A extends DoorAction = DoorAction, W = unknown> {
   readonly name: string;
-  /** Requests per second per account for the actions the vendor documents a limit for; others get the default. */
+  /**
+   * The paths the door serves. Absent: the vendors' shared `/` (GET and POST), where the door is
+   * told apart from the others by `recognizes`.
+   */
+  readonly paths?: readonly DoorPath[];
+  /** The largest body the door takes, when it is less than the server's. */
+  readonly maxBodyBytes?: number;
+  /** The rate-limit key of a request; absent: the caller's account and the action's name. */
+  rateLimitKey?(ctx: RequestContext<W>, action: A): RateLimitKey;
+  /** Requests per second per rate-limit subject for the counters (actions) with a documented limit; others get the default. */
   readonly documentedRateLimits: Readonly<Record<string, number>>;
   /** Query strings longer than this (bytes) get the door's too-large error. */
   readonly maxQueryBytes: number;

@@ -85,8 +85,9 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     function admit({ ctx, action }) {
       const caller = ctx.caller!;
       core.authorize(caller, action!.name);
-      if (!limiter.take(caller.accountUin, action!.name)) {
-        throw new CoreError("throttled", `Request rate for ${action!.name} exceeds ${limiter.limitFor(action!.name)} per second for this account.`);
+      const key = door.rateLimitKey ? door.rateLimitKey(ctx, action!) : { subject: caller.accountUin, counter: action!.name, holder: "account" };
+      if (!limiter.take(key.subject, key.counter)) {
+        throw new CoreError("throttled", `Request rate for ${key.counter} exceeds ${limiter.limitFor(key.counter)} per second for this ${key.holder}.`);
       }
     },
     function decode(f) {

@@ -59,15 +59,15 @@ export class RateLimiter {
     return this.config.share ? shareOf(limit, this.config.share()) : limit;
   }
 
-  /** Counts one request; false when it exceeds this process's part of the action's limit for this account. */
-  take(accountUin: number, action: string): boolean {
+  /** Counts one request; false when it exceeds this process's part of the action's limit for this subject (an account, a credential). */
+  take(subject: number | string, action: string): boolean {
     if (!this.config.enabled) return true;
     const second = Math.floor(this.now() / 1000);
     if (second !== this.windowStart) {
       this.windowStart = second;
       this.counts.clear();
     }
-    const key = `${accountUin}:${action}`;
+    const key = `${subject}:${action}`;
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
     return n <= this.localLimitFor(action);

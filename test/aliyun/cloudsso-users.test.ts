@@ -25,6 +25,7 @@ import {
   zoneIdOf,
 } from "../helpers/cloudsso.js";
 import { ENGINES, startServer, type TestServer } from "../helpers/harness.js";
+import { scimClient } from "../helpers/scim.js";
 
 const USER_FIELDS = ["CreateTime", "Description", "DisplayName", "Email", "FirstName", "LastName", "ProvisionType", "Status", "Tags", "UpdateTime", "UserId", "UserName"];
 
@@ -314,10 +315,21 @@ for (const engine of ENGINES) {
       await ssoRejects(server, "EntityNotExists.User", 404, () => t.sso.call("ListJoinedGroupsForUser", { DirectoryId: t.directoryId, UserId: UNKNOWN_USER }));
     });
 
-    test("GetUserId: no user carries an external id yet (no SCIM); a malformed ExternalId is refused", async () => {
+    test("GetUserId: the user a SCIM provider gave the external id; none for a hand-made user's name; a malformed ExternalId is refused", async () => {
       const t = await ssoTenant(server);
       await createUser(t, "alice");
       await ssoRejects(server, "EntityNotExists.User", 404, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "alice", Issuer: "SCIM" }) }));
+      // An identity provider pushes a user with its own id over SCIM.
+      const zoneId = zoneIdOf(t.directoryId);
+      const caller = { accountUin: t.key.uin, principalUin: t.key.uin, isSubUser: false };
+      await server.core.scimCredentials.setSyncStatus(caller, zoneId, "Enabled");
+      const { secret } = await server.core.scimCredentials.create(caller, zoneId);
+      const scim = scimClient(server, secret);
+      const pushed = (await scim("POST", "/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "bob", externalId: "c73a5fdd5-Entra" })).body;
+      const found = await t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "c73a5fdd5-Entra", Issuer: "SCIM" }) });
+      assert.equal(found.UserId, pushed.id);
+      // External ids compare exactly, as SCIM's caseExact externalId.
+      await ssoRejects(server, "EntityNotExists.User", 404, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "C73A5FDD5-ENTRA", Issuer: "SCIM" }) }));
       for (const bad of ["not json", JSON.stringify({ Id: 1, Issuer: "SCIM" }), JSON.stringify({ Id: "a", Issuer: "LDAP" }), "null"]) {
         await ssoRejects(server, "InvalidParameter.ExternalId", 400, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: bad }));
       }

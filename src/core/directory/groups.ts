@@ -1,6 +1,6 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
 import type { Kysely } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiledExec, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirGroup } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -12,20 +12,62 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, lockedInDirectory } from "./shapes.js";
-import type { Users } from "./users.js";
-import { type DirectoryGroup, type GroupMember, groupMember, groupView, type JoinedGroup, joinedGroup, type ListedGroup, listedGroup, type PrincipalOrigin, type TextMatch, USER_VIEW_COLUMNS } from "./views.js";
+import { checkExternal, type Users } from "./users.js";
+import {
+  type DirectoryGroup,
+  type ExternalGroup,
+  externalGroup,
+  type GroupMember,
+  type GroupRef,
+  groupMember,
+  groupView,
+  type JoinedGroup,
+  joinedGroup,
+  type ListedGroup,
+  listedGroup,
+  type MemberRef,
+  type PrincipalOrigin,
+  type TextMatch,
+  USER_VIEW_COLUMNS,
+} from "./views.js";
+import { type GroupConditionField, groupColumnOf, groupCondition } from "./conditions.js";
+import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
+import { hasControlCharacters, isWellFormedText } from "../text.js";
 import { ORIGINS, oneOf } from "../rules.js";
 import { checkCreate, checkGroupWrite, originOfNew } from "./ownership.js";
 
 /** Letters, digits, '-', '_' and '.': Tencent's documented set plus what Alibaba CloudSSO allows. */
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+const MAX_GROUP_NAME = 128;
 const MAX_DESCRIPTION = 1024;
 
 export interface NewGroup {
   groupName: string;
   description?: string;
   groupType?: string;
+  /** The id an outside provider knows the group by. */
+  externalId?: string;
+  /** The provider's attributes without a field here, as its own JSON text (stored and returned, never read). */
+  attributes?: string;
+  /** Users who join the group as it is created, in the same transaction. */
+  members?: readonly string[];
 }
+
+/**
+ * A change to a group in one transaction: its fields, what its outside provider keeps on it, and its
+ * members (these join, those leave; a user already in, or not in, the group is left as it is).
+ */
+export interface GroupChange {
+  groupName?: string;
+  description?: string;
+  /** null removes it. */
+  externalId?: string | null;
+  attributes?: string | null;
+  members?: { add: readonly string[]; remove: readonly string[] };
+}
+
+/** Ids per statement when a change names many users (far inside both engines' parameter limits). */
+const CHUNK = 500;
 
 export interface GroupQuery extends PageRequest {
   filter?: string;
@@ -50,10 +92,36 @@ const countGroups = precompiledExec((db: Kysely<Database>, directoryId: string, 
     .set((eb) => ({ group_count: eb("group_count", "+", change) }))
     .where("directory_id", "=", directoryId),
 );
+const groupsOfUser = precompiled((db: Kysely<Database>, directoryId: string, userId: string) =>
+  db
+    .selectFrom("dir_memberships")
+    .innerJoin("dir_groups", "dir_groups.group_id", "dir_memberships.group_id")
+    .select(["dir_memberships.user_id", "dir_groups.group_id", "dir_groups.group_name"])
+    .where("dir_memberships.directory_id", "=", directoryId)
+    .where("dir_memberships.user_id", "=", userId)
+    .orderBy("dir_groups.group_id"),
+);
+const groupsOfUsers = (db: Kysely<Database>, directoryId: string, userIds: readonly string[]) =>
+  db
+    .selectFrom("dir_memberships")
+    .innerJoin("dir_groups", "dir_groups.group_id", "dir_memberships.group_id")
+    .select(["dir_memberships.user_id", "dir_groups.group_id", "dir_groups.group_name"])
+    .where("dir_memberships.directory_id", "=", directoryId)
+    .where("dir_memberships.user_id", "in", userIds as string[])
+    .orderBy("dir_memberships.user_id")
+    .orderBy("dir_groups.group_id");
 const countMembers = precompiledExec((db: Kysely<Database>, groupId: string, change: number) =>
   db
     .updateTable("dir_groups")
     .set((eb) => ({ member_count: eb("member_count", "+", change) }))
+    .where("group_id", "=", groupId),
+);
+/** When each of a directory's groups last had a member join (the member count and this move with every membership change). */
+const lastJoinedOfGroup = precompiledRow((db: Kysely<Database>, directoryId: string, groupId: string) =>
+  db
+    .selectFrom("dir_memberships")
+    .select((eb) => eb.fn.max("joined_at").as("last"))
+    .where("directory_id", "=", directoryId)
     .where("group_id", "=", groupId),
 );
 
@@ -69,9 +137,10 @@ export class Groups {
 
   async create(caller: Caller, directoryId: string, input: NewGroup): Promise<DirectoryGroup> {
     await this.directories.scope(caller, directoryId);
-    checkName(input.groupName);
-    checkDescription(input.description);
     const type = originOfNew(caller, input.groupType, "groupType");
+    checkName(input.groupName, type);
+    checkDescription(input.description);
+    checkExternal(input.externalId, input.attributes);
     const now = this.clock.now();
     const group: DirGroup = {
       group_id: prefixedId("g-"),
@@ -82,11 +151,11 @@ export class Groups {
       member_count: 0,
       created_at: now,
       updated_at: now,
-      external_id: null,
-      scim_attributes: null,
+      external_id: input.externalId ?? null,
+      scim_attributes: input.attributes ?? null,
     };
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.announcer.transaction(this.db, async (trx) => {
         const dir = await this.directories.lock(trx, directoryId);
         checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).groups;
@@ -94,6 +163,7 @@ export class Groups {
         await this.assertNameFree(trx, directoryId, input.groupName);
         await exec(trx, insertRow(trx, "dir_groups", group));
         await countGroups(trx, directoryId, 1);
+        if (input.members?.length) group.member_count = await this.changeMembers(trx, directoryId, group, { add: input.members, remove: [] }, this.directories.quotas(dir));
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.group_name_taken", `a group named "${input.groupName}" already exists`, "groupName");
@@ -107,25 +177,34 @@ export class Groups {
     return then(this.directories.scope(caller, directoryId), () => then(groupById(this.db, directoryId, groupId), (g) => (g ? groupView(g) : groupNotFound(groupId))));
   }
 
-  async update(caller: Caller, directoryId: string, groupId: string, input: { groupName?: string; description?: string }): Promise<DirectoryGroup> {
-    await this.directories.scope(caller, directoryId);
-    if (input.groupName !== undefined) checkName(input.groupName);
+  /** Changes a group's fields and members in one transaction: all of it, or (on any refusal) none. */
+  async update(caller: Caller, directoryId: string, groupId: string, input: GroupChange): Promise<ExternalGroup> {
+    const dir = await this.directories.resolve(caller, directoryId);
     checkDescription(input.description);
+    checkExternal(input.externalId, input.attributes);
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.announcer.transaction(this.db, async (trx) => {
         // Locked, so a concurrent update of the other field is not overwritten with a stale value.
         const group = await this.lock(trx, directoryId, groupId);
-        await checkGroupWrite(trx, caller, directoryId, group.group_type, "update");
+        const fieldsChange = input.groupName !== undefined || input.description !== undefined || input.externalId !== undefined || input.attributes !== undefined;
+        if (fieldsChange || !input.members) await checkGroupWrite(trx, caller, directoryId, group.group_type, "update");
+        if (input.members?.add.length) await checkGroupWrite(trx, caller, directoryId, group.group_type, "addMember");
+        if (input.members?.remove.length) await checkGroupWrite(trx, caller, directoryId, group.group_type, "removeMember");
+        if (input.groupName !== undefined) checkName(input.groupName, group.group_type);
         if (input.groupName !== undefined && input.groupName.toLowerCase() !== group.group_name.toLowerCase()) {
           await this.assertNameFree(trx, directoryId, input.groupName);
         }
+        let memberCount = group.member_count;
+        if (input.members) memberCount = await this.changeMembers(trx, directoryId, group, input.members, this.directories.quotas(dir));
         const changes = {
           group_name: input.groupName ?? group.group_name,
           description: input.description ?? group.description,
+          external_id: input.externalId === undefined ? group.external_id : input.externalId,
+          scim_attributes: input.attributes === undefined ? group.scim_attributes : input.attributes,
           updated_at: this.clock.now(),
         };
         await exec(trx, trx.updateTable("dir_groups").set(changes).where("group_id", "=", groupId));
-        return groupView({ ...group, ...changes });
+        return externalGroup({ ...group, ...changes, member_count: memberCount });
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.group_name_taken", `a group named "${input.groupName}" already exists`, "groupName");
@@ -133,15 +212,26 @@ export class Groups {
     }
   }
 
+  /**
+   * Deletes a group. One rule for every door: a hand-made group with members is refused (the vendors'
+   * DeleteGroup); a synchronized one takes its memberships with it, each departure announced (its
+   * outside provider deletes groups that have members). A group that is a provisioning's principal is
+   * refused either way.
+   */
   async delete(caller: Caller, directoryId: string, groupId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       await this.directories.lock(trx, directoryId);
       const group = await this.lock(trx, directoryId, groupId);
       await checkGroupWrite(trx, caller, directoryId, group.group_type, "delete");
-      if (group.member_count > 0) fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
+      if (group.member_count > 0 && group.group_type !== "Synchronized") fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
+      if (group.member_count > 0) {
+        const members = (await all(trx, trx.selectFrom("dir_memberships").select("user_id").where("group_id", "=", groupId).orderBy("user_id"))).map((r) => r.user_id);
+        await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId));
+        for (const userId of members) await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
+      }
       await exec(trx, trx.deleteFrom("dir_groups").where("group_id", "=", groupId));
       await countGroups(trx, directoryId, -1);
     });
@@ -198,6 +288,148 @@ export class Groups {
         });
       });
     });
+  }
+
+  /** A group as its outside provider sees it: only synchronized groups (see Users.getExternal). */
+  getExternal(caller: Caller, directoryId: string, groupId: string): MaybePromise<ExternalGroup> {
+    return then(this.directories.scope(caller, directoryId), () =>
+      then(groupById(this.db, directoryId, groupId), (g) => (g && g.group_type === "Synchronized" ? externalGroup(g) : groupNotFound(groupId))),
+    );
+  }
+
+  /** Synchronized groups matching a condition, in an order, by position or by cursor (external-search.ts). */
+  searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<GroupConditionField>): MaybePromise<ExternalPage<ExternalGroup>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId).where("group_type", "=", "Synchronized");
+      if (q.where) base = base.where(groupCondition(q.where));
+      const page = searchExternal(this.db, this.tokens, base, q, {
+        kind: "groups",
+        directoryId,
+        timeColumn: "dir_groups.created_at",
+        idColumn: "dir_groups.group_id",
+        columnOf: (f) => groupColumnOf(f as GroupConditionField),
+        isText: (f) => f === "groupName",
+      });
+      return then(page, (p) => ({ ...p, items: p.items.map(externalGroup) }));
+    });
+  }
+
+  /** The members of each of these groups (of the caller's directory), in user-id order. */
+  membersOf(caller: Caller, directoryId: string, groupIds: readonly string[]): MaybePromise<Map<string, MemberRef[]>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      const out = new Map<string, MemberRef[]>(groupIds.map((id) => [id, []]));
+      if (groupIds.length === 0) return out;
+      const rows = all(
+        this.db,
+        this.db
+          .selectFrom("dir_memberships")
+          .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
+          .select(["dir_memberships.group_id", "dir_users.user_id", "dir_users.user_name", "dir_users.display_name"])
+          .where("dir_memberships.directory_id", "=", directoryId)
+          .where("dir_memberships.group_id", "in", groupIds as string[])
+          .orderBy("dir_memberships.group_id")
+          .orderBy("dir_users.user_id"),
+      );
+      return then(rows, (rs) => {
+        for (const r of rs) out.get(r.group_id)?.push({ userId: r.user_id, userName: r.user_name, displayName: r.display_name });
+        return out;
+      });
+    });
+  }
+
+  /**
+   * When a member last joined each of these groups (null: none has), the caller's directory's. With
+   * the member count it changes with every membership change (but two within one millisecond), so an
+   * outside provider's version of a group can follow its members without reading them.
+   */
+  lastJoined(caller: Caller, directoryId: string, groupIds: readonly string[]): MaybePromise<Map<string, number | null>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      if (groupIds.length === 1) {
+        const id = groupIds[0]!;
+        return then(lastJoinedOfGroup(this.db, directoryId, id), (r) => new Map([[id, r?.last == null ? null : Number(r.last)]]));
+      }
+      const out = new Map<string, number | null>(groupIds.map((id) => [id, null]));
+      if (groupIds.length === 0) return out;
+      const rows = all(
+        this.db,
+        this.db
+          .selectFrom("dir_memberships")
+          .select(["group_id", (eb) => eb.fn.max("joined_at").as("last")])
+          .where("directory_id", "=", directoryId)
+          .where("group_id", "in", groupIds as string[])
+          .groupBy("group_id"),
+      );
+      return then(rows, (rs) => {
+        for (const r of rs) out.set(r.group_id, r.last == null ? null : Number(r.last));
+        return out;
+      });
+    });
+  }
+
+  /** The groups each of these users (of the caller's directory) belongs to, in group-id order. */
+  joinedBy(caller: Caller, directoryId: string, userIds: readonly string[]): MaybePromise<Map<string, GroupRef[]>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      const out = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      const rows = userIds.length === 1 ? groupsOfUser(this.db, directoryId, userIds[0]!) : all(this.db, groupsOfUsers(this.db, directoryId, userIds));
+      return then(rows, (rs) => {
+        for (const r of rs) out.get(r.user_id)?.push({ groupId: r.group_id, groupName: r.group_name });
+        return out;
+      });
+    });
+  }
+
+  /**
+   * Applies a member change to a locked group inside `trx`: leavers first (so a replacement of every
+   * member fits the caps), then joiners, checked as AddUserToGroup checks one (same directory, same
+   * type, caps) but read in chunks. Returns the new member count.
+   */
+  private async changeMembers(trx: Kysely<Database>, directoryId: string, group: DirGroup, change: NonNullable<GroupChange["members"]>, quotas: { membersPerGroup: number; groupsPerUser: number }): Promise<number> {
+    const groupId = group.group_id;
+    let count = group.member_count;
+    const leaving = [...new Set(change.remove)];
+    for (let i = 0; i < leaving.length; i += CHUNK) {
+      const chunk = leaving.slice(i, i + CHUNK);
+      const gone = await all(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "in", chunk).returning("user_id"));
+      count -= gone.length;
+      for (const r of gone) await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId: r.user_id });
+    }
+    const joining = [...new Set(change.add)];
+    if (joining.length > quotas.membersPerGroup) {
+      // More ids than the group can ever hold: refused before any of them is read.
+      fail("directory.group_full", `the group may have at most ${quotas.membersPerGroup} members`, "members");
+    }
+    const now = this.clock.now();
+    for (let i = 0; i < joining.length; i += CHUNK) {
+      const chunk = joining.slice(i, i + CHUNK);
+      // Locks the users (as find() does for one), so a concurrent DeleteUser cannot leave a membership behind.
+      const users = await all(
+        trx,
+        trx.updateTable("dir_users").set((eb) => ({ user_id: eb.ref("user_id") })).where("directory_id", "=", directoryId).where("user_id", "in", chunk).returning(["user_id", "user_type"]),
+      );
+      if (users.length < chunk.length) {
+        const found = new Set(users.map((u) => u.user_id));
+        const missing = chunk.find((id) => !found.has(id))!;
+        fail("directory.user_not_found", `user ${missing} does not exist`, "members");
+      }
+      const other = users.find((u) => u.user_type !== group.group_type);
+      if (other) fail("directory.type_mismatch", `a ${group.group_type} group takes ${group.group_type} users only; ${other.user_id} is ${other.user_type}`, "members");
+      const already = new Set((await all(trx, trx.selectFrom("dir_memberships").select("user_id").where("group_id", "=", groupId).where("user_id", "in", chunk))).map((r) => r.user_id));
+      const fresh = chunk.filter((id) => !already.has(id));
+      if (fresh.length === 0) continue;
+      if (count + fresh.length > quotas.membersPerGroup) fail("directory.group_full", `the group would have ${count + fresh.length} members (cap ${quotas.membersPerGroup})`, "members");
+      const joined = await all(
+        trx,
+        trx.selectFrom("dir_memberships").select(["user_id", (eb) => eb.fn.countAll<number>().as("n")]).where("user_id", "in", fresh).groupBy("user_id"),
+      );
+      const full = joined.find((r) => Number(r.n) >= quotas.groupsPerUser);
+      if (full) fail("directory.user_groups_full", `user ${full.user_id} is already in ${full.n} groups (cap ${quotas.groupsPerUser})`, "members");
+      await exec(trx, trx.insertInto("dir_memberships").values(fresh.map((userId) => ({ group_id: groupId, user_id: userId, directory_id: directoryId, joined_at: now }))));
+      count += fresh.length;
+      for (const userId of fresh) await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
+    }
+    if (count !== group.member_count) await countMembers(trx, groupId, count - group.member_count);
+    return count;
   }
 
   async addMember(caller: Caller, directoryId: string, groupId: string, userId: string): Promise<void> {
@@ -308,7 +540,18 @@ export class Groups {
 
 const groupNotFound = (groupId: string): never => fail("directory.group_not_found", `group ${groupId} does not exist`, "groupId");
 
-function checkName(name: string): void {
+/**
+ * A hand-made group's name is the vendors' charset. A synchronized group is named by its outside
+ * provider, whose names carry spaces and any letter ("Sales – EMEA"): any text of 1-128 characters
+ * without control characters, not blank.
+ */
+function checkName(name: string, origin: PrincipalOrigin): void {
+  if (origin === "Synchronized") {
+    if (name.trim() === "" || textLength(name) > MAX_GROUP_NAME || hasControlCharacters(name) || !isWellFormedText(name)) {
+      fail("directory.group_name_invalid", "a synchronized group's name is 1-128 characters without control characters", "groupName");
+    }
+    return;
+  }
   if (!GROUP_NAME.test(name)) fail("directory.group_name_invalid", "group names are 1-128 letters, digits, '.', '_' or '-'", "groupName");
 }
 

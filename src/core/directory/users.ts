@@ -1,6 +1,6 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { type Kysely, sql } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockRow, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -15,7 +15,9 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, lockedInDirectory } from "./shapes.js";
-import { type DirectoryUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
+import { type DirectoryUser, EXTERNAL_USER_COLUMNS, type ExternalUser, externalUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
+import { type UserConditionField, userColumnOf, userCondition } from "./conditions.js";
+import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
 import { ORIGINS, oneOf } from "../rules.js";
 import { checkCreate, checkUserWrite, originOfNew } from "./ownership.js";
 
@@ -39,6 +41,29 @@ export interface NewUser extends UserFields {
   userStatus?: string;
   userType?: string;
   tags?: Tag[];
+  /** The id an outside provider knows the user by. */
+  externalId?: string;
+  /** The provider's attributes without a field here, as its own JSON text (stored and returned, never read). */
+  attributes?: string;
+}
+
+/** A change to a user in one transaction: its fields, its status, and what its outside provider keeps on it. */
+export interface UserChange extends UserFields {
+  userStatus?: string;
+  /** null removes it. */
+  externalId?: string | null;
+  attributes?: string | null;
+}
+
+/** The longest external id (an IdP's object id, a GUID or an e-mail-like name, is far shorter). */
+export const MAX_EXTERNAL_ID = 1024;
+/** The most text of kept provider attributes on one user or group. */
+export const MAX_KEPT_ATTRIBUTES = 64 * 1024;
+
+/** The bounds on what an outside provider keeps on a user or group. */
+export function checkExternal(externalId: string | null | undefined, attributes: string | null | undefined): void {
+  if (externalId != null && (externalId === "" || textLength(externalId) > MAX_EXTERNAL_ID)) fail("directory.field_invalid", `externalId is 1 to ${MAX_EXTERNAL_ID} characters`, "externalId");
+  if (attributes != null && attributes.length > MAX_KEPT_ATTRIBUTES) fail("directory.field_invalid", `the kept attributes exceed ${MAX_KEPT_ATTRIBUTES} characters`, "attributes");
 }
 
 /** Users' tag rules (CloudSSO's): at most 20, keys 1-128 characters, values at most 128. */
@@ -74,6 +99,14 @@ const countUsers = precompiledExec((db: Kysely<Database>, directoryId: string, c
     .where("directory_id", "=", directoryId),
 );
 const NO_USERS: ReadonlySet<string> = new Set();
+const externalUserById = precompiledRow((db: Kysely<Database>, directoryId: string, userId: string) =>
+  db.selectFrom("dir_users").select(EXTERNAL_USER_COLUMNS).where("user_id", "=", userId).where("directory_id", "=", directoryId).where("user_type", "=", "Synchronized"),
+);
+const userIdByExternal = precompiledRow((db: Kysely<Database>, directoryId: string, externalId: string) =>
+  db.selectFrom("dir_users").select("user_id").where("directory_id", "=", directoryId).where("external_id", "=", externalId).orderBy("created_at").limit(1),
+);
+/** Issuer of the external ids OpenCIC keeps: they all come from SCIM (Alibaba's ExternalId.Issuer is fixed to it). */
+export const EXTERNAL_ID_ISSUER = "SCIM";
 
 export interface UserQuery extends PageRequest {
   userStatus?: string;
@@ -114,6 +147,7 @@ export class Users {
     await this.directories.scope(caller, directoryId);
     if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
     checkFields(input);
+    checkExternal(input.externalId, input.attributes);
     const tags = checkTags(input.tags ?? [], USER_TAGS);
     const status = oneOf(input.userStatus, USER_STATUSES, "userStatus") ?? "Enabled";
     const type = originOfNew(caller, input.userType, "userType");
@@ -134,8 +168,8 @@ export class Users {
       password_hash: hashGeneratedSecret(password),
       created_at: now,
       updated_at: now,
-      external_id: null,
-      scim_attributes: null,
+      external_id: input.externalId ?? null,
+      scim_attributes: input.attributes ?? null,
     };
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -165,9 +199,11 @@ export class Users {
     return then(this.get(caller, directoryId, userId), (user) => then(tagsOfUser(this.db, directoryId, userId), (rows) => taggedUser(user, rows.map(tagOf))));
   }
 
-  async update(caller: Caller, directoryId: string, userId: string, input: UserFields): Promise<DirectoryUser> {
+  async update(caller: Caller, directoryId: string, userId: string, input: UserChange): Promise<ExternalUser> {
     await this.directories.scope(caller, directoryId);
     checkFields(input);
+    checkExternal(input.externalId, input.attributes);
+    const status = oneOf(input.userStatus, USER_STATUSES, "userStatus");
     try {
       return await this.announcer.transaction(this.db, async (trx) => {
         const user = await this.find(trx, directoryId, userId);
@@ -182,12 +218,15 @@ export class Users {
           description: input.description ?? user.description,
           email: input.email ?? user.email,
           need_reset_password: input.needResetPassword === undefined ? user.need_reset_password : input.needResetPassword ? 1 : 0,
+          user_status: status ?? user.user_status,
+          external_id: input.externalId === undefined ? user.external_id : input.externalId,
+          scim_attributes: input.attributes === undefined ? user.scim_attributes : input.attributes,
           updated_at: this.clock.now(),
         };
         await exec(trx, trx.updateTable("dir_users").set(changes).where("user_id", "=", userId));
         const changed = (Object.keys(FIELD_COLUMNS) as UserField[]).filter((f) => changes[FIELD_COLUMNS[f]] !== user[FIELD_COLUMNS[f]]);
         if (changed.length) await this.announcer.announce(trx, "directory.user_changed", { directoryId, userId, changed });
-        return userView({ ...user, ...changes });
+        return externalUser({ ...user, ...changes });
       });
     } catch (err) {
       if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
@@ -235,23 +274,67 @@ export class Users {
     return { generated };
   }
 
-  /** The user an outside provider knows by `externalId`. Users get one only through SCIM, which OpenCIC does not run yet. */
+  /**
+   * The user an outside provider knows by `externalId` (the oldest, should a provider have given two
+   * users one id). Every kept external id was issued through SCIM, so another issuer names no user.
+   */
   async idByExternalId(caller: Caller, directoryId: string, externalId: ExternalId): Promise<string> {
     await this.directories.scope(caller, directoryId);
-    return fail("directory.user_not_found", `no user has the external id ${externalId.issuer}/${externalId.id}`, "externalId");
+    const row = externalId.issuer.toUpperCase() === EXTERNAL_ID_ISSUER ? await userIdByExternal(this.db, directoryId, externalId.id) : undefined;
+    return row?.user_id ?? fail("directory.user_not_found", `no user has the external id ${externalId.issuer}/${externalId.id}`, "externalId");
   }
 
+  /**
+   * A user as its outside provider sees it: only synchronized users (hand-made ones are the
+   * administrator's; a provider neither sees nor matches them). At once when the store can.
+   */
+  getExternal(caller: Caller, directoryId: string, userId: string): MaybePromise<ExternalUser> {
+    return then(this.directories.scope(caller, directoryId), () => then(externalUserById(this.db, directoryId, userId), (u) => (u ? externalUser(u) : userNotFound(userId))));
+  }
+
+  /** Synchronized users matching a condition, in an order, by position or by cursor (external-search.ts). */
+  searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<UserConditionField>): MaybePromise<ExternalPage<ExternalUser>> {
+    return then(this.directories.scope(caller, directoryId), () => {
+      let base = this.db.selectFrom("dir_users").select(EXTERNAL_USER_COLUMNS).where("directory_id", "=", directoryId).where("user_type", "=", "Synchronized");
+      if (q.where) base = base.where(userCondition(q.where));
+      const page = searchExternal(this.db, this.tokens, base, q, {
+        kind: "users",
+        directoryId,
+        timeColumn: "dir_users.created_at",
+        idColumn: "dir_users.user_id",
+        columnOf: (f) => userColumnOf(f as UserConditionField),
+        isText: (f) => TEXT_FIELDS.has(f),
+      });
+      return then(page, (p) => ({ ...p, items: p.items.map(externalUser) }));
+    });
+  }
+
+  /**
+   * Deletes a user. One rule for every door: a hand-made user still in a group is refused (the
+   * vendors' DeleteUser); a synchronized one leaves its groups with it, each departure announced (its
+   * outside provider deletes users that are in groups, and owns those groups too). A user that is a
+   * provisioning's principal is refused either way.
+   */
   async delete(caller: Caller, directoryId: string, userId: string): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    await this.db.transaction().execute(async (trx) => {
+    await this.announcer.transaction(this.db, async (trx) => {
       await this.directories.lock(trx, directoryId);
+      // Groups before the user, the order every path that takes both locks them in.
+      const groupsOf = async () => (await all(trx, trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).orderBy("group_id"))).map((r) => r.group_id);
+      const before = await groupsOf();
+      for (const groupId of before) await lockRow(trx, "dir_groups", "group_id", groupId);
       // find() locks the user, so a concurrent AddUserToGroup cannot slip a membership in after the check.
       const user = await this.find(trx, directoryId, userId);
       await checkUserWrite(trx, caller, directoryId, user.user_type, "delete");
-      const member = await first(trx, trx.selectFrom("dir_memberships").select("group_id").where("user_id", "=", userId).limit(1));
-      if (member) fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
+      const groups = await groupsOf();
+      if (groups.length > 0 && user.user_type !== "Synchronized") fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
+      for (const groupId of groups) {
+        await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
+        await exec(trx, trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId));
+        await this.announcer.announce(trx, "directory.membership_changed", { directoryId, groupId, userId });
+      }
       await exec(trx, trx.deleteFrom("dir_user_tags").where("user_id", "=", userId));
       await exec(trx, trx.deleteFrom("dir_users").where("user_id", "=", userId));
       await countUsers(trx, directoryId, -1);
@@ -361,6 +444,9 @@ export class Users {
     if (email !== "" && (await userIdByEmail(db, directoryId, email.toLowerCase()))) fail("directory.email_taken", `the email "${email}" is already used`, "email");
   }
 }
+
+/** User fields compared (and sorted) without regard to case. */
+const TEXT_FIELDS: ReadonlySet<string> = new Set(["userName", "displayName", "email", "firstName", "lastName"]);
 
 const userNotFound = (userId: string): never => fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
 const tagOf = (r: { tag_key: string; tag_value: string }): Tag => ({ key: r.tag_key, value: r.tag_value });

@@ -57,6 +57,35 @@ export interface DirectoryGroup {
   updatedAt: number;
 }
 
+/**
+ * A user as the outside provider that synchronizes it sees it: with the identity the provider gave
+ * it (`externalId`) and the attributes the provider sent that the directory has no field for, kept as
+ * the provider's own JSON text (`attributes`; the core stores it and hands it back, never reads it).
+ */
+export interface ExternalUser extends DirectoryUser {
+  externalId: string | null;
+  attributes: string | null;
+}
+
+/** A group as its outside provider sees it (see ExternalUser). */
+export interface ExternalGroup extends DirectoryGroup {
+  externalId: string | null;
+  attributes: string | null;
+}
+
+/** A member as a group's outside provider lists it: the user's id, name and display name. */
+export interface MemberRef {
+  userId: string;
+  userName: string;
+  displayName: string;
+}
+
+/** A group as a user's outside provider lists it. */
+export interface GroupRef {
+  groupId: string;
+  groupName: string;
+}
+
 /** A group in a list that asked which groups contain some users. */
 export interface ListedGroup extends DirectoryGroup {
   selected: boolean;
@@ -109,6 +138,25 @@ export function userView(u: UserViewRow): DirectoryUser {
     createdAt: u.created_at,
     updatedAt: u.updated_at,
   };
+}
+
+/** The columns an external user's view is made of. */
+export const EXTERNAL_USER_COLUMNS = [...USER_VIEW_COLUMNS, "external_id", "scim_attributes"] as const satisfies readonly (keyof DirUser)[];
+
+export type ExternalUserRow = Pick<DirUser, (typeof EXTERNAL_USER_COLUMNS)[number]>;
+
+export function externalUser(u: ExternalUserRow): ExternalUser {
+  const view = userView(u) as ExternalUser;
+  view.externalId = u.external_id;
+  view.attributes = u.scim_attributes;
+  return view;
+}
+
+export function externalGroup(g: DirGroup): ExternalGroup {
+  const view = groupView(g) as ExternalGroup;
+  view.externalId = g.external_id;
+  view.attributes = g.scim_attributes;
+  return view;
 }
 
 export function groupView(g: DirGroup): DirectoryGroup {

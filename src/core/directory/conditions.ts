@@ -1,0 +1,143 @@
+/**
+ * A neutral condition on directory users or groups, compiled to SQL: what an outside provider's
+ * query (a SCIM filter) becomes once its door has translated the attribute names into the
+ * directory's fields. Nothing here knows the provider's wire; a door that cannot express its query
+ * in these fields evaluates it itself.
+ */
+import { type ExpressionBuilder, type Expression, sql, type SqlBool } from "kysely";
+import type { Database } from "../../store/schema.js";
+import { fail } from "../errors.js";
+import { checkSearchText } from "../text.js";
+
+export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
+
+/** Fields of a user a condition may name. */
+export type UserConditionField = "id" | "userName" | "externalId" | "displayName" | "email" | "firstName" | "lastName" | "enabled" | "createdAt" | "updatedAt";
+/** Fields of a group a condition may name; `memberId` is true of a group with that user among its members. */
+export type GroupConditionField = "id" | "groupName" | "externalId" | "createdAt" | "updatedAt" | "memberId";
+
+export type Condition<F extends string> =
+  | { and: Condition<F>[] }
+  | { or: Condition<F>[] }
+  | { not: Condition<F> }
+  | { field: F; op: CompareOp; value: string | number | boolean }
+  | { field: F; present: true };
+
+type Kind = "text" | "exact" | "time" | "enabled" | "member";
+interface Column {
+  column: string;
+  /** text: compared without regard to case; exact: as stored; time: epoch milliseconds. */
+  kind: Kind;
+}
+
+const USER_COLUMNS: Record<UserConditionField, Column> = {
+  id: { column: "dir_users.user_id", kind: "exact" },
+  userName: { column: "dir_users.user_name", kind: "text" },
+  externalId: { column: "dir_users.external_id", kind: "exact" },
+  displayName: { column: "dir_users.display_name", kind: "text" },
+  email: { column: "dir_users.email", kind: "text" },
+  firstName: { column: "dir_users.first_name", kind: "text" },
+  lastName: { column: "dir_users.last_name", kind: "text" },
+  enabled: { column: "dir_users.user_status", kind: "enabled" },
+  createdAt: { column: "dir_users.created_at", kind: "time" },
+  updatedAt: { column: "dir_users.updated_at", kind: "time" },
+};
+
+const GROUP_COLUMNS: Record<GroupConditionField, Column> = {
+  id: { column: "dir_groups.group_id", kind: "exact" },
+  groupName: { column: "dir_groups.group_name", kind: "text" },
+  externalId: { column: "dir_groups.external_id", kind: "exact" },
+  createdAt: { column: "dir_groups.created_at", kind: "time" },
+  updatedAt: { column: "dir_groups.updated_at", kind: "time" },
+  memberId: { column: "dir_groups.group_id", kind: "member" },
+};
+
+/** Terms in one condition: bounds the SQL one request can make (a deep filter is refused before it costs anything). */
+export const MAX_CONDITION_TERMS = 50;
+/** Nesting depth of one condition. */
+export const MAX_CONDITION_DEPTH = 10;
+
+export const userColumnOf = (field: UserConditionField): string => USER_COLUMNS[field].column;
+export const groupColumnOf = (field: GroupConditionField): string => GROUP_COLUMNS[field].column;
+
+/** The condition on `dir_users` as a kysely expression. */
+export function userCondition(c: Condition<UserConditionField>): (eb: ExpressionBuilder<Database, "dir_users">) => Expression<SqlBool> {
+  checkShape(c);
+  return (eb) => compile(c, USER_COLUMNS as Record<string, Column>, eb as ExpressionBuilder<Database, never>);
+}
+
+/** The condition on `dir_groups` as a kysely expression. */
+export function groupCondition(c: Condition<GroupConditionField>): (eb: ExpressionBuilder<Database, "dir_groups">) => Expression<SqlBool> {
+  checkShape(c);
+  return (eb) => compile(c, GROUP_COLUMNS as Record<string, Column>, eb as ExpressionBuilder<Database, never>);
+}
+
+function checkShape(c: Condition<string>): void {
+  let terms = 0;
+  const walk = (n: Condition<string>, depth: number): void => {
+    if (depth > MAX_CONDITION_DEPTH) fail("value.invalid", `a condition nests at most ${MAX_CONDITION_DEPTH} levels`, "filter");
+    if (++terms > MAX_CONDITION_TERMS) fail("value.invalid", `a condition has at most ${MAX_CONDITION_TERMS} terms`, "filter");
+    if ("and" in n) n.and.forEach((x) => walk(x, depth + 1));
+    else if ("or" in n) n.or.forEach((x) => walk(x, depth + 1));
+    else if ("not" in n) walk(n.not, depth + 1);
+    else if ("op" in n && typeof n.value === "string") checkSearchText(n.value, "filter");
+  };
+  walk(c, 0);
+}
+
+function compile(c: Condition<string>, columns: Record<string, Column>, eb: ExpressionBuilder<Database, never>): Expression<SqlBool> {
+  if ("and" in c) return eb.and(c.and.map((x) => compile(x, columns, eb)));
+  if ("or" in c) return eb.or(c.or.map((x) => compile(x, columns, eb)));
+  if ("not" in c) return eb.not(compile(c.not, columns, eb));
+  const col = columns[c.field];
+  if (!col) return fail("value.invalid", `no field ${c.field} to filter on`, "filter");
+  const ref = sql.ref(col.column);
+  if ("present" in c) {
+    if (col.kind === "member") return sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref})`;
+    if (col.kind === "time" || col.kind === "enabled") return sql<SqlBool>`${ref} is not null`;
+    return sql<SqlBool>`(${ref} is not null and ${ref} <> '')`;
+  }
+  const { op, value } = c;
+  switch (col.kind) {
+    case "member": {
+      if (typeof value !== "string" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "members are compared with eq or ne to a user id", "filter");
+      const has = sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref} and m.user_id = ${value})`;
+      return op === "eq" ? has : eb.not(has);
+    }
+    case "enabled": {
+      if (typeof value !== "boolean" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "the status is compared with eq or ne to a boolean", "filter");
+      return sql<SqlBool>`${ref} = ${(value === (op === "eq")) ? "Enabled" : "Disabled"}`;
+    }
+    case "time": {
+      if (typeof value !== "number" || !Number.isFinite(value)) return fail("value.invalid", "a time is compared to a date-time", "filter");
+      if (op === "co" || op === "sw" || op === "ew") return fail("value.invalid", `times are not compared with ${op}`, "filter");
+      return sql<SqlBool>`${ref} ${sql.raw(SQL_OPS[op])} ${value}`;
+    }
+    default: {
+      if (typeof value !== "string") return fail("value.invalid", `${c.field} is compared to text`, "filter");
+      // Text fields compare without regard to case (lower() on both sides); exact ones as stored.
+      const lhs = col.kind === "text" ? sql`lower(${ref})` : ref;
+      const v = col.kind === "text" ? value.toLowerCase() : value;
+      switch (op) {
+        case "co":
+          return sql<SqlBool>`${lhs} like ${"%" + likeLiteral(v) + "%"} escape '\\'`;
+        case "sw":
+          return sql<SqlBool>`${lhs} like ${likeLiteral(v) + "%"} escape '\\'`;
+        case "ew":
+          return sql<SqlBool>`${lhs} like ${"%" + likeLiteral(v)} escape '\\'`;
+        case "ne":
+          // An absent value is not equal to any value.
+          return sql<SqlBool>`(${ref} is null or ${lhs} <> ${v})`;
+        default:
+          return sql<SqlBool>`${lhs} ${sql.raw(SQL_OPS[op])} ${v}`;
+      }
+    }
+  }
+}
+
+const SQL_OPS: Record<CompareOp, string> = { eq: "=", ne: "<>", gt: ">", ge: ">=", lt: "<", le: "<=", co: "like", sw: "like", ew: "like" };
+
+/** `text` with LIKE's wildcards and the escape character escaped (case already folded by the caller). */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => "\\" + c);
+}
