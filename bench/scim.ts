@@ -177,13 +177,19 @@ export async function benchScimCycle(opts: { users: number; groups: number; memb
       await client.call("PATCH", `/Groups/${groupIds[g]}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: ids.map((value) => ({ value })) }] });
     });
     const pushSeconds = (performance.now() - t0) / 1000;
+    console.log(`  SCIM push answered at ${pushSeconds.toFixed(1)} s (${client.requests} requests)`);
     // Until every sub-user exists: the zone's count of sub-users provisioning manages.
     const expected = users * accounts;
     let count = 0;
+    let reported = performance.now();
     for (const deadline = performance.now() + 600_000; ; ) {
       count = (await org.GetZoneStatistics({ ZoneId: info.zoneId })).ZoneStatistics?.UserProvisioningCount ?? 0;
       if (count >= expected) break;
-      if (performance.now() > deadline) throw new Error(`after 600 s only ${count} of ${expected} sub-users exist`);
+      if (performance.now() > deadline) throw new Error(`600 s after the push, only ${count} of ${expected} sub-users exist`);
+      if (performance.now() - reported > 5000) {
+        reported = performance.now();
+        console.log(`  ${((reported - t0) / 1000).toFixed(0)} s: ${count} of ${expected} sub-users`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - t0) / 1000;
