@@ -5,7 +5,7 @@
 //   BENCH_READS=1          what the read mix reads: 12 members, 100 users, a provisioning of one into a member
 //   BENCH_SCIM=N           SCIM: N member accounts, the zone's SCIM sync on, a SCIM credential; the worker runs
 //   OPENCIC_LIMITS         quotas over the ones below, as `opencic serve` reads them
-// Prints {port, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?, scimToken?, memberUins?} when ready.
+// Prints {port, dataDir, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?, scimToken?, memberUins?} when ready.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,5 +86,5 @@ if (process.env.BENCH_SCIM) {
 
 const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });
 await app.listen({ host: "127.0.0.1", port: 0 });
-process.stdout.write(JSON.stringify({ port: app.server.address().port, ...info }) + "\n");
+process.stdout.write(JSON.stringify({ port: app.server.address().port, dataDir, ...info }) + "\n");
 process.on("SIGTERM", () => void app.close().then(() => runtime.close()).then(() => process.exit(0)));
