@@ -80,7 +80,7 @@ if (only.has("scim")) {
   console.log(scimRows.at(-1));
   const c = await benchScimCycle({ users: 10_000, groups: 100, membershipsPerUser: 2, accounts: 10, clients: 8, batch: 50 });
   scimRows.push(
-    `| SCIM initial cycle: ${fmt(c.users)} users, ${fmt(c.groups)} groups, ${fmt(c.memberships)} memberships from ${c.clients} concurrent SCIM clients (lookup + POST, PATCH members by 50), groups provisioned into ${c.accounts} member accounts, SQLite, until all ${fmt(c.subUsers)} sub-users exist | ${fmt(c.seconds, 1)} s (push answered at ${fmt(c.pushSeconds, 1)} s; ${fmt(c.scimRequests)} SCIM requests, ${fmt(c.throttled)} throttled) | Entra's published model for this many objects: 100–800 min | — | ≤ 30 s |`,
+    `| SCIM initial cycle: ${fmt(c.users)} users, ${fmt(c.groups)} groups, ${fmt(c.memberships)} memberships from ${c.clients} concurrent SCIM clients (lookup + POST, PATCH members by 50), groups provisioned into ${c.accounts} member accounts, SQLite, until all ${fmt(c.subUsers)} sub-users exist | ${fmt(c.seconds, 1)} s (push answered at ${fmt(c.pushSeconds, 1)} s; ${fmt(c.scimRequests)} SCIM requests, ${fmt(c.throttled)} throttled; CPU: server ${c.serverCpuSeconds === undefined ? "?" : fmt(c.serverCpuSeconds, 1)} s, clients ${fmt(c.clientCpuSeconds, 1)} s) | Entra's published model for this many objects: 100–800 min | — | ≤ 30 s |`,
   );
   console.log(scimRows.at(-1));
 }

@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import tencentcloud from "tencentcloud-sdk-nodejs";
-import { startChild } from "./lib.js";
+import { cpuMicros, startChild } from "./lib.js";
 import { benchRow, type ReadResult, type Row } from "./read-mix.js";
 
 interface ScimSeeded {
@@ -127,6 +127,9 @@ export interface CycleResult {
   seconds: number;
   scimRequests: number;
   throttled: number;
+  /** CPU seconds over the timed span: the server process, and this process (the 8 clients and the poll) on the same 2 cores. */
+  serverCpuSeconds?: number;
+  clientCpuSeconds: number;
 }
 
 export async function benchScimCycle(opts: { users: number; groups: number; membershipsPerUser: number; accounts: number; clients: number; batch: number }): Promise<CycleResult> {
@@ -150,6 +153,8 @@ export async function benchScimCycle(opts: { users: number; groups: number; memb
     // Each user joins `membershipsPerUser` distinct groups, spread evenly.
     const groupsOf = (i: number) => Array.from({ length: membershipsPerUser }, (_, k) => (i + k * (1 + ((i / groups) | 0) % (groups - 1))) % groups);
 
+    const serverCpu0 = cpuMicros(server.proc.pid!);
+    const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
     // Groups first (Entra: look up by displayName, create with no members), each provisioned into every account as it appears.
     const provisioned: Promise<unknown>[] = [];
@@ -203,6 +208,8 @@ export async function benchScimCycle(opts: { users: number; groups: number; memb
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const serverCpu1 = cpuMicros(server.proc.pid!);
+    const clientCpu = process.cpuUsage(clientCpu0);
     store.close();
     // Not timed: every member account's CAM ListUsers shows one sub-user per directory user.
     assert.equal(count, expected);
@@ -212,7 +219,11 @@ export async function benchScimCycle(opts: { users: number; groups: number; memb
       const listed = (await cam.ListUsers()).Data ?? [];
       assert.equal(listed.length, users, `a member account has ${listed.length} sub-users, not ${users}`);
     }
-    return { users, groups, memberships: users * membershipsPerUser, accounts, clients, subUsers: count, pushSeconds, seconds, scimRequests: client.requests, throttled: client.throttled };
+    return { users, groups, memberships: users * membershipsPerUser, accounts, clients, subUsers: count, pushSeconds, seconds, scimRequests: client.requests,
+      throttled: client.throttled,
+      serverCpuSeconds: serverCpu0 === undefined || serverCpu1 === undefined ? undefined : (serverCpu1 - serverCpu0) / 1e6,
+      clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6,
+    };
   } finally {
     await server.stop();
   }
