@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import newman, { type NewmanRunSummary } from "newman";
-import { ENGINES, startServer, type TestServer } from "../helpers/harness.js";
+import { ENGINES, orgClient, startServer, type TestServer } from "../helpers/harness.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const COLLECTION_FILE = fileURLToPath(new URL("../shared/conformance/scim/PostmanCollection.json", new URL("../../", import.meta.url)));
@@ -208,12 +208,14 @@ for (const engine of ENGINES) {
     let token: string;
     before(async () => {
       server = await startServer(engine);
-      // The collection needs an empty directory whose SCIM synchronisation is on, and a credential for it.
-      const caller = { accountUin: server.root.uin, principalUin: server.root.uin, isSubUser: false };
-      await server.core.organizations.create(caller);
-      const directory = await server.core.directories.open(caller, "scim-conformance");
-      await server.core.scimCredentials.setSyncStatus(caller, directory.directoryId, "Enabled");
-      token = (await server.core.scimCredentials.create(caller, directory.directoryId)).secret;
+      // The collection needs an empty directory whose SCIM synchronisation is on, and a credential for it:
+      // made as an operator makes them, through the official SDK.
+      const org = orgClient(server, server.root);
+      await org.CreateOrganization();
+      const { ZoneId } = await org.OpenIdentityCenter({ ZoneName: "scim-conformance" });
+      await org.UpdateSCIMSynchronizationStatus({ ZoneId: ZoneId!, SCIMSynchronizationStatus: "Enabled" });
+      token = (await org.CreateSCIMCredential({ ZoneId: ZoneId! })).CredentialSecret!;
+      assert.ok(token);
     });
     after(() => server?.close());
 
