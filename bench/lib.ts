@@ -43,13 +43,13 @@ export interface Load {
 }
 
 /** `next`, when given, supplies each request's headers (requests that may not be repeated, e.g. a nonce each). */
-export async function load(opts: { url: string; headers: Record<string, string>; body: string; seconds: number; connections?: number; next?: () => Record<string, string> }): Promise<Load> {
+export async function load(opts: { url: string; method?: "GET" | "POST"; headers: Record<string, string>; body: string; seconds: number; connections?: number; next?: () => Record<string, string> }): Promise<Load> {
   const next = opts.next;
   const result = await autocannon({
     url: opts.url,
-    method: "POST",
+    method: opts.method ?? "POST",
     headers: opts.headers,
-    body: opts.body,
+    ...(opts.method === "GET" ? {} : { body: opts.body }),
     connections: opts.connections ?? 32,
     duration: opts.seconds,
     ...(next ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...opts.headers, ...next() } }) }] } : {}),

@@ -32,7 +32,9 @@ interface Seeded {
 }
 
 /** How a row's requests are made: a path (with its query) and headers, the same for every request or one set each. */
-interface Requests {
+export interface Requests {
+  /** POST unless said (the SCIM row reads by GET). */
+  method?: "GET" | "POST";
   path: string;
   body: string;
   headers?: Record<string, string>;
@@ -40,10 +42,10 @@ interface Requests {
   perRequest?: Record<string, string>[];
 }
 
-interface Row {
+export interface Row<T = Seeded> {
   name: string;
-  door: "Tencent TC3" | "Alibaba V3";
-  requests(info: Seeded, expectedRequests: number): Requests;
+  door: "Tencent TC3" | "Alibaba V3" | "SCIM bearer";
+  requests(info: T, expectedRequests: number): Requests;
   /** The answer of a correct request (checked before and after the load: a load counts errors as answers too). */
   check(answer: Record<string, unknown>): void;
 }
@@ -123,7 +125,7 @@ const ROUND_SECONDS = 2;
 /** Alibaba header sets made per second of load on the server under test: above what it can answer here. */
 const SIGNED_PER_SECOND = 40_000;
 
-type Server<T> = Awaited<ReturnType<typeof startChild<T>>>;
+export type Server<T> = Awaited<ReturnType<typeof startChild<T>>>;
 
 /** Every row (or those whose name contains `filter`), each against the baseline in the same run. */
 export async function benchReadMix(seconds: number, filter?: string): Promise<ReadResult[]> {
@@ -143,7 +145,8 @@ export async function benchReadMix(seconds: number, filter?: string): Promise<Re
   return results;
 }
 
-async function benchRow(row: Row, hello: Server<{ port: number }>, server: Server<Seeded>, seconds: number): Promise<ReadResult> {
+/** One row: its server and the baseline side by side, the same warm-up, then alternating loads. */
+export async function benchRow<T extends { port: number }>(row: Row<T>, hello: Server<{ port: number }>, server: Server<T>, seconds: number): Promise<ReadResult> {
   const rounds = Math.max(1, Math.round(seconds / ROUND_SECONDS));
   const reqs = row.requests(server.info, Math.ceil((seconds + WARMUP_SECONDS) * SIGNED_PER_SECOND));
   // The server under test gets each Alibaba header set once; the baseline goes round the same sets.
@@ -152,11 +155,12 @@ async function benchRow(row: Row, hello: Server<{ port: number }>, server: Serve
   const take = () => reqs.perRequest![next++ % reqs.perRequest!.length]!;
   const takeBaseline = () => reqs.perRequest![nextBaseline++ % reqs.perRequest!.length]!;
   const ask = async () => {
-    const res = await fetch(`http://127.0.0.1:${server.info.port}${reqs.path}`, { method: "POST", headers: reqs.headers ?? take(), body: reqs.body === "" ? undefined : reqs.body });
+    const res = await fetch(`http://127.0.0.1:${server.info.port}${reqs.path}`, { method: reqs.method ?? "POST", headers: reqs.headers ?? take(), body: reqs.body === "" ? undefined : reqs.body });
     row.check((await res.json()) as Record<string, unknown>);
   };
   const target = (port: number, seconds: number) => ({
     url: `http://127.0.0.1:${port}${reqs.path}`,
+    method: reqs.method,
     headers: reqs.headers ?? {},
     body: reqs.body,
     seconds,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the
  * same run, and the results written into BENCHMARKS.md.
- * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout picks a subset;
+ * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim picks a subset
+ * (the SCIM rows have their own block in BENCHMARKS.md, so BENCH_ONLY=scim leaves the others as they are);
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
  * makes the OpenCIC servers write V8 CPU profiles there;
  * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
@@ -11,9 +12,10 @@ import { cpus } from "node:os";
 import { benchCreateUser, benchPaging } from "./directory.js";
 import { benchFanout } from "./fanout.js";
 import { benchReadMix } from "./read-mix.js";
+import { benchScimCycle, benchScimRead } from "./scim.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -68,8 +70,29 @@ if (only.has("fanout")) {
   if (t10k && t100k) rows.push(`| scaling: time(100k users) / time(10k users) | ${fmt(t100k.seconds / t10k.seconds, 1)} | linear would be 10 | — | ≤ 12 |`);
 }
 
+const scimRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
+if (only.has("scim")) {
+  const r = await benchScimRead(seconds);
+  const cpu = (us: number | undefined) => (us === undefined ? "" : `; server CPU ${fmt(us)} µs/req`);
+  scimRows.push(
+    `| SCIM read: ${r.name} with a bearer token, SQLite, full stack | ${fmt(r.opencic.requestsPerSecond)} req/s (p50 ${r.opencic.p50Ms} ms, p99 ${r.opencic.p99Ms} ms${cpu(r.opencicCpuMicrosPerRequest)}) | fastify GET route: ${fmt(r.baseline.requestsPerSecond)} req/s${cpu(r.baselineCpuMicrosPerRequest)} | **${fmt(r.ratio, 2)}** (rounds ${r.roundRatios.map((x) => fmt(x, 2)).join(", ")}) | ≥ 0.5 |`,
+  );
+  console.log(scimRows.at(-1));
+  const c = await benchScimCycle({ users: 10_000, groups: 100, membershipsPerUser: 2, accounts: 10, clients: 8, batch: 50 });
+  scimRows.push(
+    `| SCIM initial cycle: ${fmt(c.users)} users, ${fmt(c.groups)} groups, ${fmt(c.memberships)} memberships from ${c.clients} concurrent SCIM clients (lookup + POST, PATCH members by 50), groups provisioned into ${c.accounts} member accounts, SQLite, until all ${fmt(c.subUsers)} sub-users exist | ${fmt(c.seconds, 1)} s (push answered at ${fmt(c.pushSeconds, 1)} s; ${fmt(c.scimRequests)} SCIM requests, ${fmt(c.throttled)} throttled; CPU: server ${c.serverCpuSeconds === undefined ? "?" : fmt(c.serverCpuSeconds, 1)} s, clients ${fmt(c.clientCpuSeconds, 1)} s) | Entra's published model for this many objects: 100–800 min | — | ≤ 30 s |`,
+  );
+  console.log(scimRows.at(-1));
+}
+
 const file = "BENCHMARKS.md";
-const current = readFileSync(file, "utf8");
+let current = readFileSync(file, "utf8");
+if (only.has("scim")) {
+  const scimBlock = /<!-- bench:scim -->[\s\S]*?<!-- \/bench:scim -->/;
+  const scimHeader = `<!-- bench:scim -->\nLatest SCIM run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; the read in alternating 2 s slices after a 1 s warm-up, ${seconds} s per server, 32 connections):\n\n`;
+  current = current.replace(scimBlock, `${scimHeader}${scimRows.join("\n")}\n<!-- /bench:scim -->`);
+}
+const mainRun = ["read", "paging", "create", "fanout"].some((b) => only.has(b));
 const block = /<!-- bench:results -->[\s\S]*?<!-- \/bench:results -->/;
 const all = ["read", "paging", "create", "fanout"].every((b) => only.has(b));
 // A subset run (BENCH_ONLY) replaces the rows of the benchmarks it ran and keeps the others, saying so.
@@ -96,7 +119,7 @@ for (const row of all ? [] : previous) {
   }
 }
 merged.push(...fresh.filter((r) => !placed.has(groupOf(r) ?? "")));
-const scope = all ? "" : `; BENCH_ONLY=${[...only].join(",")}: only those rows are from this run, the others from an earlier one`;
+const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim").join(",")}: only those rows are from this run, the others from an earlier one`;
 const header = `<!-- bench:results -->\nLatest \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; read loads ${seconds} s per server and row with 32 connections from autocannon on the same machine, in alternating 2 s slices after a 1 s warm-up${scope}):\n\n`;
-writeFileSync(file, current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`));
+writeFileSync(file, mainRun ? current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`) : current);
 console.log(`\nwrote ${file}`);

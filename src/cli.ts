@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
 import { deferredLog } from "./core/log.js";
+import { directoryIdIn } from "./dialects/aliyun/ids.js";
 import { tencentTime } from "./dialects/tencent/format.js";
 import { openRuntime } from "./runtime.js";
 import { buildApp } from "./server/app.js";
@@ -19,6 +20,11 @@ const USAGE = `usage: opencic <command> [options]
   directories list              list identity-center directories (Tencent zones) with counts and quotas
   directories set-quota --directory-id ID [--users N] [--groups N] [--members-per-group N] [--groups-per-user N]
                                 override a directory's quotas ("default" restores the server's)
+  scim-credential create --directory ID [--expire-days N]
+                                issue a SCIM bearer token for a directory (z-… or d-…, default lifetime
+                                365 days); the secret is printed once
+  scim-credential list --directory ID
+                                list a directory's SCIM credentials (never their secrets)
 
 options:
   --host H          listen address (HOST, default 127.0.0.1)
@@ -44,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       "rate-limits": { type: "string" },
       limits: { type: "string" },
       "directory-id": { type: "string" },
+      directory: { type: "string" },
+      "expire-days": { type: "string" },
       users: { type: "string" },
       groups: { type: "string" },
       "members-per-group": { type: "string" },
@@ -69,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return keys(config, sub, values.uin, values["secret-id"]);
     case "directories":
       return directories(config, sub, values);
+    case "scim-credential":
+      return scimCredential(config, sub, values.directory, values["expire-days"]);
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 1;
@@ -207,6 +217,35 @@ async function directories(config: Config, sub: string | undefined, values: Reco
       return 0;
     }
     throw new Error(`unknown directories command "${sub ?? ""}"`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function scimCredential(config: Config, sub: string | undefined, directory: string | undefined, expireDays: string | undefined): Promise<number> {
+  if (sub !== "create" && sub !== "list") throw new Error(`unknown scim-credential command "${sub ?? ""}"`);
+  if (!directory) throw new Error(`scim-credential ${sub} needs --directory <z-… or d-…>`);
+  if (expireDays !== undefined && !/^\d+$/.test(expireDays)) throw new Error("--expire-days must be a whole number of days");
+  const runtime = await openRuntime(config);
+  try {
+    // One directory, two wire names (Tencent z-…, Alibaba d-…): either is accepted.
+    const directoryId = directoryIdIn(directory);
+    const caller = await runtime.core.directories.managerOf(directoryId);
+    if (!caller) throw new Error(`no directory ${directory}`);
+    if (sub === "list") {
+      for (const c of await runtime.core.scimCredentials.list(caller, directoryId)) {
+        console.log(`${c.credentialId}\t${c.status}\tcreated ${tencentTime(c.createdAt)}\texpires ${tencentTime(c.expiresAt)}`);
+      }
+      return 0;
+    }
+    const lifetime = expireDays === undefined ? undefined : Number(expireDays) * 24 * 3600;
+    const { credential, secret } = await runtime.core.scimCredentials.create(caller, directoryId, lifetime);
+    console.log(`CredentialId: ${credential.credentialId}\nSecret:       ${secret}\nExpires:      ${tencentTime(credential.expiresAt)} (UTC+8)`);
+    console.log(`The secret is shown only this once. Give it to the identity provider as the bearer token for http://${config.host}:${config.port}/scim/v2`);
+    if ((await runtime.core.scimCredentials.syncStatus(caller, directoryId)) !== "Enabled") {
+      console.log(`SCIM synchronization of ${directory} is off: turn it on with UpdateSCIMSynchronizationStatus (Tencent) or SetSCIMSynchronizationStatus (Alibaba).`);
+    }
+    return 0;
   } finally {
     await runtime.close();
   }

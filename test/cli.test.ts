@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import { CREDENTIAL_TTL_MS } from "../src/core/accounts.js";
+import { openRuntime } from "../src/runtime.js";
 import { camClient, expectCode, orgClient, TEST_DATABASE_URL } from "./helpers/harness.js";
 import { cli, removeTempDirs, serve, tempDir } from "./helpers/process.js";
 
@@ -124,6 +125,66 @@ describe("opencic CLI", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test("scim-credential create prints a working SCIM secret once (z- or d- id); list never shows it", async () => {
+    const dir = tempDir();
+    const server = await serve(["--data-dir", dir]);
+    let secrets: string[] = [];
+    try {
+      const org = orgClient(server, parseKey(server.output()));
+      await org.CreateOrganization();
+      const { ZoneId } = await org.OpenIdentityCenter({ ZoneName: "cli-scim" });
+      const zoneId = ZoneId!;
+      const parseCredential = (out: string) => {
+        const id = /CredentialId:\s+(scimcred-\S+)/.exec(out)?.[1];
+        const secret = /Secret:\s+(\S+)/.exec(out)?.[1];
+        assert.ok(id && secret, `no credential in:\n${out}`);
+        return { id, secret };
+      };
+      const first = await cli(["scim-credential", "create", "--directory", zoneId, "--data-dir", dir]);
+      const a = parseCredential(first);
+      assert.match(first, /shown only this once/);
+      assert.match(first, /scim\/v2/);
+      assert.match(first, /synchronization of z-\S+ is off/, "a new directory's SCIM switch is off, and the command says so");
+      // The Alibaba door's name for the same directory; a lifetime in days.
+      const b = parseCredential(await cli(["scim-credential", "create", "--directory", zoneId.replace(/^z-/, "d-"), "--expire-days", "2", "--data-dir", dir]));
+      secrets = [a.secret, b.secret];
+      assert.notEqual(a.secret, b.secret);
+
+      const listed = await cli(["scim-credential", "list", "--directory", zoneId, "--data-dir", dir]);
+      assert.match(listed, new RegExp(`^${a.id}\tEnabled\t`, "m"));
+      assert.match(listed, new RegExp(`^${b.id}\tEnabled\t`, "m"));
+      for (const s of secrets) assert.ok(!listed.includes(s), "list shows no secret");
+      // The same credentials through the vendor API's store: the directory has exactly these two, with the lifetime asked for.
+      const runtime = await openRuntime({ dataDir: dir });
+      try {
+        const manager = (await runtime.core.directories.managerOf(zoneId))!;
+        const views = await runtime.core.scimCredentials.list(manager, zoneId);
+        assert.deepEqual(views.map((v) => v.credentialId).sort(), [a.id, b.id].sort());
+        const viewB = views.find((v) => v.credentialId === b.id)!;
+        assert.equal(viewB.expiresAt - viewB.createdAt, 2 * 24 * 3600 * 1000);
+        // The printed secrets are the credentials' own: each opens a session on this directory, once sync is on.
+        await runtime.core.scimCredentials.setSyncStatus(manager, zoneId, "Enabled");
+        for (const [i, s] of secrets.entries()) {
+          const session = await runtime.core.scimCredentials.authenticate(s);
+          assert.equal(session.directoryId, zoneId);
+          assert.equal(session.credentialId, [a.id, b.id][i]);
+        }
+        await assert.rejects(async () => runtime.core.scimCredentials.authenticate(`${a.secret}x`), /not a valid SCIM credential/);
+      } finally {
+        await runtime.close();
+      }
+
+      await assert.rejects(cli(["scim-credential", "create", "--directory", zoneId, "--data-dir", dir]), /at most 2 SCIM credentials/);
+      await assert.rejects(cli(["scim-credential", "create", "--directory", "z-nope", "--data-dir", dir]), /no directory z-nope/);
+      await assert.rejects(cli(["scim-credential", "create", "--data-dir", dir]), /needs --directory/);
+      await assert.rejects(cli(["scim-credential", "create", "--directory", zoneId, "--expire-days", "soon", "--data-dir", dir]), /--expire-days must be/);
+      await assert.rejects(cli(["scim-credential", "rotate", "--directory", zoneId, "--data-dir", dir]), /unknown scim-credential command/);
+    } finally {
+      await server.stop();
+    }
+    for (const s of secrets) assert.ok(!server.output().includes(s), "no SCIM secret in the server's output");
   });
 
   test("admin commands reject bad input with a message and exit code 1", async () => {

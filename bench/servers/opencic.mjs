@@ -3,24 +3,28 @@
 //   BENCH_ZONE=1           create an organization and open its identity center
 //   BENCH_USERS=N          seed N directory users (bulk insert; seeding is not what is measured)
 //   BENCH_READS=1          what the read mix reads: 12 members, 100 users, a provisioning of one into a member
-// Prints {port, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?} when ready.
+//   BENCH_SCIM=N           SCIM: N member accounts, the zone's SCIM sync on, a SCIM credential; the worker runs
+//   OPENCIC_LIMITS         quotas over the ones below, as `opencic serve` reads them
+// Prints {port, dataDir, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?, scimToken?, memberUins?} when ready.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseLimits } from "../../dist/core/limits.js";
 import { parseRateLimits } from "../../dist/server/rate-limit.js";
 import { openRuntime } from "../../dist/runtime.js";
 import { buildApp } from "../../dist/server/app.js";
 
 const users = Number(process.env.BENCH_USERS ?? 0);
 const dataDir = mkdtempSync(join(tmpdir(), "opencic-bench-"));
-const runtime = await openRuntime({ dataDir, databaseUrl: process.env.BENCH_DATABASE_URL }, { limits: { usersPerDirectory: 1_000_000, subUsersPerAccount: 1_000_000 } });
+const limits = { usersPerDirectory: 1_000_000, subUsersPerAccount: 1_000_000, ...parseLimits(process.env.OPENCIC_LIMITS) };
+const runtime = await openRuntime({ dataDir, databaseUrl: process.env.BENCH_DATABASE_URL }, { limits });
 const { core, store } = runtime;
 const key = await core.accounts.bootstrap();
 const caller = { accountUin: key.accountUin, principalUin: key.accountUin, isSubUser: false };
 await core.subUsers.create(caller, { name: "bench", remark: "benchmark user", email: "bench@example.com" });
 const info = { secretId: key.secretId, secretKey: key.secretKey };
 
-if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS) {
+if (process.env.BENCH_ZONE || users > 0 || process.env.BENCH_READS || process.env.BENCH_SCIM) {
   await core.organizations.create(caller);
   const zone = await core.directories.open(caller, "bench-zone");
   info.zoneId = zone.directoryId;
@@ -64,7 +68,23 @@ if (process.env.BENCH_READS) {
   while ((await core.provisionings.task(caller, info.zoneId, task.taskId)).status === "InProgress") await new Promise((r) => setTimeout(r, 20));
 }
 
+if (process.env.BENCH_SCIM) {
+  // An identity provider's view: the zone's SCIM sync on and a credential; member accounts to provision into.
+  const org = await core.organizations.describe(caller);
+  info.memberUins = [];
+  info.memberKeys = [];
+  for (let i = 0; i < Number(process.env.BENCH_SCIM); i++) {
+    const uin = await core.organizations.createMember(caller, { name: `scim${i}`, accountName: `scim${i}`, permissionIds: [1, 2], nodeId: org.rootNodeId });
+    const key = await core.accounts.createKey(uin);
+    info.memberUins.push(uin);
+    info.memberKeys.push({ secretId: key.secretId, secretKey: key.secretKey });
+  }
+  await core.scimCredentials.setSyncStatus(caller, info.zoneId, "Enabled");
+  info.scimToken = (await core.scimCredentials.create(caller, info.zoneId)).secret;
+  if (!process.env.BENCH_READS) core.worker.start();
+}
+
 const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });
 await app.listen({ host: "127.0.0.1", port: 0 });
-process.stdout.write(JSON.stringify({ port: app.server.address().port, ...info }) + "\n");
+process.stdout.write(JSON.stringify({ port: app.server.address().port, dataDir, ...info }) + "\n");
 process.on("SIGTERM", () => void app.close().then(() => runtime.close()).then(() => process.exit(0)));

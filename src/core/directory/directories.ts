@@ -238,6 +238,18 @@ export class Directories {
     return (await exec(this.db, this.db.updateTable("directories").set(patch).where("directory_id", "=", directoryId))) > 0;
   }
 
+  /**
+   * Administrative (the CLI's `scim-credential`): the directory's organization's management account,
+   * as the caller that may act on the directory; undefined when there is no such directory.
+   */
+  async managerOf(directoryId: string): Promise<Caller | undefined> {
+    const row = await first(
+      this.db,
+      this.db.selectFrom("directories").innerJoin("organizations", "organizations.org_id", "directories.org_id").select("organizations.manager_uin").where("directories.directory_id", "=", directoryId),
+    );
+    return row && { accountUin: row.manager_uin, principalUin: row.manager_uin, isSubUser: false };
+  }
+
   /** Administrative (the CLI's `directories list`): every directory row, oldest first. */
   async list(): Promise<Directory[]> {
     return all(this.db, this.db.selectFrom("directories").selectAll().orderBy("created_at"));
