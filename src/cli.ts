@@ -33,6 +33,8 @@ options:
   --database URL    postgres://… to use PostgreSQL instead of SQLite (DATABASE_URL)
   --rate-limits S   "off", or overrides like "default=20,GetUser=50" (OPENCIC_RATE_LIMITS)
   --limits S        server-wide quotas, e.g. "usersPerDirectory=5000,membersPerGroup=5000" (OPENCIC_LIMITS)
+  --policy-catalogue F  JSON file of system policies beyond the built-in ones:
+                    {"cam":[{"name","id","description"}],"ram":[{"name","description"}]} (OPENCIC_POLICY_CATALOGUE)
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
 OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write batches),
@@ -49,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       database: { type: "string" },
       "rate-limits": { type: "string" },
       limits: { type: "string" },
+      "policy-catalogue": { type: "string" },
       "directory-id": { type: "string" },
       directory: { type: "string" },
       "expire-days": { type: "string" },

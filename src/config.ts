@@ -1,6 +1,7 @@
 /** Settings from flags, then environment, then defaults. */
 import { join, resolve } from "node:path";
 import { DEFAULT_WORKER_OPTIONS } from "./core/engine/worker.js";
+import { type CatalogueFile, loadCatalogueFile } from "./core/access/policies.js";
 import { type Limits, parseLimits } from "./core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
@@ -16,6 +17,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Server-wide quota overrides; a directory may override them again (`opencic directories set-quota`). */
   limits: Partial<Limits>;
+  /** System policies added to the built-in catalogue, read from a JSON file at start (OPENCIC_POLICY_CATALOGUE). */
+  policyCatalogue?: CatalogueFile;
   /** Pause between the reconcile worker's write batches, in ms. */
   workerBatchPauseMs: number;
   /** Attempts a failing reconcile gets before it gives up (its tasks fail) until the next change. */
@@ -23,7 +26,7 @@ export interface Config {
   logLevel: string;
 }
 
-export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits" | "limits", string>>;
+export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits" | "limits" | "policy-catalogue", string>>;
 
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(flags.port ?? env.PORT ?? 8080);
@@ -40,10 +43,15 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     rootSecret: secretId && secretKey ? { secretId, secretKey } : undefined,
     rateLimits: parseRateLimits(flags["rate-limits"] ?? env.OPENCIC_RATE_LIMITS),
     limits: parseLimits(flags.limits ?? env.OPENCIC_LIMITS),
+    policyCatalogue: catalogueFrom(flags["policy-catalogue"] ?? env.OPENCIC_POLICY_CATALOGUE),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
   };
+}
+
+function catalogueFrom(path: string | undefined): CatalogueFile | undefined {
+  return path ? loadCatalogueFile(resolve(path)) : undefined;
 }
 
 function positiveInteger(value: string | undefined, fallback: number, name: string): number {

@@ -1,5 +1,7 @@
 /** The neutral core: every rule lives here once, whichever wire dialect asked. */
 import type { Store } from "../store/database.js";
+import { AccessConfigurations } from "./access/configurations.js";
+import { type CatalogueFile, PolicyCatalogue } from "./access/policies.js";
 import { Accounts, type Caller } from "./accounts.js";
 import { Announcer } from "./announcements.js";
 import type { Clock } from "./clock.js";
@@ -30,6 +32,8 @@ export interface CoreOptions {
   log?: Log;
   /** Told of every reconcile and give-up (metrics); more can be added with `worker.observe`. */
   observer?: EngineObserver;
+  /** System policies beyond the built-in catalogue (OPENCIC_POLICY_CATALOGUE). */
+  policyCatalogue?: CatalogueFile;
 }
 
 export class Core {
@@ -44,6 +48,10 @@ export class Core {
   /** SCIM bearer credentials and each directory's synchronization switch. */
   readonly scimCredentials: ScimCredentials;
   readonly provisionings: Provisionings;
+  /** The system policies configurations may attach, per cloud. */
+  readonly policyCatalogue: PolicyCatalogue;
+  /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
+  readonly accessConfigurations: AccessConfigurations;
   /** The durable reconcile queue; `stats()` gives its depth and the age of its oldest due key. */
   readonly queue: ReconcileQueue;
   readonly worker: Worker<ProvisioningResult>;
@@ -67,6 +75,8 @@ export class Core {
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
     this.provisionings.listen();
+    this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
+    this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);

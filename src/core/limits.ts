@@ -14,6 +14,12 @@ export interface Limits {
   groupsPerUser: number;
   /** Provisionings per directory (FailedOperation.UserProvisioningOverLimit; no published number). */
   provisioningsPerDirectory: number;
+  /** Permission configurations per directory (RoleConfigurationQuota, AccessConfigurationQuota: 1000). */
+  accessConfigurationsPerDirectory: number;
+  /** System policies per configuration (SystemPolicyPerRoleConfigurationQuota, SystemPolicyPerAccessConfigurationQuota: 20). */
+  systemPoliciesPerConfiguration: number;
+  /** Inline (custom) policies per configuration (InlinePolicyPerAccessConfigurationQuota: 1). */
+  inlinePoliciesPerConfiguration: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -24,6 +30,9 @@ export const DEFAULT_LIMITS: Limits = {
   membersPerGroup: 1000,
   groupsPerUser: 50,
   provisioningsPerDirectory: 1000,
+  accessConfigurationsPerDirectory: 1000,
+  systemPoliciesPerConfiguration: 20,
+  inlinePoliciesPerConfiguration: 1,
 };
 
 /** Parses `usersPerDirectory=5000,membersPerGroup=10000` (OPENCIC_LIMITS). */

@@ -155,6 +155,37 @@ export interface DirGroupTable {
   scim_attributes: string | null;
 }
 
+/** A permission configuration (Tencent role configuration, Alibaba access configuration) of a directory. */
+export interface AccessConfigurationTable {
+  /** `rc-` + 12 characters; the Alibaba door writes it `ac-` + the same 12. */
+  configuration_id: string;
+  directory_id: string;
+  name: string;
+  /** `name` lower-cased: unique per directory. */
+  name_key: string;
+  description: string;
+  /** Seconds a signed-in user keeps the role session. */
+  session_duration: number;
+  /** The console page a sign-in lands on; "" = the console's home. */
+  relay_state: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A policy a configuration holds: a catalogue system policy, or its inline (custom) document. */
+export interface AccessConfigurationPolicyTable {
+  configuration_id: string;
+  policy_type: "System" | "Inline";
+  policy_name: string;
+  /** Whose policy language: `cam` (Tencent) or `ram` (Alibaba); for a system policy, whose catalogue. */
+  grammar: "cam" | "ram";
+  /** A CAM system policy's numeric id; null for RAM policies and inline documents. */
+  policy_id: number | null;
+  /** The inline document as sent; null for system policies. */
+  document: string | null;
+  added_at: number;
+}
+
 export interface ScimCredentialTable {
   /** `scimcred-` + random characters. */
   credential_id: string;
@@ -305,6 +336,8 @@ export interface Database {
   dir_memberships: DirMembershipTable;
   dir_user_tags: DirUserTagTable;
   scim_credentials: ScimCredentialTable;
+  access_configurations: AccessConfigurationTable;
+  access_configuration_policies: AccessConfigurationPolicyTable;
   provisionings: ProvisioningTable;
   provisioning_claims: ProvisioningClaimTable;
   reconcile_queue: ReconcileQueueTable;
@@ -325,6 +358,8 @@ export type Directory = Selectable<DirectoryTable>;
 export type DirUser = Selectable<DirUserTable>;
 export type DirGroup = Selectable<DirGroupTable>;
 export type ScimCredential = Selectable<ScimCredentialTable>;
+export type AccessConfiguration = Selectable<AccessConfigurationTable>;
+export type AccessConfigurationPolicy = Selectable<AccessConfigurationPolicyTable>;
 export type Provisioning = Selectable<ProvisioningTable>;
 export type ProvisioningTask = Selectable<ProvisioningTaskTable>;
 export type ProvisioningEvent = Selectable<ProvisioningEventTable>;

@@ -100,7 +100,7 @@ test("the generated schemas say what the SDK models say", () => {
   assert.deepEqual(requests.products.cloudsso.actions.EnableService, { type: "object", properties: {} }, "an action without parameters");
   assert.deepEqual(Object.keys(responses.products.ram.actions.ListUsers!.properties!.Users!.properties!), ["User"], "RAM wraps lists as {User: [...]}");
   // Every action of the SDKs, built or not, so an unbuilt action is told apart from a nonexistent one.
-  assert.ok(isVendorAction("cloudsso", "CreateAccessConfiguration") && !TABLES.cloudsso.CreateAccessConfiguration);
+  assert.ok(isVendorAction("cloudsso", "CreateAccessAssignment") && !TABLES.cloudsso.CreateAccessAssignment);
   assert.equal(isVendorAction("cloudsso", "NoSuchAction"), false);
   for (const product of Object.keys(TABLES) as Product[]) {
     assert.deepEqual(Object.keys(responses.products[product].actions), Object.keys(requests.products[product].actions), `one response schema per ${product} action`);

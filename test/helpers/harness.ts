@@ -217,6 +217,8 @@ export async function snapshot(store: Store): Promise<string> {
     "dir_memberships",
     "dir_user_tags",
     "scim_credentials",
+    "access_configurations",
+    "access_configuration_policies",
     "provisionings",
     "provisioning_claims",
     "reconcile_queue",

@@ -32,6 +32,8 @@ export interface DirectoryStatistics {
   groupCount: number;
   provisionedUserCount: number;
   scimCredentialCount: number;
+  /** Permission configurations (role/access configurations) in the directory. */
+  accessConfigurationCount: number;
 }
 
 /** The identity-center service of the caller's account: whether it may be, and is, turned on. */
@@ -212,6 +214,9 @@ export class Directories {
       // SCIM credentials are created under this row's lock too (CloudSSO requires them gone first).
       const credential = await first(trx, trx.selectFrom("scim_credentials").select("credential_id").where("directory_id", "=", directoryId).limit(1));
       if (credential) fail("directory.has_scim_credentials", "the directory still has SCIM credentials; delete them first", "directoryId");
+      // Configurations are created under this row's lock too (CloudSSO requires them gone first).
+      const configuration = await first(trx, trx.selectFrom("access_configurations").select("configuration_id").where("directory_id", "=", directoryId).limit(1));
+      if (configuration) fail("directory.has_access_configurations", "the directory still has access configurations; delete them first", "directoryId");
       // Task and event history is only reachable through the directory.
       await exec(trx, trx.deleteFrom("provisioning_tasks").where("directory_id", "=", directoryId));
       await exec(trx, trx.deleteFrom("provisioning_events").where("directory_id", "=", directoryId));
@@ -267,6 +272,7 @@ export class Directories {
         .where("dir_users.directory_id", "=", dir.directory_id),
     );
     const credentials = await first(this.db, this.db.selectFrom("scim_credentials").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id));
+    const configurations = await first(this.db, this.db.selectFrom("access_configurations").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id));
     return {
       directory: directoryView(dir),
       quotas: this.quotas(dir),
@@ -274,6 +280,7 @@ export class Directories {
       groupCount: dir.group_count,
       provisionedUserCount: Number(row?.n ?? 0),
       scimCredentialCount: Number(credentials?.n ?? 0),
+      accessConfigurationCount: Number(configurations?.n ?? 0),
     };
   }
 

@@ -31,3 +31,19 @@ export function checkDirectoryNamePrefix(name: string | undefined, ownCoreId?: s
     fail("directory.name_invalid", `directory names may not start with "${WIRE}" unless the name is the directory's own id`, "name");
   }
 }
+
+/**
+ * Access configurations: CloudSSO writes `ac-`, the core (and Tencent's role configurations) `rc-`,
+ * with the same suffix, as for directories.
+ */
+const CONFIGURATION_WIRE = "ac-";
+const CONFIGURATION_CORE = "rc-";
+
+export function accessConfigurationIdOut(coreId: string): string {
+  return coreId.startsWith(CONFIGURATION_CORE) ? CONFIGURATION_WIRE + coreId.slice(CONFIGURATION_CORE.length) : coreId;
+}
+
+/** An `ac-` id to the core's; anything else passes as it is (and names no configuration unless it is an `rc-` id). */
+export function accessConfigurationIdIn(wireId: string): string {
+  return wireId.startsWith(CONFIGURATION_WIRE) ? CONFIGURATION_CORE + wireId.slice(CONFIGURATION_WIRE.length) : wireId;
+}

@@ -16,6 +16,7 @@
  */
 import type { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../core/provisioning/provisionings.js";
 import type { PrincipalOrigin, UserStatus } from "../../core/directory/views.js";
+import type { PolicyType } from "../../core/access/views.js";
 
 export type Product = "cloudsso" | "ram" | "resourcemanager";
 
@@ -24,6 +25,9 @@ export const PROVISION_TYPES = ["Manual", "Synchronized"] as const satisfies rea
 export const PRINCIPAL_TYPE_VALUES = ["User", "Group"] as const satisfies typeof PRINCIPAL_TYPES;
 export const DUPLICATION_STRATEGY_VALUES = ["KeepBoth", "TakeOver"] as const satisfies typeof DUPLICATION_STRATEGIES;
 export const DELETION_STRATEGY_VALUES = ["Delete", "Keep"] as const satisfies typeof DELETION_STRATEGIES;
+export const PERMISSION_POLICY_TYPES = ["System", "Inline"] as const satisfies readonly PolicyType[];
+/** The one status notification CloudSSO documents (a configuration whose provisionings need redoing). */
+export const STATUS_NOTIFICATIONS = ["ReprovisionRequired"] as const;
 /** CloudSSO's only provisioning target type: a resource-directory member account (the management account included). */
 export const TARGET_TYPES = ["RD-Account"] as const;
 
@@ -70,6 +74,15 @@ export const REQUIRED = {
     DeleteSCIMServerCredential: ["DirectoryId", "CredentialId"],
     GetSCIMSynchronizationStatus: ["DirectoryId"],
     SetSCIMSynchronizationStatus: ["DirectoryId", "SCIMSynchronizationStatus"],
+    CreateAccessConfiguration: ["DirectoryId", "AccessConfigurationName"],
+    GetAccessConfiguration: ["DirectoryId", "AccessConfigurationId"],
+    ListAccessConfigurations: ["DirectoryId"],
+    UpdateAccessConfiguration: ["DirectoryId", "AccessConfigurationId"],
+    DeleteAccessConfiguration: ["DirectoryId", "AccessConfigurationId"],
+    AddPermissionPolicyToAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "PermissionPolicyType", "PermissionPolicyName"],
+    RemovePermissionPolicyFromAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "PermissionPolicyType", "PermissionPolicyName"],
+    UpdateInlinePolicyForAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "InlinePolicyName", "NewInlinePolicyDocument"],
+    ListPermissionPoliciesInAccessConfiguration: ["DirectoryId", "AccessConfigurationId"],
   },
   ram: {
     CreateUser: ["UserName"],
@@ -114,6 +127,12 @@ export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
     RetryUserProvisioningEvent: { DuplicationStrategy: { enum: DUPLICATION_STRATEGY_VALUES } },
     UpdateSCIMServerCredentialStatus: { NewStatus: { enum: STATUSES } },
     SetSCIMSynchronizationStatus: { SCIMSynchronizationStatus: { enum: STATUSES } },
+    // CloudSSO's own limit on names (the core allows Tencent's 128): the role AliyunReservedSSO-<name> must fit RAM's 64.
+    CreateAccessConfiguration: { AccessConfigurationName: { maxLength: 32 } },
+    ListAccessConfigurations: { StatusNotifications: { enum: STATUS_NOTIFICATIONS } },
+    AddPermissionPolicyToAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
+    RemovePermissionPolicyFromAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
+    ListPermissionPoliciesInAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
   },
   ram: {
     // RAM documents 128 characters for both; the sub-user's remark (CAM) may be longer.

@@ -15,13 +15,14 @@ import type { ActionTable, Handler } from "./action.js";
 import { camActions } from "./actions/cam.js";
 import { identityCenterActions } from "./actions/identity-center.js";
 import { organizationActions } from "./actions/organization.js";
+import { roleConfigurationActions } from "./actions/role-configurations.js";
 import { userSyncActions } from "./actions/user-sync.js";
 import { toTencentError } from "./errors.js";
 import { type ActionSpec, actionSpec, checkParams, productForVersion, unflatten } from "./params.js";
 import { responseSerializer } from "./responses.js";
 import { hostVariants, type LegacyMethod, legacySignature, parseTc3Authorization, safeEqual, type Tc3Authorization, tc3Verify, utcDate } from "./signature.js";
 
-const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions, ...userSyncActions }, cam: camActions };
+const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions, ...userSyncActions, ...roleConfigurationActions }, cam: camActions };
 
 /** Documented per-action limits (requests per second per account); everything else is 20/s. */
 export const TENCENT_RATE_LIMITS: Record<string, number> = {

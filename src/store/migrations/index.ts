@@ -13,6 +13,7 @@ import * as m011 from "./011-provisioning-annotations.js";
 import * as m012 from "./012-org-members-page.js";
 import * as m013 from "./013-organization-member-count.js";
 import * as m014 from "./014-scim.js";
+import * as m015 from "./015-access-configurations.js";
 import * as m016 from "./016-sub-users-by-directory-user.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "012-org-members-page": m012,
   "013-organization-member-count": m013,
   "014-scim": m014,
+  "015-access-configurations": m015,
   "016-sub-users-by-directory-user": m016,
 };
 

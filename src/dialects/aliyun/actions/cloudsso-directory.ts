@@ -12,14 +12,6 @@ import { checkDirectoryNamePrefix, directoryIdIn, directoryIdOut } from "../ids.
 /** CloudSSO keeps a directory in one region; OpenCIC has no regions and reports the default one. */
 export const DIRECTORY_REGION = "cn-shanghai";
 
-/**
- * Access configurations and SSO are not built yet: their counts are 0 and the quotas are the ones
- * CloudSSO publishes.
- */
-const ACCESS_CONFIGURATION_QUOTA = 1000;
-const SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 20;
-const INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA = 1;
-
 export function directoryObject(d: DirectoryView) {
   return {
     DirectoryId: directoryIdOut(d.directoryId),
@@ -87,6 +79,7 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
 
   GetDirectoryStatistics: action(async ({ core, caller }, p) => {
     const s = await core.directories.statistics(caller, directoryIdIn(p.DirectoryId));
+    const access = core.accessConfigurations.quotas();
     return {
       DirectoryStatistics: {
         DirectoryId: directoryIdOut(s.directory.directoryId),
@@ -96,11 +89,12 @@ export const cloudssoDirectoryActions = actions("cloudsso", {
         UserQuota: s.quotas.users,
         GroupCount: s.groupCount,
         GroupQuota: s.quotas.groups,
-        AccessConfigurationCount: 0,
-        AccessConfigurationQuota: ACCESS_CONFIGURATION_QUOTA,
+        AccessConfigurationCount: s.accessConfigurationCount,
+        AccessConfigurationQuota: access.configurations,
+        // Assignments, their tasks and SSO are not built yet.
         AccessAssignmentCount: 0,
-        SystemPolicyPerAccessConfigurationQuota: SYSTEM_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
-        InlinePolicyPerAccessConfigurationQuota: INLINE_POLICY_PER_ACCESS_CONFIGURATION_QUOTA,
+        SystemPolicyPerAccessConfigurationQuota: access.systemPoliciesPerConfiguration,
+        InlinePolicyPerAccessConfigurationQuota: access.inlinePoliciesPerConfiguration,
         SCIMServerCredentialCount: s.scimCredentialCount,
         InProgressTaskCount: 0,
         SSOEnabled: false,

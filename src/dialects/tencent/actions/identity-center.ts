@@ -10,10 +10,6 @@ import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 import { pageFields, pageRequest } from "../paging.js";
 
-/** Role configurations are not built yet; these are Tencent's published defaults for their quotas. */
-const ROLE_CONFIGURATION_QUOTA = 1000;
-const SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA = 20;
-
 function userInfo(u: DirectoryUser, extra: { selected?: boolean; password?: string } = {}): Sdk.UserInfo {
   const info: Sdk.UserInfo = {
     UserName: u.userName,
@@ -90,16 +86,18 @@ export const identityCenterActions: ActionTable = {
 
   GetZoneStatistics: action<Sdk.GetZoneStatisticsRequest, Sdk.GetZoneStatisticsResponse>(async ({ core, caller }, req) => {
     const s = await core.directories.statistics(caller, req.ZoneId);
+    const access = core.accessConfigurations.quotas();
     return {
       ZoneStatistics: {
         UserQuota: s.quotas.users,
         GroupQuota: s.quotas.groups,
-        RoleConfigurationQuota: ROLE_CONFIGURATION_QUOTA,
-        SystemPolicyPerRoleConfigurationQuota: SYSTEM_POLICY_PER_ROLE_CONFIGURATION_QUOTA,
+        RoleConfigurationQuota: access.configurations,
+        SystemPolicyPerRoleConfigurationQuota: access.systemPoliciesPerConfiguration,
         UserCount: s.userCount,
         GroupCount: s.groupCount,
-        RoleConfigurationCount: 0,
+        RoleConfigurationCount: s.accessConfigurationCount,
         UserProvisioningCount: s.provisionedUserCount,
+        // Deployed roles: configurations are not deployed into member accounts yet.
         RoleConfigurationSyncCount: 0,
       },
     };
