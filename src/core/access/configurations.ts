@@ -325,8 +325,9 @@ export class AccessConfigurations {
     return { configuration_id: configurationId, policy_type: "System", policy_name: found.name, grammar, policy_id: found.id ?? null, document: null, added_at: now };
   }
 
+  /** System policies first, then the inline one; each in the order attached (by name within one millisecond). */
   private async policyRows(db: Kysely<Database>, configurationId: string): Promise<AccessConfigurationPolicy[]> {
-    return await all(db, db.selectFrom("access_configuration_policies").selectAll().where("configuration_id", "=", configurationId).orderBy("added_at").orderBy("policy_type").orderBy("policy_name"));
+    return await all(db, db.selectFrom("access_configuration_policies").selectAll().where("configuration_id", "=", configurationId).orderBy("policy_type", "desc").orderBy("added_at").orderBy("policy_name"));
   }
 
   /** A configuration of this directory, or configuration_not_found (another directory's ids included). */
