@@ -68,6 +68,8 @@ interface Tenant {
   eventId: string;
   ramUser: string;
   credentialId: string;
+  /** An access configuration holding a system policy. */
+  accessConfigurationId: string;
 }
 
 interface World {
@@ -121,7 +123,9 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
   const ramUser = `ram-${tag}`;
   await aliyunClient(server, key, "ram").call("CreateUser", { UserName: ramUser, DisplayName: "sweep" });
   const credentialId = (await sso.call("CreateSCIMServerCredential", { DirectoryId: directoryId })).SCIMServerCredential.CredentialId as string;
-  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser, credentialId };
+  const accessConfigurationId = (await sso.call("CreateAccessConfiguration", { DirectoryId: directoryId, AccessConfigurationName: `sweep-${tag}` })).AccessConfiguration.AccessConfigurationId as string;
+  await sso.call("AddPermissionPolicyToAccessConfiguration", { DirectoryId: directoryId, AccessConfigurationId: accessConfigurationId, PermissionPolicyType: "System", PermissionPolicyName: "ReadOnlyAccess" });
+  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser, credentialId, accessConfigurationId };
 }
 
 /** Waits until the reconcile worker has nothing left to do, so only a request could change the store. */
@@ -173,6 +177,9 @@ const CORE_LIMITS: Record<string, Record<string, Omit<ParamRule, "type">>> = {
   "cloudsso.ListUserProvisionings": PAGE_SIZE,
   "cloudsso.UpdateUserProvisioningConfiguration": { NewDefaultLandingPage: { maxLength: 1024 }, NewSessionDuration: { min: 1, max: 24 } },
   "cloudsso.ListUserProvisioningEvents": PAGE_SIZE,
+  "cloudsso.CreateAccessConfiguration": { Description: { maxLength: 1024 }, SessionDuration: { min: 900, max: 43200 } },
+  "cloudsso.UpdateAccessConfiguration": { NewDescription: { maxLength: 1024 }, NewSessionDuration: { min: 900, max: 43200 } },
+  "cloudsso.ListAccessConfigurations": PAGE_SIZE,
 };
 
 /** An action's parameters from its spec (the generated request schema with the door's rules), with the core's limits. */
@@ -204,6 +211,10 @@ function ownIds(t: Tenant): Record<AliyunProduct, Record<string, string>> {
       TargetId: String(t.members[0]),
       RdMemberId: String(t.members[0]),
       CredentialId: t.credentialId,
+      AccessConfigurationId: t.accessConfigurationId,
+      // Values that pass every check, so that an id case fails on its id alone.
+      PermissionPolicyName: "ReadOnlyAccess",
+      NewInlinePolicyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: "ecs:*", Resource: "*" }] }),
     },
     ram: { UserName: t.ramUser },
     resourcemanager: { AccountId: String(t.members[0]) },
@@ -337,6 +348,20 @@ function grammarCases(t: Tenant): Case[] {
   add("resourcemanager", "CreateResourceAccount", "ParentFolderId", "an unknown folder", { DisplayName: "grammar", ParentFolderId: "fd-nothing" }, "EntityNotExists.Folder", 404);
   add("resourcemanager", "CreateResourceAccount", "Tag", "11 tags", { DisplayName: "grammar", ...Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`Tag.${i + 1}.Key`, `k${i}`])) });
   add("resourcemanager", "ListAccounts", "QueryKeyword", "2000 characters", { QueryKeyword: "q".repeat(2000) });
+  const ac = { ...dir, AccessConfigurationId: t.accessConfigurationId };
+  for (const filter of ["AccessConfigurationName", "Description eq x", `AccessConfigurationName sw ${long}`]) {
+    add("cloudsso", "ListAccessConfigurations", "Filter", JSON.stringify(filter.slice(0, 40)), { ...dir, Filter: filter });
+  }
+  add("cloudsso", "CreateAccessConfiguration", "AccessConfigurationName", "an underscore", { ...dir, AccessConfigurationName: "under_score" });
+  add("cloudsso", "CreateAccessConfiguration", "RelayState", "not a console page", { ...dir, AccessConfigurationName: "grammar-ac", RelayState: "https://example.com/" });
+  add("cloudsso", "CreateAccessConfiguration", "Tags", "tags", { ...dir, AccessConfigurationName: "grammar-ac", "Tags.1.Key": "k", "Tags.1.Value": "v" });
+  for (const doc of ["{", "[]", JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: "cvm:*", resource: "*" }] }), JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: "nocolon", Resource: "*" }] })]) {
+    add("cloudsso", "AddPermissionPolicyToAccessConfiguration", "InlinePolicyDocument", JSON.stringify(doc.slice(0, 40)), { ...ac, PermissionPolicyType: "Inline", PermissionPolicyName: "grammar", InlinePolicyDocument: doc });
+  }
+  add("cloudsso", "AddPermissionPolicyToAccessConfiguration", "InlinePolicyDocument", "missing", { ...ac, PermissionPolicyType: "Inline", PermissionPolicyName: "grammar" }, "MissingInlinePolicyDocument");
+  add("cloudsso", "AddPermissionPolicyToAccessConfiguration", "PermissionPolicyName", "an unknown system policy", { ...ac, PermissionPolicyType: "System", PermissionPolicyName: "NoSuchPolicy" }, "EntityNotExists.PermissionPolicy", 404);
+  add("cloudsso", "AddPermissionPolicyToAccessConfiguration", "PermissionPolicyName", "already attached", { ...ac, PermissionPolicyType: "System", PermissionPolicyName: "ReadOnlyAccess" }, "EntityAlreadyExists.PermissionPolicy", 409);
+  add("cloudsso", "DeleteAccessConfiguration", "ForceRemovePermissionPolicies", "false with policies held", { ...ac, ForceRemovePermissionPolicies: "false" }, "DeletionConflict.AccessConfiguration.PermissionPolicy", 409);
   return cases;
 }
 
@@ -354,6 +379,7 @@ const ID_CODES: Record<AliyunProduct, Record<string, (value: string) => string>>
     TargetId: () => "EntityNotExists.RdAccount",
     RdMemberId: () => "EntityNotExists.RdAccount",
     CredentialId: () => "EntityNotExists.SCIMCredential",
+    AccessConfigurationId: () => "EntityNotExists.AccessConfiguration",
   },
   ram: { UserName: () => "EntityNotExist.User" },
   resourcemanager: { AccountId: (v) => (/^\d+$/.test(v) ? "EntityNotExists.Account" : "InvalidParameter.AccountId") },
