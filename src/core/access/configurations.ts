@@ -206,6 +206,8 @@ export class AccessConfigurations {
    */
   async addPolicies(caller: Caller, directoryId: string, configurationId: string, grammar: PolicyGrammar, policies: NewPolicy[]): Promise<void> {
     await this.directories.scope(caller, directoryId);
+    // Which configuration first: an unknown one is told as such whatever else the request holds.
+    await this.find(this.db, directoryId, configurationId);
     if (policies.length === 0) fail("access.field_invalid", "no policy was given", "policyName");
     const now = this.clock.now();
     const rows: AccessConfigurationPolicy[] = policies.map((p) => this.resolvePolicy(configurationId, grammar, p, now));
@@ -244,6 +246,7 @@ export class AccessConfigurations {
   /** Detaches one policy, named by type and name, or by id (CAM system policies; an id of 0 means "by name", as Terraform sends it). */
   async removePolicy(caller: Caller, directoryId: string, configurationId: string, ref: PolicyRef): Promise<void> {
     await this.directories.scope(caller, directoryId);
+    await this.find(this.db, directoryId, configurationId);
     const byId = ref.policyId !== undefined && ref.policyId !== 0;
     if (byId && !isNumericId(ref.policyId!)) fail("access.field_invalid", "policy ids are positive integers", "policyId");
     if (!byId && !ref.name) fail("access.field_invalid", "name the policy to remove by its name or its id", "policyName");
@@ -268,8 +271,6 @@ export class AccessConfigurations {
   /** Replaces the document of the configuration's inline policy `name`; the new one is checked against `grammar`. */
   async updateInlinePolicy(caller: Caller, directoryId: string, configurationId: string, grammar: PolicyGrammar, name: string, document: string | undefined): Promise<void> {
     await this.directories.scope(caller, directoryId);
-    if (name === "") fail("access.field_invalid", "name the inline policy to change", "policyName");
-    const checked = checkPolicyDocument(grammar, document);
     await this.db.transaction().execute(async (trx) => {
       await this.lock(trx, directoryId, configurationId);
       const held = await this.policyRows(trx, configurationId);
@@ -278,6 +279,8 @@ export class AccessConfigurations {
         if (held.some((h) => h.policy_name.toLowerCase() === name.toLowerCase())) fail("access.policy_not_inline", `${name} is a system policy; only inline policies have a document to change`, "policyName");
         fail("access.policy_not_found", `the configuration holds no inline policy ${name}`, "policyName");
       }
+      // Which policy first, then its new document: a wrong name is told as such whatever the document.
+      const checked = checkPolicyDocument(grammar, document);
       const now = this.clock.now();
       await exec(
         trx,

@@ -48,7 +48,7 @@ function rolePolicy(p: ConfigurationPolicyView): Sdk.RolePolicie {
 function policyType(wire: string | undefined, required: true): PolicyType;
 function policyType(wire: string | undefined, required: false): PolicyType | undefined;
 function policyType(wire: string | undefined, required: boolean): PolicyType | undefined {
-  if (wire === undefined || wire === "") return required ? fail("access.field_invalid", "RolePolicyType must be System or Custom", "rolePolicyType") : undefined;
+  if (wire === undefined) return required ? fail("access.field_invalid", "RolePolicyType must be System or Custom", "rolePolicyType") : undefined;
   if (wire === "System") return "System";
   if (wire === "Custom" || wire === "Inline") return "Inline";
   return fail("access.field_invalid", "RolePolicyType must be System or Custom", "rolePolicyType");
