@@ -2,6 +2,7 @@
  * Test harness: a real OpenCIC server on a random loopback port, on SQLite or PostgreSQL,
  * driven through the official tencentcloud-sdk-nodejs clients. Suites loop over ENGINES.
  */
+import type { CatalogueFile } from "../../src/core/access/policies.js";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -96,6 +97,8 @@ export interface ServerOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** The server's logger (off unless given), e.g. to capture its log lines. */
   logger?: AppOptions["logger"];
+  /** System policies beyond the built-in catalogue (as OPENCIC_POLICY_CATALOGUE gives them). */
+  policyCatalogue?: CatalogueFile;
 }
 
 export interface TestServer {
@@ -113,7 +116,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions } });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);
