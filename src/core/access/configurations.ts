@@ -300,12 +300,6 @@ export class AccessConfigurations {
       .map(policyView);
   }
 
-  /** Configurations in the directory (its statistics). */
-  async count(db: Kysely<Database>, directoryId: string): Promise<number> {
-    const row = await first(db, db.selectFrom("access_configurations").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", directoryId));
-    return Number(row?.n ?? 0);
-  }
-
   /**
    * A policy change: the configuration's update time moves. With deployments, this is also where
    * they become DeployedRequired / ReprovisionRequired.

@@ -86,9 +86,8 @@ export const roleConfigurationActions: ActionTable = {
   ListRoleConfigurations: action<Sdk.ListRoleConfigurationsRequest, Sdk.ListRoleConfigurationsResponse>(({ core, caller }, req) => {
     if (req.PrincipalId !== undefined && req.PrincipalId !== "" && !req.FilterTargets?.length) fail("access.field_invalid", "PrincipalId must be given together with FilterTargets", "principalId");
     return then(core.accessConfigurations.list(caller, req.ZoneId, { ...pageRequest(req), filter: req.Filter || undefined }), (page) => ({
+      // IsTruncated always (pageFields): Terraform's data source pages until it is false and fails when it is absent.
       ...pageFields(page),
-      // Terraform's data source pages until IsTruncated is false and fails when it is absent.
-      IsTruncated: page.isTruncated,
       RoleConfigurations: page.items.map(roleConfiguration),
     }));
   }, FIELDS),
