@@ -21,6 +21,11 @@ export interface Caller {
    * directory's synchronization, not an administrator, and the ownership rules tell the two apart.
    */
   scimCredentialId?: string;
+  /**
+   * The one directory such a credential belongs to. A credential is bound to its directory, and a
+   * directory is not deleted while it has credentials, so scoping a request to it is this comparison.
+   */
+  scimDirectoryId?: string;
 }
 
 export interface IssuedKey {

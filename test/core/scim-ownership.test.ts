@@ -62,7 +62,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(session, {
         directoryId,
         credentialId: credential.credentialId,
-        caller: { accountUin: admin.accountUin, principalUin: admin.accountUin, isSubUser: false, scimCredentialId: credential.credentialId },
+        caller: { accountUin: admin.accountUin, principalUin: admin.accountUin, isSubUser: false, scimCredentialId: credential.credentialId, scimDirectoryId: directoryId },
         syncEnabled: false,
       });
       // The session is cached now; one millisecond later the credential has expired all the same.

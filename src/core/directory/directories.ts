@@ -171,6 +171,11 @@ export class Directories {
    * provisioning or a task by id): the same checks and refusals, reading two columns instead of the row.
    */
   scope(caller: Caller, directoryId: string): MaybePromise<void> {
+    // A SCIM credential's caller is bound to its directory: nothing to read.
+    if (caller.scimDirectoryId !== undefined) {
+      if (caller.scimDirectoryId !== directoryId) fail("directory.not_found", "the directory does not exist", "directoryId");
+      return;
+    }
     return then(directoryIdOfMember(this.db, caller.accountUin), (row) => {
       checkDirectory(caller, row, directoryId);
     });

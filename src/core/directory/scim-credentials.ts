@@ -157,7 +157,7 @@ export class ScimCredentials {
             session: {
               directoryId: row.directory_id,
               credentialId: row.credential_id,
-              caller: { accountUin: row.manager_uin, principalUin: row.manager_uin, isSubUser: false, scimCredentialId: row.credential_id },
+              caller: { accountUin: row.manager_uin, principalUin: row.manager_uin, isSubUser: false, scimCredentialId: row.credential_id, scimDirectoryId: row.directory_id },
               syncEnabled: row.scim_sync_status === "Enabled",
             },
             status: row.status,
