@@ -23,7 +23,7 @@ export interface Announcements {
   "queue.marked": { keys: readonly string[] };
 }
 
-export type UserField = "firstName" | "lastName" | "displayName" | "description" | "email" | "needResetPassword";
+export type UserField = "firstName" | "lastName" | "displayName" | "description" | "email" | "needResetPassword" | "userName";
 
 export type AnnouncementKind = keyof Announcements;
 type Listener<K extends AnnouncementKind> = (trx: Kysely<Database>, a: Announcements[K]) => Promise<void>;

@@ -26,6 +26,7 @@ for (const engine of ENGINES) {
       t = await newTenant(server);
       userId = (await t.scim("POST", "/Users", newUser("target@example.com", { displayName: "Target" }))).body.id;
       groupId = (await t.scim("POST", "/Groups", newGroup("Target Group", { members: [{ value: userId }] }))).body.id;
+      assert.equal((await t.scim("POST", "/Users", newUser("other@example.com"))).status, 201);
     });
     after(() => server?.close());
 
@@ -76,7 +77,7 @@ for (const engine of ENGINES) {
         ["active not a boolean", "POST", "/Users", newUser("active@example.com", { active: "maybe" })],
         ["active a number by PATCH", "PATCH", `/Users/${userId}`, patch({ op: "replace", path: "active", value: 7 })],
         ["emails not a list", "POST", "/Users", newUser("emails@example.com", { emails: "x@example.com" })],
-        ["email not an address", "POST", "/Users", newUser("bademail@example.com", { emails: [{ value: "not-an-address" }] })],
+        ["email with a control character", "POST", "/Users", newUser("bademail@example.com", { emails: [{ value: "a\u0007@example.com" }] })],
         ["name a string", "POST", "/Users", newUser("name@example.com", { name: "Just A String" })],
         ["displayName with NUL", "POST", "/Users", newUser("nul@example.com", { displayName: "a\u0000b" })],
         ["displayName too long", "PATCH", `/Users/${userId}`, patch({ op: "replace", path: "displayName", value: "d".repeat(300) })],
@@ -91,7 +92,9 @@ for (const engine of ENGINES) {
         ["a member that does not exist", "PATCH", `/Groups/${groupId}`, patch({ op: "add", path: "members", value: [{ value: userId }, { value: "u-missing00000" }] })],
         ["a member without a value", "PUT", `/Groups/${groupId}`, newGroup("Target Group", { members: [{ display: "x" }] })],
         ["rename to a taken name", "PATCH", `/Groups/${groupId}`, undefined],
-        ["userName change by PUT", "PUT", `/Users/${userId}`, newUser("renamed@example.com")],
+        ["rename by PUT to a taken name (other case)", "PUT", `/Users/${userId}`, newUser("OTHER@example.com")],
+        ["rename by PATCH outside the charset", "PATCH", `/Users/${userId}`, patch({ op: "replace", path: "userName", value: "has space" })],
+        ["rename by PATCH to nothing", "PATCH", `/Users/${userId}`, patch({ op: "replace", path: "userName", value: "" })],
         ["unknown id", "GET", "/Users/u-doesnotexist", undefined],
         ["unknown id PATCH", "PATCH", "/Groups/g-doesnotexist", patch({ op: "replace", path: "displayName", value: "x" })],
         ["id with bad escape", "GET", "/Users/%E0%A4%A", undefined],

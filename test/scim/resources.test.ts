@@ -161,7 +161,7 @@ for (const engine of ENGINES) {
       const listed = await t.scim("GET", "/Users/");
       assert.equal(listed.body.totalResults, 1);
 
-      // PUT replaces: what is not sent is gone; userName may change case only.
+      // PUT replaces: what is not sent is gone; a userName differing in case only is no change.
       const put = await t.scim("PUT", `/Users/${u.id}`, newUser("carol@example.com", { name: { givenName: "Caroline" }, emails: [{ value: "caroline@example.com", primary: true }], active: false }));
       assert.equal(put.status, 200, put.text);
       assert.equal(put.body.userName, "Carol@Example.com");
@@ -171,8 +171,22 @@ for (const engine of ENGINES) {
       assert.equal(put.body.active, false);
       assert.equal(put.body[ENTERPRISE], undefined);
       assert.notEqual(put.body.meta.version, u.meta.version);
-      assertScimError(await t.scim("PUT", `/Users/${u.id}`, newUser("someone-else@example.com")), 400, "mutability");
-      assertScimError(await t.scim("PATCH", `/Users/${u.id}`, patch({ op: "replace", path: "userName", value: "x@example.com" })), 400, "mutability");
+      // userName is readWrite (RFC 7643 §8.7.1): PATCH and PUT rename the directory user.
+      const renamed = await t.scim("PATCH", `/Users/${u.id}`, patch({ op: "Replace", path: "userName", value: "Caroline@Example.com" }));
+      assert.equal(renamed.status, 200, renamed.text);
+      assert.equal(renamed.body.userName, "Caroline@Example.com");
+      assert.equal((await server.core.users.get(t.caller, t.directoryId, u.id)).userName, "Caroline@Example.com");
+      const byPut = await t.scim("PUT", `/Users/${u.id}`, newUser("carrie@example.com", { active: false }));
+      assert.equal(byPut.status, 200, byPut.text);
+      assert.equal(byPut.body.userName, "carrie@example.com");
+      assert.equal((await t.scim("GET", `/Users?filter=${encodeURIComponent('userName eq "CARRIE@example.com"')}`)).body.Resources[0].id, u.id);
+      assert.equal((await t.scim("GET", `/Users?filter=${encodeURIComponent('userName eq "Caroline@Example.com"')}`)).body.totalResults, 0);
+      // The old name is free again; a name another user has (in any case) is 409 uniqueness and changes nothing.
+      const other = (await t.scim("POST", "/Users", newUser("Caroline@Example.com"))).body;
+      assertScimError(await t.scim("PATCH", `/Users/${other.id}`, patch({ op: "replace", path: "userName", value: "CARRIE@example.com" })), 409, "uniqueness");
+      assertScimError(await t.scim("PUT", `/Users/${u.id}`, newUser("caroline@example.com")), 409, "uniqueness");
+      assert.equal((await t.scim("GET", `/Users/${u.id}`)).body.userName, "carrie@example.com");
+      assertScimError(await t.scim("PATCH", `/Users/${u.id}`, patch({ op: "replace", path: "userName", value: "has space" })), 400, "invalidValue");
 
       const del = await t.scim("DELETE", `/Users/${u.id}`);
       assert.equal(del.status, 204);
@@ -181,13 +195,12 @@ for (const engine of ENGINES) {
       assertScimError(await t.scim("DELETE", `/Users/${u.id}`), 404);
     });
 
-    test("uniqueness: a userName (any case) or e-mail taken is 409 uniqueness, also by a hand-made user SCIM does not see", async () => {
+    test("uniqueness: a userName taken (any case) is 409 uniqueness, also by a hand-made user SCIM does not see", async () => {
       const t = await newTenant(server);
       assert.equal((await t.scim("POST", "/Users", newUser("dup@example.com"))).status, 201);
       assertScimError(await t.scim("POST", "/Users", newUser("DUP@example.com")), 409, "uniqueness");
       await server.core.users.create(t.caller, t.directoryId, { userName: "manual-user", email: "manual@example.com" });
       assertScimError(await t.scim("POST", "/Users", newUser("MANUAL-USER")), 409, "uniqueness");
-      assertScimError(await t.scim("POST", "/Users", newUser("other", { emails: [{ value: "manual@example.com" }] })), 409, "uniqueness");
       // Hand-made objects are not the provider's: not listed, not found by id or filter.
       const manual = (await server.core.users.list(t.caller, t.directoryId, { userName: { value: "manual-user", prefix: false } })).items[0]!;
       assertScimError(await t.scim("GET", `/Users/${manual.userId}`), 404);
@@ -197,6 +210,54 @@ for (const engine of ENGINES) {
       const g = await server.core.groups.create(t.caller, t.directoryId, { groupName: "manual-group" });
       assertScimError(await t.scim("GET", `/Groups/${g.groupId}`), 404);
       assertScimError(await t.scim("POST", "/Groups", newGroup("MANUAL-GROUP")), 409, "uniqueness");
+    });
+
+    test("e-mails: kept and returned as sent; the directory's e-mail only when a valid address no other user has; filters read the kept lists", async () => {
+      const t = await newTenant(server);
+      const email = async (id: string) => (await server.core.users.get(t.caller, t.directoryId, id)).email;
+      const filter = async (f: string) => ((await t.scim("GET", `/Users?filter=${encodeURIComponent(f)}`)).body.Resources as { userName: string }[]).map((r) => r.userName).sort();
+      const manual = (await server.core.users.create(t.caller, t.directoryId, { userName: "manual", email: "manual@example.com" })).user;
+      const first = await t.scim("POST", "/Users", newUser("first", { emails: [{ value: "shared@example.com", type: "work", primary: true }] }));
+      assert.equal(first.status, 201, first.text);
+      assert.equal(await email(first.body.id), "shared@example.com");
+      // The same address in another case, and a hand-made user's address: created, the list kept, no directory e-mail.
+      const sameAddresses = [{ value: "SHARED@example.com", type: "work", primary: true }, { value: "second.home@example.com", type: "home" }];
+      const second = await t.scim("POST", "/Users", newUser("second", { emails: sameAddresses }));
+      assert.equal(second.status, 201, second.text);
+      assert.deepEqual(second.body.emails, sameAddresses);
+      assert.equal(await email(second.body.id), "");
+      const third = await t.scim("POST", "/Users", newUser("third", { emails: [{ value: "manual@example.com" }] }));
+      assert.equal(third.status, 201, third.text);
+      assert.equal(await email(third.body.id), "");
+      // A work address that is not an address (RFC 7643 §4.1.2 says SHOULD): kept, not the directory's e-mail, no fallback to another.
+      const notAnAddress = [{ value: "emailName357", type: "work", primary: true }, { value: "fourth.home@example.com", type: "home" }];
+      const fourth = await t.scim("POST", "/Users", newUser("fourth", { emails: notAnAddress }));
+      assert.equal(fourth.status, 201, fourth.text);
+      assert.deepEqual((await t.scim("GET", `/Users/${fourth.body.id}`)).body.emails, notAnAddress);
+      assert.equal(await email(fourth.body.id), "");
+      // Filters on e-mails see every kept address, the directory's e-mail or not.
+      assert.deepEqual(await filter('emails.value eq "shared@example.com"'), ["first", "second"]);
+      assert.deepEqual(await filter('emails eq "emailName357"'), ["fourth"]);
+      assert.deepEqual(await filter('emails[type eq "home"].value co "HOME@example"'), ["fourth", "second"]);
+      assert.deepEqual(await filter('emails.value eq "manual@example.com"'), ["third"]);
+      // An attribute given with a value filter is read as the attribute itself (lenient; RFC 7644 §3.9 has no value filters).
+      const projected = await t.scim("GET", `/Users?attributes=${encodeURIComponent('emails[type eq "work"]')}&filter=${encodeURIComponent('userName eq "fourth"')}`);
+      assert.deepEqual(Object.keys(projected.body.Resources[0]).sort(), ["emails", "id", "schemas"]);
+      assert.deepEqual(projected.body.Resources[0].emails, notAnAddress);
+      // Once the first user lets the address go, a change to the second's e-mails gives it the address.
+      assert.equal((await t.scim("PATCH", `/Users/${first.body.id}`, patch({ op: "replace", path: "emails", value: [{ value: "first.new@example.com", primary: true }] }))).status, 200);
+      assert.equal(await email(first.body.id), "first.new@example.com");
+      assert.equal((await t.scim("PATCH", `/Users/${second.body.id}`, patch({ op: "replace", path: 'emails[type eq "work"].value', value: "shared@example.com" }))).status, 200);
+      assert.equal(await email(second.body.id), "shared@example.com");
+      // A change to a taken or invalid address empties the directory's e-mail, without an error.
+      const toTaken = await t.scim("PATCH", `/Users/${second.body.id}`, patch({ op: "replace", path: 'emails[type eq "work"].value', value: "first.new@example.com" }));
+      assert.equal(toTaken.status, 200, toTaken.text);
+      assert.equal(toTaken.body.emails[0].value, "first.new@example.com");
+      assert.equal(await email(second.body.id), "");
+      // The vendor APIs' rules on Email are unchanged: unique and a valid address.
+      await assert.rejects(server.core.users.update(t.caller, t.directoryId, manual.userId, { email: "first.new@example.com" }), { reason: "directory.email_taken" });
+      await assert.rejects(server.core.users.update(t.caller, t.directoryId, manual.userId, { email: "emailName357" }), { reason: "directory.field_invalid" });
+      await assert.rejects(server.core.users.create(t.caller, t.directoryId, { userName: "manual2", email: "FIRST.NEW@example.com" }), { reason: "directory.email_taken" });
     });
 
     test("groups: names with spaces, members from memberships, user's groups read-only, PATCH 204, PUT replaces members, DELETE cascades memberships", async () => {

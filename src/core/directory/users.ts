@@ -45,10 +45,21 @@ export interface NewUser extends UserFields {
   externalId?: string;
   /** The provider's attributes without a field here, as its own JSON text (stored and returned, never read). */
   attributes?: string;
+  /** `email` is offered, not required: the user gets it only when it is usable (`usableEmail`, and no other user has it), else none, without an error. */
+  emailIfUsable?: boolean;
 }
 
 /** A change to a user in one transaction: its fields, its status, and what its outside provider keeps on it. */
 export interface UserChange extends UserFields {
+  /**
+   * A new name (a rename: only an outside provider asks for one; the vendor APIs have none). The name
+   * rule and case-insensitive uniqueness hold as at creation; a name equal to the stored one without
+   * regard to case is no change. Sub-users already made for the user keep their names (see
+   * ARCHITECTURE.md, "A renamed user").
+   */
+  userName?: string;
+  /** `email` is offered, not required: the user gets it only when it is usable (`usableEmail`, and no other user has it), else none, without an error. */
+  emailIfUsable?: boolean;
   userStatus?: string;
   /** null removes it. */
   externalId?: string | null;
@@ -145,8 +156,8 @@ export class Users {
 
   async create(caller: Caller, directoryId: string, input: NewUser): Promise<{ user: DirectoryUser; password: string }> {
     await this.directories.scope(caller, directoryId);
-    if (!USER_NAME.test(input.userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
-    checkFields(input);
+    checkUserName(input.userName);
+    checkFields(input, input.emailIfUsable === true);
     checkExternal(input.externalId, input.attributes);
     const tags = checkTags(input.tags ?? [], USER_TAGS);
     const status = oneOf(input.userStatus, USER_STATUSES, "userStatus") ?? "Enabled";
@@ -161,7 +172,7 @@ export class Users {
       last_name: input.lastName ?? "",
       display_name: input.displayName ?? "",
       description: input.description ?? "",
-      email: input.email ?? "",
+      email: input.email === undefined ? "" : input.emailIfUsable ? usableEmail(input.email) : input.email,
       user_status: status,
       user_type: type,
       need_reset_password: input.needResetPassword ? 1 : 0,
@@ -171,20 +182,31 @@ export class Users {
       external_id: input.externalId ?? null,
       scim_attributes: input.attributes ?? null,
     };
-    try {
-      await this.db.transaction().execute(async (trx) => {
+    const insert = () =>
+      this.db.transaction().execute(async (trx) => {
         const dir = await this.directories.lock(trx, directoryId);
         checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).users;
         if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
-        await this.assertUnique(trx, directoryId, user.user_name, user.email);
+        await this.assertUnique(trx, directoryId, user.user_name, undefined);
+        if (user.email !== "" && (await this.emailTaken(trx, directoryId, user.email, undefined))) {
+          if (input.emailIfUsable) user.email = "";
+          else emailTakenError(user.email);
+        }
         await exec(trx, insertRow(trx, "dir_users", user));
         if (tags.length) await exec(trx, trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))));
         await countUsers(trx, directoryId, 1);
       });
+    try {
+      await insert();
     } catch (err) {
-      if (isUniqueViolation(err)) await this.assertUnique(this.db, directoryId, user.user_name, user.email);
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      // Another writer took the name or the address between the check and the insert.
+      await this.assertUnique(this.db, directoryId, user.user_name, input.emailIfUsable ? undefined : user.email);
+      if (!input.emailIfUsable) throw err;
+      // An offered address another user took meanwhile: the user is made without one, as if it had been taken before.
+      user.email = "";
+      await insert();
     }
     return { user: userView(user), password };
   }
@@ -201,22 +223,28 @@ export class Users {
 
   async update(caller: Caller, directoryId: string, userId: string, input: UserChange): Promise<ExternalUser> {
     await this.directories.scope(caller, directoryId);
-    checkFields(input);
+    if (input.userName !== undefined) checkUserName(input.userName);
+    const offered = input.emailIfUsable === true;
+    checkFields(input, offered);
     checkExternal(input.externalId, input.attributes);
     const status = oneOf(input.userStatus, USER_STATUSES, "userStatus");
-    try {
-      return await this.announcer.transaction(this.db, async (trx) => {
+    const write = (email: string | undefined) =>
+      this.announcer.transaction(this.db, async (trx) => {
         const user = await this.find(trx, directoryId, userId);
         await checkUserWrite(trx, caller, directoryId, user.user_type, "update");
-        if (input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()) {
-          await this.assertUnique(trx, directoryId, undefined, input.email);
+        const renamed = input.userName !== undefined && input.userName.toLowerCase() !== user.user_name.toLowerCase();
+        if (renamed) await this.assertUnique(trx, directoryId, input.userName, undefined);
+        if (email !== undefined && email !== "" && email.toLowerCase() !== user.email.toLowerCase() && (await this.emailTaken(trx, directoryId, email, userId))) {
+          if (offered) email = "";
+          else emailTakenError(email);
         }
         const changes = {
+          user_name: renamed ? input.userName! : user.user_name,
           first_name: input.firstName ?? user.first_name,
           last_name: input.lastName ?? user.last_name,
           display_name: input.displayName ?? user.display_name,
           description: input.description ?? user.description,
-          email: input.email ?? user.email,
+          email: email ?? user.email,
           need_reset_password: input.needResetPassword === undefined ? user.need_reset_password : input.needResetPassword ? 1 : 0,
           user_status: status ?? user.user_status,
           external_id: input.externalId === undefined ? user.external_id : input.externalId,
@@ -228,9 +256,17 @@ export class Users {
         if (changed.length) await this.announcer.announce(trx, "directory.user_changed", { directoryId, userId, changed });
         return externalUser({ ...user, ...changes });
       });
+    const email = input.email === undefined ? undefined : offered ? usableEmail(input.email) : input.email;
+    try {
+      return await write(email);
     } catch (err) {
-      if (isUniqueViolation(err)) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      // Another writer took the name or the address between the check and the write.
+      if (input.userName !== undefined && (await userIdByName(this.db, directoryId, input.userName.toLowerCase()))?.user_id !== userId) {
+        await this.assertUnique(this.db, directoryId, input.userName, undefined);
+      }
+      if (!offered) fail("directory.email_taken", `the email "${input.email}" is already used`, "email");
+      return write("");
     }
   }
 
@@ -437,16 +473,38 @@ export class Users {
     return (await (db.isTransaction ? lockedUser : userById)(db, directoryId, userId)) ?? userNotFound(userId);
   }
 
-  private async assertUnique(db: Kysely<Database>, directoryId: string, userName: string | undefined, email: string): Promise<void> {
+  private async assertUnique(db: Kysely<Database>, directoryId: string, userName: string | undefined, email: string | undefined): Promise<void> {
     if (userName !== undefined && (await userIdByName(db, directoryId, userName.toLowerCase()))) {
       fail("directory.user_name_taken", `a user named "${userName}" already exists`, "userName");
     }
-    if (email !== "" && (await userIdByEmail(db, directoryId, email.toLowerCase()))) fail("directory.email_taken", `the email "${email}" is already used`, "email");
+    if (email !== undefined && (await this.emailTaken(db, directoryId, email, undefined))) emailTakenError(email);
+  }
+
+  /** Whether another user of the directory than `userId` has `email` (without regard to case). */
+  private async emailTaken(db: Kysely<Database>, directoryId: string, email: string, userId: string | undefined): Promise<boolean> {
+    if (email === "") return false;
+    const holder = await userIdByEmail(db, directoryId, email.toLowerCase());
+    return holder !== undefined && holder.user_id !== userId;
   }
 }
 
 /** User fields compared (and sorted) without regard to case. */
 const TEXT_FIELDS: ReadonlySet<string> = new Set(["userName", "displayName", "email", "firstName", "lastName"]);
+
+const emailTakenError = (email: string): never => fail("directory.email_taken", `the email "${email}" is already used`, "email");
+
+function checkUserName(userName: string): void {
+  if (!USER_NAME.test(userName)) fail("directory.user_name_invalid", "user names are 1-64 letters, digits or + = , . @ - _ characters", "userName");
+}
+
+/**
+ * An offered e-mail (an outside provider's, whose `emails` are kept whole elsewhere): the directory's
+ * Email takes it only when it is a valid address within the length bound, and "" otherwise, with no
+ * error. Whether another user has it is checked under the write's locks.
+ */
+function usableEmail(email: string): string {
+  return email !== "" && EMAIL.test(email) && textLength(email) <= MAX.email ? email : "";
+}
 
 const userNotFound = (userId: string): never => fail("directory.user_not_found", `user ${userId} does not exist`, "userId");
 const tagOf = (r: { tag_key: string; tag_value: string }): Tag => ({ key: r.tag_key, value: r.tag_value });
@@ -459,12 +517,15 @@ const FIELD_COLUMNS = {
   description: "description",
   email: "email",
   needResetPassword: "need_reset_password",
+  userName: "user_name",
 } as const satisfies Record<UserField, keyof DirUser>;
 
-function checkFields(f: UserFields): void {
+/** The fields' bounds; an offered e-mail is not checked here (`usableEmail` drops an unusable one instead). */
+function checkFields(f: UserFields, emailOffered = false): void {
   for (const k of ["firstName", "lastName", "displayName", "description", "email"] as const) {
     const v = f[k];
+    if (k === "email" && emailOffered) continue;
     if (v !== undefined && textLength(v) > MAX[k]) fail("directory.field_invalid", `${k} is longer than ${MAX[k]} characters`, k);
   }
-  if (f.email !== undefined && f.email !== "" && !EMAIL.test(f.email)) fail("directory.field_invalid", "email is not a valid address", "email");
+  if (!emailOffered && f.email !== undefined && f.email !== "" && !EMAIL.test(f.email)) fail("directory.field_invalid", "email is not a valid address", "email");
 }

@@ -34,6 +34,8 @@ export interface DirectoryUser {
   needResetPassword: boolean;
   createdAt: number;
   updatedAt: number;
+  /** The id the outside provider that synchronizes the user knows it by (SCIM `externalId`), or null. */
+  externalId: string | null;
 }
 
 /** A user with its tags, in key order. */
@@ -63,7 +65,6 @@ export interface DirectoryGroup {
  * the provider's own JSON text (`attributes`; the core stores it and hands it back, never reads it).
  */
 export interface ExternalUser extends DirectoryUser {
-  externalId: string | null;
   attributes: string | null;
 }
 
@@ -119,6 +120,7 @@ export const USER_VIEW_COLUMNS = [
   "need_reset_password",
   "created_at",
   "updated_at",
+  "external_id",
 ] as const satisfies readonly (keyof DirUser)[];
 
 export type UserViewRow = Pick<DirUser, (typeof USER_VIEW_COLUMNS)[number]>;
@@ -137,17 +139,17 @@ export function userView(u: UserViewRow): DirectoryUser {
     needResetPassword: u.need_reset_password === 1,
     createdAt: u.created_at,
     updatedAt: u.updated_at,
+    externalId: u.external_id,
   };
 }
 
 /** The columns an external user's view is made of. */
-export const EXTERNAL_USER_COLUMNS = [...USER_VIEW_COLUMNS, "external_id", "scim_attributes"] as const satisfies readonly (keyof DirUser)[];
+export const EXTERNAL_USER_COLUMNS = [...USER_VIEW_COLUMNS, "scim_attributes"] as const satisfies readonly (keyof DirUser)[];
 
 export type ExternalUserRow = Pick<DirUser, (typeof EXTERNAL_USER_COLUMNS)[number]>;
 
 export function externalUser(u: ExternalUserRow): ExternalUser {
   const view = userView(u) as ExternalUser;
-  view.externalId = u.external_id;
   view.attributes = u.scim_attributes;
   return view;
 }

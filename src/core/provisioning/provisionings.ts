@@ -163,8 +163,10 @@ export class Provisionings {
   listen(): void {
     this.announcer.on("directory.membership_changed", (trx, a) => this.markCoveringDirty(trx, { groupId: a.groupId }));
     // A sub-user's email and remark follow the user's email and display name; nothing else is copied.
+    // A rename changes no sub-user (a claimed one keeps its name), but a unit that could not be
+    // provisioned under the old name (a clash, an invalid sub-user name) is tried again under the new one.
     this.announcer.on("directory.user_changed", async (trx, a) => {
-      if (a.changed.includes("email") || a.changed.includes("displayName")) await this.markCoveringDirty(trx, { userId: a.userId });
+      if (a.changed.includes("email") || a.changed.includes("displayName") || a.changed.includes("userName")) await this.markCoveringDirty(trx, { userId: a.userId });
     });
     this.announcer.on("organization.member_left", (trx, a) => this.endForDepartedAccount(trx, a.orgId, a.accountUin));
   }

@@ -12,9 +12,8 @@ export const USER_FIELDS: Readonly<Record<string, UserConditionField>> = {
   userName: "userName",
   externalId: "externalId",
   displayName: "displayName",
-  // The directory keeps the chosen address only (primary, else work, else first): a match on another
-  // of the user's addresses is not found by a filter on emails.value.
-  "emails.value": "email",
+  // No emails.value: the directory's e-mail holds the chosen address only when it is usable (a valid
+  // address no other user has), so a filter on e-mails is evaluated on the kept lists (see scan).
   active: "enabled",
   "name.givenName": "firstName",
   "name.familyName": "lastName",

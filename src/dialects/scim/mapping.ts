@@ -153,8 +153,9 @@ function extensionSchemas(core: string, extra: Record<string, unknown>): string[
 
 /**
  * The SCIM user (without meta.version, which is computed from it): the directory's fields, then the
- * kept attributes as sent, with the kept e-mail list following the directory's e-mail (the
- * administrator may have changed it through a vendor API).
+ * kept attributes as sent. `emails` is the provider's list exactly as sent, whatever the directory's
+ * e-mail is (it holds the chosen address only when that is a valid address no other user has); a
+ * user without a kept list shows the directory's e-mail, if any, as its work address.
  */
 export function userToScim(u: ExternalUser, groups: readonly GroupRef[] | undefined, base: string): ScimResource {
   const extra = kept(u.attributes);
@@ -179,16 +180,8 @@ export function userToScim(u: ExternalUser, groups: readonly GroupRef[] | undefi
 }
 
 function emailsFor(email: string, keptEmails: unknown): unknown[] | undefined {
-  const list = Array.isArray(keptEmails) ? keptEmails.map((e) => (isPlainObject(e) ? { ...e } : e)) : [];
-  const chosen = chosenEmail(list);
-  if (chosen && chosen.value === email) return list;
-  if (chosen) {
-    if (email === "") list.splice(chosen.index, 1);
-    else (list[chosen.index] as Record<string, unknown>).value = email;
-  } else if (email !== "") {
-    list.push({ value: email, type: "work", primary: true });
-  }
-  return list.length > 0 ? list : undefined;
+  if (Array.isArray(keptEmails) && keptEmails.length > 0) return keptEmails;
+  return email !== "" ? [{ value: email, type: "work", primary: true }] : undefined;
 }
 
 /** The SCIM group (without meta.version); `members` undefined when they were not read (excluded). */

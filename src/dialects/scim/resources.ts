@@ -12,7 +12,7 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { type GroupFieldsFromScim, groupFromScim, groupToScim, userFromScim, userPatchBase, userToScim } from "./mapping.js";
 import { GROUP_FIELDS, toCondition, USER_FIELDS } from "./filters.js";
 import { normalizeResourceInput, type ScimResource } from "./protocol/coerce.js";
-import { invalidValue, mutability, ScimError } from "./protocol/errors.js";
+import { invalidValue, ScimError } from "./protocol/errors.js";
 import { checkPreconditions, etagOf } from "./protocol/etag.js";
 import { getCaseInsensitive, matchesFilter, parseFilter, type FilterNode } from "./protocol/filter.js";
 import { type ListQuery, listResponse, parseListQuery } from "./protocol/list.js";
@@ -149,7 +149,9 @@ export const users = {
       firstName: f.firstName,
       lastName: f.lastName,
       displayName: f.displayName,
+      // The directory's e-mail takes the address only when it is usable; the list is kept whole either way.
       email: f.email,
+      emailIfUsable: true,
       userStatus: f.enabled === false ? "Disabled" : "Enabled",
       externalId: f.externalId ?? undefined,
       attributes: f.attributes ?? undefined,
@@ -184,17 +186,21 @@ export const users = {
 /** Writes a user's new state (from PUT or PATCH) in one core call: what changed, and nothing else. */
 async function writeUser(r: ScimRequest, id: string, before: Versioned, f: ReturnType<typeof userFromScim>): Promise<ScimReply> {
   const storedName = before.resource.userName as string;
-  // userName is immutable on both clouds; compared without regard to case, as SCIM compares it.
   if (f.userName === "") throw invalidValue("userName is required");
-  if (f.userName.toLowerCase() !== storedName.toLowerCase()) throw mutability("userName cannot be changed");
   // Only what differs from the stored user is written, so two providers' writes to different
   // attributes of one user do not undo each other.
   const was = userFromScim(before.resource);
   const change: Parameters<Core["users"]["update"]>[3] = {};
+  // userName is readWrite (RFC 7643 §8.7.1; Entra renames a user whose UPN changed). SCIM compares
+  // it without regard to case (caseExact false), so a change of case only is no change.
+  if (f.userName.toLowerCase() !== storedName.toLowerCase()) change.userName = f.userName;
   if (f.firstName !== was.firstName) change.firstName = f.firstName;
   if (f.lastName !== was.lastName) change.lastName = f.lastName;
   if (f.displayName !== was.displayName) change.displayName = f.displayName;
-  if (f.email !== was.email) change.email = f.email;
+  if (f.email !== was.email) {
+    change.email = f.email;
+    change.emailIfUsable = true;
+  }
   if (f.enabled !== undefined && f.enabled !== was.enabled) change.userStatus = f.enabled ? "Enabled" : "Disabled";
   if (f.externalId !== was.externalId) change.externalId = f.externalId;
   if (f.attributes !== was.attributes) change.attributes = f.attributes;

@@ -32,8 +32,8 @@ function parseList(rt: ResourceType, input: string | string[] | undefined, name:
   if (typeof text !== "string") throw invalidValue(`${name} must be a string`);
   if (text.length > MAX_ATTRIBUTE_LIST_LENGTH) throw invalidValue(`${name} is too long`);
   const selection: Selection = new Map();
-  for (const raw of text.split(",")) {
-    const item = raw.trim();
+  for (const raw of splitList(text)) {
+    const item = withoutValueFilter(raw.trim());
     if (item === "") continue;
     const ext = schemaByUrn(rt, item);
     if (ext) {
@@ -53,6 +53,43 @@ function parseList(rt: ResourceType, input: string | string[] | undefined, name:
     selection.set(ref.schema.toLowerCase(), per);
   }
   return selection;
+}
+
+/** The list's items: split at commas outside brackets and quoted strings (a value filter may hold either). */
+function splitList(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === "[") depth++;
+    else if (c === "]") depth = Math.max(0, depth - 1);
+    else if (c === "," && depth === 0) {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start));
+  return items;
+}
+
+/**
+ * `emails[type eq "work"]` (or `emails[type eq "work"].value`) read as the attribute it filters
+ * (`emails`, `emails.value`). Lenient: RFC 7644 §3.9 defines attribute names only, with no value
+ * filters, but Microsoft's validator sends them and expects the attribute; the filter is not applied
+ * (every value is returned), since §3.9 gives it no meaning to apply.
+ */
+function withoutValueFilter(item: string): string {
+  const open = item.indexOf("[");
+  if (open < 0) return item;
+  const close = item.lastIndexOf("]");
+  if (close < open) return item;
+  return item.slice(0, open) + item.slice(close + 1);
 }
 
 function pick(selection: Selection | undefined, schema: string, attr: string): Set<string> | "all" | undefined {
