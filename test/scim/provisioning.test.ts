@@ -69,5 +69,47 @@ for (const engine of ENGINES) {
       assert.equal(del.status, 409, del.text);
       assert.equal((await scim("GET", `/Groups/${group.id}`)).status, 200);
     });
+
+    test("a provisioned user renamed over SCIM keeps its sub-user (same name, same UIN, no second one); an account provisioned afterwards gets the new name", async () => {
+      const root = await server.newRoot();
+      const { members } = await orgWithMembers(server, root, 2);
+      const org = orgClient(server, root);
+      const { ZoneId } = await org.OpenIdentityCenter({ ZoneName: `scim-${Math.random().toString(36).slice(2, 10)}` });
+      const caller = { accountUin: root.uin, principalUin: root.uin, isSubUser: false };
+      await server.core.scimCredentials.setSyncStatus(caller, ZoneId!, "Enabled");
+      const { secret } = await server.core.scimCredentials.create(caller, ZoneId!);
+      const scim = scimClient(server, secret);
+      const cams = await Promise.all(members.map(async (uin) => camClient(server, await server.keyFor(uin))));
+      const subUsers = async (i: number) => ((await cams[i]!.ListUsers()).Data ?? []).map((u) => ({ name: u.Name!, uin: u.Uin!, remark: u.Remark! })).sort((a, b) => a.name.localeCompare(b.name));
+      const provision = (principalId: string, principalType: "User" | "Group", uin: number) =>
+        org.CreateUserSyncProvisioning({
+          ZoneId: ZoneId!,
+          UserSyncProvisionings: [{ PrincipalId: principalId, PrincipalType: principalType, TargetUin: uin, TargetType: "MemberUin", DeletionStrategy: "Delete", DuplicationStrategy: "KeepBoth" }],
+        });
+
+      const carol = (await scim("POST", "/Users", newUser("carol.old@example.com", { displayName: "Carol" }))).body;
+      const group = (await scim("POST", "/Groups", newGroup("Renamed Team", { members: [{ value: carol.id }] }))).body;
+      await provision(group.id, "Group", members[0]!);
+      await until(async () => (await subUsers(0)).length === 1, "carol's sub-user in the first account");
+      const [before] = await subUsers(0);
+      assert.equal(before!.name, "carol.old@example.com");
+
+      // Entra renames a user whose UPN changed; the display name changes with it here, so the sub-user's
+      // remark following it shows the reconcile after the rename has run.
+      const renamed = await scim("PATCH", `/Users/${carol.id}`, patch({ op: "Replace", path: "userName", value: "carol.new@example.com" }, { op: "Replace", path: "displayName", value: "Carol New" }));
+      assert.equal(renamed.status, 200, renamed.text);
+      await until(async () => (await subUsers(0))[0]?.remark === "Carol New", "the reconcile after the rename");
+      // The claimed sub-user is the account's identity (keys, logins): it keeps its name and UIN, and no second one appears.
+      assert.deepEqual(await subUsers(0), [{ name: "carol.old@example.com", uin: before!.uin, remark: "Carol New" }]);
+
+      // A provisioning of the user herself into the same account reuses that sub-user; a new account gets the new name.
+      const tasks = [...((await provision(carol.id, "User", members[0]!)).Tasks ?? []), ...((await provision(group.id, "Group", members[1]!)).Tasks ?? [])];
+      assert.equal(tasks.length, 2);
+      for (const task of tasks) {
+        await until(async () => (await org.GetProvisioningTaskStatus({ ZoneId: ZoneId!, TaskId: task.TaskId! })).TaskStatus?.Status === "Success", "the provisioning tasks");
+      }
+      assert.deepEqual(await subUsers(0), [{ name: "carol.old@example.com", uin: before!.uin, remark: "Carol New" }]);
+      assert.deepEqual((await subUsers(1)).map((s) => [s.name, s.remark]), [["carol.new@example.com", "Carol New"]]);
+    });
   });
 }
