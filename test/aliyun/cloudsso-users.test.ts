@@ -328,8 +328,20 @@ for (const engine of ENGINES) {
       const pushed = (await scim("POST", "/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "bob", externalId: "c73a5fdd5-Entra" })).body;
       const found = await t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "c73a5fdd5-Entra", Issuer: "SCIM" }) });
       assert.equal(found.UserId, pushed.id);
+      // GetUser and ListUsers show it as ExternalId {Id, Issuer: "SCIM"}; a hand-made user has none.
+      const got = (await t.sso.call("GetUser", { DirectoryId: t.directoryId, UserId: pushed.id })).User;
+      assert.deepEqual(got.ExternalId, { Id: "c73a5fdd5-Entra", Issuer: "SCIM" });
+      assert.equal(got.ProvisionType, "Synchronized");
+      const listed = (await t.sso.call("ListUsers", { DirectoryId: t.directoryId })).Users as { UserName: string; ExternalId?: unknown }[];
+      assert.deepEqual(listed.map((u) => [u.UserName, u.ExternalId]), [["alice", undefined], ["bob", { Id: "c73a5fdd5-Entra", Issuer: "SCIM" }]]);
+      // A new externalId shows at once; removing it removes ExternalId.
+      assert.equal((await scim("PATCH", `/Users/${pushed.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "externalId", value: "e-2" }] })).status, 200);
+      assert.deepEqual((await t.sso.call("GetUser", { DirectoryId: t.directoryId, UserId: pushed.id })).User.ExternalId, { Id: "e-2", Issuer: "SCIM" });
+      assert.equal((await scim("PATCH", `/Users/${pushed.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "remove", path: "externalId" }] })).status, 200);
+      assert.equal((await t.sso.call("GetUser", { DirectoryId: t.directoryId, UserId: pushed.id })).User.ExternalId, undefined);
       // External ids compare exactly, as SCIM's caseExact externalId.
       await ssoRejects(server, "EntityNotExists.User", 404, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "C73A5FDD5-ENTRA", Issuer: "SCIM" }) }));
+      await ssoRejects(server, "EntityNotExists.User", 404, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: JSON.stringify({ Id: "c73a5fdd5-Entra", Issuer: "SCIM" }) }));
       for (const bad of ["not json", JSON.stringify({ Id: 1, Issuer: "SCIM" }), JSON.stringify({ Id: "a", Issuer: "LDAP" }), "null"]) {
         await ssoRejects(server, "InvalidParameter.ExternalId", 400, () => t.sso.call("GetUserId", { DirectoryId: t.directoryId, ExternalId: bad }));
       }

@@ -8,6 +8,7 @@ import type { Core } from "../../../core/index.js";
 import { then } from "../../../lib/maybe-promise.js";
 import type { Tag } from "../../../core/tags.js";
 import { fail } from "../../../core/errors.js";
+import { EXTERNAL_ID_ISSUER } from "../../../core/directory/users.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { neutralTags, wireTags } from "../tags.js";
@@ -27,8 +28,13 @@ function userTags(tags: unknown[] | undefined) {
   return out;
 }
 
-export function userObject(u: DirectoryUser, tags: Tag[] = []) {
+/**
+ * A CloudSSO `User`. `withExternalId`: GetUser and ListUsers add `ExternalId` {Id, Issuer: "SCIM"} for a
+ * user an identity provider gave one (spec §3.5: Get/List only; CreateUser and UpdateUser do not).
+ */
+export function userObject(u: DirectoryUser, tags: Tag[] = [], withExternalId = false) {
   return {
+    ...(withExternalId && u.externalId !== null ? { ExternalId: { Id: u.externalId, Issuer: EXTERNAL_ID_ISSUER } } : {}),
     UserId: u.userId,
     UserName: u.userName,
     DisplayName: u.displayName,
@@ -45,9 +51,9 @@ export function userObject(u: DirectoryUser, tags: Tag[] = []) {
 }
 
 /** Users as CloudSSO returns them, each with its tags. */
-async function withTags(core: Core, caller: Caller, directoryId: string, users: DirectoryUser[]) {
+async function withTags(core: Core, caller: Caller, directoryId: string, users: DirectoryUser[], withExternalId = false) {
   const tags = await core.users.tagsOf(caller, directoryId, users.map((u) => u.userId));
-  return users.map((u) => userObject(u, tags.get(u.userId)));
+  return users.map((u) => userObject(u, tags.get(u.userId), withExternalId));
 }
 
 export const cloudssoUsersActions = actions("cloudsso", {
@@ -69,9 +75,9 @@ export const cloudssoUsersActions = actions("cloudsso", {
     { userStatus: "Status", tags: "Tags" },
   ),
 
-  GetUser: action(({ core, caller }, p) => then(core.users.getTagged(caller, directoryIdIn(p.DirectoryId), p.UserId), (u) => ({ User: userObject(u, u.tags) }))),
+  GetUser: action(({ core, caller }, p) => then(core.users.getTagged(caller, directoryIdIn(p.DirectoryId), p.UserId), (u) => ({ User: userObject(u, u.tags, true) }))),
 
-  /** OpenCIC runs no SCIM yet, so no user carries an external id and every lookup finds none. */
+  /** The user a SCIM provider gave this external id (Issuer `SCIM` only). */
   GetUserId: action(
     async ({ core, caller }, p) => {
       // The schema made it an object of text fields; the door takes only SCIM's.
@@ -93,7 +99,7 @@ export const cloudssoUsersActions = actions("cloudsso", {
         userType: canonical(p.ProvisionType, PROVISION_TYPES),
         tags: userTags(p.Tags),
       });
-      return { Users: await withTags(core, caller, directoryId, page.items), ...pageFields(page) };
+      return { Users: await withTags(core, caller, directoryId, page.items, true), ...pageFields(page) };
     },
     { userStatus: "Status", userType: "ProvisionType", userName: "Filter", tags: "Tags" },
   ),
