@@ -11,8 +11,12 @@ import { checkSearchText } from "../text.js";
 
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 
-/** Fields of a user a condition may name. */
-export type UserConditionField = "id" | "userName" | "externalId" | "displayName" | "email" | "firstName" | "lastName" | "enabled" | "createdAt" | "updatedAt";
+/**
+ * Fields of a user a condition may name. `attributes` is the text of the attributes an outside
+ * provider keeps on the user (its own JSON, which the core never parses): a door may narrow a query
+ * it evaluates itself by what that text contains.
+ */
+export type UserConditionField = "id" | "userName" | "externalId" | "displayName" | "email" | "firstName" | "lastName" | "enabled" | "createdAt" | "updatedAt" | "attributes";
 /** Fields of a group a condition may name; `memberId` is true of a group with that user among its members. */
 export type GroupConditionField = "id" | "groupName" | "externalId" | "createdAt" | "updatedAt" | "memberId";
 
@@ -41,6 +45,7 @@ const USER_COLUMNS: Record<UserConditionField, Column> = {
   enabled: { column: "dir_users.user_status", kind: "enabled" },
   createdAt: { column: "dir_users.created_at", kind: "time" },
   updatedAt: { column: "dir_users.updated_at", kind: "time" },
+  attributes: { column: "dir_users.scim_attributes", kind: "text" },
 };
 
 const GROUP_COLUMNS: Record<GroupConditionField, Column> = {
@@ -70,6 +75,16 @@ export function userCondition(c: Condition<UserConditionField>): (eb: Expression
 export function groupCondition(c: Condition<GroupConditionField>): (eb: ExpressionBuilder<Database, "dir_groups">) => Expression<SqlBool> {
   checkShape(c);
   return (eb) => compile(c, GROUP_COLUMNS as Record<string, Column>, eb as ExpressionBuilder<Database, never>);
+}
+
+/** Whether a condition is within the bounds `userCondition`/`groupCondition` hold it to (a door's optional narrowing may not be). */
+export function conditionFits(c: Condition<string>): boolean {
+  try {
+    checkShape(c);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkShape(c: Condition<string>): void {

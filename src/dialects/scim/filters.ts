@@ -3,8 +3,8 @@
  * names has a directory field; otherwise undefined, and the door evaluates the filter itself over
  * the directory's objects (matchesFilter).
  */
-import type { Condition, GroupConditionField, UserConditionField } from "../../core/directory/conditions.js";
-import type { FilterNode } from "./protocol/filter.js";
+import { type Condition, conditionFits, type GroupConditionField, type UserConditionField } from "../../core/directory/conditions.js";
+import type { CompareNode, FilterNode } from "./protocol/filter.js";
 
 /** SCIM attribute paths (canonical, protocol/schemas.ts) with a user field. */
 export const USER_FIELDS: Readonly<Record<string, UserConditionField>> = {
@@ -65,4 +65,50 @@ export function toCondition<F extends string>(node: FilterNode, fields: Readonly
       return { field, op: node.op, value };
     }
   }
+}
+
+/**
+ * For a filter evaluated in memory: a condition every matching object meets (a superset the SQL can
+ * read instead of the whole directory), or undefined when no part of the filter narrows. Parts with a
+ * field are exact; `byText` may narrow a test without one. The door still evaluates the filter itself
+ * on every object the condition lets through.
+ */
+export function narrowing<F extends string>(node: FilterNode, fields: Readonly<Record<string, F>>, byText: (n: CompareNode) => Condition<F> | undefined = () => undefined): Condition<F> | undefined {
+  const walk = (n: FilterNode): Condition<F> | undefined => {
+    const exact = toCondition(n, fields);
+    if (exact) return exact;
+    switch (n.op) {
+      case "and": {
+        const parts = n.filters.map(walk).filter((p): p is Condition<F> => p !== undefined);
+        return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { and: parts };
+      }
+      case "or": {
+        const parts = n.filters.map(walk);
+        return parts.some((p) => p === undefined) ? undefined : { or: parts as Condition<F>[] };
+      }
+      case "valuePath":
+        // One element satisfies the whole inner filter, so each of its tests holds of the object.
+        return walk(n.filter);
+      case "not":
+      case "pr":
+        return undefined;
+      default:
+        return byText(n);
+    }
+  };
+  const c = walk(node);
+  return c && conditionFits(c) ? c : undefined;
+}
+
+/**
+ * A user with an address that `emails.value eq/co/sw/ew "x"` matches has it in its directory e-mail (a
+ * user without a kept list) or in its kept attributes' text, where the list is JSON: the value is
+ * looked for as JSON writes it. The text matches without regard to case, as the filter compares e-mails;
+ * only ASCII values narrow, since SQL's lower() folds only ASCII on SQLite (and in PostgreSQL's C
+ * locale) where JavaScript folds every letter, and a narrowing must never leave out a match.
+ */
+export function emailText(n: CompareNode): Condition<UserConditionField> | undefined {
+  if (n.attr.path !== "emails.value" || typeof n.value !== "string" || !(n.op === "eq" || n.op === "co" || n.op === "sw" || n.op === "ew")) return undefined;
+  if (!/^[\x20-\x7e]*$/.test(n.value)) return undefined;
+  return { or: [{ field: "email", op: n.op, value: n.value }, { field: "attributes", op: "co", value: JSON.stringify(n.value).slice(1, -1) }] };
 }

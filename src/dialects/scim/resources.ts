@@ -10,7 +10,7 @@ import type { ScimSession } from "../../core/directory/scim-credentials.js";
 import type { Core } from "../../core/index.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { type GroupFieldsFromScim, groupFromScim, groupToScim, userFromScim, userPatchBase, userToScim } from "./mapping.js";
-import { GROUP_FIELDS, toCondition, USER_FIELDS } from "./filters.js";
+import { emailText, GROUP_FIELDS, narrowing, toCondition, USER_FIELDS } from "./filters.js";
 import { normalizeResourceInput, type ScimResource } from "./protocol/coerce.js";
 import { invalidValue, ScimError } from "./protocol/errors.js";
 import { checkPreconditions, etagOf } from "./protocol/etag.js";
@@ -276,6 +276,8 @@ async function writeGroup(r: ScimRequest, id: string, before: Versioned, f: Grou
 interface Kind {
   rt: ResourceType;
   fields: Readonly<Record<string, string>>;
+  /** Narrows a filter evaluated in memory to the objects that may match (see `narrowing`). */
+  narrow(filter: FilterNode): unknown;
   /** The linked attribute a list reads only when the answer shows it (users' groups, groups' members). */
   links: string;
   search(r: ScimRequest, q: Parameters<Core["users"]["searchExternal"]>[2]): MaybePromise<ExternalPage<ExternalUser | ExternalGroup>>;
@@ -285,6 +287,7 @@ interface Kind {
 const USER_KIND: Kind = {
   rt: USER_RESOURCE,
   fields: USER_FIELDS,
+  narrow: (filter) => narrowing(filter, USER_FIELDS, emailText),
   links: "groups",
   search: (r, q) => r.core.users.searchExternal(r.session.caller, r.session.directoryId, q),
   build: (r, items, withLinks) => {
@@ -297,6 +300,7 @@ const USER_KIND: Kind = {
 const GROUP_KIND: Kind = {
   rt: GROUP_RESOURCE,
   fields: GROUP_FIELDS,
+  narrow: (filter) => narrowing(filter, GROUP_FIELDS),
   links: "members",
   search: (r, q) => r.core.groups.searchExternal(r.session.caller, r.session.directoryId, q as never),
   build: (r, items, withLinks) => {
@@ -348,16 +352,17 @@ function page(r: ScimRequest, k: Kind, q: ListQuery): MaybePromise<ResourcePage>
 }
 
 /**
- * A filter or order on attributes without a directory field (kept attributes, value filters on
- * e-mail types, …): every synchronized object of the directory is read, page by page, and the
- * filter evaluated on its SCIM form. Paged by position only.
+ * A filter or order on attributes without a directory field (kept attributes, e-mails, …): the
+ * synchronized objects of the directory the filter's narrowing lets through (all of them without
+ * one) are read, page by page, and the filter evaluated on their SCIM form. Paged by position only.
  */
 async function scan(r: ScimRequest, k: Kind, q: ListQuery, filter: FilterNode | undefined, sortPath: string | undefined, withLinks: boolean): Promise<ResourcePage> {
   if (q.cursor !== undefined) throw new ScimError(400, "invalidCursor", "cursor paging is not available for a filter or order on attributes the directory has no field for; page by startIndex");
   const all: ScimResource[] = [];
+  const where = filter ? k.narrow(filter) : undefined;
   let cursor = "";
   for (;;) {
-    const p = await k.search(r, { limit: SCAN_PAGE, cursor });
+    const p = await k.search(r, { where: where as never, limit: SCAN_PAGE, cursor });
     // The links are read for the filter when it may name them, not only for the answer.
     for (const res of await k.build(r, p.items, true)) if (!filter || matchesFilter(res, filter, k.rt)) all.push(res);
     if (!p.nextCursor) break;
