@@ -25,6 +25,19 @@ const user = {
 const group = { schemas: [GROUP_SCHEMA], id: "g-1", displayName: "G", members: [{ value: "u-1" }], meta: { resourceType: "Group" } };
 
 describe("project", () => {
+  test("an attribute with a value filter is read as the attribute (lenient), commas inside the filter included", () => {
+    assert.deepEqual(project(user, { attributes: 'emails[type eq "work"]' }, USER_RESOURCE), { schemas: [USER_SCHEMA], id: "u-1", emails: user.emails });
+    assert.deepEqual(project(user, { attributes: 'emails[value eq "a,b" or type eq "x"].value,userName' }, USER_RESOURCE), {
+      schemas: [USER_SCHEMA],
+      id: "u-1",
+      userName: "babs",
+      emails: [{ value: "a@x" }, { value: "b@x" }],
+    });
+    const without = project(user, { excludedAttributes: 'emails[type eq "home"]' }, USER_RESOURCE);
+    assert.equal(without.emails, undefined);
+    assert.equal(without.userName, "babs");
+  });
+
   test("no query: everything but password (returned never)", () => {
     const out = project(user, {}, USER_RESOURCE);
     const { password: _p, ...rest } = user;
