@@ -244,6 +244,28 @@ async function lifecycle(server: TestServer, kind: Kind): Promise<void> {
   assert.deepEqual([(await sso("GetSCIMSynchronizationStatus", { DirectoryId })).SCIMSynchronizationStatus, (await statistics()).SCIMSyncEnabled], ["Enabled", true]);
   await sso("SetSCIMSynchronizationStatus", { DirectoryId, SCIMSynchronizationStatus: "Disabled" });
 
+  // ---- CloudSSO access configurations and their policies ----
+  const access = (await sso("CreateAccessConfiguration", { DirectoryId, AccessConfigurationName: "matrix-admins", Description: "admins", SessionDuration: 7200 })).AccessConfiguration;
+  const AccessConfigurationId = access.AccessConfigurationId as string;
+  assert.deepEqual([access.AccessConfigurationName, access.SessionDuration], ["matrix-admins", 7200]);
+  assert.equal((await sso("GetAccessConfiguration", { DirectoryId, AccessConfigurationId })).AccessConfiguration.Description, "admins");
+  assert.equal((await sso("UpdateAccessConfiguration", { DirectoryId, AccessConfigurationId, NewDescription: "operators" })).AccessConfiguration.Description, "operators");
+  assert.deepEqual((await sso("ListAccessConfigurations", { DirectoryId })).AccessConfigurations.map((c: any) => c.AccessConfigurationId), [AccessConfigurationId]);
+  const inline = JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: "ecs:Describe*", Resource: "*" }] });
+  const inline2 = JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: "oss:GetObject", Resource: "*" }] });
+  await sso("AddPermissionPolicyToAccessConfiguration", { DirectoryId, AccessConfigurationId, PermissionPolicyType: "System", PermissionPolicyName: "ReadOnlyAccess" });
+  await sso("AddPermissionPolicyToAccessConfiguration", { DirectoryId, AccessConfigurationId, PermissionPolicyType: "Inline", PermissionPolicyName: "matrix-inline", InlinePolicyDocument: inline });
+  await sso("UpdateInlinePolicyForAccessConfiguration", { DirectoryId, AccessConfigurationId, InlinePolicyName: "matrix-inline", NewInlinePolicyDocument: inline2 });
+  const attached = (await sso("ListPermissionPoliciesInAccessConfiguration", { DirectoryId, AccessConfigurationId })).PermissionPolicies;
+  assert.deepEqual(
+    attached.map((p: any) => [p.PermissionPolicyName, p.PermissionPolicyType, p.PermissionPolicyDocument ?? null]),
+    [["ReadOnlyAccess", "System", null], ["matrix-inline", "Inline", inline2]],
+  );
+  await sso("RemovePermissionPolicyFromAccessConfiguration", { DirectoryId, AccessConfigurationId, PermissionPolicyType: "System", PermissionPolicyName: "ReadOnlyAccess" });
+  await refused(sso("DeleteAccessConfiguration", { DirectoryId, AccessConfigurationId }), "DeletionConflict.AccessConfiguration.PermissionPolicy", 409);
+  await sso("DeleteAccessConfiguration", { DirectoryId, AccessConfigurationId, ForceRemovePermissionPolicies: true });
+  await refused(sso("GetAccessConfiguration", { DirectoryId, AccessConfigurationId }), "EntityNotExists.AccessConfiguration", 404);
+
   // ---- CloudSSO users ----
   const clash = (
     await sso("CreateUser", { DirectoryId, UserName: "clash", DisplayName: "Clash Person", FirstName: "Clash", LastName: "Person", Email: "clash@example.com", Description: "collides twice" })
@@ -254,7 +276,7 @@ async function lifecycle(server: TestServer, kind: Kind): Promise<void> {
   const dup = (await sso("CreateUser", { DirectoryId, UserName: "dup", DisplayName: "Dup" })).User;
   const bobGot = (await sso("GetUser", { DirectoryId, UserId: bob.UserId })).User;
   assert.deepEqual([bobGot.UserId, bobGot.UserName, bobGot.DisplayName, bobGot.Email], [bob.UserId, "bob", "Bob", "bob@example.com"]);
-  // No SCIM yet, so no user carries an external id.
+  // Users made through the API carry no external id (only SCIM gives one).
   await refused(sso("GetUserId", { DirectoryId, ExternalId: JSON.stringify({ Id: "bob", Issuer: "SCIM" }) }), "EntityNotExists.User", 404);
   const usersPage = await sso("ListUsers", { DirectoryId, MaxResults: 2 });
   assert.deepEqual([usersPage.TotalCounts, usersPage.IsTruncated, usersPage.MaxResults, usersPage.Users.length], [3, true, 2, 2]);
