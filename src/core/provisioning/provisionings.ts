@@ -160,6 +160,9 @@ export class Provisionings {
   ) {}
 
   /** Subscribes provisioning to the changes it follows; listeners run in the announcing transaction. */
+  /** The principals each open transaction has already marked (see markCoveringDirty). */
+  private readonly markedIn = new WeakMap<Kysely<Database>, Set<string>>();
+
   listen(): void {
     this.announcer.on("directory.membership_changed", (trx, a) => this.markCoveringDirty(trx, { groupId: a.groupId }));
     // A sub-user's email and remark follow the user's email and display name; nothing else is copied.
@@ -526,6 +529,13 @@ export class Provisionings {
    * membership changes, a user's (directly, or through any of its groups) when the user changes.
    */
   async markCoveringDirty(trx: Kysely<Database>, principals: { groupId?: string; userId?: string }): Promise<void> {
+    // Marking is level-triggered: once per principal and transaction is enough, however many of its
+    // changes the transaction makes (a SCIM PATCH adds 50 members to a group in one transaction).
+    const key = `${principals.groupId ?? ""}/${principals.userId ?? ""}`;
+    let marked = this.markedIn.get(trx);
+    if (!marked) this.markedIn.set(trx, (marked = new Set()));
+    if (marked.has(key)) return;
+    marked.add(key);
     const groupIds: string[] = [];
     if (principals.groupId) groupIds.push(principals.groupId);
     if (principals.userId) {
