@@ -19,7 +19,16 @@ import newman, { type NewmanRunSummary } from "newman";
 import { ENGINES, orgClient, startServer, type TestServer } from "../helpers/harness.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const COLLECTION_FILE = fileURLToPath(new URL("../shared/conformance/scim/PostmanCollection.json", new URL("../../", import.meta.url)));
+const COLLECTION_FILE =
+  process.env.OPENCIC_SCIM_COLLECTION ?? fileURLToPath(new URL("../shared/conformance/scim/PostmanCollection.json", new URL("../../", import.meta.url)));
+/**
+ * The collection is data kept beside the repository, not in it. CI (.ci/run) requires it; a clone on a
+ * machine without it reports this file's test as skipped, saying where to put it (README).
+ */
+const MISSING_COLLECTION =
+  !existsSync(COLLECTION_FILE) && process.env.OPENCIC_REQUIRE_SCIM_COLLECTION !== "1"
+    ? `Microsoft's SCIM validation collection is not at ${COLLECTION_FILE}: set OPENCIC_SCIM_COLLECTION to its PostmanCollection.json (README, "Check an endpoint")`
+    : false;
 const ARCHITECTURE = `${REPO}ARCHITECTURE.md`;
 
 /** An assertion of the collection this project judges wrong, with the RFC section that says so. */
@@ -203,7 +212,7 @@ function describeFailures(failures: Outcome[], requests: RequestReport[]): strin
 // ---------------------------------------------------------------------------------------------
 
 for (const engine of ENGINES) {
-  describe(`SCIM validation collection through newman (${engine})`, () => {
+  describe(`SCIM validation collection through newman (${engine})`, { skip: MISSING_COLLECTION }, () => {
     let server: TestServer;
     let token: string;
     before(async () => {
