@@ -2,7 +2,7 @@
  * The one table that turns neutral core reasons into SCIM errors (RFC 7644 §3.12): an HTTP status and,
  * where the RFC has one, a `scimType`. Protocol errors (ScimError, raised by protocol/) pass as they are.
  */
-import { CoreError, type ErrorKind } from "../../core/errors.js";
+import { CoreError, type ErrorKind, type Reason } from "../../core/errors.js";
 import { ScimError, type ScimType } from "./protocol/errors.js";
 
 interface ScimCode {
@@ -23,8 +23,8 @@ const BY_KIND: Record<ErrorKind, ScimCode> = {
   internal: { status: 500 },
 };
 
-/** Reasons whose SCIM rendering differs from their kind's. Keyed by text: some come from other parts of the core. */
-const BY_REASON: Readonly<Record<string, ScimCode>> = {
+/** Reasons whose SCIM rendering differs from their kind's (typed, so a renamed reason cannot silently fall back). */
+const BY_REASON: Readonly<Partial<Record<Reason, ScimCode>>> = {
   "request.too_large": { status: 413 },
   "request.invalid_type": { status: 400, scimType: "invalidSyntax" },
   "directory.user_name_taken": { status: 409, scimType: "uniqueness" },
