@@ -47,3 +47,10 @@ export function randomAlnum(n: number): string {
 export function isNumericId(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0;
 }
+
+/** n random decimal digits (numeric ids kept as text, like CAM's and RAM's role ids). */
+export function randomDigits(n: number): string {
+  let out = "";
+  for (let i = 0; i < n; i++) out += randomChar("0123456789");
+  return out;
+}

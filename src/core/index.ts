@@ -1,6 +1,9 @@
 /** The neutral core: every rule lives here once, whichever wire dialect asked. */
 import type { Store } from "../store/database.js";
+import { AccountRoles } from "./access/account-roles.js";
 import { AccessConfigurations } from "./access/configurations.js";
+import { AccessDeployments } from "./access/deployments.js";
+import { DeploymentReconciler } from "./access/reconcile.js";
 import { type CatalogueFile, PolicyCatalogue } from "./access/policies.js";
 import { Accounts, type Caller } from "./accounts.js";
 import { Announcer } from "./announcements.js";
@@ -11,13 +14,14 @@ import { PageTokens } from "./directory/paging.js";
 import { ScimCredentials } from "./directory/scim-credentials.js";
 import { Users } from "./directory/users.js";
 import { ReconcileQueue } from "./engine/queue.js";
+import { ReconcilerRouter } from "./engine/router.js";
 import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
-import { ProvisioningReconciler, type ProvisioningResult } from "./provisioning/reconcile.js";
+import { ProvisioningReconciler } from "./provisioning/reconcile.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
@@ -52,9 +56,14 @@ export class Core {
   readonly policyCatalogue: PolicyCatalogue;
   /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
   readonly accessConfigurations: AccessConfigurations;
+  /** Assignments, deployments (a configuration's role in an account) and their tasks. */
+  readonly accessDeployments: AccessDeployments;
+  /** What deployments landed in accounts, as each account reads it. */
+  readonly accountRoles: AccountRoles;
   /** The durable reconcile queue; `stats()` gives its depth and the age of its oldest due key. */
   readonly queue: ReconcileQueue;
-  readonly worker: Worker<ProvisioningResult>;
+  /** The one reconcile worker: provisionings (`up-` keys) and deployments (`dp-` keys). */
+  readonly worker: Worker;
   readonly limits: Limits;
 
   constructor(readonly opts: CoreOptions) {
@@ -76,9 +85,15 @@ export class Core {
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
     this.provisionings.listen();
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
-    this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits);
+    this.accountRoles = new AccountRoles(db, opts.clock);
+    this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
+    this.accessDeployments.listen();
+    this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
-    const reconciler = new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults });
+    const reconciler = new ReconcilerRouter({
+      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
+      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { faults: workerOptions.faults }),
+    });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);
     // A key marked by this process starts at once instead of at the worker's next poll.

@@ -303,6 +303,19 @@ export class Organizations {
   }
 
   /** The organization an account belongs to (as manager or member), if any: one read, as every organization action starts here. */
+  /**
+   * What `uin` is in `org`, inside `trx`: the management account ("ManagerUin"), a member
+   * ("MemberUin"), or undefined when it is not in the organization or not what `claimed` says. The one
+   * rule for the accounts sub-users and roles may target.
+   */
+  async targetType(trx: Kysely<Database>, org: Organization, uin: number, claimed?: "ManagerUin" | "MemberUin"): Promise<"ManagerUin" | "MemberUin" | undefined> {
+    if (!isNumericId(uin)) return undefined;
+    const member = await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", uin));
+    if (!member) return undefined;
+    const actual = uin === org.manager_uin ? "ManagerUin" : "MemberUin";
+    return claimed === undefined || claimed === actual ? actual : undefined;
+  }
+
   findMembership(uin: number): MaybePromise<{ org: Organization; member: OrgMember } | undefined> {
     return then(membershipOf(this.db, uin), (row) => {
       if (!row) return undefined;

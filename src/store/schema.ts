@@ -186,6 +186,99 @@ export interface AccessConfigurationPolicyTable {
   added_at: number;
 }
 
+/** A configuration granted to a user or group on an account. */
+export interface AccessAssignmentTable {
+  assignment_id: string;
+  directory_id: string;
+  configuration_id: string;
+  target_type: "ManagerUin" | "MemberUin";
+  target_uin: number;
+  principal_type: "User" | "Group";
+  principal_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Deployed (or being deployed, or failed to deploy): where the configuration's role should be. */
+export type DeploymentStatus = "Deploying" | "Deployed" | "DeployFailed" | "Removing" | "RemoveFailed";
+
+/** A configuration deployed into an account; `spec` (JSON, core/access/spec.ts) is the role it should have there. */
+export interface AccessDeploymentTable {
+  deployment_id: string;
+  directory_id: string;
+  configuration_id: string;
+  target_type: "ManagerUin" | "MemberUin";
+  target_uin: number;
+  spec: string;
+  status: DeploymentStatus;
+  /** The configuration's policies changed after `spec` was taken: a provision would change the role. */
+  redeploy_required: number;
+  /** To be undeployed; the reconcile removes the role and then the row. */
+  removing: number;
+  generation: number;
+  reconciled_generation: number;
+  /** Why the last reconcile failed ("" when it did not). */
+  failure_reason: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type AccessTaskType = "Provision" | "Deprovision" | "CreateAssignment" | "DeleteAssignment";
+
+export interface AccessTaskTable {
+  task_id: string;
+  directory_id: string;
+  task_type: AccessTaskType;
+  status: "InProgress" | "Success" | "Failed";
+  failure_reason: string;
+  deployment_id: string;
+  /** The deployment generation this task waits for. */
+  generation: number;
+  configuration_id: string;
+  configuration_name: string;
+  target_type: "ManagerUin" | "MemberUin";
+  target_uin: number;
+  principal_type: "User" | "Group" | null;
+  principal_id: string | null;
+  principal_name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A role that landed in an account from a deployment (CAM `TencentCloudSSO-<name>`, RAM `AliyunReservedSSO-<name>`). */
+export interface AccountRoleTable {
+  account_uin: number;
+  configuration_id: string;
+  directory_id: string;
+  /** Numeric, as CAM and RAM role ids are. */
+  role_id: string;
+  configuration_name: string;
+  name_key: string;
+  description: string;
+  session_duration: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccountRolePolicyTable {
+  account_uin: number;
+  configuration_id: string;
+  policy_type: "System" | "Inline";
+  policy_name: string;
+  grammar: "cam" | "ram";
+  policy_id: number | null;
+  document: string | null;
+  attached_at: number;
+}
+
+/** The identity provider a directory's deployments need in an account (`TencentReservedSSO-<zone>`, `AliyunReservedSSO-<directory>`). */
+export interface AccountSamlProviderTable {
+  account_uin: number;
+  directory_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface ScimCredentialTable {
   /** `scimcred-` + random characters. */
   credential_id: string;
@@ -245,7 +338,8 @@ export interface ProvisioningClaimTable {
 
 /** The durable queue of dirty keys (a key is a provisioning id); only core/engine/queue.ts touches it. */
 export interface ReconcileQueueTable {
-  provisioning_id: string;
+  /** An engine key: a provisioning id (`up-`) or a deployment id (`dp-`). */
+  work_key: string;
   not_before: number;
   attempts: number;
   leased_until: number | null;
@@ -338,6 +432,12 @@ export interface Database {
   scim_credentials: ScimCredentialTable;
   access_configurations: AccessConfigurationTable;
   access_configuration_policies: AccessConfigurationPolicyTable;
+  access_assignments: AccessAssignmentTable;
+  access_deployments: AccessDeploymentTable;
+  access_tasks: AccessTaskTable;
+  account_roles: AccountRoleTable;
+  account_role_policies: AccountRolePolicyTable;
+  account_saml_providers: AccountSamlProviderTable;
   provisionings: ProvisioningTable;
   provisioning_claims: ProvisioningClaimTable;
   reconcile_queue: ReconcileQueueTable;
@@ -360,6 +460,11 @@ export type DirGroup = Selectable<DirGroupTable>;
 export type ScimCredential = Selectable<ScimCredentialTable>;
 export type AccessConfiguration = Selectable<AccessConfigurationTable>;
 export type AccessConfigurationPolicy = Selectable<AccessConfigurationPolicyTable>;
+export type AccessAssignment = Selectable<AccessAssignmentTable>;
+export type AccessDeployment = Selectable<AccessDeploymentTable>;
+export type AccessTask = Selectable<AccessTaskTable>;
+export type AccountRole = Selectable<AccountRoleTable>;
+export type AccountRolePolicy = Selectable<AccountRolePolicyTable>;
 export type Provisioning = Selectable<ProvisioningTable>;
 export type ProvisioningTask = Selectable<ProvisioningTaskTable>;
 export type ProvisioningEvent = Selectable<ProvisioningEventTable>;

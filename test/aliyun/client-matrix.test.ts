@@ -110,7 +110,7 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
  */
 async function settled(server: TestServer, provisioningId: string): Promise<void> {
   await until(
-    async () => !(await server.store.db.selectFrom("reconcile_queue").select("provisioning_id").where("provisioning_id", "=", provisioningId).executeTakeFirst()),
+    async () => !(await server.store.db.selectFrom("reconcile_queue").select("work_key").where("work_key", "=", provisioningId).executeTakeFirst()),
     `the worker to finish with ${provisioningId}`,
   );
 }

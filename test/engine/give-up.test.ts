@@ -48,7 +48,7 @@ for (const engine of ENGINES) {
       return status;
     }
     const names = async (t: SsoTenant, member: number) => ((await camClient(server, await server.keyFor(t.members[member]!)).ListUsers()).Data ?? []).map((u) => u.Name!).sort();
-    const queueRow = (id: string) => server.store.db.selectFrom("reconcile_queue").selectAll().where("provisioning_id", "=", id).executeTakeFirst();
+    const queueRow = (id: string) => server.store.db.selectFrom("reconcile_queue").selectAll().where("work_key", "=", id).executeTakeFirst();
 
     /** Users in a group, and provisionings of it into the given members, stored while the worker is stopped so faults can be set first. */
     async function setUp(t: SsoTenant, users: string[], members: number[]) {

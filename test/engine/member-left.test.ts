@@ -34,7 +34,7 @@ for (const engine of ENGINES) {
     const ramNames = async (uin: number) => ((await aliyunClient(server, await server.keyFor(uin), "ram").call("ListUsers", {})).Users.User as { UserName: string }[]).map((u) => u.UserName).sort();
     // The organization is gone, so its zone answers nobody: the task is read from the store.
     const first = (server: TestServer, taskId: string) => server.store.db.selectFrom("provisioning_tasks").select(["status", "failure_reason"]).where("task_id", "=", taskId).executeTakeFirst();
-    const queueEmpty = async () => (await server.store.db.selectFrom("reconcile_queue").select("provisioning_id").execute()).length === 0;
+    const queueEmpty = async () => (await server.store.db.selectFrom("reconcile_queue").select("work_key").execute()).length === 0;
     const settled = async (t: SsoTenant, taskId: string) => {
       let status = "";
       await until(async () => {

@@ -302,7 +302,7 @@ const CAM_DOCUMENT = JSON.stringify({ version: "2.0", statement: [{ effect: "all
 
 /** Waits until the reconcile worker has nothing left to do, so only a request could change the store. */
 async function quiescent(server: TestServer): Promise<void> {
-  await until(async () => (await server.store.db.selectFrom("reconcile_queue").select("provisioning_id").execute()).length === 0, "the reconcile queue to drain");
+  await until(async () => (await server.store.db.selectFrom("reconcile_queue").select("work_key").execute()).length === 0, "the reconcile queue to drain");
   let last = await snapshot(server.store);
   await until(async () => {
     await new Promise((r) => setTimeout(r, 100));

@@ -1,10 +1,9 @@
 /**
  * Permission configurations (Tencent role configurations, Alibaba access configurations) of a
  * directory, and the policies they hold: names, session duration, landing page, the system policies
- * from the catalogue and the one inline document; quotas and guards. Assignments and deployments
- * (what a configuration becomes in member accounts) are not built yet: when they are, `delete` also
- * refuses a deployed configuration, and a policy change marks the configuration's deployments for
- * redeployment (`policiesChanged` below is the one place that happens).
+ * from the catalogue and the one inline document; quotas and guards. Where a configuration is
+ * assigned and deployed is deployments.ts's: a deployed or assigned configuration is not deleted, and
+ * a policy change marks its deployments for redeployment (`policiesChanged` below is the one place).
  */
 import { type Kysely, sql } from "kysely";
 import { all, containsText, exec, first, isUniqueViolation, lockRow, matchesText } from "../../store/database.js";
@@ -19,6 +18,7 @@ import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { checkSearchText, textLength } from "../text.js";
+import type { AccessDeployments } from "./deployments.js";
 import { checkInlinePolicyName, checkPolicyDocument, type PolicyCatalogue, type PolicyGrammar } from "./policies.js";
 import { type ConfigurationPolicyView, type ConfigurationView, configurationView, type PolicyType, policyView } from "./views.js";
 
@@ -55,6 +55,14 @@ export interface ConfigurationQuery extends PageRequest {
   filter?: string;
   /** The name, without regard to case: equal to, or starting with, a value (Alibaba's Filter). */
   name?: TextMatch;
+  /** Only configurations whose deployments differ from them (Alibaba's StatusNotifications ReprovisionRequired). */
+  redeployRequired?: boolean;
+  /**
+   * Marks each listed configuration `selected` when it is assigned on one of these accounts (to this
+   * principal, when one is named). A principal alone selects nothing, so it is refused (Tencent documents
+   * PrincipalId "must be set together with FilterTargets").
+   */
+  selection?: { targetUins?: number[]; principalId?: string };
 }
 
 /** A policy to attach: a system policy by catalogue id or name, or an inline document under a name. */
@@ -81,6 +89,7 @@ export class AccessConfigurations {
     private readonly catalogue: PolicyCatalogue,
     private readonly tokens: PageTokens,
     private readonly limits: Limits,
+    private readonly deployments: AccessDeployments,
   ) {}
 
   quotas(): AccessQuotas {
@@ -127,13 +136,16 @@ export class AccessConfigurations {
   }
 
   get(caller: Caller, directoryId: string, configurationId: string): MaybePromise<ConfigurationView> {
-    return then(this.directories.scope(caller, directoryId), () => then(this.find(this.db, directoryId, configurationId), configurationView));
+    return then(this.directories.scope(caller, directoryId), () =>
+      then(this.find(this.db, directoryId, configurationId), async (c) => configurationView(c, (await this.deployments.needingRedeploy([c.configuration_id])).has(c.configuration_id))),
+    );
   }
 
   list(caller: Caller, directoryId: string, q: ConfigurationQuery): MaybePromise<Page<ConfigurationView>> {
     return then(this.directories.scope(caller, directoryId), () => {
       checkSearchText(q.filter, "filter");
       checkSearchText(q.name?.value, "name");
+      const selection = checkSelection(q.selection);
       const filter = q.filter || undefined;
       const name = q.name;
       const prefix = name?.prefix === true;
@@ -143,7 +155,7 @@ export class AccessConfigurations {
       const page = listPage(
         this.db,
         {
-          key: `access_configurations ${filterAt >= 0} ${name ? (prefix ? "sw" : "eq") : "-"}`,
+          key: `access_configurations ${filterAt >= 0} ${name ? (prefix ? "sw" : "eq") : "-"} ${q.redeployRequired === true}`,
           values: f.values,
           rows: (slot) => {
             let base = this.db.selectFrom("access_configurations").selectAll().where("directory_id", "=", slot.value<string>(0));
@@ -152,6 +164,7 @@ export class AccessConfigurations {
               base = base.where(sql<boolean>`(${slot.text(filterAt, (text) => containsText("name", text))} or ${slot.text(filterAt, (text) => containsText("description", text))})`);
             }
             if (nameAt >= 0) base = base.where(slot.text(nameAt, (text) => matchesText("name", { value: text, prefix })));
+            if (q.redeployRequired) base = base.where((eb) => eb.exists(eb.selectFrom("access_deployments").select("deployment_id").whereRef("access_deployments.configuration_id", "=", "access_configurations.configuration_id").where("redeploy_required", "=", 1).where("removing", "=", 0)));
             return base;
           },
         },
@@ -159,11 +172,16 @@ export class AccessConfigurations {
           timeColumn: "created_at",
           idColumn: "configuration_id",
           tokens: this.tokens,
-          scope: () => scopeOf("access_configurations", directoryId, { filter, name, desc: q.descending === true }),
+          scope: () => scopeOf("access_configurations", directoryId, { filter, name, desc: q.descending === true, r: q.redeployRequired === true }),
           request: q,
         },
       );
-      return then(page, (p) => ({ ...p, items: p.items.map(configurationView) }));
+      return then(page, async (p) => {
+        const ids = p.items.map((c) => c.configuration_id);
+        const redeploy = ids.length ? await this.deployments.needingRedeploy(ids) : new Set<string>();
+        const selected = selection && ids.length ? await this.deployments.assignedOn(ids, selection) : undefined;
+        return { ...p, items: p.items.map((c) => ({ ...configurationView(c, redeploy.has(c.configuration_id)), ...(selected ? { selected: selected.has(c.configuration_id) } : {}) })) };
+      });
     });
   }
 
@@ -180,7 +198,7 @@ export class AccessConfigurations {
         updated_at: this.clock.now(),
       };
       await exec(trx, trx.updateTable("access_configurations").set(patch).where("configuration_id", "=", configurationId));
-      return configurationView({ ...row, ...patch });
+      return configurationView({ ...row, ...patch }, (await this.deployments.needingRedeploy([configurationId])).has(configurationId));
     });
   }
 
@@ -192,6 +210,8 @@ export class AccessConfigurations {
     await this.directories.scope(caller, directoryId);
     await this.db.transaction().execute(async (trx) => {
       await this.lock(trx, directoryId, configurationId);
+      // Existence, then where it is deployed or assigned, then its policies (Tencent documents this order of refusals).
+      await this.deployments.checkConfigurationUnused(trx, configurationId);
       const held = await first(trx, trx.selectFrom("access_configuration_policies").select("policy_name").where("configuration_id", "=", configurationId).limit(1));
       if (held && !opts.forceRemovePolicies) fail("access.configuration_has_policies", "the configuration still holds policies; remove them first", "configurationId");
       await exec(trx, trx.deleteFrom("access_configuration_policies").where("configuration_id", "=", configurationId));
@@ -300,12 +320,10 @@ export class AccessConfigurations {
       .map(policyView);
   }
 
-  /**
-   * A policy change: the configuration's update time moves. With deployments, this is also where
-   * they become DeployedRequired / ReprovisionRequired.
-   */
+  /** A policy change: the configuration's update time moves, and its deployments need redeploying (DeployedRequired / ReprovisionRequired). */
   private async policiesChanged(trx: Kysely<Database>, configurationId: string, now: number): Promise<void> {
     await exec(trx, trx.updateTable("access_configurations").set({ updated_at: now }).where("configuration_id", "=", configurationId));
+    await this.deployments.policiesChanged(trx, configurationId);
   }
 
   private resolvePolicy(configurationId: string, grammar: PolicyGrammar, p: NewPolicy, now: number): AccessConfigurationPolicy {
@@ -346,6 +364,14 @@ const nameTaken = (name: string): never => fail("access.configuration_name_taken
 
 function checkName(name: string): void {
   if (!CONFIGURATION_NAME.test(name)) fail("access.configuration_name_invalid", "configuration names are 1-128 letters, digits and '-'", "name");
+}
+
+function checkSelection(s: ConfigurationQuery["selection"]): { targetUins: number[]; principalId?: string } | undefined {
+  if (!s) return undefined;
+  const targetUins = s.targetUins ?? [];
+  const principalId = s.principalId || undefined;
+  if (principalId && targetUins.length === 0) fail("access.selection_needs_targets", "a principal selects configurations only together with target accounts", "principalId");
+  return targetUins.length ? { targetUins, principalId } : undefined;
 }
 
 function checkChanges(c: ConfigurationChanges): void {

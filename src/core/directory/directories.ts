@@ -34,6 +34,12 @@ export interface DirectoryStatistics {
   scimCredentialCount: number;
   /** Permission configurations (role/access configurations) in the directory. */
   accessConfigurationCount: number;
+  /** Assignments of configurations to users and groups on accounts. */
+  accessAssignmentCount: number;
+  /** Configurations deployed into accounts (roles; Tencent RoleConfigurationSyncCount). */
+  deployedConfigurationCount: number;
+  /** Deployment tasks not finished yet (Alibaba InProgressTaskCount). */
+  inProgressAccessTaskCount: number;
 }
 
 /** The identity-center service of the caller's account: whether it may be, and is, turned on. */
@@ -278,6 +284,14 @@ export class Directories {
     );
     const credentials = await first(this.db, this.db.selectFrom("scim_credentials").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id));
     const configurations = await first(this.db, this.db.selectFrom("access_configurations").select((eb) => eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id));
+    const access = await first(
+      this.db,
+      this.db.selectNoFrom((eb) => [
+        eb.selectFrom("access_assignments").select(eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id).as("assignments"),
+        eb.selectFrom("access_deployments").select(eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id).where("removing", "=", 0).as("deployments"),
+        eb.selectFrom("access_tasks").select(eb.fn.countAll<number>().as("n")).where("directory_id", "=", dir.directory_id).where("status", "=", "InProgress").as("in_progress"),
+      ]),
+    );
     return {
       directory: directoryView(dir),
       quotas: this.quotas(dir),
@@ -286,6 +300,9 @@ export class Directories {
       provisionedUserCount: Number(row?.n ?? 0),
       scimCredentialCount: Number(credentials?.n ?? 0),
       accessConfigurationCount: Number(configurations?.n ?? 0),
+      accessAssignmentCount: Number(access?.assignments ?? 0),
+      deployedConfigurationCount: Number(access?.deployments ?? 0),
+      inProgressAccessTaskCount: Number(access?.in_progress ?? 0),
     };
   }
 

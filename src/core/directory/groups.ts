@@ -227,6 +227,8 @@ export class Groups {
       if (group.member_count > 0 && group.group_type !== "Synchronized") fail("directory.group_has_members", `the group still has ${group.member_count} members; remove them first`, "groupId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the group is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "groupId");
+      const assigned = await first(trx, trx.selectFrom("access_assignments").select("configuration_id").where("principal_type", "=", "Group").where("principal_id", "=", groupId).limit(1));
+      if (assigned) fail("directory.principal_assigned", `the group is assigned configuration ${assigned.configuration_id}; delete its assignments first`, "groupId");
       if (group.member_count > 0) {
         const members = (await all(trx, trx.selectFrom("dir_memberships").select("user_id").where("group_id", "=", groupId).orderBy("user_id"))).map((r) => r.user_id);
         await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId));

@@ -366,6 +366,8 @@ export class Users {
       if (groups.length > 0 && user.user_type !== "Synchronized") fail("directory.user_in_group", "the user still belongs to a group; remove it from its groups first", "userId");
       const provisioned = await first(trx, trx.selectFrom("provisionings").select("provisioning_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1));
       if (provisioned) fail("directory.principal_provisioned", `the user is provisioned by ${provisioned.provisioning_id}; delete that provisioning first`, "userId");
+      const assigned = await first(trx, trx.selectFrom("access_assignments").select("configuration_id").where("principal_type", "=", "User").where("principal_id", "=", userId).limit(1));
+      if (assigned) fail("directory.principal_assigned", `the user is assigned configuration ${assigned.configuration_id}; delete its assignments first`, "userId");
       for (const groupId of groups) {
         await exec(trx, trx.deleteFrom("dir_memberships").where("group_id", "=", groupId).where("user_id", "=", userId));
         await exec(trx, trx.updateTable("dir_groups").set((eb) => ({ member_count: eb("member_count", "-", 1) })).where("group_id", "=", groupId));

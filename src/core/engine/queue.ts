@@ -1,5 +1,5 @@
 /**
- * The durable reconcile queue (table reconcile_queue; a key is a provisioning id). All SQL on that
+ * The durable reconcile queue (table reconcile_queue; a key names one piece of work, e.g. a provisioning or a deployment: see router.ts). All SQL on that
  * table lives here. A key is on the queue while it has work: marking it (in the transaction of the
  * change that makes the work) puts it there or re-arms it; a worker takes it under a lease, and
  * then drops it, runs it again, backs it off, or parks it after it gave up. Marks coalesce: a key
@@ -58,8 +58,8 @@ export class ReconcileQueue {
         trx,
         trx
           .insertInto("reconcile_queue")
-          .values(keys.slice(i, i + CHUNK).map((key) => ({ provisioning_id: key, not_before: now, attempts: 0, leased_until: null, leased_by: null, parked_at: null, marks: 1 })))
-          .onConflict((oc) => oc.column("provisioning_id").doUpdateSet((eb) => ({ not_before: now, attempts: 0, parked_at: null, marks: eb("reconcile_queue.marks", "+", 1) }))),
+          .values(keys.slice(i, i + CHUNK).map((key) => ({ work_key: key, not_before: now, attempts: 0, leased_until: null, leased_by: null, parked_at: null, marks: 1 })))
+          .onConflict((oc) => oc.column("work_key").doUpdateSet((eb) => ({ not_before: now, attempts: 0, parked_at: null, marks: eb("reconcile_queue.marks", "+", 1) }))),
       );
     }
     await this.announcer.announce(trx, "queue.marked", { keys });
@@ -67,7 +67,7 @@ export class ReconcileQueue {
 
   /** Drops keys whose work no longer exists (their provisioning was removed). */
   async remove(trx: Kysely<Database>, keys: readonly string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += CHUNK) await exec(trx, trx.deleteFrom("reconcile_queue").where("provisioning_id", "in", keys.slice(i, i + CHUNK)));
+    for (let i = 0; i < keys.length; i += CHUNK) await exec(trx, trx.deleteFrom("reconcile_queue").where("work_key", "in", keys.slice(i, i + CHUNK)));
   }
 
   /** Called once before a worker starts taking keys: on SQLite, frees the leases a dead process left. */
@@ -81,7 +81,7 @@ export class ReconcileQueue {
     return this.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom("reconcile_queue")
-        .select(["provisioning_id", "attempts", "marks"])
+        .select(["work_key", "attempts", "marks"])
         .where("parked_at", "is", null)
         .where("not_before", "<=", now)
         .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
@@ -90,19 +90,19 @@ export class ReconcileQueue {
       if (this.engine === "postgres") q = q.forUpdate().skipLocked();
       const row = await first(trx, q);
       if (!row) return undefined;
-      await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("provisioning_id", "=", row.provisioning_id));
-      return { key: row.provisioning_id, attempts: row.attempts, marks: row.marks };
+      await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("work_key", "=", row.work_key));
+      return { key: row.work_key, attempts: row.attempts, marks: row.marks };
     });
   }
 
   /** Extends the lease of a key `owner` is working on (the heartbeat). */
   async renew(entry: QueueEntry, owner: string, leaseMs: number): Promise<void> {
-    await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: this.clock.now() + leaseMs }).where("provisioning_id", "=", entry.key).where("leased_by", "=", owner));
+    await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: this.clock.now() + leaseMs }).where("work_key", "=", entry.key).where("leased_by", "=", owner));
   }
 
   /** The key converged: dropped, unless it was marked while held (then it is freed and runs again). */
   async done(trx: Kysely<Database>, entry: QueueEntry, owner: string): Promise<void> {
-    const dropped = await exec(trx, trx.deleteFrom("reconcile_queue").where("provisioning_id", "=", entry.key).where("leased_by", "=", owner).where("marks", "=", entry.marks));
+    const dropped = await exec(trx, trx.deleteFrom("reconcile_queue").where("work_key", "=", entry.key).where("leased_by", "=", owner).where("marks", "=", entry.marks));
     if (dropped === 0) await this.free(trx, entry.key, owner);
   }
 
@@ -113,7 +113,7 @@ export class ReconcileQueue {
       trx
         .updateTable("reconcile_queue")
         .set({ leased_until: null, leased_by: null, not_before: this.clock.now(), attempts: 0 })
-        .where("provisioning_id", "=", entry.key)
+        .where("work_key", "=", entry.key)
         .where("leased_by", "=", owner),
     );
   }
@@ -125,7 +125,7 @@ export class ReconcileQueue {
       trx
         .updateTable("reconcile_queue")
         .set({ attempts: entry.attempts + 1, not_before: this.clock.now() + delayMs, leased_until: null, leased_by: null })
-        .where("provisioning_id", "=", entry.key)
+        .where("work_key", "=", entry.key)
         .where("leased_by", "=", owner)
         .where("marks", "=", entry.marks),
     );
@@ -142,7 +142,7 @@ export class ReconcileQueue {
       trx
         .updateTable("reconcile_queue")
         .set({ attempts: entry.attempts + 1, parked_at: this.clock.now(), leased_until: null, leased_by: null })
-        .where("provisioning_id", "=", entry.key)
+        .where("work_key", "=", entry.key)
         .where("leased_by", "=", owner)
         .where("marks", "=", entry.marks),
     );
@@ -186,6 +186,6 @@ export class ReconcileQueue {
 
   /** Lets go of a key `owner` holds, leaving it as the last mark set it (due now, attempts reset). */
   private async free(trx: Kysely<Database>, key: string, owner: string): Promise<void> {
-    await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).where("provisioning_id", "=", key).where("leased_by", "=", owner));
+    await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }).where("work_key", "=", key).where("leased_by", "=", owner));
   }
 }

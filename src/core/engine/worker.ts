@@ -65,6 +65,8 @@ export interface GiveUp {
 export interface Reconciler<R extends ReconcileResult = ReconcileResult> {
   /** The log field that names a key ("provisioningId"). */
   readonly keyField: string;
+  /** The log field of one key, when a reconciler serves keys of several kinds (router.ts). */
+  keyFieldOf?(key: string): string;
   /** Converges the key's target state on what it should be; idempotent. Throws to be retried. */
   reconcile(key: string, ctx: ReconcileContext): Promise<R>;
   /** Records a result in `trx`; true when a newer change arrived after the reconcile read the key. */
@@ -160,7 +162,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     const started = performance.now();
     // A long reconcile keeps its lease; a worker that dies stops renewing and the key comes back.
     const heartbeat = setInterval(() => {
-      this.queue.renew(entry, this.id, this.opts.leaseMs).catch((err: unknown) => this.log.error({ err, [this.reconciler.keyField]: entry.key }, "lease renewal failed"));
+      this.queue.renew(entry, this.id, this.opts.leaseMs).catch((err: unknown) => this.log.error({ err, [this.fieldOf(entry.key)]: entry.key }, "lease renewal failed"));
     }, Math.max(50, this.opts.leaseMs / 3));
     let attempt: Attempt<R>;
     try {
@@ -183,7 +185,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
 
   /** The one place that decides a key's fate after an attempt; what it reports is reported after commit. */
   private async decide(entry: QueueEntry, ctx: ReconcileContext, attempt: Attempt<R>, durationMs: number): Promise<void> {
-    const fields = { [this.reconciler.keyField]: entry.key, reconcileId: ctx.reconcileId, durationMs: Math.round(durationMs) };
+    const fields = { [this.fieldOf(entry.key)]: entry.key, reconcileId: ctx.reconcileId, durationMs: Math.round(durationMs) };
     const observed = (outcome: Outcome, counts: Counts) => this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome, durationMs, counts }));
     const report = await this.db.transaction().execute(async (trx): Promise<() => void> => {
       const verdict: Verdict<R> =
@@ -227,6 +229,10 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
       }
     });
     report();
+  }
+
+  private fieldOf(key: string): string {
+    return this.reconciler.keyFieldOf?.(key) ?? this.reconciler.keyField;
   }
 
   private notify(call: (o: EngineObserver) => void): void {

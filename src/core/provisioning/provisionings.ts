@@ -205,12 +205,9 @@ export class Provisionings {
               ? (await this.users.find(trx, directoryId, item.principalId!)).user_name
               : (await this.groups.find(trx, directoryId, item.principalId!)).group_name;
           const target = item.targetUin!;
-          const member = isNumericId(target) && (await first(trx, trx.selectFrom("org_members").select("member_uin").where("org_id", "=", org.org_id).where("member_uin", "=", target)));
-          const isManager = target === org.manager_uin;
-          const targetType = claimedType ?? (isManager ? "ManagerUin" : "MemberUin");
-          if (!member || (targetType === "ManagerUin") !== isManager) {
-            fail("provisioning.target_not_member", `account ${target} is not ${targetType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
-          }
+          const targetType =
+            (await this.organizations.targetType(trx, org, target, claimedType)) ??
+            fail("provisioning.target_not_member", `account ${target} is not ${claimedType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
           const key = `${principalType}:${item.principalId}:${target}`;
           const dup = await first(
             trx,

@@ -117,6 +117,23 @@ const CODES: Record<Reason, string> = {
   "access.inline_policy_quota": "FailedOperation.CustomPolicyOverUpperLimit",
   // Raised only by DeleteDirectory, which Tencent lacks.
   "directory.has_access_configurations": "FailedOperation",
+  "directory.principal_assigned": "FailedOperation.RoleConfigurationAuthorizationExist",
+  "access.configuration_deployed": "FailedOperation.RoleConfigurationProvisioningAlreadyDeployed",
+  "access.configuration_assigned": "FailedOperation.RoleConfigurationAuthorizationExist",
+  "access.selection_needs_targets": "InvalidParameter.ParamError",
+  "access.assignment_exists": "FailedOperation.RoleConfigurationAuthorizationAlreadyExist",
+  "access.assignment_not_found": "ResourceNotFound.RoleConfigurationAuthorizationNotFound",
+  "access.assignment_batch_too_large": "LimitExceeded.CreateRoleAssignmentLimitExceeded",
+  "access.target_not_member": "FailedOperation.OrganizationMemberNotExist",
+  "access.deployment_not_found": "ResourceNotFound.RoleConfigurationProvisioningNotFound",
+  "access.deployment_has_assignments": "FailedOperation.RoleConfigurationAuthorizationExist",
+  // Documented for DismantleRoleConfiguration ("deployment status error"): a task is still running on it.
+  "access.deployment_busy": "FailedOperation.RoleConfigurationProvisioningStatusError",
+  "access.task_not_found": "ResourceNotFound.RoleConfigurationTaskNotFound",
+  "account.role_not_found": "InvalidParameter.RoleNotExist",
+  "account.saml_provider_not_found": "ResourceNotFound.IdentityNotExist",
+  // CAM lists it (without a description) for changes to an identity center's SAML provider; the door names others per action.
+  "account.managed_by_identity_center": "FailedOperation.CICIdentityForbidden",
   "value.invalid": "InvalidParameterValue",
   "value.missing": "MissingParameter",
   internal: "InternalError",

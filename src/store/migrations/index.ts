@@ -15,6 +15,7 @@ import * as m013 from "./013-organization-member-count.js";
 import * as m014 from "./014-scim.js";
 import * as m015 from "./015-access-configurations.js";
 import * as m016 from "./016-sub-users-by-directory-user.js";
+import * as m017 from "./017-access-deployments.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "014-scim": m014,
   "015-access-configurations": m015,
   "016-sub-users-by-directory-user": m016,
+  "017-access-deployments": m017,
 };
 
 export const migrationProvider: MigrationProvider = {
