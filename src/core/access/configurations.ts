@@ -198,7 +198,7 @@ export class AccessConfigurations {
         updated_at: this.clock.now(),
       };
       await exec(trx, trx.updateTable("access_configurations").set(patch).where("configuration_id", "=", configurationId));
-      return configurationView({ ...row, ...patch }, (await this.deployments.needingRedeploy([configurationId])).has(configurationId));
+      return configurationView({ ...row, ...patch }, (await this.deployments.needingRedeploy([configurationId], trx)).has(configurationId));
     });
   }
 

@@ -368,8 +368,8 @@ export class AccessDeployments {
   }
 
   /** Which of these configurations have a deployment holding an older version of their policies. */
-  async needingRedeploy(configurationIds: string[]): Promise<Set<string>> {
-    const rows = await all(this.db, this.db.selectFrom("access_deployments").select("configuration_id").distinct().where("configuration_id", "in", configurationIds).where("redeploy_required", "=", 1).where("removing", "=", 0));
+  async needingRedeploy(configurationIds: string[], db: Kysely<Database> = this.db): Promise<Set<string>> {
+    const rows = await all(db, db.selectFrom("access_deployments").select("configuration_id").distinct().where("configuration_id", "in", configurationIds).where("redeploy_required", "=", 1).where("removing", "=", 0));
     return new Set(rows.map((r) => r.configuration_id));
   }
 
