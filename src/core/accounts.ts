@@ -149,9 +149,11 @@ export class Accounts {
       }));
   }
 
-  async listKeys(): Promise<KeyInfo[]> {
-    const rows = await all(this.db, this.db
-      .selectFrom("credentials")
+  /** Every key, or one account's (its own and its sub-users'), oldest first. */
+  async listKeys(accountUin?: number): Promise<KeyInfo[]> {
+    let q = this.db.selectFrom("credentials");
+    if (accountUin !== undefined) q = q.where("account_uin", "=", accountUin);
+    const rows = await all(this.db, q
       .select(["secret_id", "account_uin", "subject_uin", "status", "created_at"])
       .orderBy("created_at")
       .orderBy("secret_id"));
@@ -164,8 +166,18 @@ export class Accounts {
     }));
   }
 
-  async setKeyStatus(secretId: string, status: CredentialStatus): Promise<boolean> {
-    const changed = await exec(this.db, this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId));
+  /** Enables or disables a key; given an account, only a key of that account (false: no such key there). */
+  async setKeyStatus(secretId: string, status: CredentialStatus, accountUin?: number): Promise<boolean> {
+    let q = this.db.updateTable("credentials").set({ status }).where("secret_id", "=", secretId);
+    if (accountUin !== undefined) q = q.where("account_uin", "=", accountUin);
+    const changed = await exec(this.db, q);
+    this.forget([secretId]);
+    return changed > 0;
+  }
+
+  /** Deletes one key of an account; false when the account has no such key. */
+  async deleteKey(accountUin: number, secretId: string): Promise<boolean> {
+    const changed = await exec(this.db, this.db.deleteFrom("credentials").where("secret_id", "=", secretId).where("account_uin", "=", accountUin));
     this.forget([secretId]);
     return changed > 0;
   }

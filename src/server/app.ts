@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import type { Core } from "../core/index.js";
 import { aliyunDoor } from "../dialects/aliyun/door.js";
+import { nativeDoor } from "../dialects/native/door.js";
 import { type ScimOptions, scimDoor } from "../dialects/scim/door.js";
 import { tencentDoor } from "../dialects/tencent/door.js";
 import type { Door, DoorAction } from "./door.js";
@@ -87,6 +88,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const tencent = tencentDoor(opts.core);
   const aliyun = aliyunDoor(opts.core);
   const scim = scimDoor(opts.core, opts.scim);
+  const native = nativeDoor(opts.core);
   const doors: Pick<Door, "name" | "recognizes">[] = [tencent, aliyun];
   const log: RequestLog = app.log;
   const now = () => opts.core.clock.now();
@@ -128,11 +130,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await registerDoor(tencent);
   await registerDoor(aliyun);
   await registerDoor(scim);
+  await registerDoor(native);
 
   const doorFor = (req: FastifyRequest): DoorHandlers => {
     const url = req.raw.url ?? "/";
     const raw = { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body: Buffer.isBuffer(req.body) ? req.body : undefined };
-    return handlers.get(([scim, ...doors].find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
+    return handlers.get(([scim, native, ...doors].find((d) => d.recognizes(raw)) ?? doors[0]!).name)!;
   };
   refuseFramework = (req, reply, err) => doorFor(req).refuseEarly(req, reply, err);
   const fallback = (req: FastifyRequest, reply: FastifyReply) => doorFor(req).handle(req, reply);

@@ -18,7 +18,7 @@ import type { Users } from "../directory/users.js";
 import type { ReconcileQueue } from "../engine/queue.js";
 import { fail } from "../errors.js";
 import { oneOf } from "../rules.js";
-import type { SubUsers } from "../subusers.js";
+import type { SubUsers, SubUserView } from "../subusers.js";
 import { checkSearchText, textLength } from "../text.js";
 import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
@@ -29,6 +29,7 @@ import {
   type DeletionStrategy,
   type DuplicationStrategy,
   eventView,
+  type PrincipalRef,
   type PrincipalType,
   type ProvisioningEventView,
   type ProvisioningTaskType,
@@ -76,6 +77,24 @@ export interface ProvisioningPatch {
   deletionStrategy?: string;
   /** Set over the provisioning's annotations, key by key; keys not named stay. */
   annotations?: Annotations;
+}
+
+/** A provisioning's progress in its target account, in directory users (see `progress`). */
+export interface ProvisioningProgress {
+  /** Directory users the provisioning covers now (the user, or the group's members). */
+  total: number;
+  /** Those that hold their sub-user in the target account. */
+  done: number;
+  /** Failures recorded for it (its own, or one of its users'). */
+  failed: number;
+}
+
+/** A sub-user of an account, with what manages it. */
+export interface AccountSubUserView extends SubUserView {
+  /** The directory user it represents when provisioning manages it; null for one made by hand. */
+  directoryUserId: string | null;
+  /** The provisionings that hold it, each with its principal (the user, or the group it came through). */
+  managedBy: { provisioningId: string; directoryId: string; principal: PrincipalRef }[];
 }
 
 /** Failed units and the last finished reconcile, for one provisioning or one target account. */
@@ -442,6 +461,65 @@ export class Provisionings {
     if (!p) return notFound(provisioningId);
     const count = await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll<number>().as("n")).where("provisioning_id", "=", provisioningId));
     return { failedEventCount: Number(count!.n), latestAsyncTime: p.reconciled_at };
+  }
+
+  /**
+   * How far a provisioning got in its target account: the directory users it covers now, how many of
+   * them hold their sub-user there (claimed), and how many have a failure recorded.
+   */
+  async progress(caller: Caller, directoryId: string, provisioningId: string): Promise<ProvisioningProgress> {
+    await this.directories.scope(caller, directoryId);
+    const p = await first(this.db, this.db.selectFrom("provisionings").select(["principal_type", "principal_id"]).where("provisioning_id", "=", provisioningId).where("directory_id", "=", directoryId).where("deleting", "=", 0));
+    if (!p) return notFound(provisioningId);
+    const count = (row: { n: unknown } | undefined) => Number(row?.n ?? 0);
+    let total: number;
+    let done: number;
+    if (p.principal_type === "User") {
+      total = count(await first(this.db, this.db.selectFrom("dir_users").select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", p.principal_id)));
+      done = total === 0 ? 0 : count(await first(this.db, this.db.selectFrom("provisioning_claims").select((eb) => eb.fn.countAll().as("n")).where("provisioning_id", "=", provisioningId).where("user_id", "=", p.principal_id)));
+    } else {
+      total = count(await first(this.db, this.db.selectFrom("dir_memberships").select((eb) => eb.fn.countAll().as("n")).where("group_id", "=", p.principal_id)));
+      done = count(
+        await first(
+          this.db,
+          this.db
+            .selectFrom("provisioning_claims")
+            .innerJoin("dir_memberships", "dir_memberships.user_id", "provisioning_claims.user_id")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where("provisioning_claims.provisioning_id", "=", provisioningId)
+            .where("dir_memberships.group_id", "=", p.principal_id),
+        ),
+      );
+    }
+    const failed = count(await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll().as("n")).where("provisioning_id", "=", provisioningId)));
+    return { total, done, failed };
+  }
+
+  /**
+   * An account's sub-users, each with the directory user it represents when provisioning manages it
+   * and the provisionings that hold it (through which user or group). The account itself may read
+   * them, and so may the management account of the organization it is a member of; to anyone else
+   * the account does not exist.
+   */
+  async accountSubUsers(caller: Caller, accountUin: number): Promise<AccountSubUserView[]> {
+    const outside = () => fail("organization.member_not_found", `account ${accountUin} is not a member of this organization`, "accountUin");
+    if (!isNumericId(accountUin)) return outside();
+    if (accountUin !== caller.accountUin) {
+      const m = await this.organizations.findMembership(accountUin);
+      if (!m || m.org.manager_uin !== caller.accountUin) return outside();
+    }
+    const users = await this.subUsers.list({ accountUin, principalUin: accountUin, isSubUser: false });
+    const managed = await all(this.db, this.db.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", accountUin).where("directory_user_id", "is not", null));
+    const claims = await all(this.db, viewQuery(this.db).innerJoin("provisioning_claims", "provisioning_claims.provisioning_id", "provisionings.provisioning_id").select("provisioning_claims.sub_user_uin").where("provisioning_claims.target_uin", "=", accountUin).orderBy("provisionings.provisioning_id"));
+    const userOf = new Map(managed.map((r) => [r.uin, r.directory_user_id]));
+    const holders = new Map<number, AccountSubUserView["managedBy"]>();
+    for (const c of claims) {
+      const v = provisioningView(c);
+      let list = holders.get(c.sub_user_uin);
+      if (!list) holders.set(c.sub_user_uin, (list = []));
+      list.push({ provisioningId: v.provisioningId, directoryId: v.directoryId, principal: v.principal });
+    }
+    return users.map((u) => ({ ...u, directoryUserId: userOf.get(u.uin) ?? null, managedBy: holders.get(u.uin) ?? [] }));
   }
 
   /** Every provisioning of the directory that targets one account, added up. */

@@ -1,0 +1,227 @@
+/**
+ * The shapes the native API answers with, in OpenCIC's own names: the core's views as they travel
+ * (times as date-times). Routes name them with `ref(…)`; openapi.ts puts them under
+ * `components.schemas`.
+ */
+import { arr, bool, int, nullable, obj, oneOfValues, ref, type Schema, str, time } from "./schema.js";
+
+const tag = obj({ key: str(), value: str() });
+const principalType = oneOfValues(["User", "Group"]);
+const targetType = oneOfValues(["ManagerUin", "MemberUin"], { description: "The organization's management account, or a member account." });
+const principal = obj({ type: principalType, id: str(), name: str({ description: "\"\" when it no longer exists." }) });
+const taskStatus = oneOfValues(["InProgress", "Success", "Failed"]);
+
+const member = obj({
+  uin: int(),
+  name: str(),
+  accountName: str(),
+  memberType: str(),
+  policyType: str(),
+  permissionIds: arr(int()),
+  nodeId: int(),
+  nodeName: str(),
+  remark: str(),
+  tags: arr(tag),
+  isManager: bool(),
+  joinedAt: time,
+  updatedAt: time,
+});
+
+const user = {
+  userId: str(),
+  userName: str(),
+  firstName: str(),
+  lastName: str(),
+  displayName: str(),
+  description: str(),
+  email: str({ description: "\"\" when the user has none." }),
+  status: oneOfValues(["Enabled", "Disabled"]),
+  origin: oneOfValues(["Manual", "Synchronized"], { description: "Made by hand, or synchronized from an identity provider (SCIM)." }),
+  needResetPassword: bool(),
+  createdAt: time,
+  updatedAt: time,
+  externalId: nullable(str()),
+};
+
+const group = {
+  groupId: str(),
+  groupName: str(),
+  description: str(),
+  origin: oneOfValues(["Manual", "Synchronized"]),
+  memberCount: int({ minimum: 0 }),
+  createdAt: time,
+  updatedAt: time,
+};
+
+const provisioning = {
+  provisioningId: str(),
+  directoryId: str(),
+  principal,
+  target: obj({ type: targetType, accountUin: int(), name: str(), orgId: int() }),
+  duplicationStrategy: oneOfValues(["KeepBoth", "TakeOver"]),
+  deletionStrategy: oneOfValues(["Delete", "Keep"]),
+  description: str(),
+  status: oneOfValues(["Enabled", "Disabled"]),
+  createdAt: time,
+  updatedAt: time,
+  annotations: { type: "object", additionalProperties: str(), description: "Notes a vendor door keeps with the provisioning." },
+};
+
+const accessTarget = { targetType, targetUin: int(), targetName: str() };
+
+export const COMPONENTS: Record<string, Schema> = {
+  Problem: obj(
+    {
+      type: str({ format: "uri", description: "One URI per reason: `urn:opencic:problem:<reason>`." }),
+      title: str(),
+      status: int(),
+      detail: str(),
+      reason: str({ description: "The neutral reason (src/core/errors.ts), or the door's own (`route.not_found`, `request.unsupported_media_type`…)." }),
+      field: str({ description: "The request field at fault, when one is." }),
+      requestId: str(),
+    },
+    ["field"],
+    { description: "RFC 9457 problem details." },
+  ),
+  Tag: tag,
+  Member: member,
+  Organization: obj({ orgId: int(), managerUin: int(), managerName: str(), rootNodeId: int(), createdAt: time, caller: ref("Member") }),
+  SubUser: obj({
+    uin: int(),
+    uid: int(),
+    name: str(),
+    remark: str(),
+    description: str(),
+    consoleLogin: int(),
+    phoneNum: str(),
+    countryCode: str(),
+    email: str(),
+    createdAt: time,
+    updatedAt: time,
+    directoryUserId: nullable(str({ description: "The directory user the sub-user represents when provisioning manages it; null for one made by hand." })),
+    managedBy: arr(obj({ provisioningId: str(), directoryId: str(), principal })),
+  }),
+  Directory: obj({ directoryId: str(), name: str(), scimSyncStatus: oneOfValues(["Enabled", "Disabled"]), createdAt: time, updatedAt: time }),
+  DirectoryStatistics: obj({
+    directory: ref("Directory"),
+    quotas: obj({ users: int(), groups: int(), membersPerGroup: int(), groupsPerUser: int() }),
+    userCount: int(),
+    groupCount: int(),
+    provisionedUserCount: int(),
+    scimCredentialCount: int(),
+    accessConfigurationCount: int(),
+    accessAssignmentCount: int(),
+    deployedConfigurationCount: int(),
+    inProgressAccessTaskCount: int(),
+  }),
+  User: obj(user),
+  TaggedUser: obj({ ...user, tags: arr(tag) }),
+  GroupMember: obj({ ...user, joinedAt: time }),
+  Group: obj(group),
+  JoinedGroup: obj({ ...group, joinedAt: time }),
+  Progress: obj(
+    {
+      total: int({ minimum: 0, description: "Directory users the provisioning covers now." }),
+      done: int({ minimum: 0, description: "Those whose sub-user is in the target account." }),
+      failed: int({ minimum: 0, description: "Failures recorded for it." }),
+    },
+    [],
+    { description: "A provisioning's progress in its target account, in directory users." },
+  ),
+  Provisioning: obj({ ...provisioning, progress: ref("Progress") }),
+  ProvisioningTask: obj({
+    taskId: str(),
+    directoryId: str(),
+    provisioningId: str(),
+    type: oneOfValues(["StartProvisioning", "DeleteProvisioning"]),
+    status: taskStatus,
+    failureReason: str(),
+    principal,
+    target: obj({ type: targetType, accountUin: int() }),
+    duplicationStrategy: oneOfValues(["KeepBoth", "TakeOver"]),
+    deletionStrategy: oneOfValues(["Delete", "Keep"]),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  Failure: obj({
+    eventId: str(),
+    directoryId: str(),
+    provisioning: obj(provisioning),
+    userId: str({ description: "\"\" when the failure is about the provisioning as a whole." }),
+    userName: str(),
+    source: str(),
+    failureKind: str(),
+    failureReason: str(),
+    failureCount: int(),
+    duplicationOverride: nullable(oneOfValues(["KeepBoth", "TakeOver"])),
+    lastAttemptAt: time,
+    createdAt: time,
+    updatedAt: time,
+  }),
+  QueueStats: obj({
+    depth: int({ description: "Keys with work (due, waiting out a backoff, or leased); parked keys are not counted." }),
+    due: int({ description: "Keys a worker could take now." }),
+    leased: int(),
+    parked: int({ description: "Keys that gave up and wait for their next change." }),
+    oldestDueAgeMs: nullable(int({ description: "How long the oldest due key has been due." })),
+  }),
+  Key: obj({ secretId: str(), accountUin: int(), subjectUin: int({ description: "The account, or the sub-user the key acts as." }), status: oneOfValues(["Enabled", "Disabled"]), createdAt: time }),
+  NewKey: obj({ secretId: str(), secretKey: str({ description: "Shown this once." }), accountUin: int() }),
+  AccessConfiguration: obj(
+    {
+      configurationId: str(),
+      directoryId: str(),
+      name: str(),
+      description: str(),
+      sessionDuration: int(),
+      relayState: str(),
+      createdAt: time,
+      updatedAt: time,
+      redeployRequired: bool(),
+      selected: bool(),
+      policies: arr(ref("AccessPolicy")),
+    },
+    ["selected", "policies"],
+  ),
+  AccessPolicy: obj({ type: oneOfValues(["System", "Inline"]), name: str(), grammar: str(), policyId: int(), document: str(), addedAt: time }, ["policyId", "document"]),
+  Assignment: obj({
+    directoryId: str(),
+    configurationId: str(),
+    configurationName: str(),
+    ...accessTarget,
+    principalType,
+    principalId: str(),
+    principalName: str(),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  Deployment: obj({
+    directoryId: str(),
+    configurationId: str(),
+    configurationName: str(),
+    ...accessTarget,
+    state: oneOfValues(["Deployed", "RedeployRequired", "Deploying", "DeployFailed", "Removing", "RemoveFailed"]),
+    failureReason: str(),
+    policies: arr(obj({ type: oneOfValues(["System", "Inline"]), name: str() })),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  AccessTask: obj(
+    {
+      taskId: str(),
+      directoryId: str(),
+      type: oneOfValues(["Provision", "Deprovision", "CreateAssignment", "DeleteAssignment"]),
+      status: taskStatus,
+      failureReason: str(),
+      configurationId: str(),
+      configurationName: str(),
+      ...accessTarget,
+      principalType,
+      principalId: str(),
+      principalName: str(),
+      createdAt: time,
+      updatedAt: time,
+    },
+    ["principalType", "principalId", "principalName"],
+  ),
+};

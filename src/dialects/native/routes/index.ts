@@ -1,0 +1,14 @@
+/** Every route of the native API, by resource; the meta routes document all of them. */
+import type { NativeRoute } from "../route.js";
+import { accessRoutes } from "./access.js";
+import { directoryRoutes } from "./directory.js";
+import { engineRoutes } from "./engine.js";
+import { keyRoutes } from "./keys.js";
+import { metaRoutes } from "./meta.js";
+import { organizationRoutes } from "./organization.js";
+import { provisioningRoutes } from "./provisioning.js";
+
+export function nativeRoutes(): NativeRoute[] {
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...engineRoutes, ...keyRoutes];
+  return [...routes, ...metaRoutes(routes)];
+}
