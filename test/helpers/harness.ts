@@ -107,6 +107,8 @@ export interface TestServer {
   url: string;
   core: Core;
   store: Store;
+  /** The fastify instance (its registered routes, for tests that walk them). */
+  app: Awaited<ReturnType<typeof buildApp>>;
   root: Key & { uin: number };
   /** A new root account (another tenant) with its own key. */
   newRoot(name?: string): Promise<Key & { uin: number }>;
@@ -138,6 +140,7 @@ export async function startServer(engine: Engine, opts: ServerOptions = {}): Pro
     url: `http://${endpoint}/`,
     core,
     store,
+    app,
     root: { secretId: boot.secretId, secretKey: boot.secretKey, uin: boot.accountUin },
     async newRoot(name = `tenant-${++n}`) {
       const account = await core.accounts.createRootAccount(name);
