@@ -144,7 +144,7 @@ export const COMPONENTS: Record<string, Schema> = {
     updatedAt: time,
   }),
   Failure: obj({
-    eventId: str(),
+    failureId: str(),
     directoryId: str(),
     provisioning: obj(provisioning),
     userId: str({ description: "\"\" when the failure is about the provisioning as a whole." }),

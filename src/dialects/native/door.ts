@@ -9,14 +9,13 @@ import { randomUUID } from "node:crypto";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
-import { type MaybePromise, then } from "../../lib/maybe-promise.js";
+import { then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Door, DoorAction, HttpMethod } from "../../server/door.js";
 import { apiKeyBearer, type Authenticator, authenticate } from "./auth.js";
 import { ProblemError, toProblem } from "./errors.js";
 import { NATIVE_PREFIX, type NativeRoute, type RawBody, type RouteInput } from "./route.js";
 import { nativeRoutes } from "./routes/index.js";
-import type { Schema } from "./schema.js";
 
 /** Requests per second per account, over all routes; OPENCIC_RATE_LIMITS `NATIVE=N` changes it. */
 export const NATIVE_RATE_LIMITS: Record<string, number> = { NATIVE: 100 };
@@ -202,5 +201,3 @@ function queryOf(rawQuery: string): Record<string, string | string[]> {
   }
   return out;
 }
-
-export type { Schema, MaybePromise };

@@ -11,7 +11,7 @@ export const bool = (extra: Schema = {}): Schema => ({ type: "boolean", ...extra
 export const oneOfValues = (values: readonly string[], extra: Schema = {}): Schema => ({ type: "string", enum: values, ...extra });
 /** Times are written as RFC 3339 UTC date-times (the core keeps epoch milliseconds). */
 export const time: Schema = { type: "string", format: "date-time" };
-export const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"] });
+export const nullable = (s: Schema): Schema => ({ ...s, type: [s.type, "null"], ...(Array.isArray(s.enum) ? { enum: [...s.enum, null] } : {}) });
 export const arr = (items: Schema, extra: Schema = {}): Schema => ({ type: "array", items, ...extra });
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 

@@ -4,7 +4,7 @@
  * discarded.
  */
 import type { ActionContext } from "../../../server/door.js";
-import type { ProvisioningView } from "../../../core/provisioning/views.js";
+import type { ProvisioningEventView, ProvisioningView } from "../../../core/provisioning/views.js";
 import { int, obj, oneOfValues, optional, page, paging, ref, str } from "../schema.js";
 import { type NativeRoute, route } from "../route.js";
 import { id, inDirectory, pageOf } from "./common.js";
@@ -21,6 +21,9 @@ const duplicationStrategy = oneOfValues(["KeepBoth", "TakeOver"], {
   description: "When the account already has a sub-user of the user's name: KeepBoth creates another with a suffix, TakeOver adopts the existing one.",
 });
 const deletionStrategy = oneOfValues(["Delete", "Keep"], { description: "When the provisioning goes: Delete its sub-users, or Keep them (unmanaged)." });
+
+/** The core calls a unit's failure an event; the API names it by what it is. */
+const failure = ({ eventId, ...rest }: ProvisioningEventView) => ({ failureId: eventId, ...rest });
 
 /** A provisioning with its progress in its target account. */
 async function withProgress(ctx: ActionContext, v: ProvisioningView) {
@@ -136,7 +139,7 @@ export const provisioningRoutes: NativeRoute[] = [
     params: inDirectory(),
     query: optional({ ...paging, provisioningId }),
     response: { status: 200, schema: page(ref("Failure")) },
-    run: async ({ core, caller }, { params, query }) => pageOf(await core.provisionings.events(caller, params.directoryId, query)),
+    run: async ({ core, caller }, { params, query }) => pageOf(await core.provisionings.events(caller, params.directoryId, query), failure),
   }),
   route<FailureParams>({
     method: "GET",
@@ -146,7 +149,7 @@ export const provisioningRoutes: NativeRoute[] = [
     tag: "provisioning",
     params: inDirectory({ failureId }),
     response: { status: 200, schema: ref("Failure") },
-    run: ({ core, caller }, { params }) => core.provisionings.event(caller, params.directoryId, params.failureId),
+    run: async ({ core, caller }, { params }) => failure(await core.provisionings.event(caller, params.directoryId, params.failureId)),
   }),
   route<FailureParams, unknown, { duplicationStrategy?: string }>({
     method: "POST",
