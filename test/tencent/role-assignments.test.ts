@@ -276,6 +276,8 @@ for (const engine of ENGINES) {
       await rejects(server, "ResourceNotFound.RoleConfigurationAuthorizationNotFound", () => org.DeleteRoleAssignment({ ...del, PrincipalId: t.userId }));
       await rejects(server, "ResourceNotFound.RoleConfigurationAuthorizationNotFound", () => org.DeleteRoleAssignment({ ...del, TargetUin: b }));
       await rejects(server, "ResourceNotFound.RoleConfigurationAuthorizationNotFound", () => org.DeleteRoleAssignment({ ...del, TargetType: "ManagerUin" }));
+      // A UIN that is not a whole number names no account (on PostgreSQL too, where it cannot be compared with a bigint).
+      await rejects(server, "ResourceNotFound.RoleConfigurationAuthorizationNotFound", () => org.DeleteRoleAssignment({ ...del, TargetUin: c + 0.5 }));
       await rejects(server, "InvalidParameterValue", () => org.DeleteRoleAssignment({ ...del, DeprovisionStrategy: "DeprovisionForLastAccessAssignmentOnAccount" }));
       await rejects(server, "InvalidParameter.RoleConfigurationNotExist", () => org.DeleteRoleAssignment({ ...del, RoleConfigurationId: "rc-000000000000" }));
 
@@ -287,6 +289,8 @@ for (const engine of ENGINES) {
       await rejects(server, "FailedOperation.RoleConfigurationAuthorizationExist", () => org.DismantleRoleConfiguration({ ...target, TargetUin: c }));
       await rejects(server, "ResourceNotFound.RoleConfigurationProvisioningNotFound", () => org.DismantleRoleConfiguration({ ...target, TargetUin: a }));
       await rejects(server, "FailedOperation.OrganizationMemberNotExist", () => org.DismantleRoleConfiguration({ ...target, TargetUin: other.members[0]! }));
+      await rejects(server, "FailedOperation.OrganizationMemberNotExist", () => org.DismantleRoleConfiguration({ ...target, TargetUin: c + 0.5 }));
+      await rejects(server, "FailedOperation.OrganizationMemberNotExist", () => org.ProvisionRoleConfiguration({ ...target, TargetUin: c + 0.5 }));
       await rejects(server, "InvalidParameter.RoleConfigurationNotExist", () => org.DismantleRoleConfiguration({ ...target, RoleConfigurationId: "rc-000000000000", TargetUin: c }));
 
       // The configuration, the principals: in use.
