@@ -63,10 +63,26 @@ for (const engine of ENGINES) {
       const rc = (await t.org.CreateRoleConfiguration({ ZoneId: zoneId, RoleConfigurationName: uniq("rc"), Description: "from Tencent" })).RoleConfigurationInfo!;
       const configs = await api.ok(200, "GET", `${dir}/access-configurations`);
       assert.deepEqual(configs.items.map((c: { configurationId: string; name: string }) => [c.configurationId, c.name]), [[rc.RoleConfigurationId, rc.RoleConfigurationName]]);
-      const one = await api.ok(200, "GET", `${dir}/access-configurations/${rc.RoleConfigurationId}`);
-      assert.deepEqual([one.description, one.policies], ["from Tencent", []]);
       assert.equal((await api.ok(200, "GET", `${dir}/deployments`)).totalCount, 0);
       assert.equal((await api.ok(200, "GET", `${dir}/assignments`)).totalCount, 0);
+      const ref = { ZoneId: zoneId, RoleConfigurationId: rc.RoleConfigurationId! };
+      await t.org.AddPermissionPolicyToRoleConfiguration({ ...ref, RolePolicyType: "System", RolePolicies: [{ PolicyId: 1 }] });
+      const one = await api.ok(200, "GET", `${dir}/access-configurations/${rc.RoleConfigurationId}`);
+      assert.equal(one.description, "from Tencent");
+      assert.deepEqual(one.policies.map((p: { type: string }) => p.type), ["System"]);
+      const assigned = await t.org.CreateRoleAssignment({
+        ZoneId: zoneId,
+        RoleAssignmentInfo: [{ RoleConfigurationId: rc.RoleConfigurationId!, TargetType: "MemberUin", TargetUin: target, PrincipalType: "Group", PrincipalId: ali.GroupId }],
+      });
+      const assignments = await api.ok(200, "GET", `${dir}/assignments`, { query: { configurationId: rc.RoleConfigurationId! } });
+      assert.deepEqual(assignments.items.map((a: { principalId: string; targetUin: number }) => [a.principalId, a.targetUin]), [[ali.GroupId, target]]);
+      const taskId = assigned.Tasks![0]!.TaskId!;
+      await until(async () => (await api.ok(200, "GET", `${dir}/access-tasks/${taskId}`)).status !== "InProgress", "the assignment's task");
+      assert.equal((await api.ok(200, "GET", `${dir}/access-tasks/${taskId}`)).status, "Success");
+      const deployments = await api.ok(200, "GET", `${dir}/deployments`, { query: { targetUin: target } });
+      assert.deepEqual(deployments.items.map((d: { configurationId: string; state: string }) => [d.configurationId, d.state]), [[rc.RoleConfigurationId, "Deployed"]]);
+      const tcDeployed = await t.org.ListRoleConfigurationProvisionings({ ZoneId: zoneId, RoleConfigurationId: rc.RoleConfigurationId! });
+      assert.deepEqual((tcDeployed.RoleConfigurationProvisionings ?? []).map((d) => d.TargetUin), [target]);
     });
 
     test("what /api/v1 changes, the Tencent and Alibaba clients show", async () => {
