@@ -162,7 +162,10 @@ for (const engine of ENGINES) {
 
       const deleted = await api.ok(202, "DELETE", `${dir}/provisionings/${pid}`, { query: { deletionStrategy: "Keep" } });
       assert.equal(deleted.task.type, "DeleteProvisioning");
-      await until(async () => (await api.call("GET", `${dir}/provisionings/${pid}`)).status === 404, "the provisioning to go");
+      // Deleting, the provisioning is gone from reads at once; its task says when the engine has released its sub-users.
+      assert.equal((await api.call("GET", `${dir}/provisionings/${pid}`)).body.reason, "provisioning.not_found");
+      await until(async () => (await api.ok(200, "GET", `${dir}/provisioning-tasks/${deleted.task.taskId}`)).status !== "InProgress", "the deletion's task");
+      assert.equal((await api.ok(200, "GET", `${dir}/provisioning-tasks/${deleted.task.taskId}`)).status, "Success");
       const after = (await api.ok(200, "GET", `/accounts/${target}/sub-users`)).items as typeof subs;
       const kept = after.filter((s) => names.includes(s.name));
       assert.equal(kept.length, 3, "Keep leaves the sub-users");
@@ -186,6 +189,8 @@ for (const engine of ENGINES) {
         failures = await api.ok(200, "GET", `${dir}/failures`, { query: { provisioningId: pid } });
         return failures.items.length > 0;
       }, "the failure");
+      // The engine is done with the provisioning once its task is settled: nothing writes behind the refusals below.
+      await until(async () => (await api.ok(200, "GET", `${dir}/provisioning-tasks/${made.task.taskId}`)).status !== "InProgress", "the task");
       const failure = failures.items[0]!;
       assert.equal(failure.failureKind, "name_clash");
       assert.equal(failure.userId, user.userId);
