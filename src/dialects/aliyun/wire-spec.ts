@@ -182,6 +182,8 @@ export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
     UpdateUser: { NewDisplayName: { maxLength: 128 } },
     // The door pages roles itself (an account has few): RAM's documented bounds.
     ListRoles: { MaxItems: { min: 1, max: 1000 } },
+    // RAM's documented range; the deployed roles refuse the change anyway.
+    UpdateRole: { NewMaxSessionDuration: { min: 3600, max: 43200 } },
     GetPolicy: { PolicyType: { enum: RAM_POLICY_TYPES } },
     AttachPolicyToRole: { PolicyType: { enum: RAM_POLICY_TYPES } },
     DetachPolicyFromRole: { PolicyType: { enum: RAM_POLICY_TYPES } },
