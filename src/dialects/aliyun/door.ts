@@ -68,6 +68,11 @@ export const ALIYUN_RATE_LIMITS: Record<string, number> = {
   DeleteSCIMServerCredential: 100,
   GetSCIMSynchronizationStatus: 100,
   SetSCIMSynchronizationStatus: 100,
+  // Access (access spec §3.0): the older pages give these; CreateAccessAssignment is the one held lower.
+  CreateAccessConfiguration: 100,
+  DeleteAccessConfiguration: 100,
+  AddPermissionPolicyToAccessConfiguration: 100,
+  CreateAccessAssignment: 20,
 };
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
