@@ -264,7 +264,7 @@ for (const engine of ENGINES) {
       const providerName = `AliyunReservedSSO-${t.directoryId}`;
       const REFUSED = "NoPermission.ReservedByCloudSSO";
       await rejects(server, REFUSED, 403, () => ram.call("DeleteRole", { RoleName: roleName }));
-      await rejects(server, REFUSED, 403, () => ram.call("UpdateRole", { RoleName: roleName, NewMaxSessionDuration: 900 }));
+      await rejects(server, REFUSED, 403, () => ram.call("UpdateRole", { RoleName: roleName, NewMaxSessionDuration: 3600 }));
       await rejects(server, REFUSED, 403, () => ram.call("AttachPolicyToRole", { RoleName: roleName, PolicyType: "System", PolicyName: "AdministratorAccess" }));
       await rejects(server, REFUSED, 403, () => ram.call("DetachPolicyFromRole", { RoleName: roleName, PolicyType: "Custom", PolicyName: policyName }));
       await rejects(server, REFUSED, 403, () => ram.call("DeletePolicy", { PolicyName: policyName }));

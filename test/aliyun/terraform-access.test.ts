@@ -285,7 +285,11 @@ for (const engine of ENGINES) {
         server.core.worker.start();
       };
       await tf.provisioning.create(id, first);
-      assert.deepEqual(tf.take(), ["ProvisionAccessConfiguration OperationConflict.Task", "ProvisionAccessConfiguration", "GetTaskStatus"]);
+      // Refused until the running task is over (once or more, as the worker takes its time), then through.
+      const conflicted = tf.take();
+      assert.deepEqual(conflicted.slice(-2), ["ProvisionAccessConfiguration", "GetTaskStatus"]);
+      assert.ok(conflicted.length > 2);
+      assert.ok(conflicted.slice(0, -2).every((c) => c === "ProvisionAccessConfiguration OperationConflict.Task"), conflicted.join(", "));
       assert.equal((await sso("GetTaskStatus", { TaskId: pending.TaskId })).TaskStatus.Status, "Success");
 
       // Destroy, in the order an unordered destroy may take. The configuration first: refused while provisioned, retried meanwhile.
