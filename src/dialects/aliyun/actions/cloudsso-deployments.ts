@@ -13,14 +13,14 @@
  */
 import type { Caller } from "../../../core/accounts.js";
 import { ACCESS_PRINCIPAL_TYPES } from "../../../core/access/deployments.js";
-import type { AccessTaskType, AccessTaskView, AssignmentView, DeploymentState, DeploymentView, TaskStatus } from "../../../core/access/views.js";
+import type { AccessTaskType, AccessTaskView, AssignmentView, DeploymentState, DeploymentView } from "../../../core/access/views.js";
 import { fail } from "../../../core/errors.js";
 import type { Core } from "../../../core/index.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { accessConfigurationIdIn, accessConfigurationIdOut, directoryIdIn, directoryIdOut, resourceDirectoryPath } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
-import { DEPROVISION_STRATEGY_VALUES, PROVISIONING_STATUSES, TARGET_TYPES, TASK_TYPES } from "../wire-spec.js";
+import { DEPROVISION_STRATEGY_VALUES, PROVISIONING_STATUSES, TARGET_TYPES, TASK_STATUS_VALUES, TASK_TYPES } from "../wire-spec.js";
 import { canonical } from "./cloudsso-common.js";
 
 /** The name prefix of everything CloudSSO lands in an account (access spec §1.2). */
@@ -228,7 +228,7 @@ export const cloudssoDeploymentActions = actions("cloudsso", {
         targetUin: targetPair ? accountUin(targetPair[0]) : undefined,
         principalId: principalPair?.[0],
         principalType: principalPair ? canonical(principalPair[1], ACCESS_PRINCIPAL_TYPES) : undefined,
-        status: p.Status ? canonical<TaskStatus>(p.Status, ["InProgress", "Success", "Failed"]) : undefined,
+        status: p.Status ? canonical(p.Status, TASK_STATUS_VALUES) : undefined,
         type: p.TaskType ? CORE_TASK_TYPE[p.TaskType.toLowerCase()] : undefined,
         since,
         ...pageRequest(p),
