@@ -4,13 +4,13 @@
  * with its own key through RAM (GetRole, ListRoles, ListPoliciesForRole, GetPolicy) and IMS
  * (GetSAMLProvider, ListSAMLProviders): the acceptance flow of issue 12 end to end, every code of
  * access spec §3.6 on the way (each refused call changing nothing), the refusals of direct change,
- * and a configuration made through the Tencent door deployed through this one.
+ * and a configuration made through the Tencent door deployed through this one (and seen through CAM).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { aliyunClient } from "../helpers/aliyun.js";
 import { ALIYUN_TIME, plain, ssoRejects as rejects, ssoTenant, type SsoTenant, taskSettled, uniq, walk, zoneIdOf } from "../helpers/cloudsso.js";
-import { ENGINES, startServer, type TestServer } from "../helpers/harness.js";
+import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
 
 const RAM_DOCUMENT = JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: ["ecs:Describe*"], Resource: "*" }] });
 const TASK_ID = /^t-[a-z0-9]{20}$/;
@@ -314,6 +314,13 @@ for (const engine of ENGINES) {
       const role = (await ram.call("GetRole", { RoleName: `AliyunReservedSSO-${name}` })).Role;
       assert.equal(role.MaxSessionDuration, 5400);
       assert.deepEqual((await ram.call("ListPoliciesForRole", { RoleName: role.RoleName })).Policies.Policy.map((p: any) => p.PolicyName), ["ReadOnlyAccess"]);
+      // The same role through CAM, in Tencent's naming, and the same deployment through the Tencent door.
+      const cam = camClient(server, await server.keyFor(b));
+      const camRole = (await cam.GetRole({ RoleName: `TencentCloudSSO-${name}` })).RoleInfo!;
+      assert.equal(camRole.RoleId, role.RoleId);
+      assert.equal(camRole.SessionDuration, 5400);
+      const deployed = await t.org.ListRoleConfigurationProvisionings({ ZoneId: zoneId, RoleConfigurationId: made.RoleConfigurationId! });
+      assert.deepEqual(deployed.RoleConfigurationProvisionings!.map((p) => [p.TargetUin, p.DeploymentStatus]), [[b, "Deployed"]]);
       const removed = (await sso("DeleteAccessAssignment", { AccessConfigurationId: ac, TargetType: "RD-Account", TargetId: String(b), PrincipalType: "Group", PrincipalId: group.GroupId, DeprovisionStrategy: "DeprovisionForLastAccessAssignmentOnAccount" })).Task;
       assert.equal(await settled(removed.TaskId), "Success");
       await rejects(server, "EntityNotExist.Role", 404, () => ram.call("GetRole", { RoleName: role.RoleName }));
