@@ -3,7 +3,7 @@
  * (Darabonba/Tea models: each class's static names() gives the wire names, types() the types), so
  * neither the parameter checks nor the answers can drift from the contract.
  *
- * - RAM 2015-05-01 and ResourceManager 2020-03-31 come from their npm packages (pinned
+ * - RAM 2015-05-01, ResourceManager 2020-03-31 and IMS 2019-08-15 come from their npm packages (pinned
  *   devDependencies): the compiled client and models are imported and asked at run time.
  * - CloudSSO 2021-05-15 is not on npm. Its sources are the folder `cloudsso-20210515` of the public
  *   repository aliyun/alibabacloud-typescript-sdk, checked out OUTSIDE this repository and named by
@@ -32,7 +32,7 @@ import { type Addition, REQUEST_ADDITIONS, RESPONSE_ADDITIONS } from "../src/dia
 const require = createRequire(import.meta.url);
 
 export type Schema = { [key: string]: unknown; type?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean };
-export type Product = "cloudsso" | "ram" | "resourcemanager";
+export type Product = "cloudsso" | "ram" | "resourcemanager" | "ims";
 
 /** Where a product's models came from, as recorded in the generated files. */
 export type Source =
@@ -52,6 +52,8 @@ export interface SchemaFile {
 export const NPM_PRODUCTS = [
   { product: "ram", version: "2015-05-01", package: "@alicloud/ram20150501" },
   { product: "resourcemanager", version: "2020-03-31", package: "@alicloud/resourcemanager20200331" },
+  // IMS holds RAM's identity providers: a member account reads the SAML provider CloudSSO deployed there.
+  { product: "ims", version: "2019-08-15", package: "@alicloud/ims20190815" },
 ] as const;
 
 export const CLOUDSSO = { product: "cloudsso", version: "2021-05-15", repository: "aliyun/alibabacloud-typescript-sdk", path: "cloudsso-20210515" } as const;

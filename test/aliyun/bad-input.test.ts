@@ -27,6 +27,7 @@ import { after, before, describe, test } from "node:test";
 import OpenApiUtilModule from "@alicloud/openapi-util";
 import type { ActionTable } from "../../src/dialects/aliyun/action.js";
 import { cloudssoActions } from "../../src/dialects/aliyun/actions/cloudsso.js";
+import { imsActions } from "../../src/dialects/aliyun/actions/ims.js";
 import { ramActions } from "../../src/dialects/aliyun/actions/ram.js";
 import { resourceManagerActions } from "../../src/dialects/aliyun/actions/resource-manager.js";
 import { requestSpec } from "../../src/dialects/aliyun/schemas.js";
@@ -36,7 +37,7 @@ import { isoSeconds, newNonce, type RawRequest, type RawResponse, send, v1Reques
 
 const OpenApiUtil = (OpenApiUtilModule.default ?? OpenApiUtilModule) as typeof OpenApiUtilModule.default;
 
-const TABLES: Record<AliyunProduct, ActionTable> = { cloudsso: cloudssoActions, ram: ramActions, resourcemanager: resourceManagerActions };
+const TABLES: Record<AliyunProduct, ActionTable> = { cloudsso: cloudssoActions, ram: ramActions, resourcemanager: resourceManagerActions, ims: imsActions };
 const PRODUCTS = Object.keys(TABLES) as AliyunProduct[];
 
 /** How a case reaches the server: the official clients' request shapes (spec §1.2). */
@@ -70,6 +71,10 @@ interface Tenant {
   credentialId: string;
   /** An access configuration holding a system policy. */
   accessConfigurationId: string;
+  /** The task of an access assignment (the group, on the first member, of a configuration without policies). */
+  taskId: string;
+  /** The names CloudSSO gives what that assignment deployed into the member account. */
+  deployedConfigurationName: string;
 }
 
 interface World {
@@ -125,7 +130,10 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
   const credentialId = (await sso.call("CreateSCIMServerCredential", { DirectoryId: directoryId })).SCIMServerCredential.CredentialId as string;
   const accessConfigurationId = (await sso.call("CreateAccessConfiguration", { DirectoryId: directoryId, AccessConfigurationName: `sweep-${tag}` })).AccessConfiguration.AccessConfigurationId as string;
   await sso.call("AddPermissionPolicyToAccessConfiguration", { DirectoryId: directoryId, AccessConfigurationId: accessConfigurationId, PermissionPolicyType: "System", PermissionPolicyName: "ReadOnlyAccess" });
-  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser, credentialId, accessConfigurationId };
+  const deployedConfigurationName = `sweep-roles-${tag}`;
+  const deployed = (await sso.call("CreateAccessConfiguration", { DirectoryId: directoryId, AccessConfigurationName: deployedConfigurationName })).AccessConfiguration.AccessConfigurationId as string;
+  const { Task } = await sso.call("CreateAccessAssignment", { DirectoryId: directoryId, AccessConfigurationId: deployed, TargetType: "RD-Account", TargetId: String(members[0]), PrincipalType: "Group", PrincipalId: groupId });
+  return { key, members, directoryId, userId, groupId, provisioningId, eventId, ramUser, credentialId, accessConfigurationId, taskId: Task.TaskId as string, deployedConfigurationName };
 }
 
 /** Waits until the reconcile worker has nothing left to do, so only a request could change the store. */
@@ -212,12 +220,15 @@ function ownIds(t: Tenant): Record<AliyunProduct, Record<string, string>> {
       RdMemberId: String(t.members[0]),
       CredentialId: t.credentialId,
       AccessConfigurationId: t.accessConfigurationId,
+      TaskId: t.taskId,
       // Values that pass every check, so that an id case fails on its id alone.
       PermissionPolicyName: "ReadOnlyAccess",
       NewInlinePolicyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: "ecs:*", Resource: "*" }] }),
     },
-    ram: { UserName: t.ramUser },
+    // What the tenant deployed landed in its member account, not in the caller's (the management account): these name nothing here.
+    ram: { UserName: t.ramUser, RoleName: `AliyunReservedSSO-${t.deployedConfigurationName}`, PolicyName: `AliyunReservedSSO-${t.deployedConfigurationName}-InlinePolicy`, VersionId: "v1" },
     resourcemanager: { AccountId: String(t.members[0]) },
+    ims: { SAMLProviderName: `AliyunReservedSSO-${t.directoryId}` },
   };
 }
 
@@ -380,8 +391,11 @@ const ID_CODES: Record<AliyunProduct, Record<string, (value: string) => string>>
     RdMemberId: () => "EntityNotExists.RdAccount",
     CredentialId: () => "EntityNotExists.SCIMCredential",
     AccessConfigurationId: () => "EntityNotExists.AccessConfiguration",
+    TaskId: () => "EntityNotExists.Task",
   },
-  ram: { UserName: () => "EntityNotExist.User" },
+  // A policy version is looked up under its policy, which the baseline does not name in the caller's account.
+  ram: { UserName: () => "EntityNotExist.User", RoleName: () => "EntityNotExist.Role", PolicyName: () => "EntityNotExist.Policy", VersionId: () => "EntityNotExist.Policy" },
+  ims: { SAMLProviderName: () => "EntityNotExist.SAMLProvider" },
   resourcemanager: { AccountId: (v) => (/^\d+$/.test(v) ? "EntityNotExists.Account" : "InvalidParameter.AccountId") },
 };
 
@@ -389,10 +403,22 @@ const ID_CODES: Record<AliyunProduct, Record<string, (value: string) => string>>
 const ID_CODE_OVERRIDES: Record<string, string> = {
   // The event exists, but not under that provisioning.
   "DeleteUserProvisioningEvent.UserProvisioningId": "EntityNotExists.UserProvisioningEvent",
+  // No such assignment: the account and the principal are not looked up on their own.
+  "DeleteAccessAssignment.TargetId": "EntityNotExists.AccessAssignment",
+  "DeleteAccessAssignment.PrincipalId": "EntityNotExists.AccessAssignment",
+  // The role is looked up first, and the baseline names none.
+  "AttachPolicyToRole.PolicyName": "EntityNotExist.Role",
+  "DetachPolicyFromRole.PolicyName": "EntityNotExist.Role",
 };
 
 /** Parameters that name something new rather than look something up. */
-const NOT_LOOKUPS: Record<string, string[]> = { "ram.CreateUser": ["UserName"], "ram.UpdateUser": ["NewUserName"] };
+const NOT_LOOKUPS: Record<string, string[]> = {
+  "ram.CreateUser": ["UserName"],
+  "ram.UpdateUser": ["NewUserName"],
+  // A deployed role refuses the change before any resource group would matter; OpenCIC keeps none.
+  "ram.AttachPolicyToRole": ["ResourceGroupId"],
+  "ram.DetachPolicyFromRole": ["ResourceGroupId"],
+};
 
 /** Valid optional parameters an action needs before it looks its ids up (a password, or the ask for one). */
 const ID_EXTRAS: Record<string, Record<string, string>> = { "cloudsso.ResetUserPassword": { GenerateRandomPassword: "true" } };
@@ -615,7 +641,7 @@ function allIdCases(w: World): Case[] {
   return PRODUCTS.flatMap((product) => Object.keys(TABLES[product]).flatMap((action) => idCases(w, product, action)));
 }
 
-test("the sweep covers every action of the three products", () => {
+test("the sweep covers every action of the four products", () => {
   for (const product of PRODUCTS) assert.ok(Object.keys(TABLES[product]).length > 0, product);
   // Every parameter that looks like an id has a not-found code above, so a new id parameter is not silently left out.
   const idLike = /(^|[a-z])(Id|UserName)$/;

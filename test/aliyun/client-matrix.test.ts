@@ -1,6 +1,6 @@
 /**
  * The client matrix: one complete, realistic lifecycle that calls every action OpenCIC serves on the
- * Alibaba door (every key of the ResourceManager, RAM and CloudSSO action tables), run over real HTTP
+ * Alibaba door (every key of the ResourceManager, RAM, IMS and CloudSSO action tables), run over real HTTP
  * by each official client shape:
  *
  * - @alicloud/openapi-client with the default signature V3 (parameters in the query, headers signed);
@@ -12,12 +12,14 @@
  * Each client gets its own tenant (a new root account). Every step checks what the answer means, not
  * only that it came: the RAM users provisioning makes really are in the member account (read with the
  * member's own key), failed events appear for a double name clash and clear after a retry or a delete,
- * statistics follow. The actions each client called are recorded, and at the end must be exactly the
- * union of the three tables, so an action added later without coverage here fails this test.
+ * statistics follow; an access assignment deploys a role the member reads (and cannot change) through
+ * RAM and IMS. The actions each client called are recorded, and at the end must be exactly the
+ * union of the four tables, so an action added later without coverage here fails this test.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { cloudssoActions } from "../../src/dialects/aliyun/actions/cloudsso.js";
+import { imsActions } from "../../src/dialects/aliyun/actions/ims.js";
 import { ramActions } from "../../src/dialects/aliyun/actions/ram.js";
 import { resourceManagerActions } from "../../src/dialects/aliyun/actions/resource-manager.js";
 import { type AliyunProduct, aliyunClient, popClient } from "../helpers/aliyun.js";
@@ -32,6 +34,7 @@ interface Door {
   sso: Call;
   ram: Call;
   rm: Call;
+  ims: Call;
 }
 
 /** Every action the Alibaba door serves, as `product:Action` (CreateUser is two actions: RAM's and CloudSSO's). */
@@ -39,6 +42,7 @@ const ALL_ACTIONS: string[] = [
   ...Object.keys(resourceManagerActions).map((a) => `resourcemanager:${a}`),
   ...Object.keys(ramActions).map((a) => `ram:${a}`),
   ...Object.keys(cloudssoActions).map((a) => `cloudsso:${a}`),
+  ...Object.keys(imsActions).map((a) => `ims:${a}`),
 ].sort();
 
 const READ = /^(Get|List)/;
@@ -73,7 +77,7 @@ function clientOf(kind: Kind, server: TestServer) {
         return body;
       };
     };
-    return { sso: make("cloudsso"), ram: make("ram"), rm: make("resourcemanager") };
+    return { sso: make("cloudsso"), ram: make("ram"), rm: make("resourcemanager"), ims: make("ims") };
   }
   return { open, called, shapes };
 }
@@ -428,6 +432,57 @@ async function lifecycle(server: TestServer, kind: Kind): Promise<void> {
   // The hand-made RAM users it never managed were left alone, and their own account may change them.
   assert.equal((await ram("UpdateUser", { UserName: "dup", NewDisplayName: "hand-kept" })).User.DisplayName, "hand-kept");
 
+  // ---- CloudSSO access: an assignment deploys a role into the dev account, which reads it through RAM and IMS ----
+  const roleConfig = (await sso("CreateAccessConfiguration", { DirectoryId, AccessConfigurationName: "matrix-roles", SessionDuration: 3600 })).AccessConfiguration;
+  const rolesId = roleConfig.AccessConfigurationId as string;
+  await sso("AddPermissionPolicyToAccessConfiguration", { DirectoryId, AccessConfigurationId: rolesId, PermissionPolicyType: "Inline", PermissionPolicyName: "matrix-inline", InlinePolicyDocument: inline });
+  const taskDone = (TaskId: string) => until(async () => (await sso("GetTaskStatus", { DirectoryId, TaskId })).TaskStatus.Status === "Success", `access task ${TaskId}`);
+  const onDev = { DirectoryId, AccessConfigurationId: rolesId, TargetType: "RD-Account", TargetId: dev.AccountId };
+  const assigned = (await sso("CreateAccessAssignment", { ...onDev, PrincipalType: "Group", PrincipalId: eng.GroupId })).Task;
+  assert.deepEqual([assigned.TaskType, assigned.PrincipalName, assigned.TargetName], ["CreateAccessAssignment", "eng", "dev"]);
+  await taskDone(assigned.TaskId);
+  assert.equal((await sso("GetTask", { DirectoryId, TaskId: assigned.TaskId })).Task.Status, "Success");
+  assert.deepEqual((await sso("ListAccessAssignments", { DirectoryId, TargetType: "RD-Account", TargetId: dev.AccountId })).AccessAssignments.map((x: any) => x.PrincipalId), [eng.GroupId]);
+  const provisioned = (await sso("ListAccessConfigurationProvisionings", { DirectoryId, AccessConfigurationId: rolesId })).AccessConfigurationProvisionings;
+  assert.deepEqual(
+    provisioned.map((x: any) => [x.TargetId, x.Status, x.RAMRoleName, x.RAMPolicyNames, x.SAMLProviderName]),
+    [[dev.AccountId, "Provisioned", "AliyunReservedSSO-matrix-roles", ["AliyunReservedSSO-matrix-roles-InlinePolicy"], `AliyunReservedSSO-${DirectoryId}`]],
+  );
+  assert.equal((await statistics()).AccessAssignmentCount, 1);
+  const member = client.open(await server.keyFor(Number(dev.AccountId)));
+  const role = (await member.ram("GetRole", { RoleName: "AliyunReservedSSO-matrix-roles" })).Role;
+  assert.deepEqual([role.Arn, role.MaxSessionDuration], [`acs:ram::${dev.AccountId}:role/aliyunreservedsso-matrix-roles`, 3600]);
+  assert.ok(String(role.AssumeRolePolicyDocument).includes(`saml-provider/AliyunReservedSSO-${DirectoryId}`));
+  assert.deepEqual((await member.ram("ListRoles")).Roles.Role.map((r: any) => r.RoleName), ["AliyunReservedSSO-matrix-roles"]);
+  assert.deepEqual((await member.ram("ListPoliciesForRole", { RoleName: role.RoleName })).Policies.Policy.map((x: any) => [x.PolicyName, x.PolicyType]), [["AliyunReservedSSO-matrix-roles-InlinePolicy", "Custom"]]);
+  const inlinePolicy = "AliyunReservedSSO-matrix-roles-InlinePolicy";
+  assert.equal((await member.ram("GetPolicy", { PolicyName: inlinePolicy, PolicyType: "Custom" })).DefaultPolicyVersion.PolicyDocument, inline);
+  const provider = `AliyunReservedSSO-${DirectoryId}`;
+  assert.equal((await member.ims("GetSAMLProvider", { SAMLProviderName: provider })).SAMLProvider.Arn, `acs:ram::${dev.AccountId}:saml-provider/${provider}`);
+  assert.deepEqual((await member.ims("ListSAMLProviders")).SAMLProviders.SAMLProvider.map((x: any) => x.SAMLProviderName), [provider]);
+  const RESERVED = "NoPermission.ReservedByCloudSSO";
+  await refused(member.ram("DeleteRole", { RoleName: role.RoleName }), RESERVED, 403);
+  await refused(member.ram("UpdateRole", { RoleName: role.RoleName, NewDescription: "mine" }), RESERVED, 403);
+  await refused(member.ram("AttachPolicyToRole", { RoleName: role.RoleName, PolicyType: "System", PolicyName: "AdministratorAccess" }), RESERVED, 403);
+  await refused(member.ram("DetachPolicyFromRole", { RoleName: role.RoleName, PolicyType: "Custom", PolicyName: inlinePolicy }), RESERVED, 403);
+  await refused(member.ram("DeletePolicy", { PolicyName: inlinePolicy }), RESERVED, 403);
+  await refused(member.ram("CreatePolicyVersion", { PolicyName: inlinePolicy, PolicyDocument: inline2 }), RESERVED, 403);
+  await refused(member.ram("DeletePolicyVersion", { PolicyName: inlinePolicy, VersionId: "v1" }), RESERVED, 403);
+  await refused(member.ram("SetDefaultPolicyVersion", { PolicyName: inlinePolicy, VersionId: "v1" }), RESERVED, 403);
+  await refused(member.ims("UpdateSAMLProvider", { SAMLProviderName: provider, NewDescription: "mine" }), RESERVED, 403);
+  await refused(member.ims("DeleteSAMLProvider", { SAMLProviderName: provider }), RESERVED, 403);
+  // Provisioned into ops without an assignment, then taken out again.
+  const onOps = { ...onDev, TargetId: ops.AccountId };
+  await taskDone((await sso("ProvisionAccessConfiguration", onOps)).Tasks[0].TaskId);
+  await taskDone((await sso("DeprovisionAccessConfiguration", onOps)).Tasks[0].TaskId);
+  const tasks = (await sso("ListTasks", { DirectoryId, AccessConfigurationId: rolesId })).Tasks;
+  assert.deepEqual(tasks.map((x: any) => x.TaskType), ["DeprovisionAccessConfiguration", "ProvisionAccessConfiguration", "CreateAccessAssignment"]);
+  // The assignment goes with the last-assignment strategy: the role and the identity provider go with it.
+  await taskDone((await sso("DeleteAccessAssignment", { ...onDev, PrincipalType: "Group", PrincipalId: eng.GroupId, DeprovisionStrategy: "DeprovisionForLastAccessAssignmentOnAccount" })).Task.TaskId);
+  await refused(member.ram("GetRole", { RoleName: role.RoleName }), "EntityNotExist.Role", 404);
+  await refused(member.ims("GetSAMLProvider", { SAMLProviderName: provider }), "EntityNotExist.SAMLProvider", 404);
+  await sso("DeleteAccessConfiguration", { DirectoryId, AccessConfigurationId: rolesId, ForceRemovePermissionPolicies: true });
+
   // ---- Tear down: memberships, group, users, directory, service ----
   for (const u of [clash, bob]) await sso("RemoveUserFromGroup", { DirectoryId, GroupId: eng.GroupId, UserId: u.UserId });
   assert.equal((await sso("ListGroupMembers", { DirectoryId, GroupId: eng.GroupId })).TotalCounts, 0);
@@ -452,7 +507,7 @@ async function lifecycle(server: TestServer, kind: Kind): Promise<void> {
   // ---- Coverage: exactly the actions the door serves ----
   const missing = ALL_ACTIONS.filter((a) => !client.called.has(a));
   const unknown = [...client.called].filter((a) => !ALL_ACTIONS.includes(a));
-  assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${kind} must call every action of the three tables`);
+  assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${kind} must call every action of the four tables`);
   assert.deepEqual([...client.called].sort(), ALL_ACTIONS);
   const expectedShapes: Record<Kind, string[]> = {
     "openapi-client V3": ["POST, all in the query"],
@@ -470,13 +525,13 @@ for (const engine of ENGINES) {
     });
     after(() => server?.close());
 
-    test("the three action tables are what this matrix expects to cover", () => {
+    test("the four action tables are what this matrix expects to cover", () => {
       assert.equal(new Set(ALL_ACTIONS).size, ALL_ACTIONS.length);
-      for (const a of ["resourcemanager:EnableResourceDirectory", "ram:CreateUser", "cloudsso:CreateUser", "cloudsso:RetryUserProvisioningEvent"]) assert.ok(ALL_ACTIONS.includes(a), a);
+      for (const a of ["resourcemanager:EnableResourceDirectory", "ram:CreateUser", "ram:GetRole", "ims:GetSAMLProvider", "cloudsso:CreateUser", "cloudsso:RetryUserProvisioningEvent", "cloudsso:CreateAccessAssignment"]) assert.ok(ALL_ACTIONS.includes(a), a);
     });
 
     for (const kind of KINDS) {
-      test(`${kind}: a whole tenant's lifecycle calls every ResourceManager, RAM and CloudSSO action`, async () => {
+      test(`${kind}: a whole tenant's lifecycle calls every ResourceManager, RAM, IMS and CloudSSO action`, async () => {
         await lifecycle(server, kind);
       });
     }

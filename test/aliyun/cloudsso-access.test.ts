@@ -9,7 +9,6 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { expectAliyunError } from "../helpers/aliyun.js";
 import { ALIYUN_TIME, plain, ssoRejects as rejects, ssoTenant, type SsoTenant, uniq, walk, zoneIdOf } from "../helpers/cloudsso.js";
 import { ENGINES, expectCode, startServer, type TestServer } from "../helpers/harness.js";
 
@@ -230,11 +229,6 @@ for (const engine of ENGINES) {
       const stats = (await t.org.GetZoneStatistics({ ZoneId: zoneId })).ZoneStatistics!;
       const aliyunStats = (await t.sso.call("GetDirectoryStatistics", { DirectoryId: t.directoryId })).DirectoryStatistics;
       assert.equal(stats.RoleConfigurationCount, aliyunStats.AccessConfigurationCount);
-    });
-
-    test("provisioning and assignment actions are still not served", async () => {
-      await expectAliyunError(t.sso.call("CreateAccessAssignment", { DirectoryId: t.directoryId }), "InvalidAction.NotFound", 404);
-      await expectAliyunError(t.sso.call("ProvisionAccessConfiguration", { DirectoryId: t.directoryId }), "InvalidAction.NotFound", 404);
     });
   });
 }

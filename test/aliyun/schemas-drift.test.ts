@@ -31,6 +31,7 @@ import {
 } from "../../scripts/generate-aliyun-schemas.js";
 import type { ActionTable, Product } from "../../src/dialects/aliyun/action.js";
 import { cloudssoActions } from "../../src/dialects/aliyun/actions/cloudsso.js";
+import { imsActions } from "../../src/dialects/aliyun/actions/ims.js";
 import { ramActions } from "../../src/dialects/aliyun/actions/ram.js";
 import { resourceManagerActions } from "../../src/dialects/aliyun/actions/resource-manager.js";
 import { decodeParams } from "../../src/dialects/aliyun/params.js";
@@ -41,7 +42,7 @@ import { aliyunClient, expectAliyunError } from "../helpers/aliyun.js";
 import { startServer, type TestServer } from "../helpers/harness.js";
 
 const require = createRequire(import.meta.url);
-const TABLES: Record<Product, ActionTable> = { cloudsso: cloudssoActions, ram: ramActions, resourcemanager: resourceManagerActions };
+const TABLES: Record<Product, ActionTable> = { cloudsso: cloudssoActions, ram: ramActions, resourcemanager: resourceManagerActions, ims: imsActions };
 const committed = { requests: readFileSync(OUTPUTS.requests, "utf8"), responses: readFileSync(OUTPUTS.responses, "utf8"), types: readFileSync(OUTPUTS.types, "utf8") };
 const requests = JSON.parse(committed.requests) as SchemaFile;
 const responses = JSON.parse(committed.responses) as SchemaFile;
@@ -100,7 +101,7 @@ test("the generated schemas say what the SDK models say", () => {
   assert.deepEqual(requests.products.cloudsso.actions.EnableService, { type: "object", properties: {} }, "an action without parameters");
   assert.deepEqual(Object.keys(responses.products.ram.actions.ListUsers!.properties!.Users!.properties!), ["User"], "RAM wraps lists as {User: [...]}");
   // Every action of the SDKs, built or not, so an unbuilt action is told apart from a nonexistent one.
-  assert.ok(isVendorAction("cloudsso", "CreateAccessAssignment") && !TABLES.cloudsso.CreateAccessAssignment);
+  assert.ok(isVendorAction("ims", "CreateSAMLProvider") && !TABLES.ims.CreateSAMLProvider);
   assert.equal(isVendorAction("cloudsso", "NoSuchAction"), false);
   for (const product of Object.keys(TABLES) as Product[]) {
     assert.deepEqual(Object.keys(responses.products[product].actions), Object.keys(requests.products[product].actions), `one response schema per ${product} action`);

@@ -15,7 +15,7 @@ import type { Key, TestServer } from "./harness.js";
 const OpenApi = (OpenApiModule.default ?? OpenApiModule) as typeof OpenApiModule.default;
 const OpenApiUtil = (OpenApiUtilModule.default ?? OpenApiUtilModule) as typeof OpenApiUtilModule.default;
 
-export const VERSIONS = { cloudsso: "2021-05-15", ram: "2015-05-01", resourcemanager: "2020-03-31" } as const;
+export const VERSIONS = { cloudsso: "2021-05-15", ram: "2015-05-01", resourcemanager: "2020-03-31", ims: "2019-08-15" } as const;
 export type AliyunProduct = keyof typeof VERSIONS;
 
 export type Signing = "v3" | "v1";

@@ -146,3 +146,13 @@ export async function whileProvisioned(server: Pick<TestServer, "store">, t: Sso
   assert.equal(await settled(t.org, zoneId, deleted.Tasks!.TaskId!), "Success");
   await until(async () => !(await server.store.db.selectFrom("provisionings").select("provisioning_id").where("principal_id", "=", principalId).executeTakeFirst()), "the provisioning to go");
 }
+
+/** Polls a CloudSSO access task with GetTaskStatus until it leaves InProgress (as Terraform does); returns its status. */
+export async function taskSettled(sso: SsoClient, directoryId: string, taskId: string): Promise<string> {
+  let status: string | undefined;
+  await until(async () => {
+    status = (await sso.call("GetTaskStatus", { DirectoryId: directoryId, TaskId: taskId })).TaskStatus.Status;
+    return status !== "InProgress";
+  }, `access task ${taskId}`);
+  return status!;
+}

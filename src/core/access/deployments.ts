@@ -348,7 +348,8 @@ export class AccessDeployments {
     if (type) base = base.where("t.task_type", "=", type);
     if (q.since !== undefined) base = base.where("t.created_at", ">=", q.since);
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
-    const scope = scopeOf("access_tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
+    // `since` is left out of the token's scope: a door's default window ("the last 24 hours") moves between pages.
+    const scope = scopeOf("access_tasks", directoryId, { ...q, since: undefined, nextToken: undefined, maxResults: undefined, offset: undefined });
     const page = await readPage(base, {
       timeColumn: "t.created_at",
       idColumn: "t.task_id",

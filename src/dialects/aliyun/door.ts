@@ -14,6 +14,7 @@ import type { RequestContext } from "../../server/context.js";
 import type { Answer, Authenticated, Door, DoorAction, RawRequest } from "../../server/door.js";
 import type { ActionTable, Handler, Product } from "./action.js";
 import { cloudssoActions } from "./actions/cloudsso.js";
+import { imsActions } from "./actions/ims.js";
 import { ramActions } from "./actions/ram.js";
 import { resourceManagerActions } from "./actions/resource-manager.js";
 import { toAliyunError } from "./errors.js";
@@ -36,6 +37,7 @@ const PRODUCTS: Record<string, ProductSpec> = {
   "2021-05-15": { product: "cloudsso", code: "cloudsso", actions: cloudssoActions },
   "2015-05-01": { product: "ram", code: "Ram", actions: ramActions },
   "2020-03-31": { product: "resourcemanager", code: "ResourceManager", actions: resourceManagerActions },
+  "2019-08-15": { product: "ims", code: "Ims", actions: imsActions },
 };
 
 /** The request's parameters (query and form body, merged), read before the signature, which covers them. */
@@ -66,6 +68,11 @@ export const ALIYUN_RATE_LIMITS: Record<string, number> = {
   DeleteSCIMServerCredential: 100,
   GetSCIMSynchronizationStatus: 100,
   SetSCIMSynchronizationStatus: 100,
+  // Access (access spec §3.0): the older pages give these; CreateAccessAssignment is the one held lower.
+  CreateAccessConfiguration: 100,
+  DeleteAccessConfiguration: 100,
+  AddPermissionPolicyToAccessConfiguration: 100,
+  CreateAccessAssignment: 20,
 };
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;

@@ -13,6 +13,11 @@ export function resourceDirectoryId(orgId: number): string {
   return `rd-${orgId}`;
 }
 
+/** Where a member sits in the resource directory, as TargetPath shows it (every member is under the root). */
+export function resourceDirectoryPath(orgId: number, memberName: string): string {
+  return `${resourceDirectoryId(orgId)}/root/${memberName}`;
+}
+
 export function directoryIdOut(coreId: string): string {
   return coreId.startsWith(CORE) ? WIRE + coreId.slice(CORE.length) : coreId;
 }

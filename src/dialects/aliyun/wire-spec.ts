@@ -16,9 +16,9 @@
  */
 import type { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "../../core/provisioning/provisionings.js";
 import type { PrincipalOrigin, UserStatus } from "../../core/directory/views.js";
-import type { PolicyType } from "../../core/access/views.js";
+import type { PolicyType, TaskStatus } from "../../core/access/views.js";
 
-export type Product = "cloudsso" | "ram" | "resourcemanager";
+export type Product = "cloudsso" | "ram" | "resourcemanager" | "ims";
 
 export const STATUSES = ["Enabled", "Disabled"] as const satisfies readonly UserStatus[];
 export const PROVISION_TYPES = ["Manual", "Synchronized"] as const satisfies readonly PrincipalOrigin[];
@@ -30,6 +30,16 @@ export const PERMISSION_POLICY_TYPES = ["System", "Inline"] as const satisfies r
 export const STATUS_NOTIFICATIONS = ["ReprovisionRequired"] as const;
 /** CloudSSO's only provisioning target type: a resource-directory member account (the management account included). */
 export const TARGET_TYPES = ["RD-Account"] as const;
+/** A provisioning's documented statuses (ListAccessConfigurationProvisionings' filter and answer). */
+export const PROVISIONING_STATUSES = ["Provisioned", "ReprovisionRequired", "DeprovisionFailed"] as const;
+/** What removing an access assignment does to the provisioning it used. */
+export const DEPROVISION_STRATEGY_VALUES = ["DeprovisionForLastAccessAssignmentOnAccount", "None"] as const;
+export const TASK_TYPES = ["ProvisionAccessConfiguration", "DeprovisionAccessConfiguration", "CreateAccessAssignment", "DeleteAccessAssignment"] as const;
+export const TASK_STATUS_VALUES = ["InProgress", "Success", "Failed"] as const satisfies readonly TaskStatus[];
+/** RAM's two policy types: Alibaba's own (system) and the account's (custom). */
+export const RAM_POLICY_TYPES = ["System", "Custom"] as const;
+/** The three lists CloudSSO pages by at most 20 (access spec §3.0); the core allows 100. */
+const PAGE_OF_20: Rule = { min: 1, max: 20 };
 
 /** Parameters each action requires, by wire name. */
 export const REQUIRED = {
@@ -83,12 +93,37 @@ export const REQUIRED = {
     RemovePermissionPolicyFromAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "PermissionPolicyType", "PermissionPolicyName"],
     UpdateInlinePolicyForAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "InlinePolicyName", "NewInlinePolicyDocument"],
     ListPermissionPoliciesInAccessConfiguration: ["DirectoryId", "AccessConfigurationId"],
+    ProvisionAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "TargetType", "TargetId"],
+    DeprovisionAccessConfiguration: ["DirectoryId", "AccessConfigurationId", "TargetType", "TargetId"],
+    ListAccessConfigurationProvisionings: ["DirectoryId"],
+    CreateAccessAssignment: ["DirectoryId", "AccessConfigurationId", "TargetType", "TargetId", "PrincipalType", "PrincipalId"],
+    DeleteAccessAssignment: ["DirectoryId", "AccessConfigurationId", "TargetType", "TargetId", "PrincipalType", "PrincipalId"],
+    ListAccessAssignments: ["DirectoryId"],
+    GetTask: ["DirectoryId", "TaskId"],
+    GetTaskStatus: ["DirectoryId", "TaskId"],
+    ListTasks: ["DirectoryId"],
   },
   ram: {
     CreateUser: ["UserName"],
     GetUser: ["UserName"],
     UpdateUser: ["UserName"],
     DeleteUser: ["UserName"],
+    GetRole: ["RoleName"],
+    ListPoliciesForRole: ["RoleName"],
+    GetPolicy: ["PolicyName", "PolicyType"],
+    UpdateRole: ["RoleName"],
+    DeleteRole: ["RoleName"],
+    AttachPolicyToRole: ["PolicyType", "PolicyName", "RoleName"],
+    DetachPolicyFromRole: ["PolicyType", "PolicyName", "RoleName"],
+    DeletePolicy: ["PolicyName"],
+    CreatePolicyVersion: ["PolicyName", "PolicyDocument"],
+    DeletePolicyVersion: ["PolicyName", "VersionId"],
+    SetDefaultPolicyVersion: ["PolicyName", "VersionId"],
+  },
+  ims: {
+    GetSAMLProvider: ["SAMLProviderName"],
+    UpdateSAMLProvider: ["SAMLProviderName"],
+    DeleteSAMLProvider: ["SAMLProviderName"],
   },
   resourcemanager: {
     EnableResourceDirectory: ["EnableMode"],
@@ -133,11 +168,28 @@ export const RULES: Record<Product, Record<string, Record<string, Rule>>> = {
     AddPermissionPolicyToAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
     RemovePermissionPolicyFromAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
     ListPermissionPoliciesInAccessConfiguration: { PermissionPolicyType: { enum: PERMISSION_POLICY_TYPES } },
+    ProvisionAccessConfiguration: { TargetType: { enum: TARGET_TYPES } },
+    DeprovisionAccessConfiguration: { TargetType: { enum: TARGET_TYPES } },
+    ListAccessConfigurationProvisionings: { TargetType: { enum: TARGET_TYPES }, ProvisioningStatus: { enum: PROVISIONING_STATUSES }, MaxResults: PAGE_OF_20 },
+    CreateAccessAssignment: { TargetType: { enum: TARGET_TYPES }, PrincipalType: { enum: PRINCIPAL_TYPE_VALUES } },
+    DeleteAccessAssignment: { TargetType: { enum: TARGET_TYPES }, PrincipalType: { enum: PRINCIPAL_TYPE_VALUES }, DeprovisionStrategy: { enum: DEPROVISION_STRATEGY_VALUES } },
+    ListAccessAssignments: { TargetType: { enum: TARGET_TYPES }, PrincipalType: { enum: PRINCIPAL_TYPE_VALUES }, MaxResults: PAGE_OF_20 },
+    ListTasks: { TargetType: { enum: TARGET_TYPES }, PrincipalType: { enum: PRINCIPAL_TYPE_VALUES }, Status: { enum: TASK_STATUS_VALUES }, TaskType: { enum: TASK_TYPES }, MaxResults: PAGE_OF_20 },
   },
   ram: {
     // RAM documents 128 characters for both; the sub-user's remark (CAM) may be longer.
     CreateUser: { DisplayName: { maxLength: 128 } },
     UpdateUser: { NewDisplayName: { maxLength: 128 } },
+    // The door pages roles itself (an account has few): RAM's documented bounds.
+    ListRoles: { MaxItems: { min: 1, max: 1000 } },
+    // RAM's documented range; the deployed roles refuse the change anyway.
+    UpdateRole: { NewMaxSessionDuration: { min: 3600, max: 43200 } },
+    GetPolicy: { PolicyType: { enum: RAM_POLICY_TYPES } },
+    AttachPolicyToRole: { PolicyType: { enum: RAM_POLICY_TYPES } },
+    DetachPolicyFromRole: { PolicyType: { enum: RAM_POLICY_TYPES } },
+  },
+  ims: {
+    ListSAMLProviders: { MaxItems: { min: 1, max: 100 } },
   },
   resourcemanager: {
     // Only the calling account can become the management account here: OpenCIC creates no new sign-in accounts.

@@ -2,7 +2,7 @@
  * CloudSSO 2021-05-15 access configurations and the policies they hold (access spec §3.1, §3.2), on the
  * same configurations the Tencent door calls role configurations. Translation only; the rules live in
  * core/access. An Alibaba caller speaks RAM: its system policies come from the RAM catalogue and its
- * inline documents follow RAM's grammar. Provisioning, assignments and their tasks are not built yet.
+ * inline documents follow RAM's grammar. Provisioning, assignments and their tasks: cloudsso-deployments.ts.
  */
 import type { ConfigurationPolicyView, ConfigurationView } from "../../../core/access/views.js";
 import { fail } from "../../../core/errors.js";
@@ -11,7 +11,7 @@ import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
 import { accessConfigurationIdIn, accessConfigurationIdOut, directoryIdIn } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
-import { PERMISSION_POLICY_TYPES } from "../wire-spec.js";
+import { PERMISSION_POLICY_TYPES, STATUS_NOTIFICATIONS } from "../wire-spec.js";
 import { canonical, nameFilter } from "./cloudsso-common.js";
 
 /** Field names the core may name in an error, as these actions spell them. */
@@ -25,8 +25,8 @@ function accessConfiguration(c: ConfigurationView) {
     Description: c.description,
     SessionDuration: c.sessionDuration,
     RelayState: c.relayState,
-    // Set while provisionings need redoing after a policy change; there are no provisionings yet.
-    StatusNotifications: [],
+    // While some provisioning holds an older version of its policies (until provisioned again).
+    StatusNotifications: c.redeployRequired ? [STATUS_NOTIFICATIONS[0]] : [],
     CreateTime: aliyunTime(c.createdAt),
     UpdateTime: aliyunTime(c.updatedAt),
   };
@@ -71,13 +71,9 @@ export const cloudssoAccessActions = actions("cloudsso", {
     ({ core, caller }, p) => {
       noTags(p.Tags);
       const name = nameFilter(p.Filter, "AccessConfigurationName");
-      const list = core.accessConfigurations.list(caller, directoryIdIn(p.DirectoryId), { ...pageRequest(p), name });
-      return then(list, (page) => {
-        // Only configurations whose provisionings need redoing: none can, until provisioning is built.
-        const items = p.StatusNotifications ? [] : page.items;
-        const shown = p.StatusNotifications ? { ...page, items, isTruncated: false, nextToken: undefined, totalCounts: 0 } : page;
-        return { AccessConfigurations: items.map(accessConfiguration), ...pageFields(shown) };
-      });
+      // The one notification (RULES) selects the configurations whose provisionings need redoing.
+      const list = core.accessConfigurations.list(caller, directoryIdIn(p.DirectoryId), { ...pageRequest(p), name, redeployRequired: p.StatusNotifications ? true : undefined });
+      return then(list, (page) => ({ AccessConfigurations: page.items.map(accessConfiguration), ...pageFields(page) }));
     },
     { ...FIELDS, name: "Filter" },
   ),

@@ -58,7 +58,8 @@ export const cloudssoGroupsActions = actions("cloudsso", {
       return {};
     },
     undefined,
-    { "directory.principal_provisioned": "DeletionConflict.Group.UserProvisioning" },
+    // "AccessAssigment" (sic), as the Terraform provider matches it.
+    { "directory.principal_provisioned": "DeletionConflict.Group.UserProvisioning", "directory.principal_assigned": "DeletionConflict.Group.AccessAssigment" },
   ),
 
   AddUserToGroup: action(async ({ core, caller }, p) => {

@@ -11,7 +11,7 @@ import { DELETION_STRATEGIES, DUPLICATION_STRATEGIES, PRINCIPAL_TYPES } from "..
 import type { Annotations, ProvisioningEventView, ProvisioningView, UnitFailureKind } from "../../../core/provisioning/views.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
-import { directoryIdIn, directoryIdOut, resourceDirectoryId } from "../ids.js";
+import { directoryIdIn, directoryIdOut, resourceDirectoryPath } from "../ids.js";
 import { pageFields, pageRequest } from "../paging.js";
 import { TARGET_TYPES } from "../wire-spec.js";
 import { canonical } from "./cloudsso-common.js";
@@ -51,7 +51,7 @@ const ERROR_INFO: Record<UnitFailureKind, string> = {
 
 /** The resource-directory path of a target, as TargetPath shows it. */
 function targetPath(p: ProvisioningView): string {
-  return `${resourceDirectoryId(p.target.orgId)}/root/${p.target.name}`;
+  return resourceDirectoryPath(p.target.orgId, p.target.name);
 }
 
 /** Who is provisioned where, as both the provisioning and its events show it. */

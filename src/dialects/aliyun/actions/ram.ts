@@ -8,6 +8,7 @@ import { CoreError } from "../../../core/errors.js";
 import type { SubUserInput, SubUserView } from "../../../core/subusers.js";
 import { action, actions } from "../action.js";
 import { aliyunTime } from "../format.js";
+import { ramRoleActions } from "./ram-roles.js";
 
 /** Wire names of the neutral fields the core may name in an error. */
 const FIELDS = { name: "UserName", newName: "NewUserName", remark: "DisplayName", description: "Comments", email: "Email", phoneNum: "MobilePhone", countryCode: "MobilePhone", limit: "MaxItems", nextToken: "Marker" };
@@ -35,7 +36,7 @@ function user(u: SubUserView, withUpdate = true) {
   };
 }
 
-export const ramActions = actions("ram", {
+export const ramUserActions = actions("ram", {
   CreateUser: action(
     async ({ core, caller }, p) => {
       const { user: u } = await core.subUsers.create(caller, {
@@ -85,3 +86,6 @@ export const ramActions = actions("ram", {
     FIELDS,
   ),
 });
+
+/** Every RAM action OpenCIC serves: the account's users, and the roles CloudSSO deployed into it (ram-roles.ts). */
+export const ramActions = { ...ramUserActions, ...ramRoleActions };
