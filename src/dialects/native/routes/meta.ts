@@ -80,7 +80,7 @@ export function metaRoutes(documented: readonly NativeRoute[]): NativeRoute[] {
       tag: "meta",
       auth: false,
       params: obj({ asset: oneOfValues(Object.keys(ASSETS)) }),
-      response: { status: 200, contentType: "text/javascript", schema: { type: "string" } },
+      response: { status: 200, contentType: "text/javascript", schema: { type: "string" }, description: "The file: JavaScript, or CSS for `swagger-ui.css`" },
       run: (_ctx, { params }): RawBody => ({ raw: asset(params.asset), contentType: ASSETS[params.asset]! }),
     }),
   ];
