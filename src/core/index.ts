@@ -92,7 +92,7 @@ export class Core {
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new ReconcilerRouter({
       "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
-      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { faults: workerOptions.faults }),
+      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
     });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);

@@ -23,6 +23,12 @@ export interface DeploymentFailure {
 
 export type DeploymentResult = ReconcileResult<DeploymentFailure>;
 
+export interface DeploymentReconcilerOptions {
+  /** Pause before each deployment's transaction, so many deployments leave room for API requests (0: none). */
+  batchPauseMs?: number;
+  faults?: Faults;
+}
+
 /** The longest role name CAM takes; `TencentCloudSSO-` + the configuration's name must fit. */
 const CAM_ROLE_NAME_MAX = 128;
 const CAM_ROLE_PREFIX = "TencentCloudSSO-";
@@ -34,11 +40,13 @@ export class DeploymentReconciler implements Reconciler<DeploymentResult> {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly accountRoles: AccountRoles,
-    private readonly opts: { faults?: Faults } = {},
+    private readonly opts: DeploymentReconcilerOptions = {},
   ) {}
 
   async reconcile(deploymentId: string): Promise<DeploymentResult> {
     const r: DeploymentResult = { kind: "converged", generation: 0, counts: noCounts(), failures: [] };
+    // A deployment is one write batch: the worker's pause between batches (OPENCIC_WORKER_BATCH_PAUSE_MS) comes before it.
+    if (this.opts.batchPauseMs) await new Promise<void>((resolve) => setTimeout(resolve, this.opts.batchPauseMs));
     await this.opts.faults?.beforeBatch?.(deploymentId);
     return this.db.transaction().execute(async (trx): Promise<DeploymentResult> => {
       // Lock order: the deployment, then its account (every deployment of an account shares its identity provider).
