@@ -85,11 +85,13 @@ export class Core {
     this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
-    this.provisionings.listen();
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
     this.accountRoles = new AccountRoles(db, opts.clock);
     this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
+    // Listeners run in the order added: a departing member's deployments are locked before its
+    // provisionings and account (the deployment reconcile locks deployment, then account).
     this.accessDeployments.listen();
+    this.provisionings.listen();
     this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new ReconcilerRouter({

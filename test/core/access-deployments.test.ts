@@ -91,5 +91,32 @@ for (const engine of ENGINES) {
       assert.equal(listedTasks.totalCounts, 6);
       assert.ok(listedTasks.items.every((t) => t.status === "Success"));
     });
+
+    test("an account that leaves the organization takes the directory's assignments, deployments and roles with it", async () => {
+      const { core } = server;
+      const root = await server.newRoot();
+      const caller: Caller = { accountUin: root.uin, principalUin: root.uin, isSubUser: false };
+      const f = await seedFanout(core, caller, { users: 1, targets: 2, zoneName: `z${Date.now()}l` });
+      const [a, b] = f.targets as [number, number];
+      const config = await core.accessConfigurations.create(caller, f.zoneId, { name: "Leavers" });
+      await core.accessConfigurations.addPolicies(caller, f.zoneId, config.configurationId, "ram", [{ type: "System", name: "ReadOnlyAccess" }]);
+      const tasks = await core.accessDeployments.assign(
+        caller,
+        f.zoneId,
+        [a, b].map((uin) => ({ configurationId: config.configurationId, targetUin: uin, principalType: "Group", principalId: f.groupId })),
+      );
+      for (const t of tasks) await until(async () => (await core.accessDeployments.task(caller, f.zoneId, t.taskId)).status === "Success", "deployed");
+      await core.organizations.removeMembers(caller, [a]);
+      const inA: Caller = { accountUin: a, principalUin: a, isSubUser: false };
+      assert.deepEqual(await core.accountRoles.roles(inA), []);
+      assert.deepEqual(await core.accountRoles.samlProviders(inA), []);
+      assert.deepEqual((await core.accessDeployments.assignments(caller, f.zoneId, {})).items.map((x) => x.targetUin), [b]);
+      assert.deepEqual((await core.accessDeployments.deployments(caller, f.zoneId, {})).items.map((x) => x.targetUin), [b]);
+      assert.equal((await core.accountRoles.roles({ accountUin: b, principalUin: b, isSubUser: false })).length, 1);
+      // With no deployment left, the configuration can go.
+      await core.accessDeployments.unassign(caller, f.zoneId, config.configurationId, { targetUin: b, principalType: "Group", principalId: f.groupId }, "DeprovisionForLastAssignment");
+      await until(async () => (await core.accessDeployments.deployments(caller, f.zoneId, {})).items.length === 0, "undeployed");
+      await core.accessConfigurations.delete(caller, f.zoneId, config.configurationId, { forceRemovePolicies: true });
+    });
   });
 }

@@ -536,7 +536,8 @@ export class AccessDeployments {
       await exec(trx, trx.deleteFrom("access_deployments").where("deployment_id", "in", ids));
     }
     await exec(trx, trx.deleteFrom("access_assignments").where("directory_id", "=", dir.directory_id).where("target_uin", "=", accountUin));
-    await lockRow(trx, "accounts", "uin", accountUin);
+    // No account lock: every deployment that writes these rows is locked above, and taking the account
+    // here would order it before provisionings (locked after, by their own listener), unlike their reconcile.
     await this.accountRoles.removeAll(trx, accountUin, dir.directory_id);
   }
 }
