@@ -28,7 +28,7 @@ test("OPENCIC_DEPLOYMENT_FAULTS: account UINs, each with an optional reason; any
     ]),
   );
   assert.equal(DEFAULT_DEPLOYMENT_FAULT, "No Permission.");
-  for (const bad of ["abc", "0", "12x", "=No Permission.", "-5", "1.5", "100000000002;100000000003"]) {
+  for (const bad of ["abc", "0", "12x", "=No Permission.", "-5", "1.5", "100000000002;100000000003", "12345678901234567890"]) {
     assert.throws(() => loadConfig({}, { OPENCIC_DEPLOYMENT_FAULTS: bad }), /bad deployment fault/, bad);
   }
 });

@@ -46,7 +46,7 @@ export function parseDeploymentFaults(spec: string | undefined): Map<number, str
     const at = part.indexOf("=");
     const uin = (at < 0 ? part : part.slice(0, at)).trim();
     const reason = at < 0 ? "" : part.slice(at + 1).trim();
-    if (!/^[1-9]\d{0,18}$/.test(uin)) throw new Error(`bad deployment fault "${part.trim()}": give an account UIN, optionally followed by =<reason>`);
+    if (!/^[1-9]\d*$/.test(uin) || !Number.isSafeInteger(Number(uin))) throw new Error(`bad deployment fault "${part.trim()}": give an account UIN, optionally followed by =<reason>`);
     out.set(Number(uin), reason || DEFAULT_DEPLOYMENT_FAULT);
   }
   return out;
