@@ -116,7 +116,6 @@ export const REASONS = {
   "provisioning.already_exists": "conflict",
   "provisioning.target_not_member": "not_found",
   "provisioning.task_not_found": "not_found",
-  "provisioning.generic_task_not_found": "not_found",
   "provisioning.event_not_found": "not_found",
   "provisioning.quota": "limit",
   "provisioning.batch_too_large": "limit",

@@ -11,8 +11,10 @@ import type { RequestObserver } from "./pipeline.js";
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** Seconds; a reconcile finds nothing to do in a millisecond, and fans a large group out in tens of seconds. */
 const RECONCILE_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120];
-/** What a reconcile did to sub-users, as the engine counts it. */
+/** What a provisioning's reconcile did to sub-users, as the engine counts it. */
 const SUBUSER_CHANGES = ["created", "adopted", "updated", "deleted", "released"] as const;
+/** What a deployment's reconcile did to roles, policy attachments and identity providers. */
+const ROLE_CHANGES = ["created", "updated", "deleted"] as const;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -62,11 +64,23 @@ export class Metrics {
    * Returns the unbinding.
    */
   bindEngine(core: Core): () => void {
-    const reconciles = new Counter({ name: "opencic_reconciles_total", help: "Reconcile attempts, by outcome (converged, unit_failures, deleted, gone, or error when it threw).", labelNames: ["outcome"] as const, registers: [this.registry] });
-    const reconcileSeconds = new Histogram({ name: "opencic_reconcile_duration_seconds", help: "How long a reconcile attempt took, by outcome.", labelNames: ["outcome"] as const, buckets: RECONCILE_BUCKETS, registers: [this.registry] });
+    const reconciles = new Counter({
+      name: "opencic_reconciles_total",
+      help: "Reconcile attempts, by kind of work (provisioning, deployment) and outcome (converged, unit_failures, deleted, gone, or error when it threw).",
+      labelNames: ["kind", "outcome"] as const,
+      registers: [this.registry],
+    });
+    const reconcileSeconds = new Histogram({ name: "opencic_reconcile_duration_seconds", help: "How long a reconcile attempt took, by kind of work and outcome.", labelNames: ["kind", "outcome"] as const, buckets: RECONCILE_BUCKETS, registers: [this.registry] });
+    const roleChanges = new Counter({
+      name: "opencic_account_role_changes_total",
+      help: "Roles, policy attachments and identity providers the deployment reconciles created, updated or deleted in accounts.",
+      labelNames: ["change"] as const,
+      registers: [this.registry],
+    });
     const subUsers = new Counter({ name: "opencic_subuser_changes_total", help: "Sub-users the reconcile engine created, adopted, updated, deleted or released (let go as ordinary ones).", labelNames: ["change"] as const, registers: [this.registry] });
-    const giveUps = new Counter({ name: "opencic_reconcile_give_ups_total", help: "Keys that gave up (their tasks failed with a reason; parked until the next change or a retry).", labelNames: ["terminal"] as const, registers: [this.registry] });
+    const giveUps = new Counter({ name: "opencic_reconcile_give_ups_total", help: "Keys that gave up (their tasks failed with a reason; parked until the next change or a retry), by kind of work.", labelNames: ["kind", "terminal"] as const, registers: [this.registry] });
     for (const change of SUBUSER_CHANGES) subUsers.labels(change).inc(0);
+    for (const change of ROLE_CHANGES) roleChanges.labels(change).inc(0);
     // One read of the queue serves both gauges of a scrape.
     let read: { at: number; stats: ReturnType<typeof core.queue.stats> } | undefined;
     const stats = () => {
@@ -97,11 +111,12 @@ export class Metrics {
     });
     return core.worker.observe({
       reconciled: (e) => {
-        reconciles.labels(e.outcome).inc();
-        reconcileSeconds.labels(e.outcome).observe(e.durationMs / 1000);
-        for (const change of SUBUSER_CHANGES) if (e.counts[change] > 0) subUsers.labels(change).inc(e.counts[change]);
+        reconciles.labels(e.kind, e.outcome).inc();
+        reconcileSeconds.labels(e.kind, e.outcome).observe(e.durationMs / 1000);
+        if (e.kind === "provisioning") for (const change of SUBUSER_CHANGES) if (e.counts[change] > 0) subUsers.labels(change).inc(e.counts[change]);
+        if (e.kind === "deployment") for (const change of ROLE_CHANGES) if (e.counts[change] > 0) roleChanges.labels(change).inc(e.counts[change]);
       },
-      gaveUp: (e) => giveUps.labels(String(e.terminal)).inc(),
+      gaveUp: (e) => giveUps.labels(e.kind, String(e.terminal)).inc(),
     });
   }
 

@@ -38,6 +38,7 @@ for (const engine of ENGINES) describe(`metrics (${engine})`, () => {
     const caller = { accountUin: server.root.uin, principalUin: server.root.uin, isSubUser: false };
     const before = await scrape(server);
     assert.equal(before.value('opencic_subuser_changes_total{change="created"}'), 0);
+    assert.equal(before.value('opencic_account_role_changes_total{change="created"}'), 0);
 
     const seeded = await seedFanout(server.core, caller, { users: USERS, targets: TARGETS, zoneName: `metrics-${engine}` });
     const org = orgClient(server, server.root);
@@ -66,10 +67,10 @@ for (const engine of ENGINES) describe(`metrics (${engine})`, () => {
     assert.equal(m.value('opencic_requests_total{door="tencent",action="GetUser",code="ResourceNotFound.UserNotExist"}'), 1);
     assert.ok(m.value('opencic_request_duration_seconds_count{door="tencent",action="GetProvisioningTaskStatus"}') >= polls);
     // One converged reconcile per target at least, and exactly the sub-users the fan-out made.
-    assert.ok(m.value('opencic_reconciles_total{outcome="converged"}') >= TARGETS, m.text.match(/opencic_reconciles_total.*/g)?.join("\n"));
-    assert.ok(m.value('opencic_reconcile_duration_seconds_count{outcome="converged"}') >= TARGETS);
+    assert.ok(m.value('opencic_reconciles_total{kind="provisioning",outcome="converged"}') >= TARGETS, m.text.match(/opencic_reconciles_total.*/g)?.join("\n"));
+    assert.ok(m.value('opencic_reconcile_duration_seconds_count{kind="provisioning",outcome="converged"}') >= TARGETS);
     assert.equal(m.value('opencic_subuser_changes_total{change="created"}'), USERS * TARGETS);
-    assert.equal(m.value('opencic_reconcile_give_ups_total{terminal="false"}'), 0);
+    assert.equal(m.value('opencic_reconcile_give_ups_total{kind="provisioning",terminal="false"}'), 0);
     // The queue drained: nothing due, nothing leased, nothing waiting.
     assert.equal(m.value('opencic_reconcile_queue_keys{state="due"}'), 0);
     assert.equal(m.value('opencic_reconcile_queue_keys{state="all"}'), 0);

@@ -1,6 +1,7 @@
 /**
- * Bad input of every kind, swept over every action the Tencent door serves (the four action tables:
- * organization, identity center, user sync, CAM). The cases are generated from each action's request
+ * Bad input of every kind, swept over every action the Tencent door serves (the action tables:
+ * organization, identity center, user sync, role configurations, role assignments, CAM sub-users and
+ * CAM's view of the deployed roles). The cases are generated from each action's request
  * schema (generated/request-schemas.json, the SDK's own types), walked recursively, so a new action or
  * parameter is covered without touching this file; what a schema cannot say (an id, a name rule, a
  * range, an enum) comes from RULES below, and a test fails when a parameter has no rule.
@@ -29,8 +30,10 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { ActionTable } from "../../src/dialects/tencent/action.js";
 import { camActions } from "../../src/dialects/tencent/actions/cam.js";
+import { camRoleActions } from "../../src/dialects/tencent/actions/cam-roles.js";
 import { identityCenterActions } from "../../src/dialects/tencent/actions/identity-center.js";
 import { organizationActions } from "../../src/dialects/tencent/actions/organization.js";
+import { roleAssignmentActions } from "../../src/dialects/tencent/actions/role-assignments.js";
 import { roleConfigurationActions } from "../../src/dialects/tencent/actions/role-configurations.js";
 import { userSyncActions } from "../../src/dialects/tencent/actions/user-sync.js";
 import schemas from "../../src/dialects/tencent/generated/request-schemas.json" with { type: "json" };
@@ -39,13 +42,15 @@ import { Sign } from "../helpers/sdk-sign.js";
 
 type Product = "organization" | "cam";
 
-/** The four tables, by the product whose schemas they serve. */
+/** The tables, by the product whose schemas they serve. */
 const TABLES: [Product, ActionTable][] = [
   ["organization", organizationActions],
   ["organization", identityCenterActions],
   ["organization", userSyncActions],
   ["organization", roleConfigurationActions],
+  ["organization", roleAssignmentActions],
   ["cam", camActions],
+  ["cam", camRoleActions],
 ];
 const VERSIONS: Record<Product, string> = { organization: "2021-03-31", cam: "2019-01-16" };
 
@@ -131,7 +136,10 @@ const DOCUMENTED: Record<string, string[]> = {
   "organization.ListUsers": ZONE,
   "organization.UpdateUser": [...ZONE, "InvalidParameter.EmailAlreadyExists", "InvalidParameter.UserTypeError", "ResourceNotFound.UserNotExist"],
   "organization.UpdateUserStatus": [...ZONE, "ResourceNotFound.UserNotExist"],
-  "organization.DeleteUser": [...ZONE, "FailedOperation.UserProvisioningExists", "InvalidParameter.UserAlreadyExistsGroup", "ResourceNotFound.UserNotExist"],
+  "organization.DeleteUser": [
+    ...ZONE, "FailedOperation.UserProvisioningExists", "InvalidParameter.UserAlreadyExistsGroup", "ResourceNotFound.UserNotExist",
+    "FailedOperation.RoleConfigurationAuthorizationExist", // spec §2.6: a user that still has assignments
+  ],
   "organization.CreateGroup": [...ZONE, "FailedOperation.GroupOverUpperLimit", "InvalidParameter.GroupNameAlreadyExists", "InvalidParameter.GroupNameFormatError"],
   "organization.GetGroup": [...ZONE, "InvalidParameter.GroupNotExist"],
   "organization.ListGroups": ZONE,
@@ -139,7 +147,10 @@ const DOCUMENTED: Record<string, string[]> = {
     ...ZONE, "InvalidParameter.GroupNameAlreadyExists", "InvalidParameter.GroupNotExist",
     "InvalidParameter.GroupNameFormatError", // OpenCIC: CreateGroup's name rule and code
   ],
-  "organization.DeleteGroup": [...ZONE, "FailedOperation.DeleteGroupNotAllowExistUser", "FailedOperation.UserProvisioningExists", "InvalidParameter.GroupNotExist"],
+  "organization.DeleteGroup": [
+    ...ZONE, "FailedOperation.DeleteGroupNotAllowExistUser", "FailedOperation.UserProvisioningExists", "InvalidParameter.GroupNotExist",
+    "FailedOperation.RoleConfigurationAuthorizationExist", // spec §2.6: a group that still has assignments
+  ],
   "organization.AddUserToGroup": [
     ...ZONE, "FailedOperation.GroupTypeUserTypeNotMatch", "FailedOperation.GroupUserCountOverUpperLimit", "FailedOperation.UserAddGroupCountOverUpperLimit",
     "InvalidParameter.GroupNotExist", "InvalidParameter.GroupUserAlreadyExists", "ResourceNotFound.UserNotExist",
@@ -185,6 +196,28 @@ const DOCUMENTED: Record<string, string[]> = {
   ],
   "organization.ListPermissionPoliciesInRoleConfiguration": [...ZONE, "InvalidParameter.RoleConfigurationNotExist"],
   "organization.UpdateSCIMSynchronizationStatus": [...ZONE, "InvalidParameter.ScimSyncStatusError"],
+  "organization.CreateRoleAssignment": [
+    ...ZONE, "FailedOperation.OrganizationMemberNotExist", "FailedOperation.RoleConfigurationAuthorizationAlreadyExist", "FailedOperation.RoleConfigurationAuthorizationOverLimit",
+    "InvalidParameter.GroupNotExist", "InvalidParameter.RoleConfigurationNotExist", "LimitExceeded.CreateRoleAssignmentLimitExceeded", "ResourceNotFound.UserNotExist",
+  ],
+  "organization.DeleteRoleAssignment": [
+    ...ZONE, "ResourceNotFound.RoleConfigurationAuthorizationNotFound",
+    "InvalidParameter.RoleConfigurationNotExist", // OpenCIC: the code every other action gives an unknown configuration
+    "FailedOperation.RoleConfigurationProvisioningStatusError", // OpenCIC: Dismantle's code for a deployment with a task running
+  ],
+  "organization.ListRoleAssignments": ZONE,
+  "organization.ProvisionRoleConfiguration": [
+    ...ZONE, "FailedOperation.OrganizationMemberNotExist", "FailedOperation.UserOverUpperLimit", "InvalidParameter.EmailAlreadyExists", "InvalidParameter.UsernameAlreadyExists",
+    "InvalidParameter.UsernameFormatError",
+    "InvalidParameter.RoleConfigurationNotExist", // spec §2.3: an unknown configuration
+    "FailedOperation.RoleConfigurationProvisioningStatusError", // OpenCIC: Dismantle's code for a deployment with a task running
+  ],
+  "organization.DismantleRoleConfiguration": [
+    ...ZONE, "FailedOperation.OrganizationMemberNotExist", "FailedOperation.RoleConfigurationAuthorizationExist", "FailedOperation.RoleConfigurationProvisioningStatusError",
+    "ResourceNotFound.RoleConfigurationProvisioningNotFound",
+    "InvalidParameter.RoleConfigurationNotExist", // OpenCIC: the code every other action gives an unknown configuration
+  ],
+  "organization.ListRoleConfigurationProvisionings": ZONE,
   "cam.AddUser": [
     "FailedOperation.ExistHighRiskOperations", "FailedOperation.ForbidAdd", "InvalidParameter.ParamError", "InvalidParameter.PasswordViolatedRules",
     "InvalidParameter.SubUserFull", "InvalidParameter.SubUserNameInUse", "InvalidParameter.UserNameIllegal", "RequestLimitExceeded.CreateUser",
@@ -196,6 +229,23 @@ const DOCUMENTED: Record<string, string[]> = {
     "ResourceNotFound.UserNotExist",
     "InvalidParameter.ParamError", // OpenCIC: AddUser's code for the same fields and rules
   ],
+  "cam.GetRole": ["InternalError.SystemError", "InvalidParameter.ParamError", "InvalidParameter.RoleNotExist"],
+  "cam.DescribeRoleList": ["FailedOperation", "InternalError.SystemError", "InvalidParameter.ParamError"],
+  "cam.ListAttachedRolePolicies": [
+    "InternalError.SystemError", "InvalidParameter.ParamError",
+    "InvalidParameter.RoleNotExist", // OpenCIC: GetRole's code for a role the account does not hold
+  ],
+  "cam.GetSAMLProvider": ["ResourceNotFound.IdentityNotExist", "ResourceNotFound.NotFound"],
+  "cam.ListSAMLProviders": ["InternalError.SystemError", "InvalidParameter.ParamError"],
+  // Spec §2.7: CAM lists OrganizationRoleOperateError for DeleteRole; OpenCIC gives it for every change to the role itself.
+  "cam.DeleteRole": ["InvalidParameter.OrganizationRoleOperateError", "InvalidParameter.RoleNotExist", "InvalidParameter.ParamError"],
+  "cam.UpdateRoleDescription": ["InvalidParameter.OrganizationRoleOperateError", "InvalidParameter.RoleNotExist", "InvalidParameter.ParamError"],
+  "cam.UpdateAssumeRolePolicy": ["InvalidParameter.OrganizationRoleOperateError", "InvalidParameter.RoleNotExist", "InvalidParameter.ParamError"],
+  // Spec §2.7: CAM lists OrganizationPolicyOperateError for AttachRolePolicy; OpenCIC gives it for detaching too.
+  "cam.AttachRolePolicy": ["FailedOperation.OrganizationPolicyOperateError", "InvalidParameter.RoleNotExist", "InvalidParameter.ParamError"],
+  "cam.DetachRolePolicy": ["FailedOperation.OrganizationPolicyOperateError", "InvalidParameter.RoleNotExist", "InvalidParameter.ParamError"],
+  "cam.UpdateSAMLProvider": ["FailedOperation.CICIdentityForbidden", "ResourceNotFound.IdentityNotExist"],
+  "cam.DeleteSAMLProvider": ["FailedOperation.CICIdentityForbidden", "ResourceNotFound.IdentityNotExist"],
   "cam.DeleteUser": [
     "FailedOperation.Unmodifiable", "OperationDenied.HaveKeys", "RequestLimitExceeded.UinLimitExceeded", "ResourceNotFound.UserNotExist",
     "UnauthorizedOperation.DeleteApiKey",
@@ -231,6 +281,15 @@ interface Tenant {
   /** A role configuration holding a system policy and the custom policy `customPolicyName`. */
   roleConfigurationId: string;
   customPolicyName: string;
+  /** A group and a user with no other ties, each assigned the configuration on members[0] (where it is deployed). */
+  roleGroupId: string;
+  roleUserId: string;
+  /** The CreateRoleAssignment task of the group's assignment. */
+  roleTaskId: string;
+  /** What members[0] holds: the role and the zone's SAML provider, by their CAM names. */
+  roleName: string;
+  roleId: string;
+  providerName: string;
 }
 
 interface World {
@@ -277,6 +336,16 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
   // Named per tenant, so that the other tenant's name names nothing here.
   const customPolicyName = `custom-${tag}`;
   await org.AddPermissionPolicyToRoleConfiguration({ ZoneId: zoneId, RoleConfigurationId: roleConfigurationId, RolePolicyType: "Custom", RolePolicyNames: [customPolicyName], CustomPolicyDocument: CAM_DOCUMENT });
+  const roleGroupId = (await org.CreateGroup({ ZoneId: zoneId, GroupName: `roles-${tag}` })).GroupInfo!.GroupId!;
+  const roleUserId = await newUser(`carol-${tag}`);
+  const assigned = await org.CreateRoleAssignment({
+    ZoneId: zoneId,
+    RoleAssignmentInfo: [
+      { RoleConfigurationId: roleConfigurationId, TargetType: "MemberUin", TargetUin: members[0]!, PrincipalType: "Group", PrincipalId: roleGroupId },
+      { RoleConfigurationId: roleConfigurationId, TargetType: "MemberUin", TargetUin: members[0]!, PrincipalType: "User", PrincipalId: roleUserId },
+    ],
+  });
+  for (const { TaskId } of assigned.Tasks!) await until(async () => (await org.GetTaskStatus({ ZoneId: zoneId, TaskId: TaskId! })).TaskStatus?.Status === "Success", "the role assignment task");
   return {
     key,
     memberKey,
@@ -295,6 +364,12 @@ async function tenant(server: TestServer, tag: string): Promise<Tenant> {
     usersToken,
     roleConfigurationId,
     customPolicyName,
+    roleGroupId,
+    roleUserId,
+    roleTaskId: assigned.Tasks![0]!.TaskId!,
+    roleName: `TencentCloudSSO-sweep-${tag}`,
+    roleId: (await camClient(server, memberKey).GetRole({ RoleName: `TencentCloudSSO-sweep-${tag}` })).RoleInfo!.RoleId!,
+    providerName: `TencentReservedSSO-${zoneId}`,
   };
 }
 
@@ -329,7 +404,7 @@ type Rule =
   /** Free text with a length limit (and, for some, a format). */
   | { kind: "text"; code: string; max: number; bad?: string[] }
   /** One of a set. */
-  | { kind: "enum"; values: string[]; code?: string; valid?: (t: Tenant) => unknown }
+  | { kind: "enum"; values: string[]; code?: string; valid?: (t: Tenant) => unknown; empty?: string }
   /** A search: at most 1024 characters (core/text.ts). */
   | { kind: "search" }
   /** A paging token. */
@@ -370,7 +445,15 @@ const camFields: Record<string, Rule> = {
 const camName: Rule = { kind: "id", notFound: "ResourceNotFound.UserNotExist", other: (t) => t.camUser, valid: (t) => t.camUser };
 const uinItem = (notFound: string): Rule => ({ kind: "id", numeric: true, notFound, other: (t) => t.members[1], valid: (t) => t.members[1] });
 const principalNotFound = (p: Params) =>
-  (p.UserSyncProvisionings as Params[] | undefined)?.[0]?.PrincipalType === "Group" ? "InvalidParameter.GroupNotExist" : "ResourceNotFound.UserNotExist";
+  ((p.UserSyncProvisionings ?? p.RoleAssignmentInfo) as Params[] | undefined)?.[0]?.PrincipalType === "Group" ? "InvalidParameter.GroupNotExist" : "ResourceNotFound.UserNotExist";
+/** An account, as the role actions name one: a member of the caller's organization. */
+const memberTarget = (notFound: string, index: number): Rule => ({ kind: "id", numeric: true, notFound, other: (t) => t.members[index], valid: (t) => t.members[index] });
+const camRoleName: Rule & RuleExtra = { kind: "id", required: true, notFound: "InvalidParameter.RoleNotExist", other: (t) => t.roleName, valid: (t) => t.roleName, emptyCode: "MissingParameter" };
+const camRoleId: Rule & RuleExtra = { kind: "ignored", why: "RoleId and RoleName are exclusive: the baseline names the role by name; extraCases give ids alone" };
+const camProviderName: Rule = { kind: "id", notFound: "ResourceNotFound.IdentityNotExist", other: (t) => t.providerName, valid: (t) => t.providerName };
+const camPage: Rule = { kind: "int", min: 1, code: "InvalidParameter.ParamError", valid: () => 1 };
+const camRp: Rule = { kind: "int", min: 1, max: 200, code: "InvalidParameter.ParamError", valid: () => 20 };
+const refused = { kind: "ignored", why: "the change is refused whatever it says (the object belongs to the identity center)" } as const;
 
 /**
  * By `product.Action.Param` first (CAM and organization share action names), then `Action.Param`, then `Param`. Nested parameters are named by their path with `[]` for a
@@ -485,16 +568,14 @@ const RULES: Record<string, Rule & RuleExtra> = {
   "UpdateUserSyncProvisioning.NewDuplicationStateful": { kind: "enum", values: DUPLICATION },
   "UpdateUserSyncProvisioning.NewDeletionStrategy": { kind: "enum", values: DELETION },
   "ListTasks.PrincipalId": { kind: "filter", other: (t) => t.groupId },
-  "ListTasks.PrincipalType": { kind: "enum", values: PRINCIPAL_TYPES },
+  "ListTasks.PrincipalType": { kind: "enum", values: PRINCIPAL_TYPES, empty: "ok" }, // the core reads an empty principal type as none
   "ListTasks.TargetUin": { kind: "filter", numeric: true, other: (t) => t.members[0] },
   "ListTasks.TargetType": { kind: "enum", values: TARGET_TYPES },
   "ListTasks.RoleConfigurationId": { kind: "filter", other: () => "rc-000000000000" },
   "ListTasks.Status": { kind: "enum", values: ["InProgress", "Success", "Failed"] },
-  "ListTasks.TaskType": {
-    kind: "enum",
-    values: ["StartProvisioning", "DeleteProvisioning", "ProvisionRoleConfiguration", "DeprovisionRoleConfiguration", "CreateRoleAssignment", "DeleteRoleAssignment"],
-  },
-  "GetTaskStatus.TaskId": { kind: "id", notFound: "ResourceNotFound.RoleConfigurationTaskNotFound", other: (t) => t.taskId, valid: (t) => t.taskId },
+  // The role family's task types (user-sync tasks are GetProvisioningTaskStatus's).
+  "ListTasks.TaskType": { kind: "enum", values: ["ProvisionRoleConfiguration", "DeprovisionRoleConfiguration", "CreateRoleAssignment", "DeleteRoleAssignment"] },
+  "GetTaskStatus.TaskId": { kind: "id", notFound: "ResourceNotFound.RoleConfigurationTaskNotFound", other: (t) => t.roleTaskId, valid: (t) => t.roleTaskId },
   "GetProvisioningTaskStatus.TaskId": { kind: "id", notFound: "ResourceNotFound.UserProvisioningTaskNotFound", other: (t) => t.taskId, valid: (t) => t.taskId },
   // role configurations and their policies
   RoleConfigurationId: { kind: "id", notFound: "InvalidParameter.RoleConfigurationNotExist", other: (t) => t.roleConfigurationId, valid: (t) => t.roleConfigurationId },
@@ -506,8 +587,8 @@ const RULES: Record<string, Rule & RuleExtra> = {
   "UpdateRoleConfiguration.NewSessionDuration": { kind: "int", min: 900, max: 43200, code: "InvalidParameter.ParamError", valid: () => 3600 },
   "UpdateRoleConfiguration.NewRelayState": { kind: "text", code: "InvalidParameter.ParamError", max: 1024, bad: ["ftp://console.cloud.tencent.com", "https://example.com/"] },
   "ListRoleConfigurations.Filter": { kind: "search" },
-  "ListRoleConfigurations.FilterTargets[]": { kind: "ignored", why: "marks configurations assigned on these accounts selected, and filters nothing; no assignment exists yet (role-configurations.test.ts)" },
-  "ListRoleConfigurations.PrincipalId": { kind: "ignored", why: "narrows FilterTargets' selection to a principal's assignments, of which none exist yet; without FilterTargets it is InvalidParameter.ParamError (role-configurations.test.ts)" },
+  "ListRoleConfigurations.FilterTargets[]": { kind: "filter", selects: true, numeric: true, other: (t) => t.members[0] },
+  "ListRoleConfigurations.PrincipalId": { kind: "ignored", why: "narrows FilterTargets' selection to a principal's assignments; alone it is InvalidParameter.ParamError (extraCases, role-assignments.test.ts)" },
   "AddPermissionPolicyToRoleConfiguration.RolePolicyType": { kind: "enum", values: ["System", "Custom", "Inline"], code: "InvalidParameter.ParamError" },
   // System (the baseline type): an unknown name or id is InvalidParameter.ParamError, as Tencent lists no code of its own.
   "AddPermissionPolicyToRoleConfiguration.RolePolicyNames[]": { kind: "text", code: "InvalidParameter.ParamError", max: 32, bad: ["NoSuchPolicy", "AliyunECSFullAccess"] },
@@ -524,6 +605,74 @@ const RULES: Record<string, Rule & RuleExtra> = {
   "UpdateCustomPolicyForRoleConfiguration.NewCustomPolicyDocument": { kind: "text", code: "InvalidParameterValue", max: 4096 },
   "ListPermissionPoliciesInRoleConfiguration.RolePolicyType": { kind: "enum", values: ["System", "Custom", "Inline"], code: "InvalidParameter.ParamError" },
   "ListPermissionPoliciesInRoleConfiguration.Filter": { kind: "search" },
+  // role assignments, deployments
+  "CreateRoleAssignment.RoleAssignmentInfo": {
+    kind: "list",
+    min: 1,
+    code: "MissingParameter",
+    valid: (t) => [{ RoleConfigurationId: t.roleConfigurationId, TargetType: "MemberUin", TargetUin: t.members[1], PrincipalType: "User", PrincipalId: t.otherUserId }],
+  },
+  "RoleAssignmentInfo[].RoleConfigurationId": { kind: "id", required: true, notFound: "InvalidParameter.RoleConfigurationNotExist", other: (t) => t.roleConfigurationId, valid: (t) => t.roleConfigurationId, emptyCode: "MissingParameter" },
+  "RoleAssignmentInfo[].PrincipalId": { kind: "id", required: true, notFound: principalNotFound, other: (t) => t.otherUserId, valid: (t) => t.otherUserId, emptyCode: "MissingParameter" },
+  "RoleAssignmentInfo[].PrincipalType": { kind: "enum", required: true, values: PRINCIPAL_TYPES, valid: () => "User" },
+  "RoleAssignmentInfo[].TargetUin": { ...memberTarget("FailedOperation.OrganizationMemberNotExist", 1), required: true },
+  "RoleAssignmentInfo[].TargetType": { kind: "enum", required: true, values: TARGET_TYPES, valid: () => "MemberUin" },
+  // DeleteRoleAssignment names the group's assignment on members[0].
+  "DeleteRoleAssignment.TargetType": { kind: "enum", values: TARGET_TYPES, valid: () => "MemberUin" },
+  "DeleteRoleAssignment.TargetUin": memberTarget("ResourceNotFound.RoleConfigurationAuthorizationNotFound", 0),
+  "DeleteRoleAssignment.PrincipalType": { kind: "enum", values: PRINCIPAL_TYPES, valid: () => "Group" },
+  "DeleteRoleAssignment.PrincipalId": { kind: "id", notFound: "ResourceNotFound.RoleConfigurationAuthorizationNotFound", other: (t) => t.roleGroupId, valid: (t) => t.roleGroupId, emptyCode: "MissingParameter" },
+  "DeleteRoleAssignment.DeprovisionStrategy": { kind: "enum", values: ["DeprovisionForLastRoleAssignmentOnAccount", "None"] },
+  "ListRoleAssignments.RoleConfigurationId": { kind: "filter", other: (t) => t.roleConfigurationId },
+  "ListRoleAssignments.TargetType": { kind: "enum", values: TARGET_TYPES },
+  "ListRoleAssignments.TargetUin": { kind: "filter", numeric: true, other: (t) => t.members[0] },
+  "ListRoleAssignments.PrincipalType": { kind: "enum", values: PRINCIPAL_TYPES, empty: "ok" }, // the core reads an empty principal type as none
+  "ListRoleAssignments.PrincipalId": { kind: "filter", other: (t) => t.roleGroupId },
+  "ListRoleAssignments.Filter": { kind: "search" },
+  // Provision and Dismantle name the deployment on members[0] (deployed, and assigned: Dismantle's baseline is refused too).
+  "ProvisionRoleConfiguration.TargetType": { kind: "enum", values: TARGET_TYPES, valid: () => "MemberUin" },
+  "ProvisionRoleConfiguration.TargetUin": memberTarget("FailedOperation.OrganizationMemberNotExist", 0),
+  "DismantleRoleConfiguration.TargetType": { kind: "enum", values: TARGET_TYPES, valid: () => "MemberUin" },
+  "DismantleRoleConfiguration.TargetUin": memberTarget("FailedOperation.OrganizationMemberNotExist", 0),
+  "ListRoleConfigurationProvisionings.RoleConfigurationId": { kind: "filter", other: (t) => t.roleConfigurationId },
+  "ListRoleConfigurationProvisionings.TargetType": { kind: "enum", values: TARGET_TYPES },
+  "ListRoleConfigurationProvisionings.TargetUin": { kind: "filter", numeric: true, other: (t) => t.members[0] },
+  "ListRoleConfigurationProvisionings.DeploymentStatus": { kind: "enum", values: ["Deployed", "DeployedRequired", "DeployFailed"] },
+  "ListRoleConfigurationProvisionings.Filter": { kind: "search" },
+  // cam: the deployed role and provider in members[0], read with that account's key
+  "cam.GetRole.RoleName": camRoleName,
+  "cam.GetRole.RoleId": camRoleId,
+  "cam.DescribeRoleList.Page": camPage,
+  "cam.DescribeRoleList.Rp": camRp,
+  "cam.DescribeRoleList.Tags[].Key": { kind: "ignored", why: "no identity-center role carries tags: any tag lists nothing" },
+  "cam.DescribeRoleList.Tags[].Value": { kind: "ignored" },
+  "cam.ListAttachedRolePolicies.Page": camPage,
+  "cam.ListAttachedRolePolicies.Rp": camRp,
+  "cam.ListAttachedRolePolicies.RoleName": camRoleName,
+  "cam.ListAttachedRolePolicies.RoleId": camRoleId,
+  "cam.ListAttachedRolePolicies.PolicyType": { kind: "enum", values: ["QCS", "User"], code: "InvalidParameter.ParamError" },
+  "cam.ListAttachedRolePolicies.Keyword": { kind: "search" },
+  "cam.GetSAMLProvider.Name": camProviderName,
+  "cam.DeleteRole.RoleName": camRoleName,
+  "cam.DeleteRole.RoleId": camRoleId,
+  "cam.UpdateRoleDescription.RoleName": camRoleName,
+  "cam.UpdateRoleDescription.RoleId": camRoleId,
+  "cam.UpdateRoleDescription.Description": refused,
+  "cam.UpdateAssumeRolePolicy.RoleName": camRoleName,
+  "cam.UpdateAssumeRolePolicy.RoleId": camRoleId,
+  "cam.UpdateAssumeRolePolicy.PolicyDocument": refused,
+  "cam.AttachRolePolicy.AttachRoleName": camRoleName,
+  "cam.AttachRolePolicy.AttachRoleId": camRoleId,
+  "cam.AttachRolePolicy.PolicyId": refused,
+  "cam.AttachRolePolicy.PolicyName": refused,
+  "cam.DetachRolePolicy.DetachRoleName": camRoleName,
+  "cam.DetachRolePolicy.DetachRoleId": camRoleId,
+  "cam.DetachRolePolicy.PolicyId": refused,
+  "cam.DetachRolePolicy.PolicyName": refused,
+  "cam.UpdateSAMLProvider.Name": camProviderName,
+  "cam.UpdateSAMLProvider.Description": refused,
+  "cam.UpdateSAMLProvider.SAMLMetadataDocument": refused,
+  "cam.DeleteSAMLProvider.Name": camProviderName,
   // cam (called with a member account's key)
   "cam.AddUser.Name": { kind: "name", code: "InvalidParameter.UserNameIllegal", max: 64, bad: ["has space", "a/b", "中文", "emoji😀", "semi;colon"], valid: () => "sweep-new-cam" },
   "cam.AddUser.UseApi": camFlag,
@@ -672,7 +821,8 @@ function paramCases(w: World, product: Product, action: string, schema: Schema):
   add("a __proto__ parameter", withProto(base, { NoSuchParameter: 1 }), "UnknownParameter", true);
   // The parameters smuggled in __proto__ (with control characters, which the door refuses in parameters).
   const smuggled = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, typeof v === "string" ? `${v}\u0000` : v]));
-  add("the parameters inside __proto__", withProto({}, smuggled), Object.keys(base).length ? "MissingParameter" : "UnknownParameter", true);
+  // The door reports a parameter its schema requires as missing before it looks at unknown ones.
+  add("the parameters inside __proto__", withProto({}, smuggled), schema.required?.length ? "MissingParameter" : "UnknownParameter", true);
   const first = all[0];
   if (first) add(`${first.path[0]} spelled in lower case`, { ...base, [String(first.path[0]).toLowerCase()]: base[first.path[0] as string] ?? "x" }, "UnknownParameter");
 
@@ -718,7 +868,7 @@ function paramCases(w: World, product: Product, action: string, schema: Schema):
         bad("a value in another case", rule.values[0]!.toLowerCase() === rule.values[0] ? rule.values[0]!.toUpperCase() : rule.values[0]!.toLowerCase(), code);
         bad("a value with a space", ` ${rule.values[0]}`, code);
         bad("an emoji", "\u{1F600}", code);
-        if (!f.required) bad("empty", "", code);
+        if (!f.required) bad("empty", "", rule.empty ?? code);
         break;
       }
       case "search":
@@ -751,7 +901,7 @@ function paramCases(w: World, product: Product, action: string, schema: Schema):
         break;
       case "filter":
         for (const v of rule.numeric ? WRONG_NUMERIC_IDS : WRONG_SHAPE_IDS) bad(`the filter ${JSON.stringify(v).slice(0, 30)}`, v, rule.selects ? "ok" : "empty");
-        if (rule.numeric) bad("a fraction of a real id", Number(rule.other(t)) + 0.5, "empty");
+        if (rule.numeric) bad("a fraction of a real id", Number(rule.other(t)) + 0.5, rule.selects ? "ok" : "empty");
         bad("the other tenant's", rule.other(w.b), rule.selects ? "ok" : "empty");
         break;
       case "ignored":
@@ -801,6 +951,45 @@ function extraCases(w: World): Case[] {
   add("organization", "ListUsers", "an offset far past the end", { ZoneId: t.zoneId, Offset: Number.MAX_SAFE_INTEGER }, "ok");
   add("organization", "ListUsers", "1000 group filters", { ZoneId: t.zoneId, FilterGroups: Array.from({ length: 1000 }, (_, i) => `g-${i}`) }, "ok");
   add("organization", "QuitOrganization", "the caller's own organization (the manager)", { OrgId: t.orgId }, "FailedOperation.DisableQuitSelfCreatedOrganization");
+  // Role assignments and deployments
+  const assignment = { RoleConfigurationId: t.roleConfigurationId, TargetType: "MemberUin", TargetUin: t.members[1], PrincipalType: "User", PrincipalId: t.otherUserId };
+  const assign = (items: Params[]) => ({ ZoneId: t.zoneId, RoleAssignmentInfo: items });
+  add("organization", "CreateRoleAssignment", "51 items", assign(Array.from({ length: 51 }, () => assignment)), "LimitExceeded.CreateRoleAssignmentLimitExceeded");
+  add("organization", "CreateRoleAssignment", "an assignment that exists", assign([{ ...assignment, TargetUin: t.members[0], PrincipalType: "Group", PrincipalId: t.roleGroupId }]), "FailedOperation.RoleConfigurationAuthorizationAlreadyExist");
+  add("organization", "CreateRoleAssignment", "one item twice (all or nothing)", assign([assignment, assignment]), "FailedOperation.RoleConfigurationAuthorizationAlreadyExist");
+  add("organization", "CreateRoleAssignment", "a good item then a bad one (all or nothing)", assign([assignment, { ...assignment, TargetUin: w.b.members[0] }]), "FailedOperation.OrganizationMemberNotExist");
+  add("organization", "CreateRoleAssignment", "ManagerUin naming a member", assign([{ ...assignment, TargetType: "ManagerUin" }]), "FailedOperation.OrganizationMemberNotExist");
+  add("organization", "CreateRoleAssignment", "MemberUin naming the manager", assign([{ ...assignment, TargetUin: t.key.uin }]), "FailedOperation.OrganizationMemberNotExist");
+  add("organization", "CreateRoleAssignment", "a Group principal that is a user id", assign([{ ...assignment, PrincipalType: "Group" }]), "InvalidParameter.GroupNotExist");
+  add("organization", "CreateRoleAssignment", "the other tenant's configuration", assign([{ ...assignment, RoleConfigurationId: w.b.roleConfigurationId }]), "InvalidParameter.RoleConfigurationNotExist");
+  const deployment = { ZoneId: t.zoneId, RoleConfigurationId: t.roleConfigurationId, TargetType: "MemberUin", TargetUin: t.members[0] };
+  add("organization", "DismantleRoleConfiguration", "a deployment that is still assigned", deployment, "FailedOperation.RoleConfigurationAuthorizationExist");
+  add("organization", "DismantleRoleConfiguration", "a member it is not deployed to", { ...deployment, TargetUin: t.members[1] }, "ResourceNotFound.RoleConfigurationProvisioningNotFound");
+  add("organization", "DismantleRoleConfiguration", "ManagerUin naming a member", { ...deployment, TargetType: "ManagerUin", TargetUin: t.members[1] }, "FailedOperation.OrganizationMemberNotExist");
+  add("organization", "ProvisionRoleConfiguration", "ManagerUin naming a member", { ...deployment, TargetType: "ManagerUin" }, "FailedOperation.OrganizationMemberNotExist");
+  add("organization", "DeleteRoleAssignment", "the user's assignment named as the group's", { ...deployment, PrincipalType: "Group", PrincipalId: t.roleUserId }, "ResourceNotFound.RoleConfigurationAuthorizationNotFound");
+  add("organization", "DeleteRoleAssignment", "ManagerUin naming the member", { ...deployment, TargetType: "ManagerUin", PrincipalType: "Group", PrincipalId: t.roleGroupId }, "ResourceNotFound.RoleConfigurationAuthorizationNotFound");
+  add("organization", "DeleteUser", "a user with an assignment", { ZoneId: t.zoneId, UserId: t.roleUserId }, "FailedOperation.RoleConfigurationAuthorizationExist");
+  add("organization", "DeleteGroup", "a group with an assignment", { ZoneId: t.zoneId, GroupId: t.roleGroupId }, "FailedOperation.RoleConfigurationAuthorizationExist");
+  add("organization", "ListRoleConfigurations", "PrincipalId without FilterTargets", { ZoneId: t.zoneId, PrincipalId: t.roleGroupId }, "InvalidParameter.ParamError");
+  add("organization", "ListRoleConfigurations", "PrincipalId with FilterTargets", { ZoneId: t.zoneId, PrincipalId: t.roleGroupId, FilterTargets: [t.members[0]] }, "ok");
+  add("organization", "ListRoleConfigurations", "the other tenant's principal with FilterTargets", { ZoneId: t.zoneId, PrincipalId: w.b.roleGroupId, FilterTargets: [w.b.members[0]] }, "ok");
+  add("organization", "GetTaskStatus", "a user-sync task id", { ZoneId: t.zoneId, TaskId: t.taskId }, "ResourceNotFound.RoleConfigurationTaskNotFound");
+  // CAM's view of the deployed role: RoleId instead of RoleName, both, neither.
+  for (const [action, idField, nameField] of [["GetRole", "RoleId", "RoleName"], ["ListAttachedRolePolicies", "RoleId", "RoleName"], ["DeleteRole", "RoleId", "RoleName"], ["UpdateRoleDescription", "RoleId", "RoleName"], ["UpdateAssumeRolePolicy", "RoleId", "RoleName"], ["AttachRolePolicy", "AttachRoleId", "AttachRoleName"], ["DetachRolePolicy", "DetachRoleId", "DetachRoleName"]] as const) {
+    const rest: Params = { ListAttachedRolePolicies: { Page: 1, Rp: 20 }, UpdateRoleDescription: { Description: "x" }, UpdateAssumeRolePolicy: { PolicyDocument: "{}" } }[action as string] ?? {};
+    for (const id of ["4611686018427844696", "no-such-id", "", w.b.roleId]) add("cam", action, `${idField} ${JSON.stringify(id).slice(0, 24)}`, { ...rest, [idField]: id }, id === "" ? "MissingParameter" : "InvalidParameter.RoleNotExist");
+    add("cam", action, `${idField} and ${nameField} both`, { ...rest, [idField]: t.roleId, [nameField]: t.roleName }, "InvalidParameter.ParamError");
+    add("cam", action, `neither ${idField} nor ${nameField}`, rest, "MissingParameter");
+  }
+  add("cam", "GetRole", "the role by its id", { RoleId: t.roleId }, "ok");
+  add("cam", "DeleteRole", "the role by its id", { RoleId: t.roleId }, "InvalidParameter.OrganizationRoleOperateError");
+  add("cam", "AttachRolePolicy", "the role by its id", { AttachRoleId: t.roleId, PolicyId: 1 }, "FailedOperation.OrganizationPolicyOperateError");
+  add("cam", "DetachRolePolicy", "the role by its name", { DetachRoleName: t.roleName, PolicyName: "ReadOnlyAccess" }, "FailedOperation.OrganizationPolicyOperateError");
+  add("cam", "UpdateSAMLProvider", "the zone's provider", { Name: t.providerName }, "FailedOperation.CICIdentityForbidden");
+  add("cam", "DeleteSAMLProvider", "the zone's provider", { Name: t.providerName }, "FailedOperation.CICIdentityForbidden");
+  add("cam", "GetRole", "the role's name without its prefix", { RoleName: t.roleName.replace("TencentCloudSSO-", "") }, "InvalidParameter.RoleNotExist");
+  add("cam", "GetSAMLProvider", "the zone id without the prefix", { Name: t.zoneId }, "ResourceNotFound.IdentityNotExist");
   add("cam", "AddUser", "the name of an existing sub-user", { Name: t.camUser }, "InvalidParameter.SubUserNameInUse");
   add("cam", "AddUser", "a password with console login off is still checked", { Name: "sweep-new-cam", ConsoleLogin: 0, Password: "weak" }, "InvalidParameter.PasswordViolatedRules");
   add("cam", "UpdateUser", "a weak password", { Name: t.camUser, Password: "weak" }, "InvalidParameter.PasswordViolatedRules");

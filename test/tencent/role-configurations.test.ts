@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ENGINES, expectCode, isUuid, type Key, orgClient, rejects, startServer, type TestServer } from "../helpers/harness.js";
+import { ENGINES, isUuid, type Key, orgClient, rejects, startServer, type TestServer } from "../helpers/harness.js";
 
 type Org = ReturnType<typeof orgClient>;
 
@@ -119,7 +119,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(seen, ["page-0", "page-1", "page-2", "page-3", "page-4"]);
       await rejects(server, "InvalidParameter.NextTokenInvalid", () => zone.org.ListRoleConfigurations({ ZoneId: zone.zoneId, NextToken: "forged.token" }));
       await rejects(server, "InvalidParameter.ParamError", () => zone.org.ListRoleConfigurations({ ZoneId: zone.zoneId, MaxResults: 101 }));
-      // PrincipalId only with FilterTargets; with them, nothing is selected until assignments exist.
+      // PrincipalId only with FilterTargets; with them, nothing is selected while nothing is assigned there (role-assignments.test.ts selects).
       await rejects(server, "InvalidParameter.ParamError", () => zone.org.ListRoleConfigurations({ ZoneId: zone.zoneId, PrincipalId: "u-000000000000" }));
       const selected = await zone.org.ListRoleConfigurations({ ZoneId: zone.zoneId, FilterTargets: [zone.key.uin], MaxResults: 100 });
       assert.ok(selected.RoleConfigurations!.every((c) => c.IsSelected === false));
@@ -300,12 +300,6 @@ for (const engine of ENGINES) {
       await rejects(server, "FailedOperation.ZoneIdNotExist", () => z.org.ListRoleConfigurations({ ZoneId: other.zoneId }));
       await rejects(server, "FailedOperation.ZoneIdNotExist", () => z.org.CreateRoleConfiguration({ ZoneId: other.zoneId, RoleConfigurationName: "intruder" }));
       assert.equal((await other.org.ListPermissionPoliciesInRoleConfiguration({ ZoneId: other.zoneId, RoleConfigurationId: theirs })).TotalCounts, 1);
-    });
-
-    test("assignment and deployment actions are still UnsupportedOperation", async () => {
-      await expectCode(z.org.request("CreateRoleAssignment", { ZoneId: z.zoneId, RoleAssignmentInfo: [] }), "UnsupportedOperation");
-      await expectCode(z.org.request("ProvisionRoleConfiguration", { ZoneId: z.zoneId }), "UnsupportedOperation");
-      await expectCode(z.org.request("ListRoleConfigurationProvisionings", { ZoneId: z.zoneId }), "UnsupportedOperation");
     });
   });
 }

@@ -5,14 +5,15 @@
  * is refused: they belong to the identity center, as on both clouds.
  */
 import type { Kysely } from "kysely";
-import { all, exec, first } from "../../store/database.js";
+import { all, containsText, exec, first } from "../../store/database.js";
 import type { AccountRole, AccountRolePolicy, Database } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { randomDigits } from "../ids.js";
 import type { RolePolicySpec, RoleSpec } from "./spec.js";
-import type { AccountRolePolicyView, AccountRoleView, AccountSamlProviderView } from "./views.js";
+import { checkSearchText } from "../text.js";
+import type { AccountRolePolicyView, AccountRoleView, AccountSamlProviderView, PolicyType } from "./views.js";
 
 export class AccountRoles {
   constructor(
@@ -38,11 +39,13 @@ export class AccountRoles {
     return row ? roleView(row) : roleNotFound(roleId);
   }
 
-  async policies(caller: Caller, configurationId: string): Promise<AccountRolePolicyView[]> {
-    const rows = await all(
-      this.db,
-      this.db.selectFrom("account_role_policies").selectAll().where("account_uin", "=", caller.accountUin).where("configuration_id", "=", configurationId).orderBy("policy_type", "desc").orderBy("attached_at").orderBy("policy_name"),
-    );
+  /** The policies on a role of the caller's account; `q` narrows them to a type and to names containing `search` (without regard to case). */
+  async policies(caller: Caller, configurationId: string, q: { type?: PolicyType; search?: string } = {}): Promise<AccountRolePolicyView[]> {
+    checkSearchText(q.search, "search");
+    let query = this.db.selectFrom("account_role_policies").selectAll().where("account_uin", "=", caller.accountUin).where("configuration_id", "=", configurationId);
+    if (q.type) query = query.where("policy_type", "=", q.type);
+    if (q.search) query = query.where(containsText("policy_name", q.search));
+    const rows = await all(this.db, query.orderBy("policy_type", "desc").orderBy("attached_at").orderBy("policy_name"));
     return rows.map(rolePolicyView);
   }
 

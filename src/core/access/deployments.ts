@@ -188,7 +188,8 @@ export class AccessDeployments {
         .where("principal_type", "=", ref.principalType as PrincipalType)
         .where("principal_id", "=", ref.principalId!);
       if (ref.targetType) q = q.where("target_type", "=", ref.targetType as TargetType);
-      const assignment = await first(trx, q);
+      // A UIN that is not a whole number names no account (and PostgreSQL would refuse it in a bigint comparison).
+      const assignment = isNumericId(target) ? await first(trx, q) : undefined;
       if (!assignment) return fail("access.assignment_not_found", `${ref.principalType} ${ref.principalId} is not assigned ${config.name} on account ${target}`);
       const d = await this.lockDeployment(trx, configurationId, target);
       // An assignment always has a deployment (it is removed only after its assignments); defend against none.
@@ -416,6 +417,7 @@ export class AccessDeployments {
   }
 
   private async lockDeployment(trx: Kysely<Database>, configurationId: string, targetUin: number): Promise<Deployment | undefined> {
+    if (!isNumericId(targetUin)) return undefined;
     const row = await first(trx, trx.selectFrom("access_deployments").select("deployment_id").where("configuration_id", "=", configurationId).where("target_uin", "=", targetUin));
     if (!row) return undefined;
     await lockRow(trx, "access_deployments", "deployment_id", row.deployment_id);

@@ -57,7 +57,7 @@ const CAM_ROLE_NAME_MAX = 128;
 const CAM_ROLE_PREFIX = "TencentCloudSSO-";
 
 export class DeploymentReconciler implements Reconciler<DeploymentResult> {
-  readonly keyField = "deploymentId";
+  readonly kind = "deployment";
 
   constructor(
     private readonly db: Kysely<Database>,

@@ -9,7 +9,7 @@ import type { ReconcileResult } from "./result.js";
 import type { GiveUp, ReconcileContext, Reconciler } from "./worker.js";
 
 export class ReconcilerRouter implements Reconciler {
-  readonly keyField = "key";
+  readonly kind = "work";
   private readonly routes: [prefix: string, reconciler: Reconciler<any>][];
 
   constructor(routes: Record<string, Reconciler<any>>) {
@@ -22,9 +22,9 @@ export class ReconcilerRouter implements Reconciler {
     throw new Error(`no reconciler takes key ${key}`);
   }
 
-  /** The log field of a key's kind ("provisioningId", "deploymentId"). */
-  keyFieldOf(key: string): string {
-    return this.route(key).keyField;
+  /** A key's kind ("provisioning", "deployment"). */
+  kindOf(key: string): string {
+    return this.route(key).kind;
   }
 
   reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {

@@ -63,10 +63,10 @@ export interface GiveUp {
 
 /** What the engine asks of the code that knows what a key means. */
 export interface Reconciler<R extends ReconcileResult = ReconcileResult> {
-  /** The log field that names a key ("provisioningId"). */
-  readonly keyField: string;
-  /** The log field of one key, when a reconciler serves keys of several kinds (router.ts). */
-  keyFieldOf?(key: string): string;
+  /** What its keys name ("provisioning"): the log field of a key (`provisioningId`) and the metrics' kind label. */
+  readonly kind: string;
+  /** The kind of one key, when a reconciler serves keys of several kinds (router.ts). */
+  kindOf?(key: string): string;
   /** Converges the key's target state on what it should be; idempotent. Throws to be retried. */
   reconcile(key: string, ctx: ReconcileContext): Promise<R>;
   /** Records a result in `trx`; true when a newer change arrived after the reconcile read the key. */
@@ -90,8 +90,8 @@ export type Outcome = ResultKind | "error";
  * the oldest due key come from `ReconcileQueue.stats()`.
  */
 export interface EngineObserver {
-  reconciled?(e: { key: string; reconcileId: string; outcome: Outcome; durationMs: number; counts: Counts }): void;
-  gaveUp?(e: { key: string; reconcileId: string; attempts: number; terminal: boolean; error: string }): void;
+  reconciled?(e: { key: string; kind: string; reconcileId: string; outcome: Outcome; durationMs: number; counts: Counts }): void;
+  gaveUp?(e: { key: string; kind: string; reconcileId: string; attempts: number; terminal: boolean; error: string }): void;
 }
 
 type Attempt<R> = { result: R } | { error: unknown };
@@ -186,7 +186,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
   /** The one place that decides a key's fate after an attempt; what it reports is reported after commit. */
   private async decide(entry: QueueEntry, ctx: ReconcileContext, attempt: Attempt<R>, durationMs: number): Promise<void> {
     const fields = { [this.fieldOf(entry.key)]: entry.key, reconcileId: ctx.reconcileId, durationMs: Math.round(durationMs) };
-    const observed = (outcome: Outcome, counts: Counts) => this.notify((o) => o.reconciled?.({ key: entry.key, reconcileId: ctx.reconcileId, outcome, durationMs, counts }));
+    const observed = (outcome: Outcome, counts: Counts) => this.notify((o) => o.reconciled?.({ key: entry.key, kind: this.kindOf(entry.key), reconcileId: ctx.reconcileId, outcome, durationMs, counts }));
     const report = await this.db.transaction().execute(async (trx): Promise<() => void> => {
       const verdict: Verdict<R> =
         "result" in attempt
@@ -223,7 +223,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
             if (parked) this.log.error({ ...fields, err: verdict.error, attempts: why.attempts, terminal: why.terminal }, "reconcile gave up; parked until the next change");
             else this.log.warn({ ...fields, err: verdict.error, attempt: why.attempts }, "reconcile failed; a newer change runs it again");
             observed("error", noCounts());
-            if (parked) this.notify((o) => o.gaveUp?.({ key: entry.key, reconcileId: ctx.reconcileId, attempts: why.attempts, terminal: why.terminal, error: why.error }));
+            if (parked) this.notify((o) => o.gaveUp?.({ key: entry.key, kind: this.kindOf(entry.key), reconcileId: ctx.reconcileId, attempts: why.attempts, terminal: why.terminal, error: why.error }));
           };
         }
       }
@@ -231,8 +231,12 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     report();
   }
 
+  private kindOf(key: string): string {
+    return this.reconciler.kindOf?.(key) ?? this.reconciler.kind;
+  }
+
   private fieldOf(key: string): string {
-    return this.reconciler.keyFieldOf?.(key) ?? this.reconciler.keyField;
+    return `${this.kindOf(key)}Id`;
   }
 
   private notify(call: (o: EngineObserver) => void): void {

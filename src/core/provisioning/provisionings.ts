@@ -48,7 +48,7 @@ export const MAX_BATCH = 50;
 /** A provisioning's description: as long as a directory user's or group's (both doors document 1024). */
 const MAX_DESCRIPTION = 1024;
 /** Task types: the provisioning tasks, and the role-configuration family (none exist until role assignments are built). */
-export const TASK_TYPES = ["StartProvisioning", "DeleteProvisioning", "ProvisionRoleConfiguration", "DeprovisionRoleConfiguration", "CreateRoleAssignment", "DeleteRoleAssignment"] as const;
+export const TASK_TYPES = ["StartProvisioning", "DeleteProvisioning"] as const satisfies readonly ProvisioningTaskType[];
 
 export interface NewProvisioning {
   principalType?: string;
@@ -110,7 +110,6 @@ export interface TaskQuery extends PageRequest {
   targetType?: string;
   status?: string;
   taskType?: string;
-  roleConfigurationId?: string;
 }
 
 /**
@@ -326,19 +325,7 @@ export class Provisionings {
     );
   }
 
-  /**
-   * Role-configuration and role-assignment tasks form their own namespace (Tencent's GetTaskStatus);
-   * none exist until role assignments are built, so every id is unknown there.
-   */
-  async roleTask(caller: Caller, directoryId: string, taskId: string): Promise<never> {
-    await this.directories.scope(caller, directoryId);
-    return fail("provisioning.generic_task_not_found", `task ${taskId} does not exist`, "taskId");
-  }
-
-  /**
-   * The directory's tasks. A role-configuration filter (or a role task type) finds none: every task is
-   * a provisioning task until role assignments are built.
-   */
+  /** The directory's sync tasks (role tasks are core/access's: AccessDeployments.tasks). */
   async tasks(caller: Caller, directoryId: string, q: TaskQuery): Promise<Page<ProvisioningTaskView>> {
     await this.directories.scope(caller, directoryId);
     const status = oneOf(q.status, ["InProgress", "Success", "Failed"] as const, "status");
@@ -351,9 +338,7 @@ export class Provisionings {
     if (q.targetUin !== undefined) base = isNumericId(q.targetUin) ? base.where("target_uin", "=", q.targetUin) : base.where(sql<boolean>`1 = 0`);
     if (targetType) base = base.where("target_type", "=", targetType);
     if (status) base = base.where("status", "=", status);
-    const roleTasks = q.roleConfigurationId !== undefined || (taskType !== undefined && taskType !== "StartProvisioning" && taskType !== "DeleteProvisioning");
-    if (roleTasks) base = base.where(sql<boolean>`1 = 0`);
-    else if (taskType) base = base.where("task_type", "=", taskType);
+    if (taskType) base = base.where("task_type", "=", taskType);
     const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     const scope = scopeOf("tasks", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
     const page = await readPage(base, { timeColumn: "created_at", idColumn: "task_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });

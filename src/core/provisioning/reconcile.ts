@@ -41,7 +41,7 @@ export interface ReconcilerOptions {
 const BATCH = 500;
 
 export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
-  readonly keyField = "provisioningId";
+  readonly kind = "provisioning";
 
   constructor(
     private readonly db: Kysely<Database>,

@@ -112,7 +112,6 @@ const CODES: Record<Reason, AliyunCode> = {
   "provisioning.already_exists": e("EntityAlreadyExists.UserProvisioning", 409),
   "provisioning.target_not_member": e("EntityNotExists.RdAccount", 404),
   "provisioning.task_not_found": e("EntityNotExists.Task", 404),
-  "provisioning.generic_task_not_found": e("EntityNotExists.Task", 404),
   "provisioning.event_not_found": e("EntityNotExists.UserProvisioningEvent", 404),
   "provisioning.quota": e("LimitExceeded.UserProvisioning", 409),
   "provisioning.batch_too_large": e("LimitExceeded.UserProvisioning", 409),

@@ -1,4 +1,5 @@
 /** What a Tencent action handler gets and returns; handlers are typed from the SDK's own models. */
+import type { Reason } from "../../core/errors.js";
 import type { MaybePromise } from "../../lib/maybe-promise.js";
 import type { ActionContext } from "../../server/door.js";
 
@@ -11,11 +12,13 @@ export type Wire<R> = { [K in keyof Omit<R, "RequestId">]: Omit<R, "RequestId">[
 export type Handler = ((ctx: ActionContext, req: never) => MaybePromise<object>) & {
   /** This action's wire names for neutral fields the core may name in an error (e.g. email → NewEmail). */
   fieldNames?: Record<string, string>;
+  /** Where this action documents its own code for a reason (CAM names one per action for the same refusal). */
+  codes?: Partial<Record<Reason, string>>;
 };
 
 /** Ties a handler to the SDK's request and response types for its action. */
-export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => MaybePromise<Wire<Res>>, fieldNames?: Record<string, string>): Handler {
-  return Object.assign(fn as Handler, { fieldNames });
+export function action<Req, Res>(fn: (ctx: ActionContext, req: Req) => MaybePromise<Wire<Res>>, fieldNames?: Record<string, string>, codes?: Partial<Record<Reason, string>>): Handler {
+  return Object.assign(fn as Handler, { fieldNames, codes });
 }
 
 export type ActionTable = Record<string, Handler>;

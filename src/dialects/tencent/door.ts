@@ -13,8 +13,10 @@ import type { RequestContext } from "../../server/context.js";
 import type { Answer, Authenticated, Door, DoorAction, RawRequest } from "../../server/door.js";
 import type { ActionTable, Handler } from "./action.js";
 import { camActions } from "./actions/cam.js";
+import { camRoleActions } from "./actions/cam-roles.js";
 import { identityCenterActions } from "./actions/identity-center.js";
 import { organizationActions } from "./actions/organization.js";
+import { roleAssignmentActions } from "./actions/role-assignments.js";
 import { roleConfigurationActions } from "./actions/role-configurations.js";
 import { userSyncActions } from "./actions/user-sync.js";
 import { toTencentError } from "./errors.js";
@@ -22,7 +24,7 @@ import { type ActionSpec, actionSpec, checkParams, productForVersion, unflatten 
 import { responseSerializer } from "./responses.js";
 import { hostVariants, type LegacyMethod, legacySignature, parseTc3Authorization, safeEqual, type Tc3Authorization, tc3Verify, utcDate } from "./signature.js";
 
-const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions, ...userSyncActions, ...roleConfigurationActions }, cam: camActions };
+const ACTIONS: Record<string, ActionTable> = { organization: { ...organizationActions, ...identityCenterActions, ...userSyncActions, ...roleConfigurationActions, ...roleAssignmentActions }, cam: { ...camActions, ...camRoleActions } };
 
 /** Documented per-action limits (requests per second per account); everything else is 20/s. */
 export const TENCENT_RATE_LIMITS: Record<string, number> = {
@@ -46,6 +48,7 @@ interface TencentAction extends DoorAction {
   spec: ActionSpec;
   serialize: (payload: object) => string;
   fieldNames: Record<string, string> | undefined;
+  codes: Handler["codes"];
 }
 
 export interface TencentOptions {
@@ -115,7 +118,7 @@ export function tencentDoor(core: Core, opts: TencentOptions = {}): Door<Tencent
     let action = resolved.get(key);
     if (!action) {
       // Request and response schemas are generated from the same SDK methods: an action with one has the other.
-      action = { name, product, run: handler, spec, serialize: responseSerializer(product, name)!, fieldNames: handler.fieldNames };
+      action = { name, product, run: handler, spec, serialize: responseSerializer(product, name)!, fieldNames: handler.fieldNames, codes: handler.codes };
       resolved.set(key, action);
     }
     return action;
@@ -172,7 +175,7 @@ export function tencentDoor(core: Core, opts: TencentOptions = {}): Door<Tencent
 
     encodeError(ctx, err, action) {
       // The error names fields in the action's own spelling once the request named a known action.
-      const error = toTencentError(err, action?.fieldNames);
+      const error = toTencentError(err, action?.fieldNames, action?.codes);
       return answer(ctx, JSON.stringify({ Error: error }), error.Code);
     },
   };

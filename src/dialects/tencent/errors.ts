@@ -93,7 +93,6 @@ const CODES: Record<Reason, string> = {
   "provisioning.already_exists": "FailedOperation.UserProvisioningAlreadyExists",
   "provisioning.target_not_member": "FailedOperation.OrganizationMemberNotExist",
   "provisioning.task_not_found": "ResourceNotFound.UserProvisioningTaskNotFound",
-  "provisioning.generic_task_not_found": "ResourceNotFound.RoleConfigurationTaskNotFound",
   "provisioning.event_not_found": "ResourceNotFound.UserProvisioningTaskNotFound",
   "provisioning.quota": "FailedOperation.UserProvisioningOverLimit",
   "provisioning.batch_too_large": "LimitExceeded.CreateUserSyncProvisioningLimitExceeded",
@@ -151,10 +150,11 @@ export interface TencentError {
   Message: string;
 }
 
-export function toTencentError(err: unknown, fieldNames?: Record<string, string>): TencentError {
+/** `codes`: the action's own code for a reason, where it documents one that differs from the table's. */
+export function toTencentError(err: unknown, fieldNames?: Record<string, string>, codes?: Partial<Record<Reason, string>>): TencentError {
   if (err instanceof CoreError) {
     const named = err.field && !err.reason.startsWith("request.") ? ` (parameter \`${tencentField(err.field, fieldNames)}\`)` : "";
-    return { Code: CODES[err.reason], Message: err.message + named };
+    return { Code: codes?.[err.reason] ?? CODES[err.reason], Message: err.message + named };
   }
   return { Code: "InternalError", Message: "An internal error occurred. Quote the RequestId when reporting it." };
 }

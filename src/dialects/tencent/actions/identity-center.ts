@@ -97,8 +97,8 @@ export const identityCenterActions: ActionTable = {
         GroupCount: s.groupCount,
         RoleConfigurationCount: s.accessConfigurationCount,
         UserProvisioningCount: s.provisionedUserCount,
-        // Deployed roles: configurations are not deployed into member accounts yet.
-        RoleConfigurationSyncCount: 0,
+        // Configurations deployed into accounts (one CAM role each).
+        RoleConfigurationSyncCount: s.deployedConfigurationCount,
       },
     };
   }),

@@ -2,7 +2,7 @@
  * organization 2021-03-31 role configurations (permission configurations) and the policies they hold
  * (access spec §2.1, §2.2). Translation only; the rules live in core/access. A Tencent caller speaks
  * CAM: its system policies come from the CAM catalogue and its custom documents follow CAM's grammar.
- * Assignments, deployments and their tasks are not built yet and stay UnsupportedOperation.
+ * Assignments, deployments and their tasks are in role-assignments.ts.
  */
 import type * as Sdk from "tencentcloud-sdk-nodejs/tencentcloud/services/organization/v20210331/organization_models.js";
 import type { NewPolicy } from "../../../core/access/configurations.js";
@@ -14,7 +14,7 @@ import { tencentTime } from "../format.js";
 import { pageFields, pageRequest } from "../paging.js";
 
 /** Field names the core may name in an error, as these actions spell them. */
-const FIELDS = { name: "RoleConfigurationName", configurationId: "RoleConfigurationId", policyName: "RolePolicyNames", policyId: "RolePolicies.PolicyId", policyDocument: "CustomPolicyDocument" };
+const FIELDS = { name: "RoleConfigurationName", targetUins: "FilterTargets", configurationId: "RoleConfigurationId", policyName: "RolePolicyNames", policyId: "RolePolicies.PolicyId", policyDocument: "CustomPolicyDocument" };
 
 function roleConfiguration(c: ConfigurationView): Sdk.RoleConfiguration {
   return {
@@ -25,8 +25,8 @@ function roleConfiguration(c: ConfigurationView): Sdk.RoleConfiguration {
     RelayState: c.relayState,
     CreateTime: tencentTime(c.createdAt),
     UpdateTime: tencentTime(c.updatedAt),
-    // Selection is by assignments on the FilterTargets accounts; none can exist until assignments are built.
-    IsSelected: false,
+    // Only meaningful when the list was asked with FilterTargets: assigned on one of them (to PrincipalId, if given).
+    IsSelected: c.selected === true,
   };
 }
 
@@ -84,8 +84,8 @@ export const roleConfigurationActions: ActionTable = {
   ),
 
   ListRoleConfigurations: action<Sdk.ListRoleConfigurationsRequest, Sdk.ListRoleConfigurationsResponse>(({ core, caller }, req) => {
-    if (req.PrincipalId !== undefined && req.PrincipalId !== "" && !req.FilterTargets?.length) fail("access.field_invalid", "PrincipalId must be given together with FilterTargets", "principalId");
-    return then(core.accessConfigurations.list(caller, req.ZoneId, { ...pageRequest(req), filter: req.Filter || undefined }), (page) => ({
+    const selection = { targetUins: req.FilterTargets?.map(Number), principalId: req.PrincipalId };
+    return then(core.accessConfigurations.list(caller, req.ZoneId, { ...pageRequest(req), filter: req.Filter || undefined, selection }), (page) => ({
       // IsTruncated always (pageFields): Terraform's data source pages until it is false and fails when it is absent.
       ...pageFields(page),
       RoleConfigurations: page.items.map(roleConfiguration),

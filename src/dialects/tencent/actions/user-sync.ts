@@ -119,39 +119,6 @@ export const userSyncActions: ActionTable = {
     Tasks: provisioningTask(await core.provisionings.delete(caller, req.ZoneId, req.UserProvisioningId)),
   })),
 
-  ListTasks: action<Sdk.ListTasksRequest, Sdk.ListTasksResponse>(async ({ core, caller }, req) => {
-    // Role-assignment tasks do not exist yet; the sync tasks are listed with empty role fields.
-    const page = await core.provisionings.tasks(caller, req.ZoneId, {
-      ...pageRequest(req),
-      principalId: req.PrincipalId || undefined,
-      principalType: req.PrincipalType,
-      targetUin: req.TargetUin,
-      targetType: req.TargetType,
-      status: req.Status,
-      taskType: req.TaskType,
-      roleConfigurationId: req.RoleConfigurationId || undefined,
-    });
-    return {
-      ...pageFields(page),
-      Tasks: page.items.map((t) => ({
-        TaskId: t.taskId,
-        RoleConfigurationId: "",
-        RoleConfigurationName: "",
-        TargetUin: t.target.accountUin,
-        TargetType: t.target.type,
-        PrincipalId: t.principal.id,
-        PrincipalType: t.principal.type,
-        TaskType: t.type,
-        Status: t.status,
-        FailureReason: t.failureReason,
-      })),
-    };
-  }),
-
-  GetTaskStatus: action<Sdk.GetTaskStatusRequest, Sdk.GetTaskStatusResponse>(async ({ core, caller }, req) => ({
-    TaskStatus: taskStatus(await core.provisionings.roleTask(caller, req.ZoneId, req.TaskId)),
-  })),
-
   GetProvisioningTaskStatus: action<Sdk.GetProvisioningTaskStatusRequest, Sdk.GetProvisioningTaskStatusResponse>(({ core, caller }, req) =>
     then(core.provisionings.task(caller, req.ZoneId, req.TaskId), (t) => ({ TaskStatus: taskStatus(t) })),
   ),
