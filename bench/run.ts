@@ -1,21 +1,22 @@
 /**
  * `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the
  * same run, and the results written into BENCHMARKS.md.
- * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim picks a subset
- * (the SCIM rows have their own block in BENCHMARKS.md, so BENCH_ONLY=scim leaves the others as they are);
+ * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim,access picks a subset
+ * (the SCIM and access rows have their own blocks in BENCHMARKS.md, so BENCH_ONLY=scim or =access leaves the others as they are);
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
  * makes the OpenCIC servers write V8 CPU profiles there;
  * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { benchAccess } from "./access.js";
 import { benchCreateUser, benchPaging } from "./directory.js";
 import { benchFanout } from "./fanout.js";
 import { benchReadMix } from "./read-mix.js";
 import { benchScimCycle, benchScimRead } from "./scim.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -85,12 +86,26 @@ if (only.has("scim")) {
   console.log(scimRows.at(-1));
 }
 
+const accessRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
+if (only.has("access")) {
+  const r = await benchAccess(1000);
+  accessRows.push(
+    `| role access: one configuration with ${r.policies} policies assigned to a group on ${fmt(r.accounts)} member accounts (${r.accounts / 50} calls of 50), SQLite, until every role, attachment and identity provider exists and every task is Success | ${fmt(r.seconds, 2)} s (assignments answered at ${fmt(r.assignSeconds, 2)} s; CPU ${fmt(r.cpuSeconds, 2)} s), ${fmt(r.deploymentsPerSecond)} deployments/s, ${fmt(r.rowsPerSecond)} rows/s | raw better-sqlite3 inserts of the same ${fmt(r.rows)} rows, 500 accounts per transaction: ${fmt(r.rawRowsPerSecond)} rows/s | **${fmt(r.rowsPerSecond / r.rawRowsPerSecond, 3)}** | ≤ 5 s |`,
+  );
+  console.log(accessRows.at(-1));
+}
+
 const file = "BENCHMARKS.md";
 let current = readFileSync(file, "utf8");
 if (only.has("scim")) {
   const scimBlock = /<!-- bench:scim -->[\s\S]*?<!-- \/bench:scim -->/;
   const scimHeader = `<!-- bench:scim -->\nLatest SCIM run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; the read in alternating 2 s slices after a 1 s warm-up, ${seconds} s per server, 32 connections):\n\n`;
   current = current.replace(scimBlock, `${scimHeader}${scimRows.join("\n")}\n<!-- /bench:scim -->`);
+}
+if (only.has("access")) {
+  const accessBlock = /<!-- bench:access -->[\s\S]*?<!-- \/bench:access -->/;
+  const accessHeader = `<!-- bench:access -->\nLatest role-access run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
+  current = current.replace(accessBlock, `${accessHeader}${accessRows.join("\n")}\n<!-- /bench:access -->`);
 }
 const mainRun = ["read", "paging", "create", "fanout"].some((b) => only.has(b));
 const block = /<!-- bench:results -->[\s\S]*?<!-- \/bench:results -->/;
@@ -119,7 +134,7 @@ for (const row of all ? [] : previous) {
   }
 }
 merged.push(...fresh.filter((r) => !placed.has(groupOf(r) ?? "")));
-const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim").join(",")}: only those rows are from this run, the others from an earlier one`;
+const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access").join(",")}: only those rows are from this run, the others from an earlier one`;
 const header = `<!-- bench:results -->\nLatest \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; read loads ${seconds} s per server and row with 32 connections from autocannon on the same machine, in alternating 2 s slices after a 1 s warm-up${scope}):\n\n`;
 writeFileSync(file, mainRun ? current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`) : current);
 console.log(`\nwrote ${file}`);

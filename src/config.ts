@@ -2,6 +2,7 @@
 import { join, resolve } from "node:path";
 import { DEFAULT_WORKER_OPTIONS } from "./core/engine/worker.js";
 import { type CatalogueFile, loadCatalogueFile } from "./core/access/policies.js";
+import { parseDeploymentFaults } from "./core/access/reconcile.js";
 import { type Limits, parseLimits } from "./core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
@@ -23,6 +24,8 @@ export interface Config {
   workerBatchPauseMs: number;
   /** Attempts a failing reconcile gets before it gives up (its tasks fail) until the next change. */
   workerMaxAttempts: number;
+  /** Emulator control: accounts into which deployments fail, with the reason their tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
+  deploymentFaults: ReadonlyMap<number, string>;
   logLevel: string;
 }
 
@@ -46,6 +49,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     policyCatalogue: catalogueFrom(flags["policy-catalogue"] ?? env.OPENCIC_POLICY_CATALOGUE),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
+    deploymentFaults: parseDeploymentFaults(env.OPENCIC_DEPLOYMENT_FAULTS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
   };
 }

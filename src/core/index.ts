@@ -38,6 +38,8 @@ export interface CoreOptions {
   observer?: EngineObserver;
   /** System policies beyond the built-in catalogue (OPENCIC_POLICY_CATALOGUE). */
   policyCatalogue?: CatalogueFile;
+  /** Accounts into which deployments fail, with their reasons (OPENCIC_DEPLOYMENT_FAULTS). */
+  deploymentFaults?: ReadonlyMap<number, string>;
 }
 
 export class Core {
@@ -94,7 +96,7 @@ export class Core {
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new ReconcilerRouter({
       "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
-      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { faults: workerOptions.faults }),
+      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, failingAccounts: opts.deploymentFaults }),
     });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);

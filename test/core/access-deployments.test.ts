@@ -67,10 +67,25 @@ for (const engine of ENGINES) {
       const listed = await core.accessDeployments.deployments(caller, dir, { configurationId: config.configurationId });
       assert.deepEqual(listed.items.map((d) => d.state), ["RedeployRequired", "RedeployRequired"]);
       assert.equal((await core.accessConfigurations.get(caller, dir, config.configurationId)).redeployRequired, true);
-      assert.equal((await core.accountRoles.policies(inA, config.configurationId)).length, 2);
+      const before = await core.accountRoles.policies(inA, config.configurationId);
+      assert.equal(before.length, 2);
+      // A millisecond apart at least, so a re-attachment would show in its time.
+      await new Promise((r) => setTimeout(r, 5));
       const again = await core.accessDeployments.provision(caller, dir, config.configurationId, { targetType: "MemberUin", targetUin: a });
       assert.equal((await settled(again.taskId)).status, "Success");
-      assert.deepEqual((await core.accountRoles.policies(inA, config.configurationId)).map((p) => p.name).sort(), ["AdministratorAccess", "ReadOnlyAccess", "extra"]);
+      const afterRedeploy = await core.accountRoles.policies(inA, config.configurationId);
+      assert.deepEqual(afterRedeploy.map((p) => p.name).sort(), ["AdministratorAccess", "ReadOnlyAccess", "extra"]);
+      // Only the difference was applied: what was attached already kept its attachment.
+      for (const p of before) assert.equal(afterRedeploy.find((q) => q.name === p.name)?.attachedAt, p.attachedAt, p.name);
+      // A changed inline document is replaced on the next provision, the others stay.
+      const newDocument = JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: ["cos:PutObject"], resource: ["*"] }] });
+      await core.accessConfigurations.updateInlinePolicy(caller, dir, config.configurationId, "cam", "extra", newDocument);
+      await new Promise((r) => setTimeout(r, 5));
+      const third = await core.accessDeployments.provision(caller, dir, config.configurationId, { targetUin: a });
+      assert.equal((await settled(third.taskId)).status, "Success");
+      const afterReplace = await core.accountRoles.policies(inA, config.configurationId);
+      assert.equal(afterReplace.find((p) => p.name === "extra")?.document, newDocument);
+      assert.equal(afterReplace.find((p) => p.name === "AdministratorAccess")?.attachedAt, before.find((p) => p.name === "AdministratorAccess")?.attachedAt);
       const states = (await core.accessDeployments.deployments(caller, dir, { configurationId: config.configurationId })).items.map((d) => [d.targetUin, d.state]);
       assert.deepEqual(new Map(states as [number, string][]), new Map([[a, "Deployed"], [b, "RedeployRequired"]]));
 
@@ -88,7 +103,7 @@ for (const engine of ENGINES) {
       assert.equal(await reason(core.accessDeployments.deprovision(caller, dir, config.configurationId, { targetUin: b })), "access.deployment_not_found");
       await core.accessConfigurations.delete(caller, dir, config.configurationId, { forceRemovePolicies: true });
       const listedTasks = await core.accessDeployments.tasks(caller, dir, {});
-      assert.equal(listedTasks.totalCounts, 6);
+      assert.equal(listedTasks.totalCounts, 7);
       assert.ok(listedTasks.items.every((t) => t.status === "Success"));
     });
 

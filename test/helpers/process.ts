@@ -29,7 +29,7 @@ export function tempDir(): string {
 
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENCIC_RATE_LIMITS: "off", ...extra };
-  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT", "OPENCIC_LIMITS", "OPENCIC_WORKER_BATCH_PAUSE_MS", "OPENCIC_WORKER_MAX_ATTEMPTS"]) if (!(k in extra)) delete env[k];
+  for (const k of ["OPENCIC_SECRET_ID", "OPENCIC_SECRET_KEY", "DATABASE_URL", "OPENCIC_MASTER_KEY", "PORT", "OPENCIC_LIMITS", "OPENCIC_WORKER_BATCH_PAUSE_MS", "OPENCIC_WORKER_MAX_ATTEMPTS", "OPENCIC_DEPLOYMENT_FAULTS"]) if (!(k in extra)) delete env[k];
   return env;
 }
 

@@ -23,6 +23,35 @@ export interface DeploymentFailure {
 
 export type DeploymentResult = ReconcileResult<DeploymentFailure>;
 
+export interface DeploymentReconcilerOptions {
+  /** Pause before each deployment's transaction, so many deployments leave room for API requests (0: none). */
+  batchPauseMs?: number;
+  faults?: Faults;
+  /** Accounts into which every deployment fails, with the reason its tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
+  failingAccounts?: ReadonlyMap<number, string>;
+}
+
+/** What a deployment into a failing account reports when no reason is given: the clouds' documented example. */
+export const DEFAULT_DEPLOYMENT_FAULT = "No Permission.";
+
+/**
+ * Parses OPENCIC_DEPLOYMENT_FAULTS, the emulator's switch for failed deployments:
+ * `100000000002,100000000003=Access denied` makes deployments into those accounts fail, each with its
+ * reason (or DEFAULT_DEPLOYMENT_FAULT). A reason cannot hold a comma.
+ */
+export function parseDeploymentFaults(spec: string | undefined): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const part of (spec ?? "").split(",")) {
+    if (part.trim() === "") continue;
+    const at = part.indexOf("=");
+    const uin = (at < 0 ? part : part.slice(0, at)).trim();
+    const reason = at < 0 ? "" : part.slice(at + 1).trim();
+    if (!/^[1-9]\d*$/.test(uin) || !Number.isSafeInteger(Number(uin))) throw new Error(`bad deployment fault "${part.trim()}": give an account UIN, optionally followed by =<reason>`);
+    out.set(Number(uin), reason || DEFAULT_DEPLOYMENT_FAULT);
+  }
+  return out;
+}
+
 /** The longest role name CAM takes; `TencentCloudSSO-` + the configuration's name must fit. */
 const CAM_ROLE_NAME_MAX = 128;
 const CAM_ROLE_PREFIX = "TencentCloudSSO-";
@@ -34,11 +63,13 @@ export class DeploymentReconciler implements Reconciler<DeploymentResult> {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly accountRoles: AccountRoles,
-    private readonly opts: { faults?: Faults } = {},
+    private readonly opts: DeploymentReconcilerOptions = {},
   ) {}
 
   async reconcile(deploymentId: string): Promise<DeploymentResult> {
     const r: DeploymentResult = { kind: "converged", generation: 0, counts: noCounts(), failures: [] };
+    // A deployment is one write batch: the worker's pause between batches (OPENCIC_WORKER_BATCH_PAUSE_MS) comes before it.
+    if (this.opts.batchPauseMs) await new Promise<void>((resolve) => setTimeout(resolve, this.opts.batchPauseMs));
     await this.opts.faults?.beforeBatch?.(deploymentId);
     return this.db.transaction().execute(async (trx): Promise<DeploymentResult> => {
       // Lock order: the deployment, then its account (every deployment of an account shares its identity provider).
@@ -48,6 +79,10 @@ export class DeploymentReconciler implements Reconciler<DeploymentResult> {
       const account = Number(d.target_uin);
       await lockRow(trx, "accounts", "uin", account);
       if (d.removing) return this.remove(trx, d, r);
+
+      // The emulator's failure switch: the account refuses every deployment, as one without permission would.
+      const injected = this.opts.failingAccounts?.get(account);
+      if (injected !== undefined) return { ...r, kind: "unit_failures", failures: [{ reason: injected }] };
 
       const spec = parseRoleSpec(d.spec);
       if (CAM_ROLE_PREFIX.length + spec.configurationName.length > CAM_ROLE_NAME_MAX) {
