@@ -13,7 +13,7 @@ import { Groups } from "./directory/groups.js";
 import { PageTokens } from "./directory/paging.js";
 import { ScimCredentials } from "./directory/scim-credentials.js";
 import { Users } from "./directory/users.js";
-import { ReconcileQueue } from "./engine/queue.js";
+import { type QueueStats, ReconcileQueue } from "./engine/queue.js";
 import { ReconcilerRouter } from "./engine/router.js";
 import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
 import { fail } from "./errors.js";
@@ -102,6 +102,23 @@ export class Core {
     if (opts.observer) this.worker.observe(opts.observer);
     // A key marked by this process starts at once instead of at the worker's next poll.
     announcer.afterCommit("queue.marked", () => this.worker.wake());
+  }
+
+  /**
+   * The reconcile queue as one tenant sees it: only the keys of its directory's provisionings and
+   * deployments (an account without a directory has none). Metrics read the whole queue instead.
+   */
+  async workStats(caller: Caller): Promise<QueueStats> {
+    const dir = await this.directories.find(caller);
+    const directoryId = dir?.directoryId ?? "";
+    const { db } = this.opts.store;
+    return this.queue.stats(
+      db
+        .selectFrom("provisionings")
+        .select("provisioning_id as key")
+        .where("directory_id", "=", directoryId)
+        .union(db.selectFrom("access_deployments").select("deployment_id as key").where("directory_id", "=", directoryId)),
+    );
   }
 
   get clock(): Clock {

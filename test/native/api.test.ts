@@ -232,4 +232,23 @@ for (const engine of ENGINES) {
       assert.ok(q.oldestDueAgeMs === null || q.oldestDueAgeMs >= 0);
     });
   });
+
+  describe(`native API: a tenant sees its own work on the queue only (${engine})`, () => {
+    let server: TestServer;
+    before(async () => {
+      // No worker: what is queued stays queued while it is read.
+      server = await startServer(engine, { worker: false });
+    });
+    after(() => server?.close());
+
+    test("another tenant's queued provisionings are not counted", async () => {
+      const busy = await ssoTenant(server, { members: 1 });
+      const idle = await ssoTenant(server, { members: 1 });
+      const zoneId = zoneIdOf(busy.directoryId);
+      const group = (await busy.org.CreateGroup({ ZoneId: zoneId, GroupName: "team" })).GroupInfo!.GroupId!;
+      await busy.org.CreateUserSyncProvisioning({ ZoneId: zoneId, UserSyncProvisionings: [{ PrincipalId: group, PrincipalType: "Group", TargetType: "MemberUin", TargetUin: busy.members[0]! }] });
+      assert.equal((await nativeClient(server, busy.key).ok(200, "GET", "/engine")).depth, 1);
+      assert.equal((await nativeClient(server, idle.key).ok(200, "GET", "/engine")).depth, 0);
+    });
+  });
 }

@@ -9,7 +9,7 @@
  * transaction holds (FOR UPDATE SKIP LOCKED); on SQLite one process works the queue, so leases found
  * at start were left by a process that died and are freed.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import { type Engine, exec, first } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import type { Announcer } from "../announcements.js";
@@ -151,13 +151,17 @@ export class ReconcileQueue {
     return false;
   }
 
-  /** Queue depth and the age of the oldest due key, for metrics. */
-  async stats(): Promise<QueueStats> {
+  /**
+   * Queue depth and the age of the oldest due key: of the whole queue (metrics), or of the keys
+   * `owned` selects (one tenant's work; the queue knows keys, not tenants, so the caller says which).
+   */
+  async stats(owned?: SelectQueryBuilder<Database, any, { key: string }>): Promise<QueueStats> {
     const now = this.clock.now();
+    let q = this.db.selectFrom("reconcile_queue");
+    if (owned) q = q.where("work_key", "in", owned);
     const row = await first(
       this.db,
-      this.db
-        .selectFrom("reconcile_queue")
+      q
         .select((eb) => {
           const parked = eb("parked_at", "is not", null);
           const leased = eb.and([eb("parked_at", "is", null), eb("leased_until", ">=", now)]);

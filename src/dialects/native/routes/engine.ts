@@ -7,10 +7,10 @@ export const engineRoutes: NativeRoute[] = [
     method: "GET",
     path: "/engine",
     name: "GetEngine",
-    summary: "The reconcile queue: depth, due, leased, parked, and the age of the oldest due key",
+    summary: "The caller's work on the reconcile queue (its directory's provisionings and deployments): depth, due, leased, parked, and the age of the oldest due key",
     tag: "engine",
     response: { status: 200, schema: ref("QueueStats") },
-    // The queue is the server's, not a tenant's: it says how much work waits, never whose.
-    run: ({ core }) => core.queue.stats(),
+    // A tenant sees its own work only, as every other read; the whole queue is in /metrics.
+    run: ({ core, caller }) => core.workStats(caller),
   }),
 ];
