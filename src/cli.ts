@@ -2,6 +2,7 @@
 /** The `opencic` command: `serve`, and admin commands for accounts and API keys. */
 import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
+import type { Core } from "./core/index.js";
 import { deferredLog } from "./core/log.js";
 import { directoryIdIn } from "./dialects/aliyun/ids.js";
 import { tencentTime } from "./dialects/tencent/format.js";
@@ -16,6 +17,8 @@ const USAGE = `usage: opencic <command> [options]
   accounts create --name N      create a root account (it may create its own organization)
   keys create --uin N           issue an API key for an account; the SecretKey is printed once
   keys list                     list API keys (never their secrets)
+  console-link [--uin N]        print a one-time console sign-in link for an account (default: the
+                                first root account); it works once, within minutes
   keys disable|enable --secret-id ID
   directories list              list identity-center directories (Tencent zones) with counts and quotas
   directories set-quota --directory-id ID [--users N] [--groups N] [--members-per-group N] [--groups-per-user N]
@@ -80,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return keys(config, sub, values.uin, values["secret-id"]);
     case "directories":
       return directories(config, sub, values);
+    case "console-link":
+      return consoleLink(config, values.uin);
     case "scim-credential":
       return scimCredential(config, sub, values.directory, values["expire-days"]);
     default:
@@ -133,6 +138,8 @@ async function serve(config: Config): Promise<number> {
   const address = app.server.address();
   const port = address && typeof address === "object" ? address.port : config.port;
   const engine = runtime.store.engine === "sqlite" ? `SQLite in ${config.dataDir}` : "PostgreSQL";
+  // Next to the root key, once it exists: the way into the console without typing the key.
+  if (created) console.log(await consoleLinkText(runtime.core, `http://${config.host}:${port}`, created.accountUin));
   app.log.info(`OpenCIC serving on http://${config.host}:${port} (${engine})`);
   return -1; // keep running
 }
@@ -182,6 +189,28 @@ async function keys(config: Config, sub: string | undefined, uin: string | undef
       return 0;
     }
     throw new Error(`unknown keys command "${sub ?? ""}"`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** A one-time sign-in link's text: the console reads the token from the fragment, which no server or proxy logs. */
+async function consoleLinkText(core: Core, origin: string, accountUin: number): Promise<string> {
+  const { token, expiresAt } = await core.consoleSessions.createLink(accountUin);
+  const minutes = Math.round((expiresAt - core.clock.now()) / 60_000);
+  return `Console sign-in link (works once, for ${minutes} minutes): ${origin}/#link=${token}`;
+}
+
+async function consoleLink(config: Config, uin: string | undefined): Promise<number> {
+  if (uin !== undefined && !/^\d+$/.test(uin)) throw new Error("--uin must be an account UIN");
+  const runtime = await openRuntime(config);
+  try {
+    let accountUin = uin === undefined ? undefined : Number(uin);
+    const all = await runtime.core.accounts.list();
+    if (accountUin === undefined) accountUin = all.find((a) => a.kind === "root")?.uin;
+    if (accountUin === undefined || !all.some((a) => a.uin === accountUin)) throw new Error(uin === undefined ? "there is no account yet: start the server once (opencic serve)" : `no account ${uin}`);
+    console.log(await consoleLinkText(runtime.core, `http://${config.host}:${config.port}`, accountUin));
+    return 0;
   } finally {
     await runtime.close();
   }

@@ -42,6 +42,33 @@ describe("opencic CLI", () => {
     assert.ok(!listed.includes(rootKey.secretKey));
   });
 
+  test("first start prints a one-time console link next to the root key; console-link prints another; each signs in once", async () => {
+    const dir = tempDir();
+    const server = await serve(["--data-dir", dir]);
+    try {
+      const linkOf = (out: string) => {
+        const m = new RegExp(`Console sign-in link \\(works once, for 10 minutes\\): http://[\\d.]+:(\\d+)/#link=([A-Za-z0-9_-]+)`).exec(out);
+        assert.ok(m, `no console link in:\n${out}`);
+        return { port: m[1]!, token: m[2]! };
+      };
+      const first = linkOf(server.output());
+      assert.equal(`127.0.0.1:${first.port}`, server.endpoint, "the link names the port the server listens on");
+      const printed = linkOf(await cli(["console-link", "--data-dir", dir]));
+      const signIn = (link: string) => fetch(`http://${server.endpoint}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ link }) });
+      for (const link of [first.token, printed.token]) {
+        const ok = await signIn(link);
+        assert.equal(ok.status, 201);
+        assert.match(ok.headers.get("set-cookie") ?? "", /^opencic_session=/);
+        const again = await signIn(link);
+        assert.equal(again.status, 401, "a link works once");
+        assert.equal(((await again.json()) as { reason: string }).reason, "auth.unknown_key");
+      }
+      await assert.rejects(cli(["console-link", "--uin", "1", "--data-dir", dir]), /no account 1/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("the README walkthrough: organization, two members, a member key from the CLI, CAM users with it", async () => {
     const dir = tempDir();
     const secretKey = randomBytes(16).toString("hex");

@@ -8,6 +8,7 @@ import { type CatalogueFile, PolicyCatalogue } from "./access/policies.js";
 import { Accounts, type Caller } from "./accounts.js";
 import { Announcer } from "./announcements.js";
 import type { Clock } from "./clock.js";
+import { type ConsoleSessionOptions, ConsoleSessions } from "./console-sessions.js";
 import { Directories } from "./directory/directories.js";
 import { Groups } from "./directory/groups.js";
 import { PageTokens } from "./directory/paging.js";
@@ -40,6 +41,8 @@ export interface CoreOptions {
   policyCatalogue?: CatalogueFile;
   /** Accounts into which deployments fail, with their reasons (OPENCIC_DEPLOYMENT_FAULTS). */
   deploymentFaults?: ReadonlyMap<number, string>;
+  /** Console session lifetimes and the sign-in rate (defaults in console-sessions.ts). */
+  consoleSessions?: Partial<ConsoleSessionOptions>;
 }
 
 export class Core {
@@ -48,6 +51,8 @@ export class Core {
   readonly subUsers: SubUsers;
   /** The request-nonce ledger signature schemes with nonces use (Alibaba's SignatureNonce). */
   readonly replayGuard: ReplayGuard;
+  /** Console sign-in: sessions, their anti-forgery tokens, one-time links. */
+  readonly consoleSessions: ConsoleSessions;
   readonly directories: Directories;
   readonly users: Users;
   readonly groups: Groups;
@@ -79,6 +84,7 @@ export class Core {
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
     // Several processes serve a PostgreSQL database; one serves an SQLite file (its worker assumes so too).
     this.replayGuard = new ReplayGuard(db, opts.clock, opts.store.engine === "postgres");
+    this.consoleSessions = new ConsoleSessions(db, opts.clock, opts.box, this.accounts, opts.consoleSessions);
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens, announcer);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);

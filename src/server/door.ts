@@ -18,6 +18,10 @@ export interface RawRequest {
   rawQuery: string;
   /** The body's raw bytes; undefined while the route is being chosen (the body is not read yet). */
   body: Buffer | undefined;
+  /** The client's address (rate limits by address, such as console sign-in, count by it). */
+  remoteAddress?: string;
+  /** Whether the request came over TLS (cookies are then marked Secure). */
+  encrypted?: boolean;
 }
 
 /** Who signed the request, the nonce to record when the protocol has one, and what the door read on the way. */

@@ -143,7 +143,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
   function flight(req: FastifyRequest): Flight<A, W> {
     const body = Buffer.isBuffer(req.body) ? req.body : EMPTY;
     const url = req.raw.url ?? "/";
-    const ctx = new RequestContext<W>(door.newRequestId(), { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body }, performance.now());
+    const ctx = new RequestContext<W>(door.newRequestId(), { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body, remoteAddress: req.ip, encrypted: req.protocol === "https" }, performance.now());
     return { ctx, replay: undefined, action: undefined, params: undefined, payload: undefined, answer: undefined };
   }
 

@@ -409,6 +409,27 @@ export interface RequestNonceLogTable {
   expires_at: number;
 }
 
+/** A console session: the keyed digest of its cookie's random token, who it signs in, and its clocks. */
+export interface ConsoleSessionTable {
+  session_digest: string;
+  account_uin: number;
+  principal_uin: number;
+  /** The API key it was opened with; null when a one-time link opened it. */
+  secret_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute expiry; the idle one is last_seen_at plus the idle timeout. */
+  expires_at: number;
+}
+
+/** A one-time console sign-in link, by the keyed digest of its token; deleted when used. */
+export interface ConsoleLinkTable {
+  link_digest: string;
+  account_uin: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** A serving process, renewed by its heartbeat (src/server/cluster.ts). */
 export interface ClusterProcessTable {
   process_id: string;
@@ -446,6 +467,8 @@ export interface Database {
   request_nonces: RequestNonceTable;
   request_nonce_log: RequestNonceLogTable;
   cluster_processes: ClusterProcessTable;
+  console_sessions: ConsoleSessionTable;
+  console_links: ConsoleLinkTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import pg from "pg";
 import tencentcloud from "tencentcloud-sdk-nodejs";
 import { type Clock, systemClock } from "../../src/core/clock.js";
+import type { ConsoleSessionOptions } from "../../src/core/console-sessions.js";
 import type { WorkerOptions } from "../../src/core/engine/worker.js";
 import { Core } from "../../src/core/index.js";
 import type { Limits } from "../../src/core/limits.js";
@@ -99,6 +100,8 @@ export interface ServerOptions {
   logger?: AppOptions["logger"];
   /** System policies beyond the built-in catalogue (as OPENCIC_POLICY_CATALOGUE gives them). */
   policyCatalogue?: CatalogueFile;
+  /** Console session lifetimes and sign-in rate over the defaults. */
+  consoleSessions?: Partial<ConsoleSessionOptions>;
 }
 
 export interface TestServer {
@@ -118,7 +121,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue, consoleSessions: opts.consoleSessions });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);

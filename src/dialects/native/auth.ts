@@ -1,14 +1,21 @@
 /**
  * Who a native API request is from. Each authenticator looks at the request and answers with a
  * Caller, refuses it, or (undefined) says the request does not carry its kind of credential; the
- * first that recognizes the request decides. Today there is one, an API key as a bearer token; a
- * console session (a cookie) will be a second, in front of it.
+ * first that recognizes the request decides: a console session (a cookie), then an API key as a
+ * bearer token.
  */
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
 import { safeEqual } from "../../core/secrets.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
+
+/** The console session cookie's name. */
+export const SESSION_COOKIE = "opencic_session";
+/** The header that carries a session's anti-forgery token on a state-changing request. */
+export const CSRF_HEADER = "x-csrf-token";
+/** Methods that change nothing: a session needs no anti-forgery token for them. */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 export type Authenticator = (ctx: RequestContext<unknown>) => MaybePromise<Caller> | undefined;
 
@@ -33,11 +40,41 @@ export function apiKeyBearer(core: Core): Authenticator {
   };
 }
 
+/**
+ * The console session a cookie names (core/console-sessions.ts). A request with an Authorization
+ * header is left to the bearer authenticator: a script's key decides, whatever cookie it carries. A
+ * state-changing request must carry the session's anti-forgery token in `X-CSRF-Token`, a header a
+ * cross-site form or link cannot send.
+ */
+export function consoleSession(core: Core): Authenticator {
+  return (ctx) => {
+    if (ctx.header("authorization") !== undefined) return undefined;
+    const token = sessionTokenOf(ctx.header("cookie"));
+    if (token === undefined) return undefined;
+    return then(core.consoleSessions.resume(token), (session) => {
+      if (!SAFE_METHODS.has(ctx.raw.method.toUpperCase()) && !core.consoleSessions.csrfMatches(token, ctx.header(CSRF_HEADER))) {
+        throw new CoreError("auth.not_permitted", "a change made with a console session must carry the session's X-CSRF-Token header (given at sign-in and by GET /api/v1/session)");
+      }
+      return session.caller;
+    });
+  };
+}
+
+/** The session token in a Cookie header, if any. */
+export function sessionTokenOf(cookieHeader: string | undefined): string | undefined {
+  if (cookieHeader === undefined) return undefined;
+  for (const part of cookieHeader.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
 /** Runs the authenticators in order; a request none of them recognizes is refused. */
 export function authenticate(authenticators: readonly Authenticator[], ctx: RequestContext<unknown>): MaybePromise<Caller> {
   for (const a of authenticators) {
     const caller = a(ctx);
     if (caller !== undefined) return caller;
   }
-  throw new CoreError("auth.malformed", "this API needs credentials: Authorization: Bearer <SecretId>:<SecretKey>");
+  throw new CoreError("auth.malformed", "this API needs credentials: Authorization: Bearer <SecretId>:<SecretKey>, or a console session (POST /api/v1/session)");
 }

@@ -2,8 +2,9 @@
  * The native admin API's codec on the one pipeline: requests under `/api/v1/`, in OpenCIC's own
  * names; routed by method and path through the route tables (routes/), each route's schemas checking
  * its path parameters, query and JSON body (ajv); JSON answers (times as date-times); every refusal
- * as RFC 9457 problem details (errors.ts). Authenticated by an API key as a bearer token (auth.ts),
- * which gives the Caller the vendor doors give, so the tenant boundaries are theirs.
+ * as RFC 9457 problem details (errors.ts). Authenticated by a console session (a cookie) or an API
+ * key as a bearer token (auth.ts), either of which gives the Caller the vendor doors give, so the
+ * tenant boundaries are theirs.
  */
 import { randomUUID } from "node:crypto";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
@@ -12,9 +13,9 @@ import { CoreError } from "../../core/errors.js";
 import { then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Door, DoorAction, HttpMethod } from "../../server/door.js";
-import { apiKeyBearer, type Authenticator, authenticate } from "./auth.js";
+import { apiKeyBearer, type Authenticator, authenticate, consoleSession, sessionTokenOf } from "./auth.js";
 import { ProblemError, toProblem } from "./errors.js";
-import { NATIVE_PREFIX, type NativeRoute, type RawBody, type RouteInput } from "./route.js";
+import { NATIVE_PREFIX, type NativeRoute, type RawBody, type RouteInput, WithHeaders } from "./route.js";
 import { nativeRoutes } from "./routes/index.js";
 
 /** Requests per second per account, over all routes; OPENCIC_RATE_LIMITS `NATIVE=N` changes it. */
@@ -44,7 +45,7 @@ interface NativeWire {
   allowed: HttpMethod[];
 }
 
-export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRoutes(), authenticators: readonly Authenticator[] = [apiKeyBearer(core)]): Door<CompiledRoute, NativeWire> {
+export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRoutes(), authenticators: readonly Authenticator[] = [consoleSession(core), apiKeyBearer(core)]): Door<CompiledRoute, NativeWire> {
   // Path parameters and queries arrive as text: numbers and booleans are read from it. Bodies are JSON, taken as they are.
   const coercing = new Ajv({ coerceTypes: true, allErrors: false, strict: false, useDefaults: false });
   const exact = new Ajv({ allErrors: false, strict: false });
@@ -57,7 +58,7 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
     checkParams: r.params ? coercing.compile(r.params) : undefined,
     checkQuery: r.query ? coercing.compile(r.query) : undefined,
     checkBody: r.body ? exact.compile(r.body) : undefined,
-    run: (ctx, input: never) => then(r.run(ctx, input as RouteInput), (value) => ({ value })),
+    run: (ctx, input: never) => then(r.run(ctx, input as RouteInput), (value) => (value instanceof WithHeaders ? { value: value.value, headers: value.headers } : { value })),
   }));
 
   function match(method: string, path: string): NativeWire {
@@ -133,12 +134,20 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
       } else if (ctx.raw.body.length > 0) {
         throw new CoreError("request.unknown_parameter", `${c.name} takes no body`);
       }
-      return { params, query, body };
+      const client = {
+        address: ctx.raw.remoteAddress ?? "",
+        encrypted: ctx.raw.encrypted === true,
+        // A bearer key decides a request that carries both, so the session routes then see no session.
+        sessionToken: ctx.header("authorization") === undefined ? sessionTokenOf(ctx.header("cookie")) : undefined,
+        fetchSite: ctx.header("sec-fetch-site"),
+      };
+      return { params, query, body, client };
     },
 
     encode(_ctx, c, payload): Answer {
-      const { value } = payload as { value: unknown };
+      const { value, headers: extra } = payload as { value: unknown; headers?: Record<string, string> };
       const { status, contentType } = c.route.response;
+      if (extra !== undefined) return { status, headers: { ...(value === undefined ? {} : JSON_HEADERS), ...extra }, body: value === undefined ? undefined : JSON.stringify(value, writeTimes), code: "OK" };
       if (value === undefined) return { status, headers: {}, body: undefined, code: "OK" };
       if (contentType !== undefined) {
         const raw = value as RawBody;

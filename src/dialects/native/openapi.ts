@@ -14,6 +14,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "access", description: "Access by roles (read-only): configurations, assignments, deployments, tasks." },
   { name: "engine", description: "The reconcile engine's queue." },
   { name: "keys", description: "The caller's account's API keys." },
+  { name: "session", description: "Console sign-in: a session cookie and its anti-forgery token." },
   { name: "meta", description: "This document and its reference page (no credentials needed)." },
 ];
 
@@ -52,15 +53,17 @@ export function openApiDocument(routes: readonly NativeRoute[]): Schema {
       title: "OpenCIC native admin API",
       version: "1",
       description:
-        "OpenCIC's own API over the same core the vendor APIs use, in OpenCIC's names. Authenticate with an API key: `Authorization: Bearer <SecretId>:<SecretKey>`. Times are RFC 3339 UTC. Errors are RFC 9457 problem details with OpenCIC's `reason` and `field`.",
+        "OpenCIC's own API over the same core the vendor APIs use, in OpenCIC's names. Authenticate with an API key: `Authorization: Bearer <SecretId>:<SecretKey>`, or with a console session (POST /session sets its cookie; a request that changes something then sends the session's `X-CSRF-Token` header). Times are RFC 3339 UTC. Errors are RFC 9457 problem details with OpenCIC's `reason` and `field`.",
     },
     servers: [{ url: NATIVE_PREFIX }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { consoleSession: [] }],
     tags: TAGS,
     paths,
     components: {
       schemas: COMPONENTS,
-      securitySchemes: { apiKey: { type: "http", scheme: "bearer", bearerFormat: "SecretId:SecretKey", description: "An account's API key, as `<SecretId>:<SecretKey>`." } },
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", bearerFormat: "SecretId:SecretKey", description: "An account's API key, as `<SecretId>:<SecretKey>`." },
+        consoleSession: { type: "apiKey", in: "cookie", name: "opencic_session", description: "A console session (POST /session); changes also need its `X-CSRF-Token` header." },
+      },
     },
   };
 }

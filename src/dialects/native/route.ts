@@ -12,6 +12,27 @@ export interface RouteInput<P = any, Q = any, B = any> {
   params: P;
   query: Q;
   body: B;
+  /** What the console session routes need of the request itself. */
+  client: ClientInfo;
+}
+
+export interface ClientInfo {
+  /** The client's address ("" when unknown). */
+  address: string;
+  /** Whether the request came over TLS. */
+  encrypted: boolean;
+  /** The console session cookie's token, when the request carries one. */
+  sessionToken: string | undefined;
+  /** The `Sec-Fetch-Site` header a browser sends (`same-origin`, `cross-site`, …). */
+  fetchSite: string | undefined;
+}
+
+/** A handler's answer that also sets headers (a session cookie). */
+export class WithHeaders {
+  constructor(
+    readonly value: unknown,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
 }
 
 /** A handler's answer when it is not JSON (the reference page and its assets). */

@@ -16,6 +16,7 @@ import * as m014 from "./014-scim.js";
 import * as m015 from "./015-access-configurations.js";
 import * as m016 from "./016-sub-users-by-directory-user.js";
 import * as m017 from "./017-access-deployments.js";
+import * as m018 from "./018-console-sessions.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "015-access-configurations": m015,
   "016-sub-users-by-directory-user": m016,
   "017-access-deployments": m017,
+  "018-console-sessions": m018,
 };
 
 export const migrationProvider: MigrationProvider = {

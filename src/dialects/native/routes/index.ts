@@ -7,8 +7,9 @@ import { keyRoutes } from "./keys.js";
 import { metaRoutes } from "./meta.js";
 import { organizationRoutes } from "./organization.js";
 import { provisioningRoutes } from "./provisioning.js";
+import { sessionRoutes } from "./session.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...engineRoutes, ...keyRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
