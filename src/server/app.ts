@@ -1,6 +1,7 @@
 /**
  * Builds the HTTP server: health check, metrics, raw-body parsing (signatures need the exact bytes),
- * and one encapsulated plugin per door, each running the one pipeline (pipeline.ts) over its codec.
+ * one encapsulated plugin per door, each running the one pipeline (pipeline.ts) over its codec, and
+ * the web console's page and assets (console.ts).
  */
 import { createServer, type IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
@@ -9,6 +10,7 @@ import { aliyunDoor } from "../dialects/aliyun/door.js";
 import { nativeDoor } from "../dialects/native/door.js";
 import { type ScimOptions, scimDoor } from "../dialects/scim/door.js";
 import { tencentDoor } from "../dialects/tencent/door.js";
+import { findConsoleDir, registerConsole } from "./console.js";
 import type { Door, DoorAction } from "./door.js";
 import { afterBody, doorPlugin, earlyError } from "./door-plugin.js";
 import { Metrics } from "./metrics.js";
@@ -25,6 +27,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** The SCIM door's settings (its per-credential rate limit is in `rateLimits`, counter `SCIM`). */
   scim?: ScimOptions;
+  /** The built web console's folder (default: dist/console, when built); false serves none. */
+  consoleDir?: string | false;
 }
 
 /** How long an idle keep-alive connection stays open: fastify's own default, well above any SDK's poll interval. */
@@ -140,7 +144,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   refuseFramework = (req, reply, err) => doorFor(req).refuseEarly(req, reply, err);
   const fallback = (req: FastifyRequest, reply: FastifyReply) => doorFor(req).handle(req, reply);
   app.post("/", fallback);
-  app.get("/", fallback);
+  const consoleDir = opts.consoleDir ?? findConsoleDir();
+  const sendConsole = consoleDir ? await registerConsole(app, consoleDir) : undefined;
+  // A GET of `/` with no query names no vendor action: it is a browser asking for the console.
+  app.get("/", (req, reply) => (sendConsole && req.raw.url === "/" ? sendConsole(reply) : fallback(req, reply)));
   app.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
     const refusal = earlyError(err, maxBodyBytes);
     if (refusal.reason === "internal") app.log.error({ err }, "unhandled error");

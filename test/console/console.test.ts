@@ -1,0 +1,215 @@
+/**
+ * The web console in a real browser (Debian's Chromium driven by playwright-core), on both engines:
+ * sign in with the keyboard; create users and a group; provision the group into two member accounts
+ * and watch both reach 100 %; see the new sub-users in a member account; a name clash KeepBoth cannot
+ * resolve, its reason, a retry with TakeOver that clears it; deletion with Keep leaving the sub-users
+ * unmanaged; sign-out. What the console shows agrees with the Tencent SDK both ways. Each journey
+ * saves screenshots (CONSOLE_SCREENSHOTS names a folder to keep them in; a temporary one otherwise).
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
+import { ssoTenant, type SsoTenant, zoneIdOf } from "../helpers/cloudsso.js";
+import { nativeClient } from "../helpers/native.js";
+import { findConsoleDir } from "../../src/server/console.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const shots = process.env.CONSOLE_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "opencic-console-"));
+mkdirSync(shots, { recursive: true });
+
+let browser: Browser;
+before(async () => {
+  // Root in CI containers: Chromium's sandbox needs user namespaces it does not get there.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+after(async () => {
+  await browser?.close();
+  if (!process.env.CONSOLE_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
+});
+
+for (const engine of ENGINES) {
+  describe(`web console (${engine})`, () => {
+    let server: TestServer;
+    let t: SsoTenant;
+    let names: Map<number, string>;
+    let page: Page;
+    const cspViolations: string[] = [];
+
+    before(async () => {
+      server = await startServer(engine);
+      t = await ssoTenant(server, { members: 2 });
+      const members = await nativeClient(server, t.key).ok(200, "GET", "/organization/members");
+      names = new Map(members.items.map((m: { uin: number; name: string }) => [m.uin, m.name]));
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      context.setDefaultTimeout(20_000);
+      page = await context.newPage();
+      page.on("dialog", (d) => void d.accept());
+      page.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
+    });
+    after(async () => {
+      await page?.context().close();
+      await server?.close();
+    });
+
+    const shot = (name: string) => page.screenshot({ path: join(shots, `${engine}-${name}.png`), fullPage: true });
+    const go = async (view: string) => {
+      await page.getByRole("navigation", { name: "Views" }).getByRole("link", { name: view, exact: true }).click();
+    };
+    const row = (text: string) => page.getByRole("row").filter({ hasText: text });
+
+    test("the page comes with a strict Content-Security-Policy and the usual headers; sign-in with the keyboard", async () => {
+      assert.ok(findConsoleDir(), "the console is not built: run npm run build (npm install does)");
+      const res = await page.goto(server.url);
+      assert.ok(res);
+      const h = res.headers();
+      assert.match(h["content-security-policy"] ?? "", /script-src 'self';/);
+      assert.match(h["content-security-policy"] ?? "", /frame-ancestors 'none'/);
+      assert.equal(h["x-content-type-options"], "nosniff");
+      assert.equal(h["referrer-policy"], "no-referrer");
+
+      await page.getByLabel("SecretId").fill(t.key.secretId);
+      await page.keyboard.press("Tab");
+      await page.keyboard.type(t.key.secretKey);
+      await page.keyboard.press("Enter");
+      await page.getByRole("region", { name: "Organization" }).getByText(names.get(t.key.uin)!).waitFor();
+      assert.equal(await page.getByTestId("member-count").textContent(), "3");
+      // Nothing of the key is kept by the page: no storage, and the session cookie is not readable by scripts.
+      const kept = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+      assert.ok(!kept.includes(t.key.secretKey), kept);
+      assert.equal(await page.evaluate(() => document.cookie), "");
+      await shot("overview");
+    });
+
+    test("users and a group made in the console; a user made with the Tencent SDK appears in it, and the console's group is read through the SDK", async () => {
+      await go("Users");
+      for (const userName of ["alice", "bob"]) {
+        const form = page.getByRole("form", { name: "Create a user" });
+        await form.getByLabel("User name").fill(userName);
+        await form.getByRole("button", { name: "Create user" }).click();
+        await page.getByRole("status").getByText(`Created ${userName}.`).waitFor();
+        await row(userName).first().waitFor();
+      }
+      // A refusal of the API is shown as it is: the name is taken.
+      const form = page.getByRole("form", { name: "Create a user" });
+      await form.getByLabel("User name").fill("alice");
+      await form.getByRole("button", { name: "Create user" }).click();
+      await page.getByRole("alert").filter({ hasText: "directory.user_name_taken" }).waitFor();
+
+      await t.org.CreateUser({ ZoneId: zoneIdOf(t.directoryId), UserName: "dora-from-sdk" });
+      await page.getByLabel("Search users").fill("dora");
+      await row("dora-from-sdk").waitFor();
+      await page.getByLabel("Search users").fill("");
+
+      await go("Groups");
+      const g = page.getByRole("form", { name: "Create a group" });
+      await g.getByLabel("Group name").fill("engineers");
+      await g.getByRole("button", { name: "Create group" }).click();
+      await page.getByRole("button", { name: "Members of engineers" }).click();
+      for (const userName of ["alice", "bob"]) {
+        const add = page.getByRole("form", { name: "Add a member to engineers" });
+        await add.getByLabel("User to add").selectOption({ label: userName });
+        await add.getByRole("button", { name: "Add member" }).click();
+        await page.getByRole("button", { name: `Remove ${userName} from engineers` }).waitFor();
+      }
+      await row("engineers").filter({ hasText: "2" }).waitFor();
+
+      const groups = await t.org.ListGroups({ ZoneId: zoneIdOf(t.directoryId) });
+      assert.ok(groups.Groups!.some((x) => x.GroupName === "engineers"), "the group made in the console is read through the SDK");
+    });
+
+    test("the group provisioned into two member accounts: both reach 100 %; the new sub-users are in the account", async () => {
+      const [a, b] = t.members as [number, number];
+      await go("Provisionings");
+      const form = page.getByRole("form", { name: "Provision a user or group" });
+      await form.getByLabel("Principal type").selectOption("Group");
+      await form.getByLabel("Group", { exact: true }).selectOption({ label: "engineers" });
+      await form.getByRole("checkbox", { name: names.get(a)! }).check();
+      await form.getByRole("checkbox", { name: names.get(b)! }).check();
+      await form.getByRole("radio", { name: /Keep both/ }).check();
+      await form.getByRole("radio", { name: /^Delete —/ }).check();
+      await form.getByRole("button", { name: "Provision" }).click();
+      for (const uin of [a, b]) await row(names.get(uin)!).getByText("100 % (2/2)").waitFor();
+      await shot("provisionings");
+
+      await go("Member accounts");
+      await page.getByRole("button", { name: `Show sub-users of ${names.get(a)}` }).click();
+      const subUsers = page.getByRole("region", { name: `Sub-users of ${names.get(a)}` });
+      for (const userName of ["alice", "bob"]) await subUsers.getByRole("row").filter({ hasText: userName }).getByText("through group engineers").waitFor();
+      await shot("member-account");
+    });
+
+    test("a name clash KeepBoth cannot resolve shows its reason; a retry with TakeOver clears it", async () => {
+      const [a] = t.members as [number, number];
+      const memberKey = await server.keyFor(a);
+      const cam = camClient(server, memberKey);
+      // The account already has both carol and the name KeepBoth would fall back to.
+      await cam.AddUser({ Name: "carol" });
+      await cam.AddUser({ Name: "carol_cic" });
+
+      await go("Users");
+      const form = page.getByRole("form", { name: "Create a user" });
+      await form.getByLabel("User name").fill("carol");
+      await form.getByRole("button", { name: "Create user" }).click();
+      await page.getByRole("status").getByText("Created carol.").waitFor();
+      await go("Groups");
+      await page.getByRole("button", { name: "Members of engineers" }).click();
+      const add = page.getByRole("form", { name: "Add a member to engineers" });
+      await add.getByLabel("User to add").selectOption({ label: "carol" });
+      await add.getByRole("button", { name: "Add member" }).click();
+      await page.getByRole("button", { name: "Remove carol from engineers" }).waitFor();
+
+      await go("Provisionings");
+      const failure = page.getByRole("listitem").filter({ hasText: `carol into ${names.get(a)}` });
+      await failure.getByText(/carol/).first().waitFor();
+      const reason = await failure.locator(".bad").textContent();
+      assert.match(reason ?? "", /carol/, "the reason names the clashing sub-user");
+      await row(names.get(a)!).getByText("1 failed").waitFor();
+      await shot("failure");
+
+      const retry = page.getByRole("form", { name: `Retry carol into ${names.get(a)}` });
+      await retry.getByLabel("Retry carol with").selectOption("TakeOver");
+      await retry.getByRole("button", { name: "Retry" }).click();
+      await failure.waitFor({ state: "detached" });
+      await row(names.get(a)!).getByText("100 % (3/3)").waitFor();
+      const taken = (await cam.ListUsers()).Data!.find((u) => u.Name === "carol");
+      assert.ok(taken, "TakeOver adopted the existing carol");
+    });
+
+    test("deleting a provisioning with Keep leaves its sub-users, unmanaged; sign-out ends the session", async () => {
+      const [, b] = t.members as [number, number];
+      await go("Provisionings");
+      const target = row(names.get(b)!);
+      await target.getByLabel(/When deleting group engineers into/).selectOption("Keep");
+      await target.getByRole("button", { name: /Delete provisioning of group engineers into/ }).click();
+      await target.waitFor({ state: "detached" });
+
+      await go("Member accounts");
+      await page.getByRole("button", { name: `Show sub-users of ${names.get(b)}` }).click();
+      const subUsers = page.getByRole("region", { name: `Sub-users of ${names.get(b)}` });
+      for (const userName of ["alice", "bob", "carol"]) await subUsers.getByRole("row").filter({ hasText: userName }).getByText("unmanaged").waitFor();
+      const kept = (await camClient(server, await server.keyFor(b)).ListUsers()).Data!.map((u) => u.Name).sort();
+      assert.deepEqual(kept, ["alice", "bob", "carol"], "the SDK reads the sub-users the console kept");
+      await shot("kept-unmanaged");
+
+      // At phone width the page still fits: wide tables scroll inside their own box.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await go("Provisionings");
+      await page.getByRole("region", { name: "Provisionings" }).waitFor();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), "no sideways scrolling at phone width");
+      await shot("phone");
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("form", { name: "Sign in" }).waitFor();
+      await page.reload();
+      await page.getByRole("form", { name: "Sign in" }).waitFor();
+      assert.deepEqual(cspViolations, [], "the console runs under its Content-Security-Policy");
+    });
+  });
+}
