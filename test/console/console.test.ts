@@ -3,7 +3,7 @@
  * sign in with the keyboard; create users and a group; provision the group into two member accounts
  * and watch both reach 100 %; see the new sub-users in a member account; a name clash KeepBoth cannot
  * resolve, its reason, a retry with TakeOver that clears it; deletion with Keep leaving the sub-users
- * unmanaged; sign-out. What the console shows agrees with the Tencent SDK both ways. Each journey
+ * unmanaged; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
  * saves screenshots (CONSOLE_SCREENSHOTS names a folder to keep them in; a temporary one otherwise).
  */
 import assert from "node:assert/strict";
@@ -86,7 +86,7 @@ for (const engine of ENGINES) {
       await shot("overview");
     });
 
-    test("users and a group made in the console; a user made with the Tencent SDK appears in it, and the console's group is read through the SDK", async () => {
+    test("users and a group made in the console; users made with the Tencent SDK and the Alibaba client appear in it, and what the console made is read through both", async () => {
       await go("Users");
       for (const userName of ["alice", "bob"]) {
         const form = page.getByRole("form", { name: "Create a user" });
@@ -102,9 +102,13 @@ for (const engine of ENGINES) {
       await page.getByRole("alert").filter({ hasText: "directory.user_name_taken" }).waitFor();
 
       await t.org.CreateUser({ ZoneId: zoneIdOf(t.directoryId), UserName: "dora-from-sdk" });
-      await page.getByLabel("Search users").fill("dora");
+      await t.sso.call("CreateUser", { DirectoryId: t.directoryId, UserName: "erin-from-alibaba" });
+      await page.getByLabel("Search users").fill("from");
       await row("dora-from-sdk").waitFor();
+      await row("erin-from-alibaba").waitFor();
       await page.getByLabel("Search users").fill("");
+      const aliyunUsers = (await t.sso.call("ListUsers", { DirectoryId: t.directoryId })).Users as { UserName: string }[];
+      assert.ok(aliyunUsers.some((u) => u.UserName === "alice"), "the user made in the console is read through the Alibaba client");
 
       await go("Groups");
       const g = page.getByRole("form", { name: "Create a group" });
