@@ -13,7 +13,7 @@
  * deployment, the account. A deployment with work pending refuses a conflicting change
  * (`access.deployment_busy`, retried by both clouds' Terraform providers).
  */
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import { all, containsText, exec, first, isUniqueViolation, lockRow } from "../../store/database.js";
 import type { AccessConfiguration, AccessDeployment, AccessTask, Database, Organization } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
@@ -227,9 +227,7 @@ export class AccessDeployments {
     if (q.principalType) base = base.where("a.principal_type", "=", q.principalType as PrincipalType);
     if (q.principalId) base = base.where("a.principal_id", "=", q.principalId);
     if (q.configurationName) base = base.where(containsText("c.name", q.configurationName));
-    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
-    const scope = scopeOf("access_assignments", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
-    const page = await readPage(base, { timeColumn: "a.created_at", idColumn: "a.assignment_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });
+    const page = await this.page(base, "access_assignments", directoryId, q, "a.created_at", "a.assignment_id");
     return {
       ...page,
       items: page.items.map((r) => ({
@@ -302,9 +300,7 @@ export class AccessDeployments {
     if (targetType) base = base.where("d.target_type", "=", targetType);
     if (q.configurationName) base = base.where(containsText("c.name", q.configurationName));
     if (q.states) base = base.where((eb) => eb.or(q.states!.map((s) => stateCondition(eb, s))));
-    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
-    const scope = scopeOf("access_deployments", directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
-    const page = await readPage(base, { timeColumn: "d.created_at", idColumn: "d.deployment_id", tokens: this.tokens, scope, request: q, total: Number(count!.n), db: this.db });
+    const page = await this.page(base, "access_deployments", directoryId, q, "d.created_at", "d.deployment_id");
     return {
       ...page,
       items: page.items.map((r) => ({
@@ -347,19 +343,17 @@ export class AccessDeployments {
     if (status) base = base.where("t.status", "=", status);
     if (type) base = base.where("t.task_type", "=", type);
     if (q.since !== undefined) base = base.where("t.created_at", ">=", q.since);
-    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
     // `since` is left out of the token's scope: a door's default window ("the last 24 hours") moves between pages.
-    const scope = scopeOf("access_tasks", directoryId, { ...q, since: undefined, nextToken: undefined, maxResults: undefined, offset: undefined });
-    const page = await readPage(base, {
-      timeColumn: "t.created_at",
-      idColumn: "t.task_id",
-      tokens: this.tokens,
-      scope,
-      request: { ...q, descending: q.descending ?? true },
-      total: Number(count!.n),
-      db: this.db,
-    });
+    const request: AccessTaskQuery = { ...q, since: undefined, descending: q.descending ?? true };
+    const page = await this.page(base, "access_tasks", directoryId, request, "t.created_at", "t.task_id");
     return { ...page, items: page.items.map(taskView) };
+  }
+
+  /** One page of a list, with its total; the NextToken is bound to the list and its filters. */
+  private async page<R extends Record<string, unknown>>(base: SelectQueryBuilder<any, any, R>, kind: string, directoryId: string, q: PageRequest, timeColumn: string, idColumn: string): Promise<Page<R>> {
+    const count = await first(this.db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")) as never) as { n: number | string } | undefined;
+    const scope = scopeOf(kind, directoryId, { ...q, nextToken: undefined, maxResults: undefined, offset: undefined });
+    return readPage(base, { timeColumn, idColumn, tokens: this.tokens, scope, request: q, total: Number(count?.n ?? 0), db: this.db });
   }
 
   // ---- what configurations and the directory ask (inside their transactions) ----

@@ -87,6 +87,11 @@ function check(db: Kysely<Database>, caller: Caller, directoryId: string, origin
   });
 }
 
-function syncDisabled(): never {
+/**
+ * The one refusal while a directory's synchronization is off: SCIM reads are refused from the session
+ * (its status is cached for a second, see scim-credentials.ts), writes by the status read in their own
+ * transaction (above).
+ */
+export function syncDisabled(): never {
   return fail("scim.sync_disabled", "SCIM synchronization is disabled for this directory");
 }

@@ -14,6 +14,7 @@ import { prefixedId } from "../ids.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import { pooledRandomBytes, type SecretBox } from "../secrets.js";
 import type { Directories } from "./directories.js";
+import { syncDisabled } from "./ownership.js";
 
 export type ScimStatus = "Enabled" | "Disabled";
 export const SCIM_STATUSES: readonly ScimStatus[] = ["Enabled", "Disabled"];
@@ -187,6 +188,14 @@ export class ScimCredentials {
 /** The id is not echoed: a secret pasted where an id belongs must not come back in an answer. */
 function credentialNotFound(): never {
   return fail("scim.credential_not_found", "the SCIM credential does not exist in this directory", "credentialId");
+}
+
+/**
+ * Spec §3.3: while the directory's synchronization is off its users and groups are not served (discovery
+ * is). Checked per request from the session, so reads cost no query; writes check again in their transaction.
+ */
+export function checkServing(session: ScimSession): void {
+  if (!session.syncEnabled) syncDisabled();
 }
 
 function usable(entry: CachedSession, now: number): ScimSession {

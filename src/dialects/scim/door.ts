@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { CoreError } from "../../core/errors.js";
-import type { ScimSession } from "../../core/directory/scim-credentials.js";
+import { checkServing, type ScimSession } from "../../core/directory/scim-credentials.js";
 import type { Caller, Core } from "../../core/index.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
@@ -126,8 +126,7 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
       default:
         return notFound();
     }
-    // Spec §3.3: while the directory's synchronization is off, its users and groups are not served (403); discovery is.
-    if (!session!.syncEnabled) throw new CoreError("scim.sync_disabled", "SCIM synchronization is disabled for this directory");
+    checkServing(session!);
     return a;
   }
 
