@@ -185,6 +185,40 @@ for (const engine of ENGINES) {
       assert.ok(taken, "TakeOver adopted the existing carol");
     });
 
+    test("a user edited, disabled and deleted; an API key issued (its secret shown once), disabled and deleted", async () => {
+      await go("Users");
+      const form = page.getByRole("form", { name: "Create a user" });
+      await form.getByLabel("User name").fill("frank");
+      await form.getByRole("button", { name: "Create user" }).click();
+      await page.getByRole("button", { name: "Edit frank" }).click();
+      const edit = page.getByRole("form", { name: "Edit frank" });
+      await edit.getByLabel("Display name").fill("Frank Edited");
+      await edit.getByRole("button", { name: "Save" }).click();
+      await row("Frank Edited").waitFor();
+      await page.getByRole("button", { name: "Disable frank" }).click();
+      await row("frank").getByRole("cell", { name: "Disabled", exact: true }).waitFor();
+      await page.getByRole("button", { name: "Delete frank" }).click();
+      await row("frank").waitFor({ state: "detached" });
+      const users = await nativeClient(server, t.key).ok(200, "GET", `/directories/${zoneIdOf(t.directoryId)}/users`, { query: { search: "frank" } });
+      assert.equal(users.totalCount, 0);
+
+      await go("API keys");
+      await page.getByRole("button", { name: "Issue a key" }).click();
+      const issued = page.getByRole("status");
+      const [secretId, secretKey] = await issued.locator("code").allTextContents();
+      assert.ok(secretId && secretKey);
+      await nativeClient(server, { secretId, secretKey }).ok(200, "GET", "/keys");
+      await issued.getByRole("button", { name: "I have saved it" }).click();
+      await issued.waitFor({ state: "detached" });
+      assert.ok(!(await page.content()).includes(secretKey), "the secret is not shown again");
+      await page.getByRole("button", { name: `Disable key ${secretId}` }).click();
+      await page.getByRole("button", { name: `Enable key ${secretId}` }).waitFor();
+      await page.getByRole("button", { name: `Delete key ${secretId}` }).click();
+      await row(secretId).waitFor({ state: "detached" });
+      const keys = await nativeClient(server, t.key).ok(200, "GET", "/keys");
+      assert.ok(!keys.items.some((k: { secretId: string }) => k.secretId === secretId));
+    });
+
     test("deleting a provisioning with Keep leaves its sub-users, unmanaged; sign-out ends the session", async () => {
       const [, b] = t.members as [number, number];
       await go("Provisionings");
