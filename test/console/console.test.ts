@@ -204,7 +204,8 @@ for (const engine of ENGINES) {
 
       await go("API keys");
       await page.getByRole("button", { name: "Issue a key" }).click();
-      const issued = page.getByRole("status");
+      const issued = page.getByRole("status").filter({ hasText: "shown only now" });
+      await issued.locator("code").nth(1).waitFor(); // allTextContents does not wait for the answer
       const [secretId, secretKey] = await issued.locator("code").allTextContents();
       assert.ok(secretId && secretKey);
       await nativeClient(server, { secretId, secretKey }).ok(200, "GET", "/keys");
