@@ -3,7 +3,8 @@
  * sign in with the keyboard; create users and a group; provision the group into two member accounts
  * and watch both reach 100 %; see the new sub-users in a member account; a name clash KeepBoth cannot
  * resolve, its reason, a retry with TakeOver that clears it; deletion with Keep leaving the sub-users
- * unmanaged; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
+ * unmanaged; role access made through the Tencent SDK (configuration, policies, assignment, deployment,
+ * task) shown in the Access view; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
  * saves screenshots (CONSOLE_SCREENSHOTS names a folder to keep them in; a temporary one otherwise).
  */
 import assert from "node:assert/strict";
@@ -183,6 +184,36 @@ for (const engine of ENGINES) {
       await row(names.get(a)!).getByText("100 % (3/3)").waitFor();
       const taken = (await cam.ListUsers()).Data!.find((u) => u.Name === "carol");
       assert.ok(taken, "TakeOver adopted the existing carol");
+    });
+
+    test("access by roles made with the Tencent SDK is shown: the configuration with its policies, the assignment, the deployment reaching Deployed, the task", async () => {
+      const [a] = t.members as [number, number];
+      const zoneId = zoneIdOf(t.directoryId);
+      const groupId = (await t.org.ListGroups({ ZoneId: zoneId })).Groups!.find((g) => g.GroupName === "engineers")!.GroupId!;
+      const config = (await t.org.CreateRoleConfiguration({ ZoneId: zoneId, RoleConfigurationName: "Admins", Description: "administrators", SessionDuration: 7200 })).RoleConfigurationInfo!;
+      const ref = { ZoneId: zoneId, RoleConfigurationId: config.RoleConfigurationId! };
+      await t.org.AddPermissionPolicyToRoleConfiguration({ ...ref, RolePolicyType: "System", RolePolicies: [{ PolicyId: 1 }] });
+      const document = JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: ["cos:GetObject"], resource: ["*"] }] });
+      await t.org.AddPermissionPolicyToRoleConfiguration({ ...ref, RolePolicyType: "Custom", RolePolicyNames: ["read-objects"], CustomPolicyDocument: document });
+      await t.org.CreateRoleAssignment({ ZoneId: zoneId, RoleAssignmentInfo: [{ RoleConfigurationId: config.RoleConfigurationId!, TargetType: "MemberUin", TargetUin: a, PrincipalType: "Group", PrincipalId: groupId }] });
+
+      await go("Access");
+      const configurations = page.getByRole("region", { name: "Permission configurations" });
+      await configurations.getByRole("row").filter({ hasText: "Admins" }).getByText("administrators").waitFor();
+      await configurations.getByRole("button", { name: "Show policies of Admins" }).click();
+      const policies = page.getByRole("region", { name: "Policies of Admins" });
+      await policies.getByRole("row").filter({ hasText: "AdministratorAccess" }).getByText("system policy").waitFor();
+      await policies.getByRole("row").filter({ hasText: "read-objects" }).getByText("cos:GetObject").waitFor();
+      await page.getByRole("region", { name: "Assignments" }).getByRole("row").filter({ hasText: "Group engineers" }).filter({ hasText: "Admins" }).getByText(names.get(a)!).waitFor();
+      const deployment = page.getByRole("region", { name: "Deployments" }).getByRole("row").filter({ hasText: "Admins" }).filter({ hasText: names.get(a)! });
+      await deployment.getByText("Deployed", { exact: true }).waitFor();
+      await deployment.getByText("AdministratorAccess, read-objects").waitFor();
+      await page.getByRole("region", { name: "Recent access tasks" }).getByRole("row").filter({ hasText: "CreateAssignment" }).filter({ hasText: "Group engineers" }).getByText("Success", { exact: true }).waitFor();
+      await shot("access");
+
+      // The SDK reads the same state the console showed.
+      const deployed = (await t.org.ListRoleConfigurationProvisionings({ ZoneId: zoneId, RoleConfigurationId: config.RoleConfigurationId!, MaxResults: 100 })).RoleConfigurationProvisionings!;
+      assert.deepEqual(deployed.map((p) => [p.TargetUin, p.DeploymentStatus]), [[a, "Deployed"]]);
     });
 
     test("a user edited, disabled and deleted; an API key issued (its secret shown once), disabled and deleted", async () => {
