@@ -9,6 +9,7 @@ import { Groups } from "./views/Groups";
 import { Keys } from "./views/Keys";
 import { Overview } from "./views/Overview";
 import { Provisionings } from "./views/Provisionings";
+import { Scim } from "./views/Scim";
 import { SignIn } from "./views/SignIn";
 import { Users } from "./views/Users";
 
@@ -19,6 +20,7 @@ const VIEWS = [
   { id: "groups", label: "Groups" },
   { id: "provisionings", label: "Provisionings" },
   { id: "access", label: "Access" },
+  { id: "scim", label: "SCIM" },
   { id: "keys", label: "API keys" },
 ] as const;
 type ViewId = (typeof VIEWS)[number]["id"];
@@ -106,5 +108,6 @@ function Current({ view }: { view: ViewId }) {
   if (view === "users") return <Users directoryId={directoryId} />;
   if (view === "groups") return <Groups directoryId={directoryId} />;
   if (view === "access") return <Access directoryId={directoryId} />;
+  if (view === "scim") return <Scim directoryId={directoryId} />;
   return <Provisionings directoryId={directoryId} />;
 }

@@ -220,3 +220,11 @@ export interface AccessTask extends AccessTarget {
   principalName?: string;
   createdAt: string;
 }
+
+export interface ScimCredential {
+  credentialId: string;
+  type: "BearerToken";
+  status: "Enabled" | "Disabled";
+  createdAt: string;
+  expiresAt: string;
+}

@@ -4,7 +4,7 @@
  * and watch both reach 100 %; see the new sub-users in a member account; a name clash KeepBoth cannot
  * resolve, its reason, a retry with TakeOver that clears it; deletion with Keep leaving the sub-users
  * unmanaged; role access made through the Tencent SDK (configuration, policies, assignment, deployment,
- * task) shown in the Access view; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
+ * task) shown in the Access view; SCIM credentials and the synchronization switch; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
  * saves screenshots (CONSOLE_SCREENSHOTS names a folder to keep them in; a temporary one otherwise).
  */
 import assert from "node:assert/strict";
@@ -16,6 +16,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
 import { ssoTenant, type SsoTenant, zoneIdOf } from "../helpers/cloudsso.js";
 import { nativeClient } from "../helpers/native.js";
+import { scimClient } from "../helpers/scim.js";
 import { findConsoleDir } from "../../src/server/console.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -249,6 +250,43 @@ for (const engine of ENGINES) {
       await row(secretId).waitFor({ state: "detached" });
       const keys = await nativeClient(server, t.key).ok(200, "GET", "/keys");
       assert.ok(!keys.items.some((k: { secretId: string }) => k.secretId === secretId));
+    });
+
+    test("SCIM: the switch turned on, a credential issued (its token shown once, working on the SCIM door), disabled and deleted; one made with the Tencent SDK appears", async () => {
+      const zoneId = zoneIdOf(t.directoryId);
+      const fromSdk = (await t.org.CreateSCIMCredential({ ZoneId: zoneId })).CredentialId!;
+      await go("SCIM");
+      await row(fromSdk).getByRole("cell", { name: "Enabled", exact: true }).waitFor();
+      const before = (await t.org.GetSCIMSynchronizationStatus({ ZoneId: zoneId })).SCIMSynchronizationStatus!;
+      await page.getByTestId("scim-sync").getByText(before, { exact: true }).waitFor();
+      if (before === "Enabled") {
+        await page.getByRole("button", { name: "Turn synchronization off" }).click();
+        await page.getByTestId("scim-sync").getByText("Disabled", { exact: true }).waitFor();
+      }
+      await page.getByRole("button", { name: "Turn synchronization on" }).click();
+      await page.getByTestId("scim-sync").getByText("Enabled", { exact: true }).waitFor();
+      assert.equal((await t.org.GetSCIMSynchronizationStatus({ ZoneId: zoneId })).SCIMSynchronizationStatus, "Enabled");
+
+      await page.getByRole("button", { name: "Issue a SCIM credential" }).click();
+      const issued = page.getByRole("status").filter({ hasText: "shown only now" });
+      await issued.locator("code").nth(1).waitFor();
+      const [credentialId, secret] = await issued.locator("code").allTextContents();
+      assert.ok(credentialId && secret);
+      const scim = scimClient(server, secret);
+      assert.equal((await scim("GET", "/Users")).status, 200, "the token works on the SCIM door");
+      await issued.getByRole("button", { name: "I have saved it" }).click();
+      await issued.waitFor({ state: "detached" });
+      assert.ok(!(await page.content()).includes(secret), "the token is not shown again");
+      await shot("scim");
+
+      await page.getByRole("button", { name: `Disable SCIM credential ${credentialId}` }).click();
+      await page.getByRole("button", { name: `Enable SCIM credential ${credentialId}` }).waitFor();
+      const listed = (await t.org.ListSCIMCredentials({ ZoneId: zoneId })).SCIMCredentials!;
+      assert.equal(listed.find((c) => c.CredentialId === credentialId)?.Status, "Disabled");
+      assert.equal((await scim("GET", "/Users")).status, 401, "a disabled credential authenticates nothing");
+      await page.getByRole("button", { name: `Delete SCIM credential ${credentialId}` }).click();
+      await row(credentialId).waitFor({ state: "detached" });
+      assert.deepEqual((await t.org.ListSCIMCredentials({ ZoneId: zoneId })).SCIMCredentials!.map((c) => c.CredentialId), [fromSdk]);
     });
 
     test("deleting a provisioning with Keep leaves its sub-users, unmanaged; sign-out ends the session", async () => {
