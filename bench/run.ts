@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the
  * same run, and the results written into BENCHMARKS.md.
- * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim,access picks a subset
- * (the SCIM and access rows have their own blocks in BENCHMARKS.md, so BENCH_ONLY=scim or =access leaves the others as they are);
+ * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim,access,console picks a subset
+ * (the SCIM, access and console rows have their own blocks in BENCHMARKS.md, so BENCH_ONLY=scim, =access or =console
+ * leaves the others as they are);
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
  * makes the OpenCIC servers write V8 CPU profiles there;
  * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
@@ -10,13 +11,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { benchAccess } from "./access.js";
+import { benchConsole, summary } from "./console.js";
 import { benchCreateUser, benchPaging } from "./directory.js";
 import { benchFanout } from "./fanout.js";
 import { benchReadMix } from "./read-mix.js";
 import { benchScimCycle, benchScimRead } from "./scim.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -95,6 +97,22 @@ if (only.has("access")) {
   console.log(accessRows.at(-1));
 }
 
+const consoleRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
+if (only.has("console")) {
+  const r = await benchConsole(9, 20);
+  const ms = (xs: number[]) => {
+    const s = summary(xs);
+    return `median ${fmt(s.median)} ms (${fmt(s.min)}–${fmt(s.max)} ms)`;
+  };
+  consoleRows.push(
+    `| console first load: empty browser cache, signed in, loopback, navigation until the overview shows the member count (${r.loads.length} runs) | ${ms(r.loads)} | — | — | ≤ 1 s |`,
+    `| console JavaScript shipped: the ${r.scripts} script file(s) that load fetched, gzipped (level 6) | ${fmt(r.jsGzipBytes / 1024, 1)} KB (${fmt(r.jsBytes / 1024, 1)} KB raw) | — | — | ≤ 300 KB |`,
+    `| console progress: provisionings view open, AddUserToGroup into a provisioned group through the Tencent SDK (${r.seen.length} changes) until the page shows the provisioning's new total | ${ms(r.seen)} | — | — | ≤ 1 s |`,
+    `| (the same) until the page shows that provisioning complete again, the sub-user made | ${ms(r.complete)} | — | — | — |`,
+  );
+  console.log(consoleRows.slice(2).join("\n"));
+}
+
 const file = "BENCHMARKS.md";
 let current = readFileSync(file, "utf8");
 if (only.has("scim")) {
@@ -106,6 +124,11 @@ if (only.has("access")) {
   const accessBlock = /<!-- bench:access -->[\s\S]*?<!-- \/bench:access -->/;
   const accessHeader = `<!-- bench:access -->\nLatest role-access run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
   current = current.replace(accessBlock, `${accessHeader}${accessRows.join("\n")}\n<!-- /bench:access -->`);
+}
+if (only.has("console")) {
+  const consoleBlock = /<!-- bench:console -->[\s\S]*?<!-- \/bench:console -->/;
+  const consoleHeader = `<!-- bench:console -->\nLatest console run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"} through playwright-core, server in process on SQLite):\n\n`;
+  current = current.replace(consoleBlock, `${consoleHeader}${consoleRows.join("\n")}\n<!-- /bench:console -->`);
 }
 const mainRun = ["read", "paging", "create", "fanout"].some((b) => only.has(b));
 const block = /<!-- bench:results -->[\s\S]*?<!-- \/bench:results -->/;
@@ -134,7 +157,7 @@ for (const row of all ? [] : previous) {
   }
 }
 merged.push(...fresh.filter((r) => !placed.has(groupOf(r) ?? "")));
-const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access").join(",")}: only those rows are from this run, the others from an earlier one`;
+const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access" && b !== "console").join(",")}: only those rows are from this run, the others from an earlier one`;
 const header = `<!-- bench:results -->\nLatest \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; read loads ${seconds} s per server and row with 32 connections from autocannon on the same machine, in alternating 2 s slices after a 1 s warm-up${scope}):\n\n`;
 writeFileSync(file, mainRun ? current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`) : current);
 console.log(`\nwrote ${file}`);

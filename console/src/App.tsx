@@ -3,11 +3,13 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, type Directory, type Session, setCsrfToken, whenSignedOut } from "./api";
 import { ErrorNote } from "./ui";
+import { Access } from "./views/Access";
 import { Accounts } from "./views/Accounts";
 import { Groups } from "./views/Groups";
 import { Keys } from "./views/Keys";
 import { Overview } from "./views/Overview";
 import { Provisionings } from "./views/Provisionings";
+import { Scim } from "./views/Scim";
 import { SignIn } from "./views/SignIn";
 import { Users } from "./views/Users";
 
@@ -17,6 +19,8 @@ const VIEWS = [
   { id: "users", label: "Users" },
   { id: "groups", label: "Groups" },
   { id: "provisionings", label: "Provisionings" },
+  { id: "access", label: "Access" },
+  { id: "scim", label: "SCIM" },
   { id: "keys", label: "API keys" },
 ] as const;
 type ViewId = (typeof VIEWS)[number]["id"];
@@ -103,5 +107,7 @@ function Current({ view }: { view: ViewId }) {
   if (!directoryId) return <p className="empty">This account has no directory yet: turn on the identity center for its organization (a vendor API's CreateZone or EnableDirectory).</p>;
   if (view === "users") return <Users directoryId={directoryId} />;
   if (view === "groups") return <Groups directoryId={directoryId} />;
+  if (view === "access") return <Access directoryId={directoryId} />;
+  if (view === "scim") return <Scim directoryId={directoryId} />;
   return <Provisionings directoryId={directoryId} />;
 }

@@ -167,3 +167,64 @@ export interface Key {
   status: "Enabled" | "Disabled";
   createdAt: string;
 }
+
+export interface AccessPolicy {
+  type: "System" | "Inline";
+  name: string;
+  grammar: string;
+  policyId?: number;
+  document?: string;
+  addedAt: string;
+}
+
+export interface AccessConfiguration {
+  configurationId: string;
+  name: string;
+  description: string;
+  sessionDuration: number;
+  relayState: string;
+  redeployRequired: boolean;
+  createdAt: string;
+  updatedAt: string;
+  policies?: AccessPolicy[];
+}
+
+interface AccessTarget {
+  configurationId: string;
+  configurationName: string;
+  targetType: string;
+  targetUin: number;
+  targetName: string;
+}
+
+export interface Assignment extends AccessTarget {
+  principalType: "User" | "Group";
+  principalId: string;
+  principalName: string;
+  createdAt: string;
+}
+
+export interface Deployment extends AccessTarget {
+  state: "Deployed" | "RedeployRequired" | "Deploying" | "DeployFailed" | "Removing" | "RemoveFailed";
+  failureReason: string;
+  policies: { type: "System" | "Inline"; name: string }[];
+  updatedAt: string;
+}
+
+export interface AccessTask extends AccessTarget {
+  taskId: string;
+  type: "Provision" | "Deprovision" | "CreateAssignment" | "DeleteAssignment";
+  status: "InProgress" | "Success" | "Failed";
+  failureReason: string;
+  principalType?: "User" | "Group";
+  principalName?: string;
+  createdAt: string;
+}
+
+export interface ScimCredential {
+  credentialId: string;
+  type: "BearerToken";
+  status: "Enabled" | "Disabled";
+  createdAt: string;
+  expiresAt: string;
+}

@@ -3,7 +3,8 @@
  * sign in with the keyboard; create users and a group; provision the group into two member accounts
  * and watch both reach 100 %; see the new sub-users in a member account; a name clash KeepBoth cannot
  * resolve, its reason, a retry with TakeOver that clears it; deletion with Keep leaving the sub-users
- * unmanaged; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
+ * unmanaged; role access made through the Tencent SDK (configuration, policies, assignment, deployment,
+ * task) shown in the Access view; SCIM credentials and the synchronization switch; sign-out. What the console shows agrees with the Tencent SDK and the Alibaba client, both ways. Each journey
  * saves screenshots (CONSOLE_SCREENSHOTS names a folder to keep them in; a temporary one otherwise).
  */
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
 import { ssoTenant, type SsoTenant, zoneIdOf } from "../helpers/cloudsso.js";
 import { nativeClient } from "../helpers/native.js";
+import { scimClient } from "../helpers/scim.js";
 import { findConsoleDir } from "../../src/server/console.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -194,6 +196,36 @@ for (const engine of ENGINES) {
       assert.ok(taken, "TakeOver adopted the existing carol");
     });
 
+    test("access by roles made with the Tencent SDK is shown: the configuration with its policies, the assignment, the deployment reaching Deployed, the task", async () => {
+      const [a] = t.members as [number, number];
+      const zoneId = zoneIdOf(t.directoryId);
+      const groupId = (await t.org.ListGroups({ ZoneId: zoneId })).Groups!.find((g) => g.GroupName === "engineers")!.GroupId!;
+      const config = (await t.org.CreateRoleConfiguration({ ZoneId: zoneId, RoleConfigurationName: "Admins", Description: "administrators", SessionDuration: 7200 })).RoleConfigurationInfo!;
+      const ref = { ZoneId: zoneId, RoleConfigurationId: config.RoleConfigurationId! };
+      await t.org.AddPermissionPolicyToRoleConfiguration({ ...ref, RolePolicyType: "System", RolePolicies: [{ PolicyId: 1 }] });
+      const document = JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: ["cos:GetObject"], resource: ["*"] }] });
+      await t.org.AddPermissionPolicyToRoleConfiguration({ ...ref, RolePolicyType: "Custom", RolePolicyNames: ["read-objects"], CustomPolicyDocument: document });
+      await t.org.CreateRoleAssignment({ ZoneId: zoneId, RoleAssignmentInfo: [{ RoleConfigurationId: config.RoleConfigurationId!, TargetType: "MemberUin", TargetUin: a, PrincipalType: "Group", PrincipalId: groupId }] });
+
+      await go("Access");
+      const configurations = page.getByRole("region", { name: "Permission configurations" });
+      await configurations.getByRole("row").filter({ hasText: "Admins" }).getByText("administrators").waitFor();
+      await configurations.getByRole("button", { name: "Show policies of Admins" }).click();
+      const policies = page.getByRole("region", { name: "Policies of Admins" });
+      await policies.getByRole("row").filter({ hasText: "AdministratorAccess" }).getByText("system policy").waitFor();
+      await policies.getByRole("row").filter({ hasText: "read-objects" }).getByText("cos:GetObject").waitFor();
+      await page.getByRole("region", { name: "Assignments" }).getByRole("row").filter({ hasText: "Group engineers" }).filter({ hasText: "Admins" }).getByText(names.get(a)!).waitFor();
+      const deployment = page.getByRole("region", { name: "Deployments" }).getByRole("row").filter({ hasText: "Admins" }).filter({ hasText: names.get(a)! });
+      await deployment.getByText("Deployed", { exact: true }).waitFor();
+      await deployment.getByText("AdministratorAccess, read-objects").waitFor();
+      await page.getByRole("region", { name: "Recent access tasks" }).getByRole("row").filter({ hasText: "CreateAssignment" }).filter({ hasText: "Group engineers" }).getByText("Success", { exact: true }).waitFor();
+      await shot("access");
+
+      // The SDK reads the same state the console showed.
+      const deployed = (await t.org.ListRoleConfigurationProvisionings({ ZoneId: zoneId, RoleConfigurationId: config.RoleConfigurationId!, MaxResults: 100 })).RoleConfigurationProvisionings!;
+      assert.deepEqual(deployed.map((p) => [p.TargetUin, p.DeploymentStatus]), [[a, "Deployed"]]);
+    });
+
     test("a user edited, disabled and deleted; an API key issued (its secret shown once), disabled and deleted", async () => {
       await go("Users");
       const form = page.getByRole("form", { name: "Create a user" });
@@ -228,6 +260,43 @@ for (const engine of ENGINES) {
       await row(secretId).waitFor({ state: "detached" });
       const keys = await nativeClient(server, t.key).ok(200, "GET", "/keys");
       assert.ok(!keys.items.some((k: { secretId: string }) => k.secretId === secretId));
+    });
+
+    test("SCIM: the switch turned on, a credential issued (its token shown once, working on the SCIM door), disabled and deleted; one made with the Tencent SDK appears", async () => {
+      const zoneId = zoneIdOf(t.directoryId);
+      const fromSdk = (await t.org.CreateSCIMCredential({ ZoneId: zoneId })).CredentialId!;
+      await go("SCIM");
+      await row(fromSdk).getByRole("cell", { name: "Enabled", exact: true }).waitFor();
+      const before = (await t.org.GetSCIMSynchronizationStatus({ ZoneId: zoneId })).SCIMSynchronizationStatus!;
+      await page.getByTestId("scim-sync").getByText(before, { exact: true }).waitFor();
+      if (before === "Enabled") {
+        await page.getByRole("button", { name: "Turn synchronization off" }).click();
+        await page.getByTestId("scim-sync").getByText("Disabled", { exact: true }).waitFor();
+      }
+      await page.getByRole("button", { name: "Turn synchronization on" }).click();
+      await page.getByTestId("scim-sync").getByText("Enabled", { exact: true }).waitFor();
+      assert.equal((await t.org.GetSCIMSynchronizationStatus({ ZoneId: zoneId })).SCIMSynchronizationStatus, "Enabled");
+
+      await page.getByRole("button", { name: "Issue a SCIM credential" }).click();
+      const issued = page.getByRole("status").filter({ hasText: "shown only now" });
+      await issued.locator("code").nth(1).waitFor();
+      const [credentialId, secret] = await issued.locator("code").allTextContents();
+      assert.ok(credentialId && secret);
+      const scim = scimClient(server, secret);
+      assert.equal((await scim("GET", "/Users")).status, 200, "the token works on the SCIM door");
+      await issued.getByRole("button", { name: "I have saved it" }).click();
+      await issued.waitFor({ state: "detached" });
+      assert.ok(!(await page.content()).includes(secret), "the token is not shown again");
+      await shot("scim");
+
+      await page.getByRole("button", { name: `Disable SCIM credential ${credentialId}` }).click();
+      await page.getByRole("button", { name: `Enable SCIM credential ${credentialId}` }).waitFor();
+      const listed = (await t.org.ListSCIMCredentials({ ZoneId: zoneId })).SCIMCredentials!;
+      assert.equal(listed.find((c) => c.CredentialId === credentialId)?.Status, "Disabled");
+      assert.equal((await scim("GET", "/Users")).status, 401, "a disabled credential authenticates nothing");
+      await page.getByRole("button", { name: `Delete SCIM credential ${credentialId}` }).click();
+      await row(credentialId).waitFor({ state: "detached" });
+      assert.deepEqual((await t.org.ListSCIMCredentials({ ZoneId: zoneId })).SCIMCredentials!.map((c) => c.CredentialId), [fromSdk]);
     });
 
     test("deleting a provisioning with Keep leaves its sub-users, unmanaged; sign-out ends the session", async () => {

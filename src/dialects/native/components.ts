@@ -167,6 +167,17 @@ export const COMPONENTS: Record<string, Schema> = {
   }),
   Key: obj({ secretId: str(), accountUin: int(), subjectUin: int({ description: "The account, or the sub-user the key acts as." }), status: oneOfValues(["Enabled", "Disabled"]), createdAt: time }),
   NewKey: obj({ secretId: str(), secretKey: str({ description: "Shown this once." }), accountUin: int() }),
+  ScimCredential: obj({ credentialId: str(), directoryId: str(), type: oneOfValues(["BearerToken"]), status: oneOfValues(["Enabled", "Disabled"]), createdAt: time, expiresAt: time }),
+  NewScimCredential: obj({
+    credentialId: str(),
+    directoryId: str(),
+    type: oneOfValues(["BearerToken"]),
+    status: oneOfValues(["Enabled", "Disabled"]),
+    createdAt: time,
+    expiresAt: time,
+    secret: str({ description: "The bearer token, shown this once." }),
+  }),
+  ScimSynchronization: obj({ status: oneOfValues(["Enabled", "Disabled"], { description: "Disabled: SCIM requests to the directory are refused." }) }),
   AccessConfiguration: obj(
     {
       configurationId: str(),

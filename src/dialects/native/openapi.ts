@@ -12,6 +12,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "directory", description: "The directory's users, groups and memberships." },
   { name: "provisioning", description: "Users and groups kept as sub-users in accounts: progress, tasks, failures." },
   { name: "access", description: "Access by roles (read-only): configurations, assignments, deployments, tasks." },
+  { name: "scim", description: "The directory's SCIM credentials and synchronization switch." },
   { name: "engine", description: "The reconcile engine's queue." },
   { name: "keys", description: "The caller's account's API keys." },
   { name: "session", description: "Console sign-in: a session cookie and its anti-forgery token." },

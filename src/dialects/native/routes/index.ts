@@ -7,9 +7,10 @@ import { keyRoutes } from "./keys.js";
 import { metaRoutes } from "./meta.js";
 import { organizationRoutes } from "./organization.js";
 import { provisioningRoutes } from "./provisioning.js";
+import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
