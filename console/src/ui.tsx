@@ -89,4 +89,20 @@ export function Section({ title, children, actions }: { title: string; children:
   );
 }
 
+/** A delete that asks first: `label` names what it deletes (for assistive technology), `question` is asked before. */
+export function DeleteButton({ label, question, onConfirm }: { label: string; question: string; onConfirm(): void }) {
+  return (
+    <button
+      type="button"
+      className="danger"
+      aria-label={label}
+      onClick={() => {
+        if (window.confirm(question)) onConfirm();
+      }}
+    >
+      Delete
+    </button>
+  );
+}
+
 export const time = (iso: string) => new Date(iso).toLocaleString();

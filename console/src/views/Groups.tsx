@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Group, type Page, type User } from "../api";
-import { ErrorNote, Field, Section, Select } from "../ui";
+import { DeleteButton, ErrorNote, Field, Section, Select } from "../ui";
 
 export function Groups({ directoryId }: { directoryId: string }) {
   const base = `/directories/${directoryId}/groups`;
@@ -66,16 +66,7 @@ export function Groups({ directoryId }: { directoryId: string }) {
                     <button type="button" onClick={() => setOpen(g)} aria-label={`Members of ${g.groupName}`}>
                       Members
                     </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${g.groupName}`}
-                      onClick={() => {
-                        if (window.confirm(`Delete ${g.groupName}?`)) remove.mutate(g.groupId);
-                      }}
-                    >
-                      Delete
-                    </button>
+                    <DeleteButton label={`Delete ${g.groupName}`} question={`Delete ${g.groupName}?`} onConfirm={() => remove.mutate(g.groupId)} />
                   </td>
                 </tr>
               ))}

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Key, type Page } from "../api";
-import { ErrorNote, Section, time } from "../ui";
+import { DeleteButton, ErrorNote, Section, time } from "../ui";
 
 export function Keys() {
   const queries = useQueryClient();
@@ -62,16 +62,7 @@ export function Keys() {
                   <button type="button" onClick={() => update.mutate(k)} aria-label={`${k.status === "Enabled" ? "Disable" : "Enable"} key ${k.secretId}`}>
                     {k.status === "Enabled" ? "Disable" : "Enable"}
                   </button>
-                  <button
-                    type="button"
-                    className="danger"
-                    aria-label={`Delete key ${k.secretId}`}
-                    onClick={() => {
-                      if (window.confirm(`Delete key ${k.secretId}?`)) remove.mutate(k.secretId);
-                    }}
-                  >
-                    Delete
-                  </button>
+                  <DeleteButton label={`Delete key ${k.secretId}`} question={`Delete key ${k.secretId}?`} onConfirm={() => remove.mutate(k.secretId)} />
                 </td>
               </tr>
             ))}

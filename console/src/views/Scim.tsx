@@ -6,7 +6,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type ScimCredential } from "../api";
-import { ErrorNote, Section, time } from "../ui";
+import { DeleteButton, ErrorNote, Section, time } from "../ui";
 
 type Status = "Enabled" | "Disabled";
 const flip = (s: Status): Status => (s === "Enabled" ? "Disabled" : "Enabled");
@@ -94,16 +94,7 @@ export function Scim({ directoryId }: { directoryId: string }) {
                     <button type="button" onClick={() => update.mutate(c)} aria-label={`${c.status === "Enabled" ? "Disable" : "Enable"} SCIM credential ${c.credentialId}`}>
                       {c.status === "Enabled" ? "Disable" : "Enable"}
                     </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete SCIM credential ${c.credentialId}`}
-                      onClick={() => {
-                        if (window.confirm(`Delete SCIM credential ${c.credentialId}? Clients using it stop working.`)) remove.mutate(c.credentialId);
-                      }}
-                    >
-                      Delete
-                    </button>
+                    <DeleteButton label={`Delete SCIM credential ${c.credentialId}`} question={`Delete SCIM credential ${c.credentialId}? Clients using it stop working.`} onConfirm={() => remove.mutate(c.credentialId)} />
                   </td>
                 </tr>
               ))}

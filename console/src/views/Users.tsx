@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Group, type Page, type User } from "../api";
-import { ErrorNote, Field, Section } from "../ui";
+import { DeleteButton, ErrorNote, Field, Section } from "../ui";
 
 const PAGE_SIZE = 20;
 
@@ -103,16 +103,7 @@ export function Users({ directoryId }: { directoryId: string }) {
                     <button type="button" onClick={() => setGroupsOf(u)} aria-label={`Groups of ${u.userName}`}>
                       Groups
                     </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${u.userName}`}
-                      onClick={() => {
-                        if (window.confirm(`Delete ${u.userName}?`)) remove.mutate(u.userId);
-                      }}
-                    >
-                      Delete
-                    </button>
+                    <DeleteButton label={`Delete ${u.userName}`} question={`Delete ${u.userName}?`} onConfirm={() => remove.mutate(u.userId)} />
                   </td>
                 </tr>
               ))}
