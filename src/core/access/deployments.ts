@@ -119,7 +119,10 @@ export class AccessDeployments {
         for (const id of [...new Set(items.map((i) => i.configurationId!))].sort()) configs.set(id, await this.lockConfiguration(trx, directoryId, id));
         const seen = new Set<string>();
         const out: AccessTaskView[] = [];
-        for (const item of items) {
+        // Task ids in ascending order: lists order by (created time, id), and a batch is made within one
+        // millisecond, so its tasks then list in the order of its items.
+        const taskIds = items.map(() => prefixedId("t-", 20)).sort();
+        for (const [i, item] of items.entries()) {
           const config = configs.get(item.configurationId!)!;
           const principalType = item.principalType as PrincipalType;
           const principalName = await this.principalName(trx, directoryId, principalType, item.principalId!);
@@ -158,7 +161,7 @@ export class AccessDeployments {
               updated_at: now,
             }),
           );
-          out.push(await this.insertTask(trx, d, "CreateAssignment", config.name, { type: principalType, id: item.principalId!, name: principalName }));
+          out.push(await this.insertTask(trx, d, "CreateAssignment", config.name, { type: principalType, id: item.principalId!, name: principalName }, taskIds[i]));
         }
         return out;
       });
@@ -463,10 +466,17 @@ export class AccessDeployments {
   }
 
   /** A task waiting for the deployment's current generation: already Success when there is nothing to wait for. */
-  private async insertTask(trx: Kysely<Database>, d: Deployment, type: AccessTaskType, configurationName: string, principal?: { type: PrincipalType; id: string; name: string }): Promise<AccessTaskView> {
+  private async insertTask(
+    trx: Kysely<Database>,
+    d: Deployment,
+    type: AccessTaskType,
+    configurationName: string,
+    principal?: { type: PrincipalType; id: string; name: string },
+    taskId = prefixedId("t-", 20),
+  ): Promise<AccessTaskView> {
     const now = this.clock.now();
     const task: AccessTask = {
-      task_id: prefixedId("t-", 20),
+      task_id: taskId,
       directory_id: d.directory_id,
       task_type: type,
       status: busy(d) ? "InProgress" : "Success",
