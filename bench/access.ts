@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { MAX_ASSIGNMENT_BATCH } from "../src/core/access/deployments.js";
 import { openRuntime } from "../src/runtime.js";
+import { withScratchSqlite } from "./lib.js";
 
 const SYSTEM_POLICIES = [
   "AdministratorAccess",
@@ -113,11 +113,7 @@ export async function benchAccess(accounts: number): Promise<AccessBenchResult> 
 
 /** Baseline: better-sqlite3 inserting, per account, a role, its attachments and an identity provider (with their keys), 500 accounts per transaction. */
 function rawInsertRate(accounts: number): number {
-  const dir = mkdtempSync(join(tmpdir(), "opencic-raw-"));
-  try {
-    const db = new Database(join(dir, "raw.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
+  return withScratchSqlite((db) => {
     db.exec(
       "create table r (account integer not null, config text not null, role_id text not null, name text not null, primary key (account, config));" +
         "create table p (account integer not null, config text not null, type text not null, name text not null, document text, primary key (account, config, type, name));" +
@@ -137,9 +133,6 @@ function rawInsertRate(accounts: number): number {
     const t = performance.now();
     for (let a = 0; a < accounts; a += 500) batch(a, Math.min(accounts, a + 500));
     const rate = (accounts * (2 + POLICIES_PER_ROLE)) / ((performance.now() - t) / 1000);
-    db.close();
     return rate;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -8,12 +8,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import tencentcloud from "tencentcloud-sdk-nodejs";
 import { parseRateLimits } from "../src/server/rate-limit.js";
 import { buildApp } from "../src/server/app.js";
 import { prefixedId } from "../src/core/ids.js";
 import { openRuntime } from "../src/runtime.js";
+import { withScratchSqlite } from "./lib.js";
 
 const TARGETS = 10;
 
@@ -148,11 +148,7 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
 
 /** Baseline: better-sqlite3 inserting rows shaped like sub-users (with their unique index), 500 per transaction. */
 function rawBatchedInsertRate(n: number): number {
-  const dir = mkdtempSync(join(tmpdir(), "opencic-raw-"));
-  try {
-    const db = new Database(join(dir, "raw.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
+  return withScratchSqlite((db) => {
     db.exec("create table s (uin integer primary key, account integer not null, name text not null, email text not null, remark text not null, managed text, unique (account, name))");
     const insert = db.prepare("insert into s values (?, ?, ?, ?, ?, ?)");
     const batch = db.transaction((from: number, to: number) => {
@@ -161,9 +157,6 @@ function rawBatchedInsertRate(n: number): number {
     const t = performance.now();
     for (let i = 0; i < n; i += 500) batch(i, Math.min(n, i + 500));
     const rate = n / ((performance.now() - t) / 1000);
-    db.close();
     return rate;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

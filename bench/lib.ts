@@ -1,9 +1,12 @@
 /** Shared bench plumbing: child-process servers, autocannon runs, and TC3-signed requests. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import Database from "better-sqlite3";
 import { Sign } from "../test/helpers/sdk-sign.js";
 
 
@@ -119,4 +122,18 @@ export function signedHeaders(opts: { port: number; secretId: string; secretKey:
     "X-TC-Version": opts.version,
     "X-TC-Timestamp": String(timestamp),
   };
+}
+
+/** A throwaway better-sqlite3 file in WAL mode, as OpenCIC keeps SQLite, for a same-run baseline; gone after `work`. */
+export function withScratchSqlite<T>(work: (db: Database.Database) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "opencic-raw-"));
+  const db = new Database(join(dir, "raw.db"));
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    return work(db);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
