@@ -340,23 +340,38 @@ export class AccessConfigurations {
     return { configuration_id: configurationId, policy_type: "System", policy_name: found.name, grammar, policy_id: found.id ?? null, document: null, added_at: now };
   }
 
-  /** System policies first, then the inline one; each in the order attached (by name within one millisecond). */
-  private async policyRows(db: Kysely<Database>, configurationId: string): Promise<AccessConfigurationPolicy[]> {
-    return await all(db, db.selectFrom("access_configuration_policies").selectAll().where("configuration_id", "=", configurationId).orderBy("policy_type", "desc").orderBy("added_at").orderBy("policy_name"));
+  private policyRows(db: Kysely<Database>, configurationId: string): Promise<AccessConfigurationPolicy[]> {
+    return configurationPolicies(db, configurationId);
   }
 
-  /** A configuration of this directory, or configuration_not_found (another directory's ids included). */
-  private async find(db: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
-    const row = await first(db, db.selectFrom("access_configurations").selectAll().where("configuration_id", "=", configurationId).where("directory_id", "=", directoryId));
-    return row ?? notFound(configurationId);
+  private find(db: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
+    return findConfiguration(db, directoryId, configurationId);
   }
 
-  /** Locks the configuration for the rest of `trx` (writers of one configuration queue) and reads it fresh. */
-  private async lock(trx: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
-    await this.find(trx, directoryId, configurationId);
-    await lockRow(trx, "access_configurations", "configuration_id", configurationId);
-    return this.find(trx, directoryId, configurationId);
+  private lock(trx: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
+    return lockConfiguration(trx, directoryId, configurationId);
   }
+}
+
+/** A configuration's policies: system ones first, then the inline one; each in the order attached (by name within one millisecond). */
+export async function configurationPolicies(db: Kysely<Database>, configurationId: string): Promise<AccessConfigurationPolicy[]> {
+  return await all(db, db.selectFrom("access_configuration_policies").selectAll().where("configuration_id", "=", configurationId).orderBy("policy_type", "desc").orderBy("added_at").orderBy("policy_name"));
+}
+
+/** A configuration of this directory, or configuration_not_found (another directory's ids included). */
+async function findConfiguration(db: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
+  const row = await first(db, db.selectFrom("access_configurations").selectAll().where("configuration_id", "=", configurationId).where("directory_id", "=", directoryId));
+  return row ?? notFound(configurationId);
+}
+
+/**
+ * Locks a configuration for the rest of `trx` (writers of one configuration queue, its policies and
+ * deployments alike) and reads it fresh; configuration_not_found when the directory has no such one.
+ */
+export async function lockConfiguration(trx: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
+  await findConfiguration(trx, directoryId, configurationId);
+  await lockRow(trx, "access_configurations", "configuration_id", configurationId);
+  return findConfiguration(trx, directoryId, configurationId);
 }
 
 const notFound = (configurationId: string): never => fail("access.configuration_not_found", `configuration ${configurationId} does not exist`, "configurationId");

@@ -30,6 +30,7 @@ import type { Organizations } from "../organizations.js";
 import { oneOf } from "../rules.js";
 import { checkSearchText } from "../text.js";
 import type { AccountRoles } from "./account-roles.js";
+import { configurationPolicies, lockConfiguration } from "./configurations.js";
 import { parseRoleSpec, roleSpec } from "./spec.js";
 import type { AccessTaskType, AccessTaskView, AssignmentView, DeploymentState, DeploymentView, PrincipalType, TargetType, TaskStatus } from "./views.js";
 
@@ -116,7 +117,7 @@ export class AccessDeployments {
       return await this.write(caller, async (trx, org) => {
         const configs = new Map<string, AccessConfiguration>();
         // Configurations locked in id order: two batches naming the same ones cannot wait on each other in a circle.
-        for (const id of [...new Set(items.map((i) => i.configurationId!))].sort()) configs.set(id, await this.lockConfiguration(trx, directoryId, id));
+        for (const id of [...new Set(items.map((i) => i.configurationId!))].sort()) configs.set(id, await lockConfiguration(trx, directoryId, id));
         const seen = new Set<string>();
         const out: AccessTaskView[] = [];
         // Task ids in ascending order: lists order by (created time, id), and a batch is made within one
@@ -181,7 +182,7 @@ export class AccessDeployments {
     checkTargetShape(ref);
     const how = oneOf(strategy || undefined, DEPROVISION_STRATEGIES, "deprovisionStrategy") ?? "None";
     return this.write(caller, async (trx) => {
-      const config = await this.lockConfiguration(trx, directoryId, configurationId);
+      const config = await lockConfiguration(trx, directoryId, configurationId);
       const target = ref.targetUin!;
       let q = trx
         .selectFrom("access_assignments")
@@ -256,7 +257,7 @@ export class AccessDeployments {
     await this.directories.scope(caller, directoryId);
     checkTargetShape(ref);
     return this.write(caller, async (trx, org) => {
-      const config = await this.lockConfiguration(trx, directoryId, configurationId);
+      const config = await lockConfiguration(trx, directoryId, configurationId);
       const targetType = await this.target(trx, org, ref);
       const target = ref.targetUin!;
       let d = await this.lockDeployment(trx, configurationId, target);
@@ -271,7 +272,7 @@ export class AccessDeployments {
     await this.directories.scope(caller, directoryId);
     checkTargetShape(ref);
     return this.write(caller, async (trx, org) => {
-      const config = await this.lockConfiguration(trx, directoryId, configurationId);
+      const config = await lockConfiguration(trx, directoryId, configurationId);
       const target = ref.targetUin!;
       const d = await this.lockDeployment(trx, configurationId, target);
       if (!d || (ref.targetType && ref.targetType !== d.target_type)) {
@@ -407,13 +408,6 @@ export class AccessDeployments {
     return type ?? fail("access.target_not_member", `account ${ref.targetUin} is not ${claimed === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
   }
 
-  private async lockConfiguration(trx: Kysely<Database>, directoryId: string, configurationId: string): Promise<AccessConfiguration> {
-    const found = async () => first(trx, trx.selectFrom("access_configurations").selectAll().where("configuration_id", "=", configurationId).where("directory_id", "=", directoryId));
-    if (!(await found())) fail("access.configuration_not_found", `configuration ${configurationId} does not exist`, "configurationId");
-    await lockRow(trx, "access_configurations", "configuration_id", configurationId);
-    return (await found()) ?? fail("access.configuration_not_found", `configuration ${configurationId} does not exist`, "configurationId");
-  }
-
   private async lockDeployment(trx: Kysely<Database>, configurationId: string, targetUin: number): Promise<Deployment | undefined> {
     if (!isNumericId(targetUin)) return undefined;
     const row = await first(trx, trx.selectFrom("access_deployments").select("deployment_id").where("configuration_id", "=", configurationId).where("target_uin", "=", targetUin));
@@ -423,8 +417,7 @@ export class AccessDeployments {
   }
 
   private async specOf(trx: Kysely<Database>, config: AccessConfiguration): Promise<string> {
-    const policies = await all(trx, trx.selectFrom("access_configuration_policies").selectAll().where("configuration_id", "=", config.configuration_id).orderBy("policy_type", "desc").orderBy("added_at").orderBy("policy_name"));
-    return JSON.stringify(roleSpec(config, policies));
+    return JSON.stringify(roleSpec(config, await configurationPolicies(trx, config.configuration_id)));
   }
 
   private async createDeployment(trx: Kysely<Database>, config: AccessConfiguration, targetType: TargetType, targetUin: number): Promise<Deployment> {

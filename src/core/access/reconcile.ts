@@ -52,9 +52,12 @@ export function parseDeploymentFaults(spec: string | undefined): Map<number, str
   return out;
 }
 
-/** The longest role name CAM takes; `TencentCloudSSO-` + the configuration's name must fit. */
+/**
+ * The role a deployment becomes in CAM is `TencentCloudSSO-<configuration name>` and CAM takes role
+ * names up to 128 characters: one rule, kept here with the prefix the Tencent door renders.
+ */
+export const CAM_ROLE_PREFIX = "TencentCloudSSO-";
 const CAM_ROLE_NAME_MAX = 128;
-const CAM_ROLE_PREFIX = "TencentCloudSSO-";
 
 export class DeploymentReconciler implements Reconciler<DeploymentResult> {
   readonly kind = "deployment";

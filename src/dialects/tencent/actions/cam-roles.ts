@@ -10,10 +10,10 @@ import type { AccountRolePolicyView, AccountRoleView, AccountSamlProviderView, P
 import type { Caller } from "../../../core/accounts.js";
 import type { Core } from "../../../core/index.js";
 import { fail, type Reason } from "../../../core/errors.js";
+import { CAM_ROLE_PREFIX } from "../../../core/access/reconcile.js";
 import { type ActionTable, action } from "../action.js";
 import { tencentTime } from "../format.js";
 
-const ROLE_PREFIX = "TencentCloudSSO-";
 const PROVIDER_PREFIX = "TencentReservedSSO-";
 /** The audience CAM's documented SAML trust policy names (spec §1.1). */
 const SAML_AUDIENCE = "https://cloud.tencent.com/login/saml";
@@ -30,7 +30,7 @@ function trustPolicy(r: AccountRoleView): string {
 }
 
 function roleInfo(r: AccountRoleView): Sdk.RoleInfo {
-  const name = ROLE_PREFIX + r.configurationName;
+  const name = CAM_ROLE_PREFIX + r.configurationName;
   return {
     RoleId: r.roleId,
     RoleName: name,
@@ -86,7 +86,7 @@ function findRole(core: Core, caller: Caller, id: string | undefined, name: stri
   if (id && name) fail("access.field_invalid", `give ${fields[0]} or ${fields[1]}, not both`, "roleId");
   if (id) return core.accountRoles.roleById(caller, id);
   if (!name) return fail("value.missing", `${fields[0]} or ${fields[1]} is required`, "roleName");
-  return name.startsWith(ROLE_PREFIX) ? core.accountRoles.roleByConfigurationName(caller, name.slice(ROLE_PREFIX.length)) : fail("account.role_not_found", `the account has no role ${name}`, "roleName");
+  return name.startsWith(CAM_ROLE_PREFIX) ? core.accountRoles.roleByConfigurationName(caller, name.slice(CAM_ROLE_PREFIX.length)) : fail("account.role_not_found", `the account has no role ${name}`, "roleName");
 }
 
 function findProvider(core: Core, caller: Caller, name: string): Promise<AccountSamlProviderView> {
@@ -135,27 +135,27 @@ export const camRoleActions: ActionTable = {
 
   DeleteRole: action<Sdk.DeleteRoleRequest, Sdk.DeleteRoleResponse>(async ({ core, caller }, req) => {
     const role = await findRole(core, caller, req.RoleId, req.RoleName, ["RoleId", "RoleName"]);
-    return core.accountRoles.refuseChange(`the role ${ROLE_PREFIX}${role.configurationName}`);
+    return core.accountRoles.refuseChange(`the role ${CAM_ROLE_PREFIX}${role.configurationName}`);
   }, FIELDS, ROLE_REFUSED),
 
   UpdateRoleDescription: action<Sdk.UpdateRoleDescriptionRequest, Sdk.UpdateRoleDescriptionResponse>(async ({ core, caller }, req) => {
     const role = await findRole(core, caller, req.RoleId, req.RoleName, ["RoleId", "RoleName"]);
-    return core.accountRoles.refuseChange(`the role ${ROLE_PREFIX}${role.configurationName}`);
+    return core.accountRoles.refuseChange(`the role ${CAM_ROLE_PREFIX}${role.configurationName}`);
   }, FIELDS, ROLE_REFUSED),
 
   UpdateAssumeRolePolicy: action<Sdk.UpdateAssumeRolePolicyRequest, Sdk.UpdateAssumeRolePolicyResponse>(async ({ core, caller }, req) => {
     const role = await findRole(core, caller, req.RoleId, req.RoleName, ["RoleId", "RoleName"]);
-    return core.accountRoles.refuseChange(`the trust policy of the role ${ROLE_PREFIX}${role.configurationName}`);
+    return core.accountRoles.refuseChange(`the trust policy of the role ${CAM_ROLE_PREFIX}${role.configurationName}`);
   }, FIELDS, ROLE_REFUSED),
 
   AttachRolePolicy: action<Sdk.AttachRolePolicyRequest, Sdk.AttachRolePolicyResponse>(async ({ core, caller }, req) => {
     const role = await findRole(core, caller, req.AttachRoleId, req.AttachRoleName, ["AttachRoleId", "AttachRoleName"]);
-    return core.accountRoles.refuseChange(`the policies of the role ${ROLE_PREFIX}${role.configurationName}`);
+    return core.accountRoles.refuseChange(`the policies of the role ${CAM_ROLE_PREFIX}${role.configurationName}`);
   }, ATTACH_FIELDS, POLICY_REFUSED),
 
   DetachRolePolicy: action<Sdk.DetachRolePolicyRequest, Sdk.DetachRolePolicyResponse>(async ({ core, caller }, req) => {
     const role = await findRole(core, caller, req.DetachRoleId, req.DetachRoleName, ["DetachRoleId", "DetachRoleName"]);
-    return core.accountRoles.refuseChange(`the policies of the role ${ROLE_PREFIX}${role.configurationName}`);
+    return core.accountRoles.refuseChange(`the policies of the role ${CAM_ROLE_PREFIX}${role.configurationName}`);
   }, DETACH_FIELDS, POLICY_REFUSED),
 
   // The table's code for the refusal (FailedOperation.CICIdentityForbidden) is the one CAM lists for these two.
