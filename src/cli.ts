@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
 import type { Core } from "./core/index.js";
+import { checkEmulatorHost } from "./core/emulator/index.js";
 import { deferredLog } from "./core/log.js";
 import { directoryIdIn } from "./dialects/aliyun/ids.js";
 import { tencentTime } from "./dialects/tencent/format.js";
@@ -38,6 +39,8 @@ options:
   --limits S        server-wide quotas, e.g. "usersPerDirectory=5000,membersPerGroup=5000" (OPENCIC_LIMITS)
   --policy-catalogue F  JSON file of system policies beyond the built-in ones:
                     {"cam":[{"name","id","description"}],"ram":[{"name","description"}]} (OPENCIC_POLICY_CATALOGUE)
+  --emulator        turn on emulator controls: clock, reset and snapshots, fault rules (OPENCIC_EMULATOR=1);
+                    refused on a non-loopback --host unless --emulator-allow-remote is given too
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
 OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write batches),
@@ -55,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       "rate-limits": { type: "string" },
       limits: { type: "string" },
       "policy-catalogue": { type: "string" },
+      emulator: { type: "boolean" },
+      "emulator-allow-remote": { type: "boolean" },
       "directory-id": { type: "string" },
       directory: { type: "string" },
       "expire-days": { type: "string" },
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
+  if (config.emulator) checkEmulatorHost(config.host, config.emulatorAllowRemote);
   // The worker logs through the server's logger, which exists only once the app is built.
   const log = deferredLog();
   const runtime = await openRuntime(config, { log });

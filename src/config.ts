@@ -27,9 +27,14 @@ export interface Config {
   /** Emulator control: accounts into which deployments fail, with the reason their tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
   deploymentFaults: ReadonlyMap<number, string>;
   logLevel: string;
+  /** Emulator controls (clock, reset, snapshots, fault rules) are on (`--emulator`, OPENCIC_EMULATOR=1). */
+  emulator: boolean;
+  /** An emulator may listen on a non-loopback address (`--emulator-allow-remote`, OPENCIC_EMULATOR_ALLOW_REMOTE=1). */
+  emulatorAllowRemote: boolean;
 }
 
-export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits" | "limits" | "policy-catalogue", string>>;
+export type Flags = Partial<Record<"host" | "port" | "data-dir" | "database" | "rate-limits" | "limits" | "policy-catalogue", string>> &
+  Partial<Record<"emulator" | "emulator-allow-remote", boolean>>;
 
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(flags.port ?? env.PORT ?? 8080);
@@ -51,6 +56,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
     deploymentFaults: parseDeploymentFaults(env.OPENCIC_DEPLOYMENT_FAULTS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
+    emulator: flags.emulator ?? switchOn(env.OPENCIC_EMULATOR, "OPENCIC_EMULATOR"),
+    emulatorAllowRemote: flags["emulator-allow-remote"] ?? switchOn(env.OPENCIC_EMULATOR_ALLOW_REMOTE, "OPENCIC_EMULATOR_ALLOW_REMOTE"),
   };
 }
 
@@ -63,6 +70,12 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not "${value}"`);
   return n;
+}
+
+function switchOn(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new Error(`${name} must be 1 or 0, not "${value}"`);
 }
 
 export const sqliteFileIn = (dataDir: string) => join(dataDir, "opencic.db");

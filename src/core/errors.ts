@@ -155,6 +155,8 @@ export const REASONS = {
   "account.role_not_found": "not_found",
   "account.saml_provider_not_found": "not_found",
   "account.managed_by_identity_center": "forbidden",
+  // emulator controls (a server started with --emulator)
+  "emulator.disabled": "not_found",
   "value.invalid": "invalid",
   "value.missing": "invalid",
   "internal": "internal",

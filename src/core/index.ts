@@ -17,6 +17,7 @@ import { Users } from "./directory/users.js";
 import { type QueueStats, ReconcileQueue } from "./engine/queue.js";
 import { ReconcilerRouter } from "./engine/router.js";
 import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
+import { Emulator } from "./emulator/index.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { type Log, silentLog } from "./log.js";
@@ -43,9 +44,12 @@ export interface CoreOptions {
   deploymentFaults?: ReadonlyMap<number, string>;
   /** Console session lifetimes and the sign-in rate (defaults in console-sessions.ts). */
   consoleSessions?: Partial<ConsoleSessionOptions>;
+  /** Emulator controls on (`--emulator`): the core then reads time from the emulator's clock. */
+  emulator?: boolean;
 }
 
 export class Core {
+  readonly opts: CoreOptions;
   readonly accounts: Accounts;
   readonly organizations: Organizations;
   readonly subUsers: SubUsers;
@@ -72,9 +76,18 @@ export class Core {
   /** The one reconcile worker: provisionings (`up-` keys) and deployments (`dp-` keys). */
   readonly worker: Worker;
   readonly limits: Limits;
+  /** Clock, state and fault controls of a server started with --emulator; undefined otherwise. */
+  readonly emulator: Emulator | undefined;
+  /** What every service reads time from: the given clock, or the emulator's over it. */
+  readonly clock: Clock;
 
-  constructor(readonly opts: CoreOptions) {
+  constructor(opts: CoreOptions) {
     const { db } = opts.store;
+    this.emulator = opts.emulator ? new Emulator(opts.clock) : undefined;
+    this.clock = this.emulator?.clock ?? opts.clock;
+    // Every service below gets the core's clock, so the emulator's moves all of them.
+    opts = { ...opts, clock: this.clock };
+    this.opts = opts;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     // How services tell each other of changes without importing each other (see announcements.ts).
     const announcer = new Announcer();
@@ -125,10 +138,6 @@ export class Core {
         .where("directory_id", "=", directoryId)
         .union(db.selectFrom("access_deployments").select("deployment_id as key").where("directory_id", "=", directoryId)),
     );
-  }
-
-  get clock(): Clock {
-    return this.opts.clock;
   }
 
   /**

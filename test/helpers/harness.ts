@@ -102,6 +102,8 @@ export interface ServerOptions {
   policyCatalogue?: CatalogueFile;
   /** Console session lifetimes and sign-in rate over the defaults. */
   consoleSessions?: Partial<ConsoleSessionOptions>;
+  /** Emulator controls on (as `opencic serve --emulator`). */
+  emulator?: boolean;
 }
 
 export interface TestServer {
@@ -121,7 +123,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue, consoleSessions: opts.consoleSessions });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue, consoleSessions: opts.consoleSessions, emulator: opts.emulator });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);

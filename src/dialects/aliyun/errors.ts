@@ -153,6 +153,8 @@ const CODES: Record<Reason, AliyunCode> = {
   "account.role_not_found": e("EntityNotExist.Role", 404),
   "account.saml_provider_not_found": e("EntityNotExist.SAMLProvider", 404),
   "account.managed_by_identity_center": e("NoPermission.ReservedByCloudSSO", 403),
+  // Emulator controls are native-API routes; no Alibaba action raises this.
+  "emulator.disabled": e("OperationNotSupported", 404),
   "value.invalid": e("InvalidParameter.{field}", 400),
   "value.missing": e("Missing{field}", 400),
   internal: e("InternalError", 500),

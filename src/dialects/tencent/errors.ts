@@ -133,6 +133,8 @@ const CODES: Record<Reason, string> = {
   "account.saml_provider_not_found": "ResourceNotFound.IdentityNotExist",
   // CAM lists it (without a description) for changes to an identity center's SAML provider; the door names others per action.
   "account.managed_by_identity_center": "FailedOperation.CICIdentityForbidden",
+  // Emulator controls are native-API routes; no Tencent action raises this.
+  "emulator.disabled": "UnsupportedOperation",
   "value.invalid": "InvalidParameterValue",
   "value.missing": "MissingParameter",
   internal: "InternalError",
