@@ -23,6 +23,7 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
+import { ProvisioningPlanner } from "./provisioning/planner.js";
 import { ProvisioningReconciler } from "./provisioning/reconcile.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { SecretBox } from "./secrets.js";
@@ -63,6 +64,8 @@ export class Core {
   /** SCIM bearer credentials and each directory's synchronization switch. */
   readonly scimCredentials: ScimCredentials;
   readonly provisionings: Provisionings;
+  /** What the reconciler would do, before it does it (dry runs of provisionings and proposed changes). */
+  readonly plans: ProvisioningPlanner;
   /** The system policies configurations may attach, per cloud. */
   readonly policyCatalogue: PolicyCatalogue;
   /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
@@ -104,6 +107,7 @@ export class Core {
     this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
+    
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
     this.accountRoles = new AccountRoles(db, opts.clock);
     this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
@@ -113,8 +117,9 @@ export class Core {
     this.provisionings.listen();
     this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
+    this.plans = new ProvisioningPlanner(db, this.directories, this.organizations, this.users, this.groups, this.provisionings, this.limits, workerOptions.batchSize);
     const reconciler = new ReconcilerRouter({
-      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
+      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, batchSize: workerOptions.batchSize, faults: workerOptions.faults }),
       "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, failingAccounts: opts.deploymentFaults }),
     });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);

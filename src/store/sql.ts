@@ -53,3 +53,13 @@ function likeLiteral(text: string): string {
 export function lockRow(trx: Kysely<Database>, table: keyof Database, keyColumn: string, key: string | number): MaybePromise<boolean> {
   return then(exec(trx, sql`update ${sql.table(table)} set ${sql.ref(keyColumn)} = ${sql.ref(keyColumn)} where ${sql.ref(keyColumn)} = ${key}`), (n) => n > 0);
 }
+
+/** Largest IN-list one statement binds: well under SQLite's and PostgreSQL's limits on bound values. */
+export const IN_LIST_MAX = 500;
+
+/** Runs an IN-list read over `values` in chunks of IN_LIST_MAX and concatenates the rows. */
+export async function inChunks<T, R>(values: readonly T[], read: (chunk: T[]) => MaybePromise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < values.length; i += IN_LIST_MAX) out.push(...(await read(values.slice(i, i + IN_LIST_MAX))));
+  return out;
+}

@@ -32,6 +32,8 @@ export interface WorkerOptions {
   maxAttempts: number;
   /** Pause between a reconcile's write batches (OPENCIC_WORKER_BATCH_PAUSE_MS); 0 runs flat out. */
   batchPauseMs: number;
+  /** Units per write batch of a reconcile (and per batch of its dry-run plan, which walks the same batches). */
+  batchSize: number;
   /** Test seam: faults injected into the engine (a hook that throws makes the attempt fail). */
   faults?: Faults;
 }
@@ -43,7 +45,7 @@ export interface Faults {
   beforeBatch?(key: string): void | Promise<void>;
 }
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 10_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000, maxAttempts: 8, batchPauseMs: 0 };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 10_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000, maxAttempts: 8, batchPauseMs: 0, batchSize: 500 };
 
 export interface ReconcileContext {
   /** Names this run in logs and in what it records. */

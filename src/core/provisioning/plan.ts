@@ -125,8 +125,9 @@ export interface ReleaseOp {
   uin: number;
 }
 
-export function planReleases(orphans: readonly { uin: number }[], deletion: DeletionStrategy): ReleaseOp[] {
-  return orphans.map((s) => ({ op: deletion === "Delete" ? "delete" : "keep", uin: s.uin }));
+/** One op per orphan, carrying what the caller knows of it (its name, its user) along. */
+export function planReleases<T extends { uin: number }>(orphans: readonly T[], deletion: DeletionStrategy): (T & ReleaseOp)[] {
+  return orphans.map((s) => ({ ...s, op: deletion === "Delete" ? "delete" : "keep" }));
 }
 
 /** A claimed sub-user and the directory user it represents. */

@@ -7,7 +7,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { all, containsText, exec, first, isUniqueViolation, lockRow, precompiledRow } from "../../store/database.js";
-import type { Database, ProvisioningTask } from "../../store/schema.js";
+import type { Database, Organization, ProvisioningTask } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Announcer } from "../announcements.js";
 import type { Clock } from "../clock.js";
@@ -209,29 +209,9 @@ export class Provisionings {
         const seen = new Set<string>();
         const out: ProvisioningTaskView[] = [];
         for (const item of items) {
-          if (!item.principalId) fail("value.missing", "principalId is required", "principalId");
-          if (!item.principalType) fail("value.missing", "principalType is required", "principalType");
-          if (item.targetUin === undefined) fail("value.missing", "targetUin is required", "targetUin");
-          if (item.targetType === "") fail("value.missing", "targetType is required", "targetType");
-          const principalType = oneOf(item.principalType, PRINCIPAL_TYPES, "principalType")!;
-          const claimedType = oneOf(item.targetType, TARGET_TYPES, "targetType");
-          const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
-          const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
-          checkDescription(item.description);
-          const principalName =
-            principalType === "User"
-              ? (await this.users.find(trx, directoryId, item.principalId!)).user_name
-              : (await this.groups.find(trx, directoryId, item.principalId!)).group_name;
-          const target = item.targetUin!;
-          const targetType =
-            (await this.organizations.targetType(trx, org, target, claimedType)) ??
-            fail("provisioning.target_not_member", `account ${target} is not ${claimedType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
+          const { principalType, principalName, target, targetType, duplication, deletion } = await this.checkNew(trx, directoryId, org, item);
           const key = `${principalType}:${item.principalId}:${target}`;
-          const dup = await first(
-            trx,
-            trx.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", item.principalId!).where("target_uin", "=", target),
-          );
-          if (dup || seen.has(key)) fail("provisioning.already_exists", `${principalType} ${item.principalId} is already provisioned into ${target}${dup ? ` (${dup.provisioning_id})` : ""}`);
+          if (seen.has(key)) fail("provisioning.already_exists", `${principalType} ${item.principalId} is already provisioned into ${target}`);
           seen.add(key);
           const provisioningId = prefixedId("up-", 20);
           await exec(
@@ -265,6 +245,33 @@ export class Provisionings {
       if (isUniqueViolation(err)) fail("provisioning.already_exists", "that principal is already provisioned into that account");
       throw err;
     }
+  }
+
+  /**
+   * Checks a new provisioning as create stores it (and as a plan of one proposes it): every field,
+   * the principal in the directory, the target in the organization, no provisioning of that
+   * principal into that target yet.
+   */
+  async checkNew(db: Kysely<Database>, directoryId: string, org: Organization, item: NewProvisioning) {
+    const principalId = item.principalId || fail("value.missing", "principalId is required", "principalId");
+    if (!item.principalType) fail("value.missing", "principalType is required", "principalType");
+    const target = item.targetUin ?? fail("value.missing", "targetUin is required", "targetUin");
+    if (item.targetType === "") fail("value.missing", "targetType is required", "targetType");
+    const principalType = oneOf(item.principalType, PRINCIPAL_TYPES, "principalType")!;
+    const claimedType = oneOf(item.targetType, TARGET_TYPES, "targetType");
+    const duplication = oneOf(item.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy") ?? "KeepBoth";
+    const deletion = oneOf(item.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy") ?? "Keep";
+    checkDescription(item.description);
+    const principalName = principalType === "User" ? (await this.users.find(db, directoryId, principalId)).user_name : (await this.groups.find(db, directoryId, principalId)).group_name;
+    const targetType =
+      (await this.organizations.targetType(db, org, target, claimedType)) ??
+      fail("provisioning.target_not_member", `account ${target} is not ${claimedType === "ManagerUin" ? "the management account" : "a member"} of the organization`, "targetUin");
+    const dup = await first(
+      db,
+      db.selectFrom("provisionings").select("provisioning_id").where("directory_id", "=", directoryId).where("principal_type", "=", principalType).where("principal_id", "=", principalId).where("target_uin", "=", target),
+    );
+    if (dup) fail("provisioning.already_exists", `${principalType} ${principalId} is already provisioned into ${target} (${dup.provisioning_id})`);
+    return { principalType, principalId, principalName, target, targetType, duplication, deletion };
   }
 
   get(caller: Caller, directoryId: string, provisioningId: string): MaybePromise<ProvisioningView> {

@@ -14,7 +14,10 @@ import type { Faults, GiveUp, Reconciler } from "../engine/worker.js";
 import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
-import { type ClaimOp, candidateNames, type ExistingSubUser, planAttributes, planClaims, planReleases } from "./plan.js";
+import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
+import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
+import { planClaimStep, planReleaseStep } from "./steps.js";
+import { LockedTarget } from "./target.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -29,16 +32,15 @@ export type ProvisioningResult = ReconcileResult<UnitFailure>;
 /** The user id of a failed event about the provisioning as a whole (its reconcile gave up), not one user. */
 export const PROVISIONING_WIDE = "";
 
-/** A directory user the provisioning covers; joinedAt is when the user joined the provisioned group. */
-type Covered = DirUser & { joined_at: number | null };
 
 export interface ReconcilerOptions {
   /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
   batchPauseMs: number;
+  /** Users per write batch. */
+  batchSize: number;
   faults?: Faults;
 }
 
-const BATCH = 500;
 
 export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   readonly kind = "provisioning";
@@ -48,7 +50,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     private readonly clock: Clock,
     private readonly subUsers: SubUsers,
     private readonly limits: Limits,
-    private readonly opts: ReconcilerOptions = { batchPauseMs: 0 },
+    private readonly opts: ReconcilerOptions = { batchPauseMs: 0, batchSize: 500 },
   ) {}
 
   /**
@@ -71,16 +73,16 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     // what it claims but no longer covers. Both are index lookups; nothing is compared in memory.
     // Each write batch re-checks, under the provisioning's row lock, that it still exists: one removed
     // meanwhile (its account left the organization) gets no further writes.
-    const toRelease = (await this.claimedButNotCovered(p)).map((c) => c.user_id);
-    for (let i = 0; i < toRelease.length; i += BATCH) {
-      if (!(await this.release(p, toRelease.slice(i, i + BATCH), r))) return gone();
+    const toRelease = (await claimedButNotCovered(this.db, p)).map((c) => c.user_id);
+    for (let i = 0; i < toRelease.length; i += this.opts.batchSize) {
+      if (!(await this.release(p, toRelease.slice(i, i + this.opts.batchSize), r))) return gone();
       await this.pause();
     }
     if (!p.deleting) {
       // Walked in user-id order, one batch at a time, so a group of any size costs the same per user
       // and never sits in memory whole.
       for (let after = ""; ; ) {
-        const batch = await this.coveredButNotClaimed(p, after, BATCH);
+        const batch = await coveredButNotClaimed(this.db, p, after, this.opts.batchSize);
         if (batch.length === 0) break;
         if (!(await this.claim(p, batch, r))) return gone();
         after = batch[batch.length - 1]!.user_id;
@@ -109,40 +111,6 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     });
   }
 
-  /**
-   * The next `limit` directory users (by id, after `after`) the provisioning covers now and has no
-   * claim for; driven from the group's memberships (primary key group_id, user_id).
-   */
-  private async coveredButNotClaimed(p: Provisioning, after: string, limit: number): Promise<Covered[]> {
-    if (p.principal_type === "User") {
-      if (after !== "") return [];
-      return all(
-        this.db,
-        this.db
-          .selectFrom("dir_users")
-          .selectAll()
-          .select((eb) => eb.val<number | null>(null).as("joined_at"))
-          .where("user_id", "=", p.principal_id)
-          .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id)))),
-      );
-    }
-    return all(
-      this.db,
-      this.db
-        .selectFrom("dir_memberships")
-        .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
-        .selectAll("dir_users")
-        .select("dir_memberships.joined_at")
-        .where("dir_memberships.group_id", "=", p.principal_id)
-        .where("dir_memberships.user_id", ">", after)
-        .where((eb) =>
-          eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("provisioning_claims.user_id").where("provisioning_claims.provisioning_id", "=", p.provisioning_id).whereRef("provisioning_claims.user_id", "=", "dir_memberships.user_id"))),
-        )
-        .orderBy("dir_memberships.user_id")
-        .limit(limit),
-    );
-  }
-
   private async dropUncoveredEvents(p: Provisioning): Promise<void> {
     let q = this.db.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id);
     q =
@@ -154,20 +122,6 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     await exec(this.db, q);
   }
 
-  /** Claims whose user the provisioning no longer covers (all of them while it is being deleted). */
-  private async claimedButNotCovered(p: Provisioning): Promise<{ user_id: string }[]> {
-    let q = this.db.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id);
-    if (!p.deleting) {
-      q =
-        p.principal_type === "User"
-          ? q.where((eb) => eb.or([eb("user_id", "!=", p.principal_id), eb.not(eb.exists(eb.selectFrom("dir_users").select("user_id").where("dir_users.user_id", "=", p.principal_id)))]))
-          : q.where((eb) =>
-              eb.not(eb.exists(eb.selectFrom("dir_memberships").select("dir_memberships.user_id").where("dir_memberships.group_id", "=", p.principal_id).whereRef("dir_memberships.user_id", "=", "provisioning_claims.user_id"))),
-            );
-    }
-    return all(this.db, q);
-  }
-
   /**
    * Gives each user a managed sub-user in the target (creating, adopting or reusing one) and records
    * the claim, in one transaction: the plan is made from what the target holds under its row lock,
@@ -175,39 +129,12 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
    * provisioning no longer exists.
    */
   private async claim(p: Provisioning, users: Covered[], r: ProvisioningResult): Promise<boolean> {
-    const target = p.target_uin;
     await this.opts.faults?.beforeBatch?.(p.provisioning_id);
     const applied = await this.db.transaction().execute(async (trx) => {
       // Lock order: the provisioning's row, then the account's.
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
-      const { room } = await this.subUsers.lockAccount(trx, target);
-      const ids = users.map((u) => u.user_id);
-      // A retried event may carry its own duplication strategy for that one user.
-      const overrides = new Map(
-        (
-          await all(
-            trx,
-            trx.selectFrom("provisioning_events").select(["user_id", "duplication_override"]).where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids).where("duplication_override", "is not", null),
-          )
-        ).map((e) => [e.user_id, e.duplication_override!]),
-      );
-      const managedRows = await all(trx, trx.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", target).where("directory_user_id", "in", ids));
-      const managed = new Map(managedRows.map((s) => [s.directory_user_id!, s.uin]));
-      const wanted = users.map((u) => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name }));
-      const names = candidateNames(managed.size ? wanted.filter((u) => !managed.has(u.userId)) : wanted, p.duplicate_suffix);
-      const taken = names.length ? await all(trx, trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", target).where("name", "in", names)) : [];
-      const byName = new Map<string, ExistingSubUser>(taken.map((s) => [s.name, { uin: s.uin, name: s.name, directoryUserId: s.directory_user_id }]));
-      const ops = planClaims({
-        target,
-        users: wanted,
-        managed,
-        byName,
-        overrides,
-        strategy: p.duplication_strategy,
-        suffix: p.duplicate_suffix,
-        room,
-        quota: this.limits.subUsersPerAccount,
-      });
+      const target = await new LockedTarget(trx, p.target_uin, this.subUsers).lock();
+      const ops = await planClaimStep(target, p, users.map(wantedUser), this.limits.subUsersPerAccount);
       return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
     });
     if (!applied) return false;
@@ -261,11 +188,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
       await exec(trx, trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
       await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
-      const stillNeeded = await all(trx, trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds));
-      const keep = new Set(stillNeeded.map((c) => c.user_id));
-      const orphaned = userIds.filter((id) => !keep.has(id));
-      const subs = orphaned.length ? await all(trx, trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned)) : [];
-      const ops = planReleases(subs, p.deletion_strategy);
+      const ops = await planReleaseStep(new LockedTarget(trx, p.target_uin, this.subUsers), p, userIds);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
       const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");
@@ -284,21 +207,12 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     for (;;) {
       const done = await this.db.transaction().execute(async (trx) => {
         if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
-        const rows = await all(
-          trx,
-          trx
-            .selectFrom("provisioning_claims")
-            .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
-            .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
-            .select(["sub_users.uin", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName"])
-            .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
-            .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
-            .limit(BATCH),
-        );
+        // Updated rows drop out of the drift, so each batch starts from the first user again.
+        const rows = await attributeDrift(trx, p.provisioning_id, "", this.opts.batchSize);
         const ops = planAttributes(rows);
         await this.subUsers.updateAttributes(trx, ops);
         r.counts.updated += ops.length;
-        return ops.length < BATCH;
+        return ops.length < this.opts.batchSize;
       });
       if (done === undefined) return false;
       if (done) return true;
@@ -362,6 +276,9 @@ function describeFailures(failures: UnitFailure[]): string {
   const more = failures.length > shown.length ? `; and ${failures.length - shown.length} more` : "";
   return `${failures.length} user(s) could not be provisioned: ${shown.join("; ")}${more}`;
 }
+
+/** A covered directory user as the plan sees it. */
+export const wantedUser = (u: DirUser): WantedUser => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name });
 
 /** Which change made a unit run: a user who joined the group after it was provisioned came in by AddUserToGroup. */
 function sourceOf(p: Provisioning, joinedAt: number | null): EventSource {
