@@ -4,6 +4,7 @@ import { DEFAULT_WORKER_OPTIONS } from "./core/engine/worker.js";
 import { type CatalogueFile, loadCatalogueFile } from "./core/access/policies.js";
 import { parseDeploymentFaults } from "./core/access/reconcile.js";
 import { type Limits, parseLimits } from "./core/limits.js";
+import { type BreakerSetting, parseBreaker } from "./core/provisioning/breaker.js";
 import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   /** Emulator control: accounts into which deployments fail, with the reason their tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
   deploymentFaults: ReadonlyMap<number, string>;
   logLevel: string;
+  /** The deletion circuit breaker's server-wide threshold (OPENCIC_DELETION_BREAKER: "off", "N" or "N,P%"). */
+  deletionBreaker: BreakerSetting;
   /** Emulator controls (clock, reset, snapshots, fault rules) are on (`--emulator`, OPENCIC_EMULATOR=1). */
   emulator: boolean;
   /** An emulator may listen on a non-loopback address (`--emulator-allow-remote`, OPENCIC_EMULATOR_ALLOW_REMOTE=1). */
@@ -56,6 +59,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
     deploymentFaults: parseDeploymentFaults(env.OPENCIC_DEPLOYMENT_FAULTS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
+    deletionBreaker: parseBreaker(env.OPENCIC_DELETION_BREAKER),
     emulator: flags.emulator ?? switchOn(env.OPENCIC_EMULATOR, "OPENCIC_EMULATOR"),
     emulatorAllowRemote: flags["emulator-allow-remote"] ?? switchOn(env.OPENCIC_EMULATOR_ALLOW_REMOTE, "OPENCIC_EMULATOR_ALLOW_REMOTE"),
   };

@@ -15,14 +15,14 @@ export interface Runtime {
 }
 
 export async function openRuntime(
-  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs" | "workerMaxAttempts" | "policyCatalogue" | "deploymentFaults" | "emulator">>,
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs" | "workerMaxAttempts" | "policyCatalogue" | "deploymentFaults" | "emulator" | "deletionBreaker">>,
   extra: { clock?: Clock; limits?: Partial<Limits>; log?: Log } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
     const worker = { batchPauseMs: config.workerBatchPauseMs ?? 0, ...(config.workerMaxAttempts !== undefined ? { maxAttempts: config.workerMaxAttempts } : {}) };
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator });
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator, deletionBreaker: config.deletionBreaker });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

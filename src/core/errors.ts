@@ -120,6 +120,9 @@ export const REASONS = {
   "provisioning.quota": "limit",
   "provisioning.batch_too_large": "limit",
   "provisioning.deleting": "conflict",
+  // the deletion circuit breaker's held sets
+  "provisioning.hold_not_found": "not_found",
+  "provisioning.hold_replaced": "conflict",
   // permission configurations (Tencent role configurations, Alibaba access configurations) and their policies
   "access.configuration_not_found": "not_found",
   "access.configuration_name_invalid": "invalid",

@@ -23,6 +23,7 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
+import { type BreakerSetting, DEFAULT_BREAKER, DeletionHolds } from "./provisioning/breaker.js";
 import { ProvisioningPlanner } from "./provisioning/planner.js";
 import { ProvisioningReconciler } from "./provisioning/reconcile.js";
 import { ReplayGuard } from "./replay-guard.js";
@@ -47,6 +48,8 @@ export interface CoreOptions {
   consoleSessions?: Partial<ConsoleSessionOptions>;
   /** Emulator controls on (`--emulator`): the core then reads time from the emulator's clock. */
   emulator?: boolean;
+  /** The server's deletion circuit breaker (OPENCIC_DELETION_BREAKER; default more than 20 and more than 10 %). */
+  deletionBreaker?: BreakerSetting;
 }
 
 export class Core {
@@ -66,6 +69,8 @@ export class Core {
   readonly provisionings: Provisionings;
   /** What the reconciler would do, before it does it (dry runs of provisionings and proposed changes). */
   readonly plans: ProvisioningPlanner;
+  /** Deletions the circuit breaker held, and an administrator's approval or rejection of them. */
+  readonly deletionHolds: DeletionHolds;
   /** The system policies configurations may attach, per cloud. */
   readonly policyCatalogue: PolicyCatalogue;
   /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
@@ -117,9 +122,11 @@ export class Core {
     this.provisionings.listen();
     this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
-    this.plans = new ProvisioningPlanner(db, this.directories, this.organizations, this.users, this.groups, this.provisionings, this.limits, workerOptions.batchSize);
+    const breaker = opts.deletionBreaker ?? DEFAULT_BREAKER;
+    this.deletionHolds = new DeletionHolds(db, opts.clock, this.directories, this.provisionings, announcer);
+    this.plans = new ProvisioningPlanner(db, this.directories, this.organizations, this.users, this.groups, this.provisionings, this.deletionHolds, this.limits, { batchSize: workerOptions.batchSize, breaker });
     const reconciler = new ReconcilerRouter({
-      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, batchSize: workerOptions.batchSize, faults: workerOptions.faults }),
+      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, this.deletionHolds, { batchPauseMs: workerOptions.batchPauseMs, batchSize: workerOptions.batchSize, breaker, faults: workerOptions.faults }),
       "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, failingAccounts: opts.deploymentFaults }),
     });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);

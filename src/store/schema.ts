@@ -326,6 +326,21 @@ export interface ProvisioningTable {
   reconciled_at: number | null;
   /** A JSON object of strings: notes a door keeps with the provisioning; the core never reads them. */
   annotations: Generated<string>;
+  /** The deletion circuit breaker's threshold for this provisioning: JSON {"count","percent"}, or "off"; null: the server's. */
+  deletion_breaker: string | null;
+}
+
+/** A deletion the circuit breaker held (core/provisioning/breaker.ts). */
+export interface HeldDeletionTable {
+  provisioning_id: string;
+  user_id: string;
+  directory_id: string;
+  target_uin: number;
+  sub_user_uin: number;
+  sub_user_name: string;
+  hold_id: string;
+  decision: "approved" | "rejected" | null;
+  held_at: number;
 }
 
 export interface ProvisioningClaimTable {
@@ -393,7 +408,7 @@ export type EventSource = "StartProvisioning" | "AddUserToGroup" | "RemoveUserFr
  * Why a unit could not converge: its name is taken, the account is full, or the target rejects the name;
  * or, for the provisioning as a whole (user_id PROVISIONING_WIDE), its reconcile kept failing and gave up.
  */
-export type UnitFailureKind = "name_clash" | "quota" | "name_invalid" | "reconcile_failed";
+export type UnitFailureKind = "name_clash" | "quota" | "name_invalid" | "reconcile_failed" | "deletions_held";
 
 export interface RequestNonceTable {
   key_id: string;
@@ -469,6 +484,7 @@ export interface Database {
   cluster_processes: ClusterProcessTable;
   console_sessions: ConsoleSessionTable;
   console_links: ConsoleLinkTable;
+  held_deletions: HeldDeletionTable;
 }
 
 export type Account = Selectable<AccountTable>;

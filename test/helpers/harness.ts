@@ -13,6 +13,7 @@ import tencentcloud from "tencentcloud-sdk-nodejs";
 import { type Clock, systemClock } from "../../src/core/clock.js";
 import type { ConsoleSessionOptions } from "../../src/core/console-sessions.js";
 import type { WorkerOptions } from "../../src/core/engine/worker.js";
+import type { BreakerSetting } from "../../src/core/provisioning/breaker.js";
 import { Core } from "../../src/core/index.js";
 import type { Limits } from "../../src/core/limits.js";
 import { parseRateLimits, type RateLimitConfig } from "../../src/server/rate-limit.js";
@@ -104,6 +105,8 @@ export interface ServerOptions {
   consoleSessions?: Partial<ConsoleSessionOptions>;
   /** Emulator controls on (as `opencic serve --emulator`). */
   emulator?: boolean;
+  /** The deletion circuit breaker (as OPENCIC_DELETION_BREAKER gives it). */
+  deletionBreaker?: BreakerSetting;
 }
 
 export interface TestServer {
@@ -123,7 +126,7 @@ export interface TestServer {
 
 export async function startServer(engine: Engine, opts: ServerOptions = {}): Promise<TestServer> {
   const { store, cleanup } = await openTestStore(engine);
-  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue, consoleSessions: opts.consoleSessions, emulator: opts.emulator });
+  const core = new Core({ store, clock: opts.clock ?? systemClock, box: new SecretBox(randomBytes(32)), limits: opts.limits, worker: { pollMs: 20, ...opts.workerOptions }, policyCatalogue: opts.policyCatalogue, consoleSessions: opts.consoleSessions, emulator: opts.emulator, deletionBreaker: opts.deletionBreaker });
   await core.accounts.checkMasterKey();
   const boot = await core.accounts.bootstrap();
   assert.ok(boot);

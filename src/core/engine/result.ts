@@ -21,6 +21,8 @@ export interface Counts {
   deleted: number;
   /** Sub-users let go as ordinary ones (DeletionStrategy Keep). */
   released: number;
+  /** Deletions held by the deletion circuit breaker, waiting for an administrator. */
+  held: number;
 }
 
 export interface ReconcileResult<F = unknown> {
@@ -31,7 +33,7 @@ export interface ReconcileResult<F = unknown> {
   failures: F[];
 }
 
-export const noCounts = (): Counts => ({ created: 0, adopted: 0, updated: 0, deleted: 0, released: 0 });
+export const noCounts = (): Counts => ({ created: 0, adopted: 0, updated: 0, deleted: 0, released: 0, held: 0 });
 
 /** An error retrying cannot fix: the key gives up at once instead of after its attempts. */
 export class TerminalError extends Error {

@@ -21,6 +21,7 @@ import { attributeDrift, claimedButNotCovered, coveredButNotClaimed } from "./co
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import type { NewProvisioning, Provisionings } from "./provisionings.js";
 import { wantedUser } from "./reconcile.js";
+import { type BreakerSetting, type DeletionHolds, effectiveBreaker, type ReleaseSplit, splitReleases } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { SimulatedTarget } from "./target.js";
 import type { DeletionStrategy, DuplicationStrategy, UnitFailureKind } from "./views.js";
@@ -35,7 +36,8 @@ export type ProposedChange =
   /** Users joining (`add`) or leaving (`remove`) a group: every provisioning of the group is planned. */
   | { kind: "membership"; groupId: string; add?: readonly string[]; remove?: readonly string[] };
 
-export type PlannedOpKind = "create" | "adopt" | "reuse" | "update" | "delete" | "keep" | "fail";
+/** `hold`: a deletion the circuit breaker would hold for an administrator's approval (the sub-user stays meanwhile). */
+export type PlannedOpKind = "create" | "adopt" | "reuse" | "update" | "delete" | "keep" | "hold" | "fail";
 
 /** One planned operation on one sub-user of the target account. */
 export interface PlannedOperation {
@@ -78,14 +80,14 @@ export interface Plan {
 }
 
 const PROPOSED_ID = "(proposed)";
-type Subject = Pick<Provisioning, "provisioning_id" | "principal_type" | "principal_id" | "target_uin" | "duplication_strategy" | "deletion_strategy" | "duplicate_suffix" | "deleting">;
+type Subject = Pick<Provisioning, "provisioning_id" | "principal_type" | "principal_id" | "target_uin" | "duplication_strategy" | "deletion_strategy" | "duplicate_suffix" | "deleting" | "deletion_breaker">;
 interface Delta {
   add: ReadonlySet<string>;
   remove: ReadonlySet<string>;
 }
 const NO_DELTA: Delta = { add: new Set(), remove: new Set() };
 
-export const noPlanCounts = (): PlanCounts => ({ create: 0, adopt: 0, reuse: 0, update: 0, delete: 0, keep: 0, fail: 0 });
+export const noPlanCounts = (): PlanCounts => ({ create: 0, adopt: 0, reuse: 0, update: 0, delete: 0, keep: 0, hold: 0, fail: 0 });
 
 export class ProvisioningPlanner {
   constructor(
@@ -95,9 +97,10 @@ export class ProvisioningPlanner {
     private readonly users: Users,
     private readonly groups: Groups,
     private readonly provisionings: Provisionings,
+    private readonly holds: DeletionHolds,
     private readonly limits: Limits,
-    /** The reconciler's batch size: a plan walks the same batches, so it sees what each batch of the reconcile sees. */
-    private readonly batchSize: number,
+    /** The reconciler's batch size (a plan walks the same batches, so it sees what each batch of the reconcile sees) and the server's breaker. */
+    private readonly opts: { batchSize: number; breaker: BreakerSetting },
   ) {}
 
   async plan(caller: Caller, directoryId: string, change: ProposedChange): Promise<Plan> {
@@ -133,6 +136,7 @@ export class ProvisioningPlanner {
           deletion_strategy: n.deletion,
           duplicate_suffix: change.duplicateSuffix,
           deleting: 0,
+          deletion_breaker: null,
         };
         return [{ p, delta: NO_DELTA }];
       }
@@ -177,18 +181,25 @@ export class ProvisioningPlanner {
       for (const c of claimed) if (!already.has(c.user_id)) releasing.push(c.user_id);
     }
     await this.userNames(releasing, names);
-    for (let i = 0; i < releasing.length; i += this.batchSize) {
-      const batch = releasing.slice(i, i + this.batchSize);
-      const ops = await planReleaseStep(target, p, batch);
-      target.applyReleases(p.provisioning_id, batch, ops);
-      for (const o of ops) operations.push({ op: o.op, userId: o.directoryUserId, userName: names.get(o.directoryUserId) ?? "", subUserName: o.name, subUserUin: o.uin });
+    const split = await this.judgeReleases(p, releasing, target);
+    for (const [users, deletion] of [
+      [split.release, p.deletion_strategy],
+      [split.keepInstead, "Keep"],
+    ] as const) {
+      for (let i = 0; i < users.length; i += this.opts.batchSize) {
+        const batch = users.slice(i, i + this.opts.batchSize);
+        const ops = await planReleaseStep(target, { ...p, deletion_strategy: deletion }, batch);
+        target.applyReleases(p.provisioning_id, batch, ops);
+        for (const o of ops) operations.push({ op: o.op, userId: o.directoryUserId, userName: names.get(o.directoryUserId) ?? "", subUserName: o.name, subUserUin: o.uin });
+      }
     }
+    for (const o of split.held) operations.push({ op: "hold", userId: o.directoryUserId, userName: names.get(o.directoryUserId) ?? "", subUserName: o.name, subUserUin: o.uin });
 
     if (!p.deleting) {
       const wanted = await this.wanted(p, delta);
       const claimOps: ClaimOp[] = [];
-      for (let i = 0; i < wanted.length; i += this.batchSize) {
-        const ops = await planClaimStep(target, p, wanted.slice(i, i + this.batchSize), this.limits.subUsersPerAccount);
+      for (let i = 0; i < wanted.length; i += this.opts.batchSize) {
+        const ops = await planClaimStep(target, p, wanted.slice(i, i + this.opts.batchSize), this.limits.subUsersPerAccount);
         target.applyClaims(p.provisioning_id, ops);
         claimOps.push(...ops);
       }
@@ -222,11 +233,21 @@ export class ProvisioningPlanner {
     };
   }
 
+  /** The breaker's split of the releases, as the reconcile's judgeReleases makes it (a deletion is never held). */
+  private async judgeReleases(p: Subject, releasing: string[], target: SimulatedTarget): Promise<ReleaseSplit> {
+    if (p.deleting || releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
+    const proposed = p.provisioning_id === PROPOSED_ID;
+    const ops = await planReleaseStep(target, p, releasing);
+    const managed = proposed ? 0 : await this.holds.managedCount(this.db, p.provisioning_id);
+    const decided = proposed ? new Map() : await this.holds.decisions(this.db, p.provisioning_id);
+    return splitReleases(releasing, ops, managed, effectiveBreaker(p.deletion_breaker, this.opts.breaker), decided);
+  }
+
   /** Who the provisioning would cover and does not claim, in the reconcile's order (user id). */
   private async wanted(p: Subject, delta: Delta): Promise<WantedUser[]> {
     const rows: DirUser[] = [];
     for (let after = ""; ; ) {
-      const batch = await coveredButNotClaimed(this.db, p, after, this.batchSize);
+      const batch = await coveredButNotClaimed(this.db, p, after, this.opts.batchSize);
       if (batch.length === 0) break;
       rows.push(...batch);
       after = batch[batch.length - 1]!.user_id;
@@ -249,7 +270,7 @@ export class ProvisioningPlanner {
     const out: PlannedOperation[] = [];
     const rows: Awaited<ReturnType<typeof attributeDrift>> = [];
     for (let after = ""; ; ) {
-      const batch = await attributeDrift(this.db, p.provisioning_id, after, this.batchSize);
+      const batch = await attributeDrift(this.db, p.provisioning_id, after, this.opts.batchSize);
       if (batch.length === 0) break;
       rows.push(...batch.filter((r) => !released.has(r.userId)));
       after = batch[batch.length - 1]!.userId;

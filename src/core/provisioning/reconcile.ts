@@ -16,8 +16,9 @@ import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
+import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, effectiveBreaker, type ReleaseSplit, splitReleases } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
-import { LockedTarget } from "./target.js";
+import { LockedTarget, StoredTarget } from "./target.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -27,7 +28,10 @@ export interface UnitFailure {
   reason: string;
 }
 
-export type ProvisioningResult = ReconcileResult<UnitFailure>;
+export type ProvisioningResult = ReconcileResult<UnitFailure> & {
+  /** Why deletions are held by the circuit breaker (counts.held of them); the tasks then stay InProgress. */
+  heldReason?: string;
+};
 
 /** The user id of a failed event about the provisioning as a whole (its reconcile gave up), not one user. */
 export const PROVISIONING_WIDE = "";
@@ -38,6 +42,8 @@ export interface ReconcilerOptions {
   batchPauseMs: number;
   /** Users per write batch. */
   batchSize: number;
+  /** The server's deletion circuit breaker (a provisioning may have its own). */
+  breaker: BreakerSetting;
   faults?: Faults;
 }
 
@@ -50,7 +56,8 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     private readonly clock: Clock,
     private readonly subUsers: SubUsers,
     private readonly limits: Limits,
-    private readonly opts: ReconcilerOptions = { batchPauseMs: 0, batchSize: 500 },
+    private readonly holds: DeletionHolds,
+    private readonly opts: ReconcilerOptions = { batchPauseMs: 0, batchSize: 500, breaker: DEFAULT_BREAKER },
   ) {}
 
   /**
@@ -74,9 +81,16 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     // Each write batch re-checks, under the provisioning's row lock, that it still exists: one removed
     // meanwhile (its account left the organization) gets no further writes.
     const toRelease = (await claimedButNotCovered(this.db, p)).map((c) => c.user_id);
-    for (let i = 0; i < toRelease.length; i += this.opts.batchSize) {
-      if (!(await this.release(p, toRelease.slice(i, i + this.opts.batchSize), r))) return gone();
-      await this.pause();
+    const split = await this.judgeReleases(p, toRelease, r);
+    if (!split) return gone();
+    for (const [users, deletion] of [
+      [split.release, p.deletion_strategy],
+      [split.keepInstead, "Keep"],
+    ] as const) {
+      for (let i = 0; i < users.length; i += this.opts.batchSize) {
+        if (!(await this.release({ ...p, deletion_strategy: deletion }, users.slice(i, i + this.opts.batchSize), r))) return gone();
+        await this.pause();
+      }
     }
     if (!p.deleting) {
       // Walked in user-id order, one batch at a time, so a group of any size costs the same per user
@@ -98,6 +112,34 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     return this.finishDeletion(p, r);
   }
 
+  /**
+   * The deletion circuit breaker's say over this reconcile's releases: plans them all (read-only),
+   * splits them (breaker.ts) and records the held set under the provisioning's lock. A provisioning
+   * being deleted is never held. Undefined when the provisioning is gone.
+   */
+  private async judgeReleases(p: Provisioning, toRelease: string[], r: ProvisioningResult): Promise<ReleaseSplit | undefined> {
+    const all = { release: toRelease, keepInstead: [], held: [] };
+    if (p.deleting || (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id)))) return all;
+    const setting = effectiveBreaker(p.deletion_breaker, this.opts.breaker);
+    const ops = await planReleaseStep(new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease);
+    const managed = await this.holds.managedCount(this.db, p.provisioning_id);
+    const split = splitReleases(toRelease, ops, managed, setting, await this.holds.decisions(this.db, p.provisioning_id));
+    const recorded = await this.db.transaction().execute(async (trx) => {
+      if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return false;
+      await this.holds.record(trx, p, toRelease, split.held);
+      return true;
+    });
+    if (!recorded) return undefined;
+    if (split.held.length && setting !== "off") {
+      r.counts.held = split.held.length;
+      r.heldReason =
+        `${split.held.length} sub-user deletions in account ${p.target_uin} are held by the deletion circuit breaker ` +
+        `(more than ${setting.count} and more than ${setting.percent}% of the ${managed} sub-users this provisioning manages there); ` +
+        "an administrator approves or rejects them (native API, `opencic held-deletions`, or the console)";
+    }
+    return split;
+  }
+
   /** A deleting provisioning without claims left is removed, with its events; its queue row goes when the worker is done. */
   private async finishDeletion(p: Provisioning, r: ProvisioningResult): Promise<ProvisioningResult> {
     return this.db.transaction().execute(async (trx) => {
@@ -112,7 +154,8 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   }
 
   private async dropUncoveredEvents(p: Provisioning): Promise<void> {
-    let q = this.db.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id);
+    // The breaker's event is settle's to keep or drop.
+    let q = this.db.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("error_kind", "!=", "deletions_held");
     q =
       p.principal_type === "User"
         ? q.where((eb) => eb.or([eb("user_id", "!=", p.principal_id), eb.not(eb.exists(eb.selectFrom("dir_users").select("user_id").where("dir_users.user_id", "=", p.principal_id)))]))
@@ -133,7 +176,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     const applied = await this.db.transaction().execute(async (trx) => {
       // Lock order: the provisioning's row, then the account's.
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
-      const target = await new LockedTarget(trx, p.target_uin, this.subUsers).lock();
+      const target = await new LockedTarget(trx, p.target_uin, this.limits, this.subUsers).lock();
       const ops = await planClaimStep(target, p, users.map(wantedUser), this.limits.subUsersPerAccount);
       return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
     });
@@ -188,7 +231,8 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
       await exec(trx, trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
       await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
-      const ops = await planReleaseStep(new LockedTarget(trx, p.target_uin, this.subUsers), p, userIds);
+      await this.holds.drop(trx, p.provisioning_id, userIds);
+      const ops = await planReleaseStep(new StoredTarget(trx, p.target_uin, this.limits), p, userIds);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
       const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");
@@ -235,15 +279,22 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     // The row is locked above, so it is there.
     const current = (await first(trx, trx.selectFrom("provisionings").select("generation").where("provisioning_id", "=", provisioningId)))!;
     const failed = r.failures.length > 0;
-    await exec(
-      trx,
-      trx
-        .updateTable("provisioning_tasks")
-        .set({ status: failed ? "Failed" : "Success", failure_reason: failed ? describeFailures(r.failures) : "", updated_at: now })
-        .where("provisioning_id", "=", provisioningId)
-        .where("status", "=", "InProgress")
-        .where("generation", "<=", r.generation),
-    );
+    if (r.heldReason) {
+      // Held deletions wait for an administrator: the tasks stay InProgress, and an event says why (Alibaba lists it).
+      const p = (await first(trx, trx.selectFrom("provisionings").selectAll().where("provisioning_id", "=", provisioningId)))!;
+      await recordFailure(trx, p, { userId: PROVISIONING_WIDE, userName: "", kind: "deletions_held", reason: r.heldReason }, "RemoveUserFromGroup", now);
+    } else {
+      await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", provisioningId).where("user_id", "=", PROVISIONING_WIDE).where("error_kind", "=", "deletions_held"));
+      await exec(
+        trx,
+        trx
+          .updateTable("provisioning_tasks")
+          .set({ status: failed ? "Failed" : "Success", failure_reason: failed ? describeFailures(r.failures) : "", updated_at: now })
+          .where("provisioning_id", "=", provisioningId)
+          .where("status", "=", "InProgress")
+          .where("generation", "<=", r.generation),
+      );
+    }
     await exec(trx, trx.updateTable("provisionings").set({ reconciled_generation: r.generation, reconciled_at: now }).where("provisioning_id", "=", provisioningId));
     return current.generation !== r.generation;
   }

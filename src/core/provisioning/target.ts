@@ -40,12 +40,30 @@ export interface TargetView {
   overrides(provisioningId: string, userIds: readonly string[]): Promise<Map<string, DuplicationStrategy>>;
 }
 
-/** The account as the store holds it, read through `db` (the reconcile's transaction, or the store for a dry run). */
-class StoredTarget {
+/** The account as the store holds it, read through `db` (the reconcile's transaction, or the store), without locks. */
+export class StoredTarget implements TargetView {
   constructor(
     protected readonly db: Kysely<Database>,
     readonly target: number,
+    protected readonly limits: Limits,
   ) {}
+
+  async room(): Promise<number> {
+    const row = await first(this.db, this.db.selectFrom("accounts").select("sub_user_count").where("uin", "=", this.target));
+    return this.limits.subUsersPerAccount - Number(row?.sub_user_count ?? 0);
+  }
+  managed(userIds: readonly string[]) {
+    return this.storedManaged(userIds);
+  }
+  byName(names: readonly string[]) {
+    return this.storedByName(names);
+  }
+  async claimedElsewhere(provisioningId: string, userIds: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.storedClaimsElsewhere(provisioningId, userIds)).map((c) => c.user_id));
+  }
+  representing(userIds: readonly string[]) {
+    return this.storedRepresenting(userIds);
+  }
 
   protected async storedManaged(userIds: readonly string[]): Promise<Map<string, number>> {
     const rows = await inChunks(userIds, (ids) => all(this.db, this.db.selectFrom("sub_users").select(["uin", "directory_user_id"]).where("account_uin", "=", this.target).where("directory_user_id", "in", ids)));
@@ -79,16 +97,17 @@ class StoredTarget {
   }
 }
 
-/** The account inside the reconcile's write transaction; `lock()` takes its row lock and reads the room once. */
-export class LockedTarget extends StoredTarget implements TargetView {
+/** The account inside the reconcile's write transaction; `lock()` takes its row lock and reads the room under it. */
+export class LockedTarget extends StoredTarget {
   private roomLeft = 0;
 
   constructor(
     trx: Kysely<Database>,
     target: number,
+    limits: Limits,
     private readonly subUsers: SubUsers,
   ) {
-    super(trx, target);
+    super(trx, target, limits);
   }
 
   /** Locks the account's row for the rest of the transaction: nothing the plan relies on changes before it is applied. */
@@ -97,20 +116,8 @@ export class LockedTarget extends StoredTarget implements TargetView {
     return this;
   }
 
-  async room(): Promise<number> {
+  override async room(): Promise<number> {
     return this.roomLeft;
-  }
-  managed(userIds: readonly string[]) {
-    return this.storedManaged(userIds);
-  }
-  byName(names: readonly string[]) {
-    return this.storedByName(names);
-  }
-  async claimedElsewhere(provisioningId: string, userIds: readonly string[]): Promise<Set<string>> {
-    return new Set((await this.storedClaimsElsewhere(provisioningId, userIds)).map((c) => c.user_id));
-  }
-  representing(userIds: readonly string[]) {
-    return this.storedRepresenting(userIds);
   }
 }
 
@@ -118,7 +125,7 @@ export class LockedTarget extends StoredTarget implements TargetView {
  * The account as a dry run sees it: the store as it is, overlaid with what was planned so far. A
  * created sub-user gets a negative stand-in uin (the real one is numbered when it is made).
  */
-export class SimulatedTarget extends StoredTarget implements TargetView {
+export class SimulatedTarget extends StoredTarget {
   private roomDelta = 0;
   private nextStandIn = -1;
   /** Sub-users the plan created, by name. */
@@ -130,20 +137,11 @@ export class SimulatedTarget extends StoredTarget implements TargetView {
   private readonly claimsMade = new Map<string, Set<string>>();
   private readonly claimsDropped = new Map<string, Set<string>>();
 
-  constructor(
-    db: Kysely<Database>,
-    target: number,
-    private readonly limits: Limits,
-  ) {
-    super(db, target);
+  override async room(): Promise<number> {
+    return (await super.room()) + this.roomDelta;
   }
 
-  async room(): Promise<number> {
-    const row = await first(this.db, this.db.selectFrom("accounts").select("sub_user_count").where("uin", "=", this.target));
-    return this.limits.subUsersPerAccount - Number(row?.sub_user_count ?? 0) + this.roomDelta;
-  }
-
-  async managed(userIds: readonly string[]): Promise<Map<string, number>> {
+  override async managed(userIds: readonly string[]): Promise<Map<string, number>> {
     const stored = await this.storedManaged(userIds);
     const out = new Map<string, number>();
     for (const [userId, uin] of stored) if (this.alive(uin) && this.owner(uin, userId) === userId) out.set(userId, uin);
@@ -153,7 +151,7 @@ export class SimulatedTarget extends StoredTarget implements TargetView {
     return out;
   }
 
-  async byName(names: readonly string[]): Promise<Map<string, ExistingSubUser>> {
+  override async byName(names: readonly string[]): Promise<Map<string, ExistingSubUser>> {
     const out = new Map<string, ExistingSubUser>();
     for (const [name, s] of await this.storedByName(names)) if (this.alive(s.uin)) out.set(name, { ...s, directoryUserId: this.owner(s.uin, s.directoryUserId) });
     for (const name of names) {
@@ -163,7 +161,7 @@ export class SimulatedTarget extends StoredTarget implements TargetView {
     return out;
   }
 
-  async claimedElsewhere(provisioningId: string, userIds: readonly string[]): Promise<Set<string>> {
+  override async claimedElsewhere(provisioningId: string, userIds: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     // Stored claims of other provisionings this dry run dropped no longer hold the sub-user.
     for (const c of await this.storedClaimsElsewhere(provisioningId, userIds)) if (!this.claimsDropped.get(c.provisioning_id)?.has(c.user_id)) out.add(c.user_id);
@@ -171,7 +169,7 @@ export class SimulatedTarget extends StoredTarget implements TargetView {
     return out;
   }
 
-  async representing(userIds: readonly string[]): Promise<ManagedSubUser[]> {
+  override async representing(userIds: readonly string[]): Promise<ManagedSubUser[]> {
     const managed = await this.managed(userIds);
     const names = new Map((await this.storedRepresenting(userIds)).map((s) => [s.uin, s.name]));
     for (const s of this.createdByName.values()) names.set(s.uin, s.name);

@@ -116,6 +116,9 @@ const CODES: Record<Reason, AliyunCode> = {
   "provisioning.quota": e("LimitExceeded.UserProvisioning", 409),
   "provisioning.batch_too_large": e("LimitExceeded.UserProvisioning", 409),
   "provisioning.deleting": e("OperationConflict.UserProvisioning", 409),
+  // The circuit breaker is OpenCIC's own (native API); no Alibaba action raises these.
+  "provisioning.hold_not_found": e("EntityNotExists", 404),
+  "provisioning.hold_replaced": e("OperationConflict", 409),
   // CloudSSO publishes no per-action list (access spec §6.7): these follow its Entity*/LimitExceeded/DeletionConflict
   // families as the Terraform provider and the directory actions show them (access spec §3.1, §3.2, §3.6).
   "access.configuration_not_found": e("EntityNotExists.AccessConfiguration", 404),

@@ -97,6 +97,9 @@ const CODES: Record<Reason, string> = {
   "provisioning.quota": "FailedOperation.UserProvisioningOverLimit",
   "provisioning.batch_too_large": "LimitExceeded.CreateUserSyncProvisioningLimitExceeded",
   "provisioning.deleting": "FailedOperation.UserProvisioningFailed",
+  // The circuit breaker is OpenCIC's own (native API); no Tencent action raises these.
+  "provisioning.hold_not_found": "ResourceNotFound",
+  "provisioning.hold_replaced": "FailedOperation",
   "access.configuration_not_found": "InvalidParameter.RoleConfigurationNotExist",
   "access.configuration_name_invalid": "InvalidParameter.ConfigurationNameFormatError",
   "access.configuration_name_taken": "InvalidParameter.ConfigurationNameAlreadyExists",

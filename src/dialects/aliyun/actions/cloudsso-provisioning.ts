@@ -47,6 +47,8 @@ const ERROR_INFO: Record<UnitFailureKind, string> = {
   name_invalid: "InvalidParameter.UserProvisioning.Process.fail.ImsUserNameInvalid",
   // The provisioning as a whole (no one user): its sync kept failing and gave up until the next change or a retry.
   reconcile_failed: "InternalError.UserProvisioning.Process.fail",
+  // OpenCIC's deletion circuit breaker (no CloudSSO code exists): deletions wait for an administrator's approval.
+  deletions_held: "OperationSuspended.UserProvisioning.DeletionHeld",
 };
 
 /** The resource-directory path of a target, as TargetPath shows it. */
@@ -104,6 +106,8 @@ function eventObject(e: ProvisioningEventView) {
     Content: JSON.stringify(
       e.failureKind === "reconcile_failed"
         ? { TargetId: String(p.target.accountUin), Operation: "SyncUserProvisioning" }
+        : e.failureKind === "deletions_held"
+          ? { TargetId: String(p.target.accountUin), Operation: "DeleteRamUser" }
         : { UserId: e.userId, UserName: e.userName, TargetId: String(p.target.accountUin), Operation: "CreateRamUser" },
     ),
     GmtCreate: created,
