@@ -14,7 +14,7 @@ import type { Faults, GiveUp, Reconciler } from "../engine/worker.js";
 import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
-import { type ClaimOp, candidateNames, type ExistingSubUser, planAttributes, planClaims, planReleases } from "./plan.js";
+import { type ClaimOp, candidateNames, type ExistingSubUser, planAttributes, planClaims, planReleases, type WantedUser } from "./plan.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -36,6 +36,8 @@ export interface ReconcilerOptions {
   /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
   batchPauseMs: number;
   faults?: Faults;
+  /** The emulator's unit faults: a failure for a user into an account, or undefined. */
+  injectedUnitFailure?: (account: number, user: WantedUser) => { kind: UnitFailureKind; reason: string } | undefined;
 }
 
 const BATCH = 500;
@@ -207,6 +209,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
         suffix: p.duplicate_suffix,
         room,
         quota: this.limits.subUsersPerAccount,
+        injected: this.opts.injectedUnitFailure && ((u) => this.opts.injectedUnitFailure!(target, u)),
       });
       return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
     });

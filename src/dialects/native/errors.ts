@@ -74,6 +74,10 @@ export function toProblem(err: unknown, requestId: string): Problem {
   if (err instanceof ProblemError) {
     ({ status, reason, field } = err);
     detail = err.message;
+  } else if (err instanceof CoreError && err.wire) {
+    // An emulator fault's own code and status: the code is the problem's reason (and type).
+    ({ status, code: reason } = err.wire);
+    detail = err.message;
   } else if (err instanceof CoreError && err.reason !== "internal") {
     status = BY_REASON[err.reason] ?? BY_KIND[err.kind];
     reason = err.reason;
