@@ -233,10 +233,12 @@ for (const engine of ENGINES) {
       const heldTask = await userSync(t.org, t.zoneId, held.UserId!, "User", t.members[0]!);
       const freeTask = await userSync(t.org, t.zoneId, free.UserId!, "User", t.members[1]!);
       assert.equal(await settled(t.org, t.zoneId, freeTask.TaskId!), "Success");
-      await until(async () => (await server.store.db.selectFrom("reconcile_queue").select("not_before").where("work_key", "=", heldTask.UserProvisioningId!).executeTakeFirst())?.not_before !== undefined, "the held key");
-      const row = (await server.store.db.selectFrom("reconcile_queue").selectAll().where("work_key", "=", heldTask.UserProvisioningId!).executeTakeFirst())!;
-      assert.equal(row.attempts, 0, "a hold is not a failed attempt");
-      assert.equal(row.parked_at, null);
+      // The worker took the held key and gave it back, due at the hold's end.
+      const queued = async () => (await server.store.db.selectFrom("reconcile_queue").selectAll().where("work_key", "=", heldTask.UserProvisioningId!).executeTakeFirst())!;
+      await until(async () => Number((await queued()).not_before) > Date.now(), "the worker to hold the key");
+      assert.equal((await rules())[0]!.hits, 1);
+      const row = await queued();
+      assert.deepEqual([row.attempts, row.parked_at, row.leased_by], [0, null, null], "a hold is not a failed attempt, and the key is not leased");
       assert.equal((await t.org.GetProvisioningTaskStatus({ ZoneId: t.zoneId, TaskId: heldTask.TaskId! })).TaskStatus!.Status, "InProgress");
       // The emulated clock reaches the hold's end: the key runs.
       server.core.emulator!.clock.advance(120_000);
