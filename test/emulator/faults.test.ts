@@ -111,6 +111,7 @@ for (const engine of ENGINES) {
       await addRule({ kind: "request", door: "aliyun", action: "ListUsers", error: { code: "InternalError", status: 500 }, count: 1 });
       await addRule({ kind: "request", door: "aliyun", action: "ListUsers", error: { code: "ResourceUnavailable.Maintenance" }, count: 1 });
       await addRule({ kind: "request", door: "native", action: "GetEngine", error: { code: "InternalError", status: 500 }, count: 1 });
+      await addRule({ kind: "request", door: "native", action: "GetEngine", error: { code: "ResourceUnavailable.Maintenance" }, count: 1 });
       await addRule({ kind: "request", door: "scim", action: "GetServiceProviderConfig", error: { code: "ResourceUnavailable.X", status: 503 }, count: 1 });
       await addRule({ kind: "request", door: "scim", action: "GetServiceProviderConfig", error: { code: "tooMany", status: 400 }, count: 1 });
 
@@ -119,7 +120,9 @@ for (const engine of ENGINES) {
       // No status given: read from the code (…Unavailable is 503).
       await expectAliyunError(ram.call("ListUsers"), "ResourceUnavailable.Maintenance", 503);
       const native = await t.api.call("GET", "/engine");
-      assert.deepEqual([native.status, native.body.reason, native.body.type], [500, "InternalError", "urn:opencic:problem:InternalError"]);
+      assert.deepEqual([native.status, native.body.reason, native.body.type, native.body.title], [500, "InternalError", "urn:opencic:problem:InternalError", "Internal Server Error"]);
+      const native503 = await t.api.call("GET", "/engine");
+      assert.deepEqual([native503.status, native503.body.reason, native503.body.title], [503, "ResourceUnavailable.Maintenance", "Service Unavailable"]);
       const scim1 = await fetch(`${server.url}scim/v2/ServiceProviderConfig`);
       const body1 = (await scim1.json()) as { status: string; scimType?: string; detail: string; schemas: string[] };
       assert.deepEqual([scim1.status, body1.status, body1.scimType, body1.schemas], [503, "503", undefined, ["urn:ietf:params:scim:api:messages:2.0:Error"]]);
