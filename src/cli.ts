@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `opencic` command: `serve`, and admin commands for accounts and API keys. */
 import { parseArgs } from "node:util";
+import { emulatorFaults } from "./cli/emulator-faults.js";
 import { type Config, type Flags, loadConfig } from "./config.js";
 import type { Core } from "./core/index.js";
 import { checkEmulatorHost } from "./core/emulator/index.js";
@@ -29,6 +30,8 @@ const USAGE = `usage: opencic <command> [options]
                                 365 days); the secret is printed once
   scim-credential list --directory ID
                                 list a directory's SCIM credentials (never their secrets)
+  emulator faults list|add|delete|clear
+                                a running emulator's fault rules (see opencic emulator faults --help)
 
 options:
   --host H          listen address (HOST, default 127.0.0.1)
@@ -47,6 +50,8 @@ OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write bat
 OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info)`;
 
 async function main(argv: string[]): Promise<number> {
+  // Emulator controls talk to a running server and take their own options.
+  if (argv[0] === "emulator" && argv[1] === "faults") return emulatorFaults(argv.slice(2));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -160,12 +160,26 @@ export const REASONS = {
   "account.managed_by_identity_center": "forbidden",
   // emulator controls (a server started with --emulator)
   "emulator.disabled": "not_found",
+  "emulator.fault_not_found": "not_found",
+  "emulator.not_root": "forbidden",
+  // An error an emulator fault rule answers with: it always carries its wire code (CoreError.wire).
+  "emulator.injected": "internal",
   "value.invalid": "invalid",
   "value.missing": "invalid",
   "internal": "internal",
 } as const satisfies Record<string, ErrorKind>;
 
 export type Reason = keyof typeof REASONS;
+
+/**
+ * A wire code every door renders as it is, in its own envelope, instead of the one its table gives
+ * the reason: what an emulator fault rule asks for (`InternalError` with 500, `ResourceUnavailable.X`).
+ * `status` is the HTTP status of the doors that carry one (Alibaba, native, SCIM; Tencent answers 200).
+ */
+export interface WireOverride {
+  code: string;
+  status: number;
+}
 
 export class CoreError extends Error {
   readonly kind: ErrorKind;
@@ -174,6 +188,8 @@ export class CoreError extends Error {
     message: string,
     /** The request field at fault, in the dialect's own spelling when a dialect raised it. */
     readonly field?: string,
+    /** Set only for injected faults: the code and status every door answers with. */
+    readonly wire?: WireOverride,
   ) {
     super(message);
     this.name = "CoreError";

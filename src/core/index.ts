@@ -17,6 +17,7 @@ import { Users } from "./directory/users.js";
 import { type QueueStats, ReconcileQueue } from "./engine/queue.js";
 import { ReconcilerRouter } from "./engine/router.js";
 import { DEFAULT_WORKER_OPTIONS, type EngineObserver, Worker, type WorkerOptions } from "./engine/worker.js";
+import { type FaultRuleInput, FaultRules } from "./emulator/faults.js";
 import { Emulator } from "./emulator/index.js";
 import { fail } from "./errors.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
@@ -24,6 +25,7 @@ import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
 import { type BreakerSetting, DEFAULT_BREAKER, DeletionHolds } from "./provisioning/breaker.js";
+import type { WantedUser } from "./provisioning/plan.js";
 import { ProvisioningPlanner } from "./provisioning/planner.js";
 import { ProvisioningReconciler } from "./provisioning/reconcile.js";
 import { ReplayGuard } from "./replay-guard.js";
@@ -88,11 +90,21 @@ export class Core {
   readonly emulator: Emulator | undefined;
   /** What every service reads time from: the given clock, or the emulator's over it. */
   readonly clock: Clock;
+  /**
+   * The fault rules the pipeline, the reconcilers and the worker consult: the emulator's, or without
+   * an emulator a table of only the deployment faults OPENCIC_DEPLOYMENT_FAULTS seeds; undefined when
+   * there is neither (then nothing is consulted).
+   */
+  readonly faults: FaultRules | undefined;
 
   constructor(opts: CoreOptions) {
     const { db } = opts.store;
-    this.emulator = opts.emulator ? new Emulator(opts.clock) : undefined;
+    // OPENCIC_DEPLOYMENT_FAULTS is one kind of fault rule, seeded at start.
+    const seeds: FaultRuleInput[] = [...(opts.deploymentFaults ?? [])].map(([accountId, reason]) => ({ kind: "deployment", accountId, reason }));
+    this.emulator = opts.emulator ? new Emulator(opts.clock, seeds) : undefined;
     this.clock = this.emulator?.clock ?? opts.clock;
+    this.faults = this.emulator?.faults ?? (seeds.length > 0 ? new FaultRules(this.clock, seeds) : undefined);
+    const faults = this.faults;
     // Every service below gets the core's clock, so the emulator's moves all of them.
     opts = { ...opts, clock: this.clock };
     this.opts = opts;
@@ -112,7 +124,6 @@ export class Core {
     this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
-    
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
     this.accountRoles = new AccountRoles(db, opts.clock);
     this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
@@ -121,14 +132,38 @@ export class Core {
     this.accessDeployments.listen();
     this.provisionings.listen();
     this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
-    const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
+    const workerOptions: WorkerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const breaker = opts.deletionBreaker ?? DEFAULT_BREAKER;
+    const injectedUnitFailure = faults && ((account: number, user: WantedUser) => faults.unitFailure(account, user));
     this.deletionHolds = new DeletionHolds(db, opts.clock, this.directories, this.provisionings, announcer);
-    this.plans = new ProvisioningPlanner(db, this.directories, this.organizations, this.users, this.groups, this.provisionings, this.deletionHolds, this.limits, { batchSize: workerOptions.batchSize, breaker });
+    this.plans = new ProvisioningPlanner(db, this.directories, this.organizations, this.users, this.groups, this.provisionings, this.deletionHolds, this.limits, { batchSize: workerOptions.batchSize, breaker, injectedUnitFailure });
     const reconciler = new ReconcilerRouter({
-      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, this.deletionHolds, { batchPauseMs: workerOptions.batchPauseMs, batchSize: workerOptions.batchSize, breaker, faults: workerOptions.faults }),
-      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, failingAccounts: opts.deploymentFaults }),
+      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, this.deletionHolds, {
+        batchPauseMs: workerOptions.batchPauseMs,
+        batchSize: workerOptions.batchSize,
+        breaker,
+        faults: workerOptions.faults,
+        injectedUnitFailure,
+      }),
+      "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, {
+        batchPauseMs: workerOptions.batchPauseMs,
+        faults: workerOptions.faults,
+        injectedFailure: faults && ((account) => faults.deploymentFailure(account)),
+      }),
     });
+    if (faults) {
+      // Pacing rules hold keys back; a key's account is read only while a rule names one.
+      const work = {
+        kindOf: (key: string) => reconciler.kindOf(key),
+        accountOf: async (key: string) => {
+          const row = reconciler.kindOf(key) === "deployment"
+            ? await db.selectFrom("access_deployments").select("target_uin").where("deployment_id", "=", key).executeTakeFirst()
+            : await db.selectFrom("provisionings").select("target_uin").where("provisioning_id", "=", key).executeTakeFirst();
+          return row === undefined ? undefined : Number(row.target_uin);
+        },
+      };
+      workerOptions.hold = (entry) => faults.holdUntil(entry, work);
+    }
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);
     // A key marked by this process starts at once instead of at the worker's next poll.

@@ -45,6 +45,8 @@ export interface DoorAction {
   /** The wire action name: rate limits, logs and metrics count by it. */
   readonly name: string;
   readonly product: string;
+  /** Never delayed or failed by emulator fault rules (the emulator's own control routes). */
+  readonly faultExempt?: boolean;
   run(ctx: ActionContext, params: never): MaybePromise<object>;
 }
 

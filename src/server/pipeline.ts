@@ -1,7 +1,11 @@
 /**
  * The one request pipeline. Every request of every door runs these steps, in this order:
  *
- *   read → authenticate → guard replay → route → admit → decode → handle → encode
+ *   read → authenticate → guard replay → route → fault → admit → decode → handle → encode
+ *
+ * `fault` is the emulator's: a matching fault rule (core/emulator/faults.ts) delays the call or answers
+ * it with an error before it is admitted, so a faulted call changes nothing and uses no rate limit.
+ * Emulator control routes are exempt (DoorAction.faultExempt), so a rule cannot lock a test out.
  *
  * then the answer (or the door's rendering of whatever error a step raised) is sent, and the request
  * gets one log line and its metrics. A door supplies only its codec (door.ts).
@@ -81,6 +85,10 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     },
     function route(f) {
       f.action = door.route(f.ctx);
+    },
+    function fault({ action }) {
+      const faults = core.faults;
+      if (faults !== undefined && action!.faultExempt !== true) return faults.onRequest(door.name, action!.name);
     },
     function admit({ ctx, action }) {
       const caller = ctx.caller!;

@@ -13,6 +13,7 @@ import type { AccessDeployment, Database } from "../../store/schema.js";
 import type { Clock } from "../clock.js";
 import { noCounts, type ReconcileResult } from "../engine/result.js";
 import type { Faults, GiveUp, Reconciler } from "../engine/worker.js";
+import { DEFAULT_FAULT_REASON } from "../emulator/faults.js";
 import type { AccountRoles } from "./account-roles.js";
 import { parseRoleSpec, planPolicies } from "./spec.js";
 
@@ -27,12 +28,12 @@ export interface DeploymentReconcilerOptions {
   /** Pause before each deployment's transaction, so many deployments leave room for API requests (0: none). */
   batchPauseMs?: number;
   faults?: Faults;
-  /** Accounts into which every deployment fails, with the reason its tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
-  failingAccounts?: ReadonlyMap<number, string>;
+  /** The emulator's deployment faults (OPENCIC_DEPLOYMENT_FAULTS seeds them): the reason deployments into an account fail, or undefined. */
+  injectedFailure?: (account: number) => string | undefined;
 }
 
 /** What a deployment into a failing account reports when no reason is given: the clouds' documented example. */
-export const DEFAULT_DEPLOYMENT_FAULT = "No Permission.";
+export const DEFAULT_DEPLOYMENT_FAULT = DEFAULT_FAULT_REASON;
 
 /**
  * Parses OPENCIC_DEPLOYMENT_FAULTS, the emulator's switch for failed deployments:
@@ -83,8 +84,8 @@ export class DeploymentReconciler implements Reconciler<DeploymentResult> {
       await lockRow(trx, "accounts", "uin", account);
       if (d.removing) return this.remove(trx, d, r);
 
-      // The emulator's failure switch: the account refuses every deployment, as one without permission would.
-      const injected = this.opts.failingAccounts?.get(account);
+      // An emulator deployment fault: the account refuses the deployment, as one without permission would.
+      const injected = this.opts.injectedFailure?.(account);
       if (injected !== undefined) return { ...r, kind: "unit_failures", failures: [{ reason: injected }] };
 
       const spec = parseRoleSpec(d.spec);

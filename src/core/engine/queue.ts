@@ -21,6 +21,8 @@ export interface QueueEntry {
   /** Failed attempts so far (reset by every mark). */
   attempts: number;
   marks: number;
+  /** When it became due: at a mark, the mark's time; after a backoff or a hold, when that ended. */
+  dueAt: number;
 }
 
 export interface QueueStats {
@@ -81,7 +83,7 @@ export class ReconcileQueue {
     return this.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom("reconcile_queue")
-        .select(["work_key", "attempts", "marks"])
+        .select(["work_key", "attempts", "marks", "not_before"])
         .where("parked_at", "is", null)
         .where("not_before", "<=", now)
         .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
@@ -91,7 +93,7 @@ export class ReconcileQueue {
       const row = await first(trx, q);
       if (!row) return undefined;
       await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("work_key", "=", row.work_key));
-      return { key: row.work_key, attempts: row.attempts, marks: row.marks };
+      return { key: row.work_key, attempts: row.attempts, marks: row.marks, dueAt: Number(row.not_before) };
     });
   }
 
@@ -130,6 +132,23 @@ export class ReconcileQueue {
         .where("marks", "=", entry.marks),
     );
     if (backedOff === 0) await this.free(trx, entry.key, owner);
+  }
+
+  /**
+   * The key is held back (emulator pacing): due again at `until`, no attempt counted; a mark since
+   * taking it wins (due now).
+   */
+  async defer(trx: Kysely<Database>, entry: QueueEntry, owner: string, until: number): Promise<void> {
+    const deferred = await exec(
+      trx,
+      trx
+        .updateTable("reconcile_queue")
+        .set({ not_before: until, leased_until: null, leased_by: null })
+        .where("work_key", "=", entry.key)
+        .where("leased_by", "=", owner)
+        .where("marks", "=", entry.marks),
+    );
+    if (deferred === 0) await this.free(trx, entry.key, owner);
   }
 
   /**

@@ -6,7 +6,9 @@
  * - it returned, but a newer change arrived meanwhile: the result is recorded and the key runs again now;
  * - it threw: the key backs off exponentially and is retried;
  * - it threw a TerminalError, or threw on its last allowed attempt: it gives up. The reconciler
- *   records why (its tasks fail with a reason), and the key is parked until its next mark.
+ *   records why (its tasks fail with a reason), and the key is parked until its next mark;
+ * - it was held back (`hold`, the emulator's pacing) and not reconciled: it is due again at the time
+ *   given, no attempt counted, and the worker goes on with other keys.
  *
  * Work lives only in the database, so a process killed at any instant leaves at most a lease, which
  * expires (or, on SQLite, is freed at the next start). The worker knows nothing of provisionings:
@@ -36,6 +38,8 @@ export interface WorkerOptions {
   batchSize: number;
   /** Test seam: faults injected into the engine (a hook that throws makes the attempt fail). */
   faults?: Faults;
+  /** Asked before each reconcile: a time to hold the key back until instead (emulator pacing), or undefined to run it. */
+  hold?: (entry: QueueEntry) => Promise<number | undefined>;
 }
 
 export interface Faults {
@@ -96,8 +100,8 @@ export interface EngineObserver {
   gaveUp?(e: { key: string; kind: string; reconcileId: string; attempts: number; terminal: boolean; error: string }): void;
 }
 
-type Attempt<R> = { result: R } | { error: unknown };
-type Verdict<R> = { do: "done" | "again"; result: R } | { do: "back_off" | "give_up"; error: unknown };
+type Attempt<R> = { result: R } | { error: unknown } | { heldUntil: number };
+type Verdict<R> = { do: "done" | "again"; result: R } | { do: "back_off" | "give_up"; error: unknown } | { do: "defer"; until: number };
 
 export class Worker<R extends ReconcileResult = ReconcileResult> {
   readonly id = randomUUID();
@@ -168,8 +172,12 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     }, Math.max(50, this.opts.leaseMs / 3));
     let attempt: Attempt<R>;
     try {
-      await this.opts.faults?.beforeReconcile?.(entry.key);
-      attempt = { result: await this.reconciler.reconcile(entry.key, ctx) };
+      const heldUntil = this.opts.hold && (await this.opts.hold(entry));
+      if (heldUntil !== undefined) attempt = { heldUntil };
+      else {
+        await this.opts.faults?.beforeReconcile?.(entry.key);
+        attempt = { result: await this.reconciler.reconcile(entry.key, ctx) };
+      }
     } catch (error) {
       attempt = { error };
     } finally {
@@ -191,12 +199,19 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     const observed = (outcome: Outcome, counts: Counts) => this.notify((o) => o.reconciled?.({ key: entry.key, kind: this.kindOf(entry.key), reconcileId: ctx.reconcileId, outcome, durationMs, counts }));
     const report = await this.db.transaction().execute(async (trx): Promise<() => void> => {
       const verdict: Verdict<R> =
-        "result" in attempt
-          ? { do: (await this.reconciler.settle(trx, entry.key, attempt.result)) ? "again" : "done", result: attempt.result }
-          : attempt.error instanceof TerminalError || entry.attempts + 1 >= this.opts.maxAttempts
-            ? { do: "give_up", error: attempt.error }
-            : { do: "back_off", error: attempt.error };
+        "heldUntil" in attempt
+          ? { do: "defer", until: attempt.heldUntil }
+          : "result" in attempt
+            ? { do: (await this.reconciler.settle(trx, entry.key, attempt.result)) ? "again" : "done", result: attempt.result }
+            : attempt.error instanceof TerminalError || entry.attempts + 1 >= this.opts.maxAttempts
+              ? { do: "give_up", error: attempt.error }
+              : { do: "back_off", error: attempt.error };
       switch (verdict.do) {
+        case "defer": {
+          // Not an attempt: nothing ran, so nothing is observed or counted.
+          await this.queue.defer(trx, entry, this.id, verdict.until);
+          return () => this.log.debug({ ...fields, heldUntil: verdict.until }, "held back by a pacing rule");
+        }
         case "done":
         case "again": {
           const r = verdict.result;

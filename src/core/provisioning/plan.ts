@@ -40,6 +40,8 @@ export interface ClaimPlanInput {
   room: number;
   /** The target's quota (named in reasons). */
   quota: number;
+  /** A failure the emulator injects for a user (a fault rule), consulted before anything else. */
+  injected?: (u: WantedUser) => { kind: UnitFailureKind; reason: string } | undefined;
 }
 
 /** What to do for one wanted user; every op but `fail` ends in a claim on the sub-user. */
@@ -76,6 +78,8 @@ interface PlanState {
 
 function planUser(state: PlanState, u: WantedUser): ClaimOp {
   const { input } = state;
+  const injected = input.injected?.(u);
+  if (injected) return fail(u, injected.kind, injected.reason);
   const uin = input.managed.get(u.userId);
   if (uin !== undefined) return { op: "reuse", userId: u.userId, uin };
   const strategy = input.overrides.get(u.userId) ?? input.strategy;

@@ -100,7 +100,7 @@ export class ProvisioningPlanner {
     private readonly holds: DeletionHolds,
     private readonly limits: Limits,
     /** The reconciler's batch size (a plan walks the same batches, so it sees what each batch of the reconcile sees) and the server's breaker. */
-    private readonly opts: { batchSize: number; breaker: BreakerSetting },
+    private readonly opts: { batchSize: number; breaker: BreakerSetting; injectedUnitFailure?: (account: number, user: WantedUser) => { kind: UnitFailureKind; reason: string } | undefined },
   ) {}
 
   async plan(caller: Caller, directoryId: string, change: ProposedChange): Promise<Plan> {
@@ -199,7 +199,8 @@ export class ProvisioningPlanner {
       const wanted = await this.wanted(p, delta);
       const claimOps: ClaimOp[] = [];
       for (let i = 0; i < wanted.length; i += this.opts.batchSize) {
-        const ops = await planClaimStep(target, p, wanted.slice(i, i + this.opts.batchSize), this.limits.subUsersPerAccount);
+        const injected = this.opts.injectedUnitFailure;
+        const ops = await planClaimStep(target, p, wanted.slice(i, i + this.opts.batchSize), this.limits.subUsersPerAccount, injected && ((u) => injected(p.target_uin, u)));
         target.applyClaims(p.provisioning_id, ops);
         claimOps.push(...ops);
       }

@@ -45,6 +45,8 @@ export interface ReconcilerOptions {
   /** The server's deletion circuit breaker (a provisioning may have its own). */
   breaker: BreakerSetting;
   faults?: Faults;
+  /** The emulator's unit faults: a failure for a user into an account, or undefined. */
+  injectedUnitFailure?: (account: number, user: WantedUser) => { kind: UnitFailureKind; reason: string } | undefined;
 }
 
 
@@ -177,7 +179,8 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       // Lock order: the provisioning's row, then the account's.
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
       const target = await new LockedTarget(trx, p.target_uin, this.limits, this.subUsers).lock();
-      const ops = await planClaimStep(target, p, users.map(wantedUser), this.limits.subUsersPerAccount);
+      const injected = this.opts.injectedUnitFailure;
+      const ops = await planClaimStep(target, p, users.map(wantedUser), this.limits.subUsersPerAccount, injected && ((u) => injected(p.target_uin, u)));
       return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
     });
     if (!applied) return false;

@@ -4,7 +4,7 @@
  * the ops; the planner runs them over a simulation and shows them. Neither decides anything itself.
  */
 import type { Provisioning } from "../../store/schema.js";
-import { type ClaimOp, candidateNames, planClaims, planReleases, type ReleaseOp, type WantedUser } from "./plan.js";
+import { type ClaimOp, type ClaimPlanInput, candidateNames, planClaims, planReleases, type ReleaseOp, type WantedUser } from "./plan.js";
 import type { ManagedSubUser, TargetView } from "./target.js";
 
 /** What the steps read of a provisioning (a stored row, or a proposed one). */
@@ -14,7 +14,7 @@ export type PlannedProvisioning = Pick<Provisioning, "provisioning_id" | "target
 export type ReleaseStepOp = ManagedSubUser & ReleaseOp;
 
 /** One op per wanted user, in the order given (the reconcile's batch, in user-id order). */
-export async function planClaimStep(view: TargetView, p: PlannedProvisioning, users: readonly WantedUser[], quota: number): Promise<ClaimOp[]> {
+export async function planClaimStep(view: TargetView, p: PlannedProvisioning, users: readonly WantedUser[], quota: number, injected?: ClaimPlanInput["injected"]): Promise<ClaimOp[]> {
   const ids = users.map((u) => u.userId);
   // A retried event may carry its own duplication strategy for that one user.
   const overrides = await view.overrides(p.provisioning_id, ids);
@@ -31,6 +31,7 @@ export async function planClaimStep(view: TargetView, p: PlannedProvisioning, us
     suffix: p.duplicate_suffix,
     room: await view.room(),
     quota,
+    injected,
   });
 }
 

@@ -158,6 +158,10 @@ const CODES: Record<Reason, AliyunCode> = {
   "account.managed_by_identity_center": e("NoPermission.ReservedByCloudSSO", 403),
   // Emulator controls are native-API routes; no Alibaba action raises this.
   "emulator.disabled": e("OperationNotSupported", 404),
+  "emulator.fault_not_found": e("EntityNotExists", 404),
+  "emulator.not_root": e("NoPermission", 403),
+  // Never looked up: an injected error carries its own code and status (CoreError.wire).
+  "emulator.injected": e("InternalError", 500),
   "value.invalid": e("InvalidParameter.{field}", 400),
   "value.missing": e("Missing{field}", 400),
   internal: e("InternalError", 500),
@@ -187,6 +191,8 @@ export function toAliyunError(err: unknown, ctx: ErrorContext = {}): AliyunError
   if (!(err instanceof CoreError)) {
     return { status: 500, Code: "InternalError", Message: "The request processing has failed due to some unknown error. Quote the RequestId when reporting it." };
   }
+  // An emulator fault's own code and status.
+  if (err.wire) return { status: err.wire.status, Code: err.wire.code, Message: err.message };
   const row = CODES[err.reason];
   // Parser-raised reasons already carry the wire name; core-raised ones carry the neutral name.
   const field = err.field === undefined ? undefined : err.reason.startsWith("request.") ? err.field : aliyunField(err.field, ctx.fieldNames);

@@ -53,6 +53,8 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
   const compiled: CompiledRoute[] = routes.map((r) => ({
     name: r.name,
     product: "native",
+    // The emulator's own controls answer whatever fault rules say, so a test can always lift them.
+    faultExempt: r.path === "/emulator" || r.path.startsWith("/emulator/"),
     route: r,
     segments: r.path.split("/").filter(Boolean),
     checkParams: r.params ? coercing.compile(r.params) : undefined,

@@ -49,6 +49,10 @@ const TITLES: Readonly<Record<number, string>> = {
   415: "Unsupported Media Type",
   429: "Too Many Requests",
   500: "Internal Server Error",
+  // Statuses only an emulator fault rule answers with.
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
 };
 
 export interface Problem {
@@ -73,6 +77,10 @@ export function toProblem(err: unknown, requestId: string): Problem {
   let field: string | undefined;
   if (err instanceof ProblemError) {
     ({ status, reason, field } = err);
+    detail = err.message;
+  } else if (err instanceof CoreError && err.wire) {
+    // An emulator fault's own code and status: the code is the problem's reason (and type).
+    ({ status, code: reason } = err.wire);
     detail = err.message;
   } else if (err instanceof CoreError && err.reason !== "internal") {
     status = BY_REASON[err.reason] ?? BY_KIND[err.kind];

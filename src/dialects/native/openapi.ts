@@ -14,6 +14,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "access", description: "Access by roles (read-only): configurations, assignments, deployments, tasks." },
   { name: "scim", description: "The directory's SCIM credentials and synchronization switch." },
   { name: "engine", description: "The reconcile engine's queue." },
+  { name: "emulator", description: "Emulator controls (a server started with --emulator; root accounts' keys only): fault rules." },
   { name: "keys", description: "The caller's account's API keys." },
   { name: "session", description: "Console sign-in: a session cookie and its anti-forgery token." },
   { name: "meta", description: "This document and its reference page (no credentials needed)." },

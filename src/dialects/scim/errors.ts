@@ -39,6 +39,9 @@ const BY_REASON: Readonly<Partial<Record<Reason, ScimCode>>> = {
   "ownership.manual_group_delete": { status: 409, scimType: "mutability" },
 };
 
+/** RFC 7644 §3.12's scimType values (and RFC 9865's): an injected code that is one is sent as the scimType. */
+const SCIM_TYPES: ReadonlySet<string> = new Set<ScimType>(["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive", "invalidCursor", "expiredCursor", "invalidCount"]);
+
 /** Core reasons whose field says the fault is a value in the request, not a missing resource (a member that does not exist). */
 const VALUE_FIELDS = new Set(["members"]);
 
@@ -46,6 +49,11 @@ const VALUE_FIELDS = new Set(["members"]);
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   if (err instanceof CoreError) {
+    // An emulator fault's own status; its code is the scimType when it is one, and leads the detail.
+    if (err.wire) {
+      const { code, status } = err.wire;
+      return SCIM_TYPES.has(code) ? new ScimError(status, code as ScimType, err.message) : new ScimError(status, undefined, `${code}: ${err.message}`);
+    }
     if (err.kind === "not_found" && err.field !== undefined && VALUE_FIELDS.has(err.field)) return new ScimError(400, "invalidValue", err.message);
     if (err.reason === "value.invalid" && err.field === "filter") return new ScimError(400, "invalidFilter", err.message);
     const code = BY_REASON[err.reason] ?? BY_KIND[err.kind];

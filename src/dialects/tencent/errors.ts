@@ -138,6 +138,10 @@ const CODES: Record<Reason, string> = {
   "account.managed_by_identity_center": "FailedOperation.CICIdentityForbidden",
   // Emulator controls are native-API routes; no Tencent action raises this.
   "emulator.disabled": "UnsupportedOperation",
+  "emulator.fault_not_found": "ResourceNotFound",
+  "emulator.not_root": "UnauthorizedOperation",
+  // Never looked up: an injected error carries its own code (CoreError.wire).
+  "emulator.injected": "InternalError",
   "value.invalid": "InvalidParameterValue",
   "value.missing": "MissingParameter",
   internal: "InternalError",
@@ -159,6 +163,8 @@ export interface TencentError {
 export function toTencentError(err: unknown, fieldNames?: Record<string, string>, codes?: Partial<Record<Reason, string>>): TencentError {
   if (err instanceof CoreError) {
     const named = err.field && !err.reason.startsWith("request.") ? ` (parameter \`${tencentField(err.field, fieldNames)}\`)` : "";
+    // An emulator fault's own code; Tencent answers every error with HTTP 200, so its status is not used.
+    if (err.wire) return { Code: err.wire.code, Message: err.message };
     return { Code: codes?.[err.reason] ?? CODES[err.reason], Message: err.message + named };
   }
   return { Code: "InternalError", Message: "An internal error occurred. Quote the RequestId when reporting it." };
