@@ -6,8 +6,8 @@
  * administrator approves (the held set is deleted, exactly that set) or rejects (the sub-users are let
  * go as ordinary ones, as DeletionStrategy Keep would) the held set. A newer reconcile that plans a
  * different set replaces it, under a new hold id, so an approval never applies a set it did not see.
- *
- * A provisioning being deleted is not held: its deletion is an administrator's explicit request.
+ * A provisioning's own deletion is held alike (its DeleteProvisioning task stays InProgress): the plan
+ * shows it beforehand, and a provisioning's breaker can be set "off".
  */
 import type { Kysely } from "kysely";
 import { all, exec, first, lockRow } from "../../store/database.js";

@@ -234,9 +234,9 @@ export class ProvisioningPlanner {
     };
   }
 
-  /** The breaker's split of the releases, as the reconcile's judgeReleases makes it (a deletion is never held). */
+  /** The breaker's split of the releases, as the reconcile's judgeReleases makes it. */
   private async judgeReleases(p: Subject, releasing: string[], target: SimulatedTarget): Promise<ReleaseSplit> {
-    if (p.deleting || releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
+    if (releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
     const proposed = p.provisioning_id === PROPOSED_ID;
     const ops = await planReleaseStep(target, p, releasing);
     const managed = proposed ? 0 : await this.holds.managedCount(this.db, p.provisioning_id);

@@ -8,6 +8,7 @@
 import { type Kysely, sql } from "kysely";
 import { all, containsText, exec, first, isUniqueViolation, lockRow, precompiledRow } from "../../store/database.js";
 import type { Database, Organization, ProvisioningTask } from "../../store/schema.js";
+import { type BreakerSetting, storedBreaker } from "./breaker.js";
 import type { Caller } from "../accounts.js";
 import type { Announcer } from "../announcements.js";
 import type { Clock } from "../clock.js";
@@ -77,6 +78,8 @@ export interface ProvisioningPatch {
   deletionStrategy?: string;
   /** Set over the provisioning's annotations, key by key; keys not named stay. */
   annotations?: Annotations;
+  /** The provisioning's own deletion circuit breaker; null goes back to the server's. */
+  deletionBreaker?: BreakerSetting | null;
 }
 
 /** A provisioning's progress in its target account, in directory users (see `progress`). */
@@ -87,6 +90,8 @@ export interface ProvisioningProgress {
   done: number;
   /** Failures recorded for it (its own, or one of its users'). */
   failed: number;
+  /** Sub-user deletions the circuit breaker holds for an administrator's decision. */
+  heldDeletions: number;
 }
 
 /** A sub-user of an account, with what manages it. */
@@ -305,6 +310,7 @@ export class Provisionings {
     const duplication = oneOf(patch.duplicationStrategy, DUPLICATION_STRATEGIES, "duplicationStrategy");
     const deletion = oneOf(patch.deletionStrategy, DELETION_STRATEGIES, "deletionStrategy");
     checkDescription(patch.description);
+    const breaker = patch.deletionBreaker === undefined ? undefined : storedBreaker(patch.deletionBreaker);
     await this.announcer.transaction(this.db, async (trx) => {
       // Read under the row's lock: the annotations are merged here, and a concurrent update must not be lost.
       await lockRow(trx, "provisionings", "provisioning_id", provisioningId);
@@ -319,6 +325,7 @@ export class Provisionings {
             ...(duplication ? { duplication_strategy: duplication } : {}),
             ...(deletion ? { deletion_strategy: deletion } : {}),
             ...(patch.annotations ? { annotations: JSON.stringify({ ...p.annotations, ...patch.annotations }) } : {}),
+            ...(breaker !== undefined ? { deletion_breaker: breaker } : {}),
           })
           .where("provisioning_id", "=", provisioningId),
       );
@@ -483,8 +490,11 @@ export class Provisionings {
         ),
       );
     }
-    const failed = count(await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll().as("n")).where("provisioning_id", "=", provisioningId)));
-    return { total, done, failed };
+    const failed = count(
+      await first(this.db, this.db.selectFrom("provisioning_events").select((eb) => eb.fn.countAll().as("n")).where("provisioning_id", "=", provisioningId).where("error_kind", "!=", "deletions_held")),
+    );
+    const heldDeletions = count(await first(this.db, this.db.selectFrom("held_deletions").select((eb) => eb.fn.countAll().as("n")).where("provisioning_id", "=", provisioningId).where("decision", "is", null)));
+    return { total, done, failed, heldDeletions };
   }
 
   /**

@@ -111,17 +111,19 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       r.kind = r.failures.length > 0 ? "unit_failures" : "converged";
       return r;
     }
+    // A deletion whose sub-user deletions are held finishes once they are approved or rejected.
+    if (split.held.length > 0) return r;
     return this.finishDeletion(p, r);
   }
 
   /**
    * The deletion circuit breaker's say over this reconcile's releases: plans them all (read-only),
-   * splits them (breaker.ts) and records the held set under the provisioning's lock. A provisioning
-   * being deleted is never held. Undefined when the provisioning is gone.
+   * splits them (breaker.ts) and records the held set under the provisioning's lock. Undefined when
+   * the provisioning is gone.
    */
   private async judgeReleases(p: Provisioning, toRelease: string[], r: ProvisioningResult): Promise<ReleaseSplit | undefined> {
     const all = { release: toRelease, keepInstead: [], held: [] };
-    if (p.deleting || (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id)))) return all;
+    if (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id))) return all;
     const setting = effectiveBreaker(p.deletion_breaker, this.opts.breaker);
     const ops = await planReleaseStep(new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease);
     const managed = await this.holds.managedCount(this.db, p.provisioning_id);

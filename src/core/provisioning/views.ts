@@ -3,6 +3,7 @@
  * has one mapping from its row(s) here; the doors translate views to their wires and import nothing
  * from the store.
  */
+import type { BreakerSetting, BreakerThreshold } from "./breaker.js";
 import type { EventSource, ProvisioningEvent, ProvisioningTask, Provisioning as ProvisioningRow, TaskStatus, UnitFailureKind } from "../../store/schema.js";
 
 export type { EventSource, TaskStatus, UnitFailureKind };
@@ -48,6 +49,8 @@ export interface ProvisioningView {
   createdAt: number;
   updatedAt: number;
   annotations: Annotations;
+  /** This provisioning's deletion circuit breaker; null: the server's. */
+  deletionBreaker: BreakerSetting | null;
 }
 
 /** A task as it was made (principal name and strategies then), with its progress now. */
@@ -103,6 +106,7 @@ export function provisioningView(r: ProvisioningViewRow): ProvisioningView {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     annotations: parseAnnotations(r.annotations),
+    deletionBreaker: r.deletion_breaker === null ? null : r.deletion_breaker === "off" ? "off" : (JSON.parse(r.deletion_breaker) as BreakerThreshold),
   };
 }
 

@@ -65,11 +65,58 @@ const provisioning = {
   createdAt: time,
   updatedAt: time,
   annotations: { type: "object", additionalProperties: str(), description: "Notes a vendor door keeps with the provisioning." },
+  deletionBreaker: { oneOf: [ref("DeletionBreaker"), { type: "null" }], description: "null: the server's breaker." },
 };
+
+/** Also a request body's part (bodies are validated without the components), so it is exported whole. */
+export const DELETION_BREAKER: Schema = {
+  description:
+    'A provisioning\'s deletion circuit breaker: "off", or a threshold. One reconcile that would delete more than `count` sub-users and more than `percent` % of those the provisioning manages in its account holds them for an administrator instead.',
+  oneOf: [{ type: "string", enum: ["off"] }, obj({ count: int({ minimum: 0, maximum: 1_000_000 }), percent: { type: "number", minimum: 0, maximum: 100 } })],
+};
+
+const plannedOpKind = oneOfValues(["create", "adopt", "reuse", "update", "delete", "keep", "hold", "fail"]);
+const planCounts = obj(Object.fromEntries(["create", "adopt", "reuse", "update", "delete", "keep", "hold", "fail"].map((k) => [k, int({ minimum: 0 })])));
+const change = obj({ from: str(), to: str() });
 
 const accessTarget = { targetType, targetUin: int(), targetName: str() };
 
 export const COMPONENTS: Record<string, Schema> = {
+  DeletionBreaker: DELETION_BREAKER,
+  PlannedOperation: obj(
+    {
+      op: plannedOpKind,
+      userId: str({ description: "The directory user (\"\" when the user left the directory)." }),
+      userName: str(),
+      subUserName: str({ description: "The sub-user's final name (a create: with the suffix where a clash forces one)." }),
+      subUserUin: nullable(int()),
+      clashWith: str({ description: "A create: the name that was taken, forcing the suffix." }),
+      changes: obj({ email: change, remark: change }, ["email", "remark"]),
+      failure: obj({ kind: str(), reason: str() }),
+    },
+    ["clashWith", "changes", "failure"],
+  ),
+  ProvisioningPlan: obj({
+    provisioningId: nullable(str({ description: "null for a proposed provisioning." })),
+    principalType,
+    principalId: str(),
+    targetUin: int(),
+    duplicationStrategy: oneOfValues(["KeepBoth", "TakeOver"]),
+    deletionStrategy: oneOfValues(["Delete", "Keep"]),
+    deleting: bool(),
+    counts: planCounts,
+    operations: arr(ref("PlannedOperation")),
+  }),
+  Plan: obj({ plans: arr(ref("ProvisioningPlan")), counts: planCounts }),
+  HeldDeletions: obj({
+    provisioningId: str(),
+    holdId: str({ description: "Names this held set: approve or reject it by this id." }),
+    targetUin: int(),
+    heldAt: time,
+    decision: nullable(oneOfValues(["approved", "rejected"])),
+    count: int({ minimum: 0 }),
+    subUsers: arr(obj({ userId: str(), userName: str(), subUserUin: int(), subUserName: str() })),
+  }),
   Problem: obj(
     {
       type: str({ format: "uri", description: "One URI per reason: `urn:opencic:problem:<reason>`." }),
@@ -124,6 +171,7 @@ export const COMPONENTS: Record<string, Schema> = {
       total: int({ minimum: 0, description: "Directory users the provisioning covers now." }),
       done: int({ minimum: 0, description: "Those whose sub-user is in the target account." }),
       failed: int({ minimum: 0, description: "Failures recorded for it." }),
+      heldDeletions: int({ minimum: 0, description: "Sub-user deletions the circuit breaker holds for an administrator (see /held-deletions)." }),
     },
     [],
     { description: "A provisioning's progress in its target account, in directory users." },

@@ -11,6 +11,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "organization", description: "The caller's organization, its member accounts and their sub-users." },
   { name: "directory", description: "The directory's users, groups and memberships." },
   { name: "provisioning", description: "Users and groups kept as sub-users in accounts: progress, tasks, failures." },
+  { name: "plans", description: "Plans before apply (what the reconciler would do, nothing changed) and the deletion circuit breaker's held deletions." },
   { name: "access", description: "Access by roles (read-only): configurations, assignments, deployments, tasks." },
   { name: "scim", description: "The directory's SCIM credentials and synchronization switch." },
   { name: "engine", description: "The reconcile engine's queue." },

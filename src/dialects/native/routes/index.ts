@@ -7,11 +7,12 @@ import { engineRoutes } from "./engine.js";
 import { keyRoutes } from "./keys.js";
 import { metaRoutes } from "./meta.js";
 import { organizationRoutes } from "./organization.js";
+import { planRoutes } from "./plans.js";
 import { provisioningRoutes } from "./provisioning.js";
 import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...emulatorFaultRoutes, ...keyRoutes, ...sessionRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...planRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...emulatorFaultRoutes, ...keyRoutes, ...sessionRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
