@@ -2,6 +2,7 @@
 /** The `opencic` command: `serve`, and admin commands for accounts and API keys. */
 import { parseArgs } from "node:util";
 import { emulatorFaults } from "./cli/emulator-faults.js";
+import { heldDeletionsCommand, planCommand } from "./cli/plan.js";
 import { type Config, type Flags, loadConfig } from "./config.js";
 import type { Core } from "./core/index.js";
 import { checkEmulatorHost } from "./core/emulator/index.js";
@@ -30,6 +31,11 @@ const USAGE = `usage: opencic <command> [options]
                                 365 days); the secret is printed once
   scim-credential list --directory ID
                                 list a directory's SCIM credentials (never their secrets)
+  plan current|create|update|delete|membership --directory Z …
+                                what the reconciler would do, per account and sub-user, before it does
+                                it (a running server's API; see opencic plan --help)
+  held-deletions list|approve|reject --directory Z …
+                                deletions the circuit breaker held (see opencic held-deletions --help)
   emulator faults list|add|delete|clear
                                 a running emulator's fault rules (see opencic emulator faults --help)
 
@@ -47,11 +53,14 @@ options:
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
 OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write batches),
-OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info)`;
+OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info),
+OPENCIC_DELETION_BREAKER (the deletion circuit breaker: "off", "N" or "N,P%"; default "20,10%")`;
 
 async function main(argv: string[]): Promise<number> {
   // Emulator controls talk to a running server and take their own options.
   if (argv[0] === "emulator" && argv[1] === "faults") return emulatorFaults(argv.slice(2));
+  if (argv[0] === "plan") return planCommand(argv.slice(1));
+  if (argv[0] === "held-deletions") return heldDeletionsCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -3,6 +3,7 @@
  * running server's native API (/api/v1/emulator/faults), with a root account's key.
  */
 import { parseArgs } from "node:util";
+import { NATIVE_API_OPTIONS, nativeApiFrom } from "./native-client.js";
 
 export const EMULATOR_FAULTS_USAGE = `usage: opencic emulator faults <list | add … | delete RULE-ID | clear> [options]
 
@@ -53,11 +54,7 @@ export async function emulatorFaults(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      endpoint: { type: "string" },
-      "secret-id": { type: "string" },
-      "secret-key": { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
+      ...NATIVE_API_OPTIONS,
       rule: { type: "string" },
       kind: { type: "string" },
       door: { type: "string" },
@@ -84,7 +81,7 @@ export async function emulatorFaults(argv: string[]): Promise<number> {
     console.log(EMULATOR_FAULTS_USAGE);
     return values.help ? 0 : 1;
   }
-  const api = client(values.endpoint ?? "http://127.0.0.1:8080", values["secret-id"] ?? process.env.OPENCIC_SECRET_ID, values["secret-key"] ?? process.env.OPENCIC_SECRET_KEY);
+  const api = nativeApiFrom(values);
   const print = (answer: unknown, lines: () => string) => console.log(values.json ? JSON.stringify(answer, null, 2) : lines());
   if (extra !== undefined || (ruleId !== undefined && command !== "delete")) throw new Error(`unexpected argument "${extra ?? ruleId}"\n\n${EMULATOR_FAULTS_USAGE}`);
   switch (command) {
@@ -112,33 +109,6 @@ export async function emulatorFaults(argv: string[]): Promise<number> {
     default:
       throw new Error(`unknown faults command "${command}"\n\n${EMULATOR_FAULTS_USAGE}`);
   }
-}
-
-/** One call of the native API; a refusal becomes an error that says what the server said. */
-function client(endpoint: string, secretId: string | undefined, secretKey: string | undefined) {
-  if (!secretId || !secretKey) throw new Error("give a root account's key: --secret-id and --secret-key, or OPENCIC_SECRET_ID and OPENCIC_SECRET_KEY");
-  const base = endpoint.replace(/\/+$/, "");
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${secretId}:${secretKey}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
-    try {
-      res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (err) {
-      throw new Error(`cannot reach ${base}: ${(err as { cause?: { message?: string } }).cause?.message ?? String(err)}`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      let problem: { reason?: string; detail?: string } = {};
-      try {
-        problem = JSON.parse(text) as typeof problem;
-      } catch {
-        // Not problem details: the status alone says it.
-      }
-      throw new Error(`${method} ${path}: ${res.status} ${problem.reason ?? ""}${problem.detail ? `: ${problem.detail}` : ""}`.trim());
-    }
-    return text === "" ? undefined : JSON.parse(text);
-  };
 }
 
 function parseRule(json: string): unknown {
