@@ -2,6 +2,7 @@
 /** The `opencic` command: `serve`, and admin commands for accounts and API keys. */
 import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
+import { systemClock } from "./core/clock.js";
 import type { Core } from "./core/index.js";
 import { checkEmulatorHost } from "./core/emulator/index.js";
 import { deferredLog } from "./core/log.js";
@@ -112,7 +113,8 @@ async function serve(config: Config): Promise<number> {
       console.log(`  SecretId:  ${created.secretId} (from OPENCIC_SECRET_ID)`);
     }
   }
-  const cluster = new ClusterShare(runtime.store, runtime.core.clock);
+  // Liveness is about processes in real time: an emulator's clock, moved, must not judge it.
+  const cluster = new ClusterShare(runtime.store, systemClock);
   const app = await buildApp({
     core: runtime.core,
     rateLimits: { ...config.rateLimits, share: cluster.share },

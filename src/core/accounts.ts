@@ -182,6 +182,11 @@ export class Accounts {
     return changed > 0;
   }
 
+  /** Drops every cached credential (the emulator replaced the whole state). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Drops cached credentials after they were changed or deleted. */
   forget(secretIds: string[]): void {
     for (const id of secretIds) this.cache.delete(id);

@@ -157,6 +157,7 @@ export const REASONS = {
   "account.managed_by_identity_center": "forbidden",
   // emulator controls (a server started with --emulator)
   "emulator.disabled": "not_found",
+  "emulator.snapshot_not_found": "not_found",
   "value.invalid": "invalid",
   "value.missing": "invalid",
   "internal": "internal",

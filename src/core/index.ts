@@ -121,6 +121,25 @@ export class Core {
     if (opts.observer) this.worker.observe(opts.observer);
     // A key marked by this process starts at once instead of at the worker's next poll.
     announcer.afterCommit("queue.marked", () => this.worker.wake());
+    if (this.emulator) this.wireEmulator(this.emulator, opts.store);
+  }
+
+  /** What the emulator's reset, restore and clock moves must reach in the core. */
+  private wireEmulator(emulator: Emulator, store: Store): void {
+    emulator.attach(store, this.worker);
+    // What mirrors the database in memory is stale once the database was replaced.
+    emulator.onStateReplaced(async () => {
+      this.accounts.forgetAll();
+      this.scimCredentials.forgetAll();
+      this.replayGuard.forget();
+      await this.queue.releaseAll();
+    });
+    emulator.onReset(() => this.consoleSessions.forgetAttempts());
+    emulator.onClockMoved(async (deltaMs) => {
+      if (deltaMs < 0) await this.queue.clockMovedBack(-deltaMs);
+      // A key backing off may be due now: the worker need not wait for its next poll.
+      this.worker.wake();
+    });
   }
 
   /**

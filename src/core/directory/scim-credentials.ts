@@ -79,6 +79,11 @@ export class ScimCredentials {
     private readonly directories: Directories,
   ) {}
 
+  /** Drops every cached session (the emulator replaced the whole state). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** A new enabled credential; its secret is returned here and never again. */
   async create(caller: Caller, directoryId: string, lifetimeSeconds: number = SCIM_LIFETIME.defaultSeconds): Promise<{ credential: ScimCredentialView; secret: string }> {
     await this.directories.scope(caller, directoryId);

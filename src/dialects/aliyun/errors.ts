@@ -155,6 +155,7 @@ const CODES: Record<Reason, AliyunCode> = {
   "account.managed_by_identity_center": e("NoPermission.ReservedByCloudSSO", 403),
   // Emulator controls are native-API routes; no Alibaba action raises this.
   "emulator.disabled": e("OperationNotSupported", 404),
+  "emulator.snapshot_not_found": e("OperationNotSupported", 404),
   "value.invalid": e("InvalidParameter.{field}", 400),
   "value.missing": e("Missing{field}", 400),
   internal: e("InternalError", 500),

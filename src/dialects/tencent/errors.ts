@@ -135,6 +135,7 @@ const CODES: Record<Reason, string> = {
   "account.managed_by_identity_center": "FailedOperation.CICIdentityForbidden",
   // Emulator controls are native-API routes; no Tencent action raises this.
   "emulator.disabled": "UnsupportedOperation",
+  "emulator.snapshot_not_found": "UnsupportedOperation",
   "value.invalid": "InvalidParameterValue",
   "value.missing": "MissingParameter",
   internal: "InternalError",

@@ -2,6 +2,7 @@
 import type { NativeRoute } from "../route.js";
 import { accessRoutes } from "./access.js";
 import { directoryRoutes } from "./directory.js";
+import { emulatorRoutes } from "./emulator.js";
 import { engineRoutes } from "./engine.js";
 import { keyRoutes } from "./keys.js";
 import { metaRoutes } from "./meta.js";
@@ -11,6 +12,6 @@ import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes, ...emulatorRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
