@@ -64,8 +64,11 @@ export const emulatorRoutes: NativeRoute[] = [
     response: clockAnswer,
     run: async (ctx, { body }) => {
       const emulator = await emulatorFor(ctx);
-      let state = body.time === "real" ? await emulator.realTime() : await emulator.setClock(instantOf(body.time));
-      if (body.frozen === true) state = await emulator.freeze();
+      const at = body.time === "real" ? undefined : instantOf(body.time);
+      // Frozen first, so the clock stands exactly at the instant given rather than a moment past it.
+      if (body.frozen === true && at !== undefined) await emulator.freeze();
+      let state = at === undefined ? await emulator.realTime() : await emulator.setClock(at);
+      if (body.frozen === true && at === undefined) state = await emulator.freeze();
       if (body.frozen === false) state = await emulator.resume();
       return clockView(state);
     },
