@@ -132,9 +132,9 @@ export class Core {
       this.accounts.forgetAll();
       this.scimCredentials.forgetAll();
       this.replayGuard.forget();
+      this.consoleSessions.forgetAttempts();
       await this.queue.releaseAll();
     });
-    emulator.onReset(() => this.consoleSessions.forgetAttempts());
     emulator.onClockMoved(async (deltaMs) => {
       if (deltaMs < 0) await this.queue.clockMovedBack(-deltaMs);
       // A key backing off may be due now: the worker need not wait for its next poll.

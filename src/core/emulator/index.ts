@@ -37,9 +37,9 @@ const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class Emulator {
   readonly clock: EmulatorClock;
-  /** Run by reset only (fault rules, rate-limit buckets, sign-in counters). */
+  /** Run by reset only (fault rules: a restore puts back state, not the rules the test set). */
   private readonly resetHooks = new Set<Hook>();
-  /** Run by reset and restore: what mirrors the database in memory (key and credential caches, the nonce ledger). */
+  /** Run by reset and restore: what mirrors or counts against the database in memory (key and credential caches, the nonce ledger, rate-limit and sign-in counts). */
   private readonly replacedHooks = new Set<Hook>();
   /** Told how far the clock moved (ms; negative: back), after it did. */
   private readonly clockHooks = new Set<(deltaMs: number) => void | Promise<void>>();
