@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { type Config, type Flags, loadConfig } from "./config.js";
 import { systemClock } from "./core/clock.js";
 import type { Core } from "./core/index.js";
+import { EMULATOR_USAGE, emulatorCommand } from "./cli/emulator.js";
 import { checkEmulatorHost } from "./core/emulator/index.js";
 import { deferredLog } from "./core/log.js";
 import { directoryIdIn } from "./dialects/aliyun/ids.js";
@@ -30,6 +31,7 @@ const USAGE = `usage: opencic <command> [options]
                                 365 days); the secret is printed once
   scim-credential list --directory ID
                                 list a directory's SCIM credentials (never their secrets)
+${EMULATOR_USAGE}
 
 options:
   --host H          listen address (HOST, default 127.0.0.1)
@@ -48,6 +50,8 @@ OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write bat
 OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info)`;
 
 async function main(argv: string[]): Promise<number> {
+  // Emulator commands talk to a running server over HTTP and take their own flags.
+  if (argv[0] === "emulator") return emulatorCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
