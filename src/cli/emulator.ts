@@ -103,8 +103,7 @@ const clockLine = (c: ClockView) => {
 };
 
 function formatMs(ms: number): string {
-  if (ms % 1000 !== 0 || ms < 1000) return `${ms} ms`;
-  return `${ms / 1000} s`;
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 const snapshotLine = (s: SnapshotView) => `${s.name}\ttaken ${s.takenAt}\t${s.rows} rows in ${s.tables} tables`;

@@ -28,23 +28,19 @@ for (const engine of ENGINES) {
         const json = async (...args: string[]) => JSON.parse(await emulator(...args, "--json"));
         const cam = camClient(server, key);
 
+        // Each command is a process of its own (a few seconds each here), so the checks share them.
         const clock = await json("clock");
-        assert.equal(clock.frozen, false);
-        assert.equal(clock.offsetMs, 0);
-        assert.match(await emulator("clock"), /^clock \d{4}-\d{2}-\d{2}T[\d:.]+Z \(running, real time\)\n$/);
-
-        assert.match(await emulator("clock", "advance", "301s"), /\(running, \+301 s from real time\)/);
+        assert.deepEqual([clock.frozen, clock.offsetMs], [false, 0]);
+        assert.match(await emulator("clock", "advance", "301s"), /^clock \d{4}-\d{2}-\d{2}T[\d:.]+Z \(running, \+301 s from real time\)\n$/);
         await expectCode(cam.ListUsers(), "AuthFailure.SignatureExpire");
-        assert.match(await emulator("clock", "advance", "-301s"), /real time\)/);
+        assert.match(await emulator("clock", "advance", "-301s"), /\(running, real time\)/);
         await cam.ListUsers();
-        assert.equal((await json("clock", "freeze")).frozen, true);
-        const at = "2026-01-02T03:04:05.000Z";
-        assert.equal((await json("clock", "set", at)).now, at);
-        assert.match(await emulator("clock", "resume"), /running/);
+        const frozen = await json("clock", "freeze");
+        assert.equal(frozen.frozen, true);
+        assert.match(await emulator("clock", "set", "2026-01-02T03:04:05Z"), /^clock 2026-01-02T03:04:05\.000Z \(frozen, −[\d.]+ s from real time\)/);
         assert.match(await emulator("clock", "set", "real"), /\(running, real time\)/);
 
-        const taken = await json("snapshot", "empty");
-        assert.equal(taken.name, "empty");
+        assert.equal((await json("snapshot", "empty")).name, "empty");
         await cam.AddUser({ Name: "made-after" });
         assert.match(await emulator("snapshot", "one-user"), /^snapshot one-user\ttaken \S+\t\d+ rows in \d+ tables\n$/);
         assert.match(await emulator("restore", "empty"), /^restored empty\t/);
@@ -54,8 +50,6 @@ for (const engine of ENGINES) {
 
         assert.match(await emulator("reset"), /^reset: /);
         assert.deepEqual((await cam.ListUsers()).Data ?? [], []);
-        const listed = await json("snapshots");
-        assert.deepEqual(listed.items.map((s: { name: string }) => s.name), ["empty", "one-user"]);
         assert.match(await emulator("snapshots"), /^empty\t.*\none-user\t/);
         assert.match(await emulator("snapshots", "delete", "empty"), /deleted snapshot empty/);
         assert.deepEqual((await json("snapshots")).items.map((s: { name: string }) => s.name), ["one-user"]);
@@ -72,7 +66,6 @@ for (const engine of ENGINES) {
         await fails(["clock", "--endpoint", endpoint], { OPENCIC_SECRET_ID: key.secretId, OPENCIC_SECRET_KEY: "wrong" }, /auth\.unknown_key/);
         await fails(["restore", "nothing", "--endpoint", endpoint], env, /emulator\.snapshot_not_found/);
         await fails(["clock", "advance", "soon", "--endpoint", endpoint], env, /not a duration/);
-        await fails(["clock"], {}, /root account's key/);
       } finally {
         assert.equal(await server.stop(), 0);
         await schema?.drop();
