@@ -84,6 +84,8 @@ export class Core {
   constructor(opts: CoreOptions) {
     const { db } = opts.store;
     this.emulator = opts.emulator ? new Emulator(opts.clock) : undefined;
+    // Caches measure their freshness in real time: an emulator's clock may stand still for ever.
+    const cacheClock = opts.clock;
     this.clock = this.emulator?.clock ?? opts.clock;
     // Every service below gets the core's clock, so the emulator's moves all of them.
     opts = { ...opts, clock: this.clock };
@@ -91,7 +93,7 @@ export class Core {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     // How services tell each other of changes without importing each other (see announcements.ts).
     const announcer = new Announcer();
-    this.accounts = new Accounts(db, opts.clock, opts.box);
+    this.accounts = new Accounts(db, opts.clock, opts.box, cacheClock);
     this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits, announcer);
     const tokens = new PageTokens((data) => opts.box.mac(data));
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
@@ -101,7 +103,7 @@ export class Core {
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens, announcer);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
-    this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
+    this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories, cacheClock);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
