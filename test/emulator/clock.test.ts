@@ -103,13 +103,15 @@ for (const engine of ENGINES) {
         { time: "yesterday" },
         { time: "2026-13-45T00:00:00Z" },
         { time: -5 },
+        { time: 8_640_000_000_000_000 },
+        { time: "10000-01-01T00:00:00Z" },
         {},
       ];
       for (const body of bad) {
         const r = await api.call("PUT", "/emulator/clock", { body });
         assert.equal(r.status, 400, JSON.stringify(body));
       }
-      for (const body of [{}, { ms: 1, seconds: 1 }, { ms: 1.5 }, { minutes: 1 }]) {
+      for (const body of [{}, { ms: 1, seconds: 1 }, { ms: 1.5 }, { minutes: 1 }, { seconds: 1e300 }, { seconds: -1e12 }]) {
         const r = await api.call("POST", "/emulator/clock/advance", { body });
         assert.equal(r.status, 400, JSON.stringify(body));
       }

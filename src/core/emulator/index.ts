@@ -32,6 +32,11 @@ export interface SnapshotInfo {
   rows: number;
 }
 
+/** The times every wire can write (four-digit years). */
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const RANGE_MESSAGE = "the clock shows times from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z";
+const inRange = (ms: number) => Number.isSafeInteger(ms) && ms >= 0 && ms <= LATEST_MS;
+
 /** A snapshot's name: what a path segment and a shell word carry without quoting. */
 const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -91,13 +96,13 @@ export class Emulator {
 
   /** Shows `ms` (epoch) from now on; a frozen clock stays frozen there. */
   setClock(ms: number): Promise<ClockState> {
-    if (!Number.isSafeInteger(ms) || ms < 0) fail("value.invalid", "the time must be at or after 1970-01-01T00:00:00Z", "time");
+    if (!inRange(ms)) fail("value.invalid", RANGE_MESSAGE, "time");
     return this.moveClock(() => this.clock.set(ms));
   }
 
   advance(ms: number): Promise<ClockState> {
     if (!Number.isSafeInteger(ms)) fail("value.invalid", "advance by a whole number of milliseconds", "ms");
-    if (this.clock.now() + ms < 0) fail("value.invalid", "that would move the clock before 1970-01-01T00:00:00Z", "ms");
+    if (!inRange(this.clock.now() + ms)) fail("value.invalid", `that would move the clock out of range: ${RANGE_MESSAGE}`, "ms");
     return this.moveClock(() => this.clock.advance(ms));
   }
 
