@@ -13,8 +13,11 @@ const TAG = "emulator";
 const snapshotName = str({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$", description: "1–64 letters, digits, `.`, `_` or `-`." });
 const snapshotParams = obj({ name: snapshotName });
 
-/** The emulator, when the server is one and the caller is a root account acting as itself. */
-async function emulatorFor({ core, caller }: ActionContext): Promise<Emulator> {
+/**
+ * The emulator, when the server is one and the caller is a root account acting as itself: the one
+ * rule every emulator route (the fault rules' too) admits callers by.
+ */
+export async function emulatorFor({ core, caller }: ActionContext): Promise<Emulator> {
   const emulator = emulatorOf(core);
   const account = caller.isSubUser || caller.scimCredentialId !== undefined ? undefined : await core.accounts.get(caller.accountUin);
   if (account?.kind !== "root") fail("auth.not_permitted", "emulator controls take a root account's own key");
