@@ -129,7 +129,7 @@ export class Core {
   /** What the emulator's reset, restore and clock moves must reach in the core. */
   private wireEmulator(emulator: Emulator, store: Store): void {
     emulator.attach(store, this.worker);
-    // What mirrors the database in memory is stale once the database was replaced.
+    // What mirrors or counts against the database in memory is stale once the database was replaced.
     emulator.onStateReplaced(async () => {
       this.accounts.forgetAll();
       this.scimCredentials.forgetAll();

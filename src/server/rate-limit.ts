@@ -48,7 +48,7 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  /** Forgets every count (the emulator's reset). */
+  /** Forgets every count (an emulator's reset or restore). */
   reset(): void {
     this.windowStart = 0;
     this.counts.clear();
