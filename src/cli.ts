@@ -4,7 +4,9 @@ import { parseArgs } from "node:util";
 import { emulatorFaults } from "./cli/emulator-faults.js";
 import { heldDeletionsCommand, planCommand } from "./cli/plan.js";
 import { type Config, type Flags, loadConfig } from "./config.js";
+import { systemClock } from "./core/clock.js";
 import type { Core } from "./core/index.js";
+import { EMULATOR_USAGE, emulatorCommand } from "./cli/emulator.js";
 import { checkEmulatorHost } from "./core/emulator/index.js";
 import { deferredLog } from "./core/log.js";
 import { directoryIdIn } from "./dialects/aliyun/ids.js";
@@ -36,8 +38,7 @@ const USAGE = `usage: opencic <command> [options]
                                 it (a running server's API; see opencic plan --help)
   held-deletions list|approve|reject --directory Z …
                                 deletions the circuit breaker held (see opencic held-deletions --help)
-  emulator faults list|add|delete|clear
-                                a running emulator's fault rules (see opencic emulator faults --help)
+${EMULATOR_USAGE}
 
 options:
   --host H          listen address (HOST, default 127.0.0.1)
@@ -57,8 +58,9 @@ OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info
 OPENCIC_DELETION_BREAKER (the deletion circuit breaker: "off", "N" or "N,P%"; default "20,10%")`;
 
 async function main(argv: string[]): Promise<number> {
-  // Emulator controls talk to a running server and take their own options.
+  // Commands that talk to a running server over HTTP take their own flags.
   if (argv[0] === "emulator" && argv[1] === "faults") return emulatorFaults(argv.slice(2));
+  if (argv[0] === "emulator") return emulatorCommand(argv.slice(1));
   if (argv[0] === "plan") return planCommand(argv.slice(1));
   if (argv[0] === "held-deletions") return heldDeletionsCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
@@ -126,7 +128,8 @@ async function serve(config: Config): Promise<number> {
       console.log(`  SecretId:  ${created.secretId} (from OPENCIC_SECRET_ID)`);
     }
   }
-  const cluster = new ClusterShare(runtime.store, runtime.core.clock);
+  // Liveness is about processes in real time: an emulator's clock, moved, must not judge it.
+  const cluster = new ClusterShare(runtime.store, systemClock);
   const app = await buildApp({
     core: runtime.core,
     rateLimits: { ...config.rateLimits, share: cluster.share },

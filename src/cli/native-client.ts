@@ -18,18 +18,20 @@ export const NATIVE_API_USAGE = `  --endpoint URL    the server (default http://
                     an account's key (default OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY)
   --json            print the API's JSON answer instead of lines`;
 
-export type NativeApi = (method: string, path: string, body?: unknown) => Promise<unknown>;
+export type NativeApi = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** The client the parsed options name. */
 export function nativeApiFrom(values: { endpoint?: string; "secret-id"?: string; "secret-key"?: string }): NativeApi {
-  return client(values.endpoint ?? "http://127.0.0.1:8080", values["secret-id"] ?? process.env.OPENCIC_SECRET_ID, values["secret-key"] ?? process.env.OPENCIC_SECRET_KEY);
+  const endpoint = values.endpoint ?? "http://127.0.0.1:8080";
+  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new Error(`--endpoint must be an http(s) URL, not "${endpoint}"`);
+  return client(endpoint, values["secret-id"] ?? process.env.OPENCIC_SECRET_ID, values["secret-key"] ?? process.env.OPENCIC_SECRET_KEY);
 }
 
 /** One call of the native API; a refusal becomes an error that says what the server said. */
 function client(endpoint: string, secretId: string | undefined, secretKey: string | undefined): NativeApi {
   if (!secretId || !secretKey) throw new Error("give an account's key: --secret-id and --secret-key, or OPENCIC_SECRET_ID and OPENCIC_SECRET_KEY");
   const base = endpoint.replace(/\/+$/, "");
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = { authorization: `Bearer ${secretId}:${secretKey}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
@@ -48,7 +50,7 @@ function client(endpoint: string, secretId: string | undefined, secretKey: strin
       }
       throw new Error(`${method} ${path}: ${res.status} ${problem.reason ?? ""}${problem.detail ? `: ${problem.detail}` : ""}`.trim());
     }
-    return text === "" ? undefined : JSON.parse(text);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
   };
 }
 

@@ -63,6 +63,8 @@ export class Accounts {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly box: SecretBox,
+    /** What the cache's freshness is measured by: real time under an emulator, whose clock may stand still. */
+    private readonly cacheClock: Clock = clock,
   ) {}
 
   /**
@@ -182,6 +184,11 @@ export class Accounts {
     return changed > 0;
   }
 
+  /** Drops every cached credential (the emulator replaced the whole state). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Drops cached credentials after they were changed or deleted. */
   forget(secretIds: string[]): void {
     for (const id of secretIds) this.cache.delete(id);
@@ -193,12 +200,12 @@ export class Accounts {
    */
   cached(secretId: string): ResolvedCredential | undefined {
     const hit = this.cache.get(secretId);
-    return hit && hit.until > this.clock.now() ? hit.value : undefined;
+    return hit && hit.until > this.cacheClock.now() ? hit.value : undefined;
   }
 
   /** The enabled credential behind a SecretId, or undefined (unknown and disabled look the same to callers). */
   async resolve(secretId: string): Promise<ResolvedCredential | undefined> {
-    const now = this.clock.now();
+    const now = this.cacheClock.now();
     const hit = this.cache.get(secretId);
     if (hit && hit.until > now) return hit.value;
     const row = await first(this.db, this.db

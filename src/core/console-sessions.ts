@@ -85,6 +85,12 @@ export class ConsoleSessions {
     this.options = { ...DEFAULT_CONSOLE_SESSION_OPTIONS, ...options };
   }
 
+  /** Forgets the sign-in attempts counted so far (the emulator's reset). */
+  forgetAttempts(): void {
+    this.attempts.clear();
+    this.lastPrune = 0;
+  }
+
   /** Opens a session with an API key: the same lookup, and the same refusal for every wrong key, as a bearer key. */
   async signInWithKey(clientAddress: string, secretId: string, secretKey: string): Promise<OpenedSession> {
     this.countAttempt(clientAddress);

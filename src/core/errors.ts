@@ -164,6 +164,7 @@ export const REASONS = {
   "emulator.not_root": "forbidden",
   // An error an emulator fault rule answers with: it always carries its wire code (CoreError.wire).
   "emulator.injected": "internal",
+  "emulator.snapshot_not_found": "not_found",
   "value.invalid": "invalid",
   "value.missing": "invalid",
   "internal": "internal",

@@ -102,6 +102,8 @@ export class Core {
     // OPENCIC_DEPLOYMENT_FAULTS is one kind of fault rule, seeded at start.
     const seeds: FaultRuleInput[] = [...(opts.deploymentFaults ?? [])].map(([accountId, reason]) => ({ kind: "deployment", accountId, reason }));
     this.emulator = opts.emulator ? new Emulator(opts.clock, seeds) : undefined;
+    // Caches measure their freshness in real time: an emulator's clock may stand still for ever.
+    const cacheClock = opts.clock;
     this.clock = this.emulator?.clock ?? opts.clock;
     this.faults = this.emulator?.faults ?? (seeds.length > 0 ? new FaultRules(this.clock, seeds) : undefined);
     const faults = this.faults;
@@ -111,7 +113,7 @@ export class Core {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     // How services tell each other of changes without importing each other (see announcements.ts).
     const announcer = new Announcer();
-    this.accounts = new Accounts(db, opts.clock, opts.box);
+    this.accounts = new Accounts(db, opts.clock, opts.box, cacheClock);
     this.organizations = new Organizations(db, opts.clock, this.accounts, this.limits, announcer);
     const tokens = new PageTokens((data) => opts.box.mac(data));
     this.subUsers = new SubUsers(db, opts.clock, this.accounts, this.limits, tokens);
@@ -121,7 +123,7 @@ export class Core {
     this.directories = new Directories(db, opts.clock, this.organizations, this.limits);
     this.users = new Users(db, opts.clock, this.directories, tokens, announcer);
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
-    this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
+    this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories, cacheClock);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
     this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
@@ -168,6 +170,25 @@ export class Core {
     if (opts.observer) this.worker.observe(opts.observer);
     // A key marked by this process starts at once instead of at the worker's next poll.
     announcer.afterCommit("queue.marked", () => this.worker.wake());
+    if (this.emulator) this.wireEmulator(this.emulator, opts.store);
+  }
+
+  /** What the emulator's reset, restore and clock moves must reach in the core. */
+  private wireEmulator(emulator: Emulator, store: Store): void {
+    emulator.attach(store, this.worker);
+    // What mirrors or counts against the database in memory is stale once the database was replaced.
+    emulator.onStateReplaced(async () => {
+      this.accounts.forgetAll();
+      this.scimCredentials.forgetAll();
+      this.replayGuard.forget();
+      this.consoleSessions.forgetAttempts();
+      await this.queue.releaseAll();
+    });
+    emulator.onClockMoved(async (deltaMs) => {
+      if (deltaMs < 0) await this.queue.clockMovedBack(-deltaMs);
+      // A key backing off may be due now: the worker need not wait for its next poll.
+      this.worker.wake();
+    });
   }
 
   /**

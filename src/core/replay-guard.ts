@@ -70,6 +70,17 @@ export class ReplayGuard {
     return then(this.loaded, () => this.useLocal({ keyId, nonce, expiresAt }));
   }
 
+  /**
+   * Forgets what the process remembers (the emulator replaced the whole state, log included): the
+   * one-process ledger reads the log again at its next use.
+   */
+  forget(): void {
+    this.remembered.clear();
+    this.unlogged = [];
+    this.loaded = undefined;
+    this.lastPrune = 0;
+  }
+
   private useLocal(u: Use): void {
     const now = this.clock.now();
     if (now - this.lastPrune >= PRUNE_EVERY_MS || now < this.lastPrune) this.pruneLocal(now);

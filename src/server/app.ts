@@ -116,10 +116,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const handlers = new Map<string, DoorHandlers>();
   const registerDoor = async <A extends DoorAction, W>(door: Door<A, W>) => {
+    // One limiter per door: the same action name in two doors (GetUser) is two APIs with their own counts.
+    const limiter = new RateLimiter({ ...opts.rateLimits, perAction: { ...door.documentedRateLimits, ...opts.rateLimits.perAction } }, now);
+    // An emulator's reset or restore forgets the counts: the state they counted against is gone.
+    const forget = opts.core.emulator?.onStateReplaced(() => limiter.reset());
+    if (forget) app.addHook("onClose", (_app, done) => {
+      forget();
+      done();
+    });
     const deps = {
       core: opts.core,
-      // One limiter per door: the same action name in two doors (GetUser) is two APIs with their own counts.
-      limiter: new RateLimiter({ ...opts.rateLimits, perAction: { ...door.documentedRateLimits, ...opts.rateLimits.perAction } }, now),
+      limiter,
       log,
       observer: metrics.requestObserver,
       isClosing: () => closing,

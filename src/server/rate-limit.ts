@@ -48,6 +48,12 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
+  /** Forgets every count (an emulator's reset or restore). */
+  reset(): void {
+    this.windowStart = 0;
+    this.counts.clear();
+  }
+
   /** The account's documented limit for `action`, for the cluster as a whole. */
   limitFor(action: string): number {
     return this.config.perAction[action] ?? this.config.defaultPerSecond;

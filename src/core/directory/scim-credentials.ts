@@ -77,7 +77,14 @@ export class ScimCredentials {
     private readonly clock: Clock,
     private readonly box: SecretBox,
     private readonly directories: Directories,
+    /** What the cache's freshness is measured by (expiry is the clock's): real time under an emulator, whose clock may stand still. */
+    private readonly cacheClock: Clock = clock,
   ) {}
+
+  /** Drops every cached session (the emulator replaced the whole state). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
 
   /** A new enabled credential; its secret is returned here and never again. */
   async create(caller: Caller, directoryId: string, lifetimeSeconds: number = SCIM_LIFETIME.defaultSeconds): Promise<{ credential: ScimCredentialView; secret: string }> {
@@ -150,8 +157,9 @@ export class ScimCredentials {
   authenticate(token: string): MaybePromise<ScimSession> {
     const digest = this.digest(token);
     const now = this.clock.now();
+    const fresh = this.cacheClock.now();
     const hit = this.cache.get(digest);
-    if (hit && hit.until > now) return usable(hit, now);
+    if (hit && hit.until > fresh) return usable(hit, now);
     return then(credentialByDigest(this.db, digest), (row) => {
       const entry: CachedSession = row
         ? {
@@ -163,9 +171,9 @@ export class ScimCredentials {
             },
             status: row.status,
             expiresAt: row.expires_at,
-            until: now + SCIM_SESSION_TTL_MS,
+            until: fresh + SCIM_SESSION_TTL_MS,
           }
-        : { session: undefined, status: "Disabled", expiresAt: 0, until: now + SCIM_SESSION_TTL_MS };
+        : { session: undefined, status: "Disabled", expiresAt: 0, until: fresh + SCIM_SESSION_TTL_MS };
       // Unknown tokens are kept too (briefly), so a flood of bad tokens costs one query each per second at most;
       // the bound keeps random guesses from growing the map.
       if (this.cache.size >= 10_000) this.cache.clear();

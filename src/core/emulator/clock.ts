@@ -55,6 +55,7 @@ export class EmulatorClock implements Clock {
 
   state(): ClockState {
     const now = this.now();
-    return { now, frozen: this.frozenAt !== undefined, offsetMs: now - this.real.now() };
+    // Running, the offset is exact; frozen, it grows as real time passes.
+    return { now, frozen: this.frozenAt !== undefined, offsetMs: this.frozenAt === undefined ? this.offsetMs : now - this.real.now() };
   }
 }

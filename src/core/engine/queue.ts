@@ -77,6 +77,22 @@ export class ReconcileQueue {
     if (this.engine === "sqlite") await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }));
   }
 
+  /**
+   * Emulator: the state was replaced (restore) while the worker was paused; a lease in it belongs to
+   * no running reconcile (one process), so every key is free to be taken again.
+   */
+  async releaseAll(): Promise<void> {
+    await exec(this.db, this.db.updateTable("reconcile_queue").set({ leased_until: null, leased_by: null }));
+  }
+
+  /**
+   * Emulator: the clock was moved back by `ms`. Due times later than the clock's new time move back
+   * with it, so a key due when the clock moved is due still, and a back-off keeps the wait it had left.
+   */
+  async clockMovedBack(ms: number): Promise<void> {
+    await exec(this.db, this.db.updateTable("reconcile_queue").set((eb) => ({ not_before: eb("not_before", "-", ms) })).where("not_before", ">", this.clock.now()));
+  }
+
   /** Takes the key that has been due longest, under a lease for `owner`; undefined when none is due. */
   async take(owner: string, leaseMs: number): Promise<QueueEntry | undefined> {
     const now = this.clock.now();

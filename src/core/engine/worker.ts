@@ -124,6 +124,11 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     return () => this.observers.delete(observer);
   }
 
+  /** Whether the loop runs (started and not stopped). */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

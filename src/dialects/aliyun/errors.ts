@@ -162,6 +162,7 @@ const CODES: Record<Reason, AliyunCode> = {
   "emulator.not_root": e("NoPermission", 403),
   // Never looked up: an injected error carries its own code and status (CoreError.wire).
   "emulator.injected": e("InternalError", 500),
+  "emulator.snapshot_not_found": e("EntityNotExists", 404),
   "value.invalid": e("InvalidParameter.{field}", 400),
   "value.missing": e("Missing{field}", 400),
   internal: e("InternalError", 500),

@@ -283,4 +283,16 @@ export const COMPONENTS: Record<string, Schema> = {
     },
     ["principalType", "principalId", "principalName"],
   ),
+  EmulatorClock: obj({
+    now: time,
+    epochMs: int({ description: "The same instant as epoch milliseconds." }),
+    frozen: bool({ description: "Whether the clock stands still (true) or runs with real time." }),
+    offsetMs: int({ description: "How far the clock is from real time, in ms (now − real); 0 on real time." }),
+  }),
+  EmulatorSnapshot: obj({
+    name: str(),
+    takenAt: time,
+    tables: int({ minimum: 0, description: "Tables captured (every table of the schema but the migration bookkeeping and the process registry)." }),
+    rows: int({ minimum: 0, description: "Rows captured, all tables together." }),
+  }),
 };

@@ -18,6 +18,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "emulator", description: "Emulator controls (a server started with --emulator; root accounts' keys only): fault rules." },
   { name: "keys", description: "The caller's account's API keys." },
   { name: "session", description: "Console sign-in: a session cookie and its anti-forgery token." },
+  { name: "emulator", description: "Emulator controls of a server started with --emulator: the clock, reset, named snapshots. A root account's key only; one server process." },
   { name: "meta", description: "This document and its reference page (no credentials needed)." },
 ];
 

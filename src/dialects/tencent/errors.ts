@@ -142,6 +142,7 @@ const CODES: Record<Reason, string> = {
   "emulator.not_root": "UnauthorizedOperation",
   // Never looked up: an injected error carries its own code (CoreError.wire).
   "emulator.injected": "InternalError",
+  "emulator.snapshot_not_found": "UnsupportedOperation",
   "value.invalid": "InvalidParameterValue",
   "value.missing": "MissingParameter",
   internal: "InternalError",

@@ -1,5 +1,13 @@
 import type { Kysely } from "kysely";
 
+/** Where the id sequences start (the emulator's reset puts them back here). */
+export const INITIAL_SEQUENCES: readonly { name: string; value: number }[] = [
+  { name: "uin", value: 100000000000 },
+  { name: "uid", value: 1000000 },
+  { name: "org_id", value: 10000 },
+  { name: "node_id", value: 100000 },
+];
+
 // Column types are chosen to mean the same on SQLite and PostgreSQL:
 // "bigint" has INTEGER affinity in SQLite and is int8 in PostgreSQL.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -14,15 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("name", "text", (c) => c.primaryKey())
     .addColumn("value", "bigint", (c) => c.notNull())
     .execute();
-  await db
-    .insertInto("sequences")
-    .values([
-      { name: "uin", value: 100000000000 },
-      { name: "uid", value: 1000000 },
-      { name: "org_id", value: 10000 },
-      { name: "node_id", value: 100000 },
-    ])
-    .execute();
+  await db.insertInto("sequences").values(INITIAL_SEQUENCES.map((s) => ({ ...s }))).execute();
 
   await db.schema
     .createTable("accounts")

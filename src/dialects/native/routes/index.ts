@@ -3,6 +3,7 @@ import type { NativeRoute } from "../route.js";
 import { accessRoutes } from "./access.js";
 import { directoryRoutes } from "./directory.js";
 import { emulatorFaultRoutes } from "./emulator-faults.js";
+import { emulatorRoutes } from "./emulator.js";
 import { engineRoutes } from "./engine.js";
 import { keyRoutes } from "./keys.js";
 import { metaRoutes } from "./meta.js";
@@ -13,6 +14,6 @@ import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...planRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...emulatorFaultRoutes, ...keyRoutes, ...sessionRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...planRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes, ...emulatorRoutes, ...emulatorFaultRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
