@@ -122,6 +122,7 @@ export interface Progress {
   total: number;
   done: number;
   failed: number;
+  heldDeletions: number;
 }
 
 export interface Provisioning {
@@ -227,4 +228,44 @@ export interface ScimCredential {
   status: "Enabled" | "Disabled";
   createdAt: string;
   expiresAt: string;
+}
+
+export type PlannedOpKind = "create" | "adopt" | "reuse" | "update" | "delete" | "keep" | "hold" | "fail";
+
+export interface PlannedOperation {
+  op: PlannedOpKind;
+  userId: string;
+  userName: string;
+  subUserName: string;
+  subUserUin: number | null;
+  clashWith?: string;
+  changes?: { email?: { from: string; to: string }; remark?: { from: string; to: string } };
+  failure?: { kind: string; reason: string };
+}
+
+export interface ProvisioningPlan {
+  provisioningId: string | null;
+  principalType: "User" | "Group";
+  principalId: string;
+  targetUin: number;
+  duplicationStrategy: string;
+  deletionStrategy: string;
+  deleting: boolean;
+  counts: Record<PlannedOpKind, number>;
+  operations: PlannedOperation[];
+}
+
+export interface Plan {
+  plans: ProvisioningPlan[];
+  counts: Record<PlannedOpKind, number>;
+}
+
+export interface HeldDeletions {
+  provisioningId: string;
+  holdId: string;
+  targetUin: number;
+  heldAt: string;
+  decision: "approved" | "rejected" | null;
+  count: number;
+  subUsers: { userId: string; userName: string; subUserUin: number; subUserName: string }[];
 }

@@ -51,7 +51,8 @@ for (const engine of ENGINES) {
     const cspViolations: string[] = [];
 
     before(async () => {
-      server = await startServer(engine);
+      // A deletion circuit breaker that trips above one deletion, so a small group shows it.
+      server = await startServer(engine, { deletionBreaker: { count: 1, percent: 10 } });
       t = await ssoTenant(server, { members: 2 });
       const members = await nativeClient(server, t.key).ok(200, "GET", "/organization/members");
       names = new Map(members.items.map((m: { uin: number; name: string }) => [m.uin, m.name]));
@@ -148,7 +149,14 @@ for (const engine of ENGINES) {
       await form.getByRole("checkbox", { name: names.get(b)! }).check();
       await form.getByRole("radio", { name: /Keep both/ }).check();
       await form.getByRole("radio", { name: /^Delete —/ }).check();
-      await form.getByRole("button", { name: "Provision" }).click();
+      // The plan comes first: each account gets alice and bob, under their own names.
+      await form.getByRole("button", { name: "Review plan" }).click();
+      const plan = form.getByRole("group", { name: "Plan of this provisioning" });
+      for (const uin of [a, b]) await plan.getByText(`${names.get(uin)}`, { exact: true }).waitFor();
+      assert.equal(await plan.getByRole("row").filter({ hasText: /^create\s*alice\s*alice/ }).count(), 2);
+      assert.equal(await plan.getByRole("row").filter({ hasText: /^create\s*bob\s*bob/ }).count(), 2);
+      await shot("plan");
+      await form.getByRole("button", { name: "Provision as planned" }).click();
       for (const uin of [a, b]) await row(names.get(uin)!).getByText("100 % (2/2)").waitFor();
       await shot("provisionings");
 
@@ -299,12 +307,36 @@ for (const engine of ENGINES) {
       assert.deepEqual((await t.org.ListSCIMCredentials({ ZoneId: zoneId })).SCIMCredentials!.map((c) => c.CredentialId), [fromSdk]);
     });
 
+    test("deleting a provisioning with Delete: its plan shows the breaker would hold the deletions; they are held, then approved in the console", async () => {
+      const [a] = t.members as [number, number];
+      await go("Provisionings");
+      const target = row(names.get(a)!).first();
+      await target.getByLabel(/When deleting group engineers into/).selectOption("Delete");
+      await target.getByRole("button", { name: /Delete provisioning of group engineers into/ }).click();
+      const plan = page.getByRole("group", { name: `Plan of deleting group engineers into ${names.get(a)}` });
+      for (const userName of ["alice", "bob", "carol"]) await plan.getByRole("row").filter({ hasText: new RegExp(`^hold for approval\\s*${userName}`) }).waitFor();
+      await shot("plan-delete");
+      await page.getByRole("button", { name: `Confirm: delete provisioning of group engineers into ${names.get(a)}` }).click();
+      const held = page.getByRole("region", { name: "Held deletions" });
+      await held.getByText(/3 sub-user deletions in/).waitFor();
+      await shot("held-deletions");
+      const cam = camClient(server, await server.keyFor(a));
+      assert.deepEqual((await cam.ListUsers()).Data!.map((u) => u.Name).sort(), ["alice", "bob", "carol", "carol_cic"], "nothing is deleted while held");
+      await held.getByRole("button", { name: `Approve 3 deletions in ${names.get(a)}` }).click();
+      await held.waitFor({ state: "detached" });
+      await row(names.get(a)!).waitFor({ state: "detached" });
+      assert.deepEqual((await cam.ListUsers()).Data!.map((u) => u.Name).sort(), ["carol_cic"], "approved: exactly the held sub-users are deleted");
+    });
+
     test("deleting a provisioning with Keep leaves its sub-users, unmanaged; sign-out ends the session", async () => {
       const [, b] = t.members as [number, number];
       await go("Provisionings");
       const target = row(names.get(b)!);
       await target.getByLabel(/When deleting group engineers into/).selectOption("Keep");
       await target.getByRole("button", { name: /Delete provisioning of group engineers into/ }).click();
+      const plan = page.getByRole("group", { name: `Plan of deleting group engineers into ${names.get(b)}` });
+      for (const userName of ["alice", "bob", "carol"]) await plan.getByRole("row").filter({ hasText: new RegExp(`^keep, unmanaged\\s*${userName}`) }).waitFor();
+      await page.getByRole("button", { name: `Confirm: delete provisioning of group engineers into ${names.get(b)}` }).click();
       await target.waitFor({ state: "detached" });
 
       await go("Member accounts");

@@ -144,7 +144,7 @@ for (const engine of ENGINES) {
         assert.ok(progress.done <= progress.total);
         return progress.done === progress.total;
       }, "the provisioning's progress to reach its total");
-      assert.deepEqual(progress, { total: 3, done: 3, failed: 0 });
+      assert.deepEqual(progress, { total: 3, done: 3, failed: 0, heldDeletions: 0 });
       const listed = await api.ok(200, "GET", `${dir}/provisionings`, { query: { principalId: g.groupId } });
       assert.equal(listed.totalCount, 1);
       assert.deepEqual(listed.items[0].progress, progress);
@@ -195,7 +195,7 @@ for (const engine of ENGINES) {
       assert.equal(failure.failureKind, "name_clash");
       assert.equal(failure.userId, user.userId);
       assert.match(failure.failureReason, new RegExp(name));
-      assert.deepEqual((await api.ok(200, "GET", `${dir}/provisionings/${pid}`)).progress, { total: 1, done: 0, failed: 1 });
+      assert.deepEqual((await api.ok(200, "GET", `${dir}/provisionings/${pid}`)).progress, { total: 1, done: 0, failed: 1, heldDeletions: 0 });
       assert.equal((await api.ok(200, "GET", `${dir}/failures/${failure.failureId}`)).failureId, failure.failureId);
 
       await refused(server, 400, "request.invalid_value", () => api.call("POST", `${dir}/failures/${failure.failureId}/retry`, { body: { duplicationStrategy: "Sometimes" } }), "duplicationStrategy");

@@ -1,13 +1,15 @@
 /**
- * Provisionings: create (a principal, target accounts, both strategies explained in place); the list
- * with live progress per provisioning and account (polled twice a second, so a change shows within 1 s); each one's task history;
- * failures with their reasons, retried with another duplication strategy; deletion with a choice of
- * what happens to the sub-users.
+ * Provisionings: create (a principal, target accounts, both strategies explained in place), confirmed
+ * on the plan of what it will do; the list with live progress per provisioning and account (polled
+ * twice a second, so a change shows within 1 s); each one's task history; failures with their reasons,
+ * retried with another duplication strategy; deletion with a choice of what happens to the sub-users,
+ * confirmed on its plan; the deletions the circuit breaker held, approved or rejected.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, type Failure, type Group, type Member, type Page, type Provisioning, type ProvisioningTask, type User } from "../api";
+import { api, type Failure, type Group, type Member, type Page, type Plan, type Provisioning, type ProvisioningTask, type User } from "../api";
 import { Choice, ErrorNote, ProgressBar, Section, Select, time } from "../ui";
+import { HeldDeletionsSection, PlanTable } from "./Plans";
 
 type Duplication = "KeepBoth" | "TakeOver";
 type Deletion = "Delete" | "Keep";
@@ -31,9 +33,12 @@ export function Provisionings({ directoryId }: { directoryId: string }) {
     refetchInterval: POLL_MS,
   });
   const [tasksOf, setTasksOf] = useState<Provisioning | undefined>();
+  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const accountName = (uin: number) => members.data?.items.find((m) => m.uin === uin)?.name ?? String(uin);
   return (
     <>
-      <CreateProvisioning directoryId={directoryId} />
+      <CreateProvisioning directoryId={directoryId} accountName={accountName} />
+      <HeldDeletionsSection directoryId={directoryId} accountName={accountName} pollMs={POLL_MS} />
       <Section title="Provisionings">
         <ErrorNote error={list.error} />
         {list.data?.items.length === 0 && <p className="empty">No provisionings yet.</p>}
@@ -50,7 +55,7 @@ export function Provisionings({ directoryId }: { directoryId: string }) {
             </thead>
             <tbody>
               {list.data?.items.map((p) => (
-                <ProvisioningRow key={p.provisioningId} base={base} p={p} showTasks={() => setTasksOf(p)} />
+                <ProvisioningRow key={p.provisioningId} base={base} p={p} showTasks={() => setTasksOf(p)} accountName={accountName} />
               ))}
             </tbody>
           </table>
@@ -64,14 +69,20 @@ export function Provisionings({ directoryId }: { directoryId: string }) {
 
 const describe = (p: Provisioning) => `${p.principal.type === "Group" ? "group" : "user"} ${p.principal.name} into ${p.target.name}`;
 
-function ProvisioningRow({ base, p, showTasks }: { base: string; p: Provisioning; showTasks(): void }) {
+function ProvisioningRow({ base, p, showTasks, accountName }: { base: string; p: Provisioning; showTasks(): void; accountName(uin: number): string }) {
   const queries = useQueryClient();
   const [deletion, setDeletion] = useState<Deletion>(p.deletionStrategy);
+  // The deletion is confirmed on its plan: which sub-users go, which stay, which the breaker would hold.
+  const review = useMutation({ mutationFn: () => api<Plan>("POST", `${base}/plans`, { body: { kind: "delete", provisioningId: p.provisioningId, deletionStrategy: deletion } }) });
   const remove = useMutation({
     mutationFn: () => api("DELETE", `${base}/provisionings/${p.provisioningId}`, { query: { deletionStrategy: deletion } }),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["provisionings"] }),
+    onSuccess: () => {
+      review.reset();
+      void queries.invalidateQueries({ queryKey: ["provisionings"] });
+    },
   });
   return (
+    <>
     <tr data-provisioning={p.provisioningId}>
       <td>
         {p.principal.type === "Group" ? "Group" : "User"} <strong>{p.principal.name}</strong>
@@ -89,24 +100,42 @@ function ProvisioningRow({ base, p, showTasks }: { base: string; p: Provisioning
         <button type="button" onClick={showTasks} aria-label={`Tasks of ${describe(p)}`}>
           Tasks
         </button>
-        <Select label={`When deleting ${describe(p)}, its sub-users`} value={deletion} onChange={setDeletion} options={DELETION.map((d) => ({ value: d.value, label: `${d.label}: ${d.value === "Keep" ? "stay, unmanaged" : "are deleted"}` }))} />
-        <button
-          type="button"
-          className="danger"
-          aria-label={`Delete provisioning of ${describe(p)}`}
-          onClick={() => {
-            if (window.confirm(`Delete the provisioning of ${describe(p)} (${deletion === "Keep" ? "keeping" : "deleting"} its sub-users)?`)) remove.mutate();
+        <Select
+          label={`When deleting ${describe(p)}, its sub-users`}
+          value={deletion}
+          onChange={(d) => {
+            setDeletion(d);
+            review.reset();
           }}
-        >
-          Delete
+          options={DELETION.map((d) => ({ value: d.value, label: `${d.label}: ${d.value === "Keep" ? "stay, unmanaged" : "are deleted"}` }))}
+        />
+        <button type="button" className="danger" aria-label={`Delete provisioning of ${describe(p)}`} disabled={review.isPending} onClick={() => review.mutate()}>
+          Delete…
         </button>
+        <ErrorNote error={review.error} />
         <ErrorNote error={remove.error} />
       </td>
     </tr>
+    {review.data && (
+      <tr className="plan-row">
+        <td colSpan={5}>
+          <PlanTable plan={review.data} accountName={accountName} label={`Plan of deleting ${describe(p)}`} />
+          <div className="row-form">
+            <button type="button" className="danger" disabled={remove.isPending} aria-label={`Confirm: delete provisioning of ${describe(p)}`} onClick={() => remove.mutate()}>
+              Delete as planned
+            </button>
+            <button type="button" onClick={() => review.reset()}>
+              Cancel
+            </button>
+          </div>
+        </td>
+      </tr>
+    )}
+    </>
   );
 }
 
-function CreateProvisioning({ directoryId }: { directoryId: string }) {
+function CreateProvisioning({ directoryId, accountName }: { directoryId: string; accountName(uin: number): string }) {
   const base = `/directories/${directoryId}`;
   const queries = useQueryClient();
   const [principalType, setPrincipalType] = useState<"User" | "Group">("Group");
@@ -120,14 +149,23 @@ function CreateProvisioning({ directoryId }: { directoryId: string }) {
   const principals =
     principalType === "User" ? (users.data?.items ?? []).map((u) => ({ value: u.userId, label: u.userName })) : (groups.data?.items ?? []).map((g) => ({ value: g.groupId, label: g.groupName }));
   const chosen = principals.some((p) => p.value === principalId) ? principalId : (principals[0]?.value ?? "");
+  const items = targets.map((targetUin) => ({ principalType, principalId: chosen, targetUin, duplicationStrategy: duplication, deletionStrategy: deletion }));
+  // What is provisioned is what was reviewed: the plan is kept with the choices it was made for, and a change of choice asks for a new one.
+  const choices = JSON.stringify(items);
+  const review = useMutation({
+    mutationFn: async () => {
+      const plans = await Promise.all(items.map((item) => api<Plan>("POST", `${base}/plans`, { body: { kind: "create", ...item } })));
+      return { choices, plan: { plans: plans.flatMap((p) => p.plans), counts: plans[0]!.counts } };
+    },
+  });
+  const reviewed = review.data?.choices === choices ? review.data.plan : undefined;
   const create = useMutation({
     mutationFn: async () => {
-      for (const targetUin of targets) {
-        await api("POST", `${base}/provisionings`, { body: { principalType, principalId: chosen, targetUin, duplicationStrategy: duplication, deletionStrategy: deletion } });
-      }
+      for (const item of items) await api("POST", `${base}/provisionings`, { body: item });
     },
     onSuccess: () => {
       setTargets([]);
+      review.reset();
       void queries.invalidateQueries({ queryKey: ["provisionings"] });
     },
   });
@@ -138,7 +176,8 @@ function CreateProvisioning({ directoryId }: { directoryId: string }) {
         aria-label="Provision a user or group"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate();
+          if (reviewed) create.mutate();
+          else review.mutate();
         }}
       >
         <div className="row-form">
@@ -159,10 +198,19 @@ function CreateProvisioning({ directoryId }: { directoryId: string }) {
         </fieldset>
         <Choice legend="If a sub-user of the same name exists" name="duplication" value={duplication} onChange={setDuplication} options={DUPLICATION} />
         <Choice legend="When the provisioning is deleted" name="deletion" value={deletion} onChange={setDeletion} options={DELETION} />
+        {reviewed && <PlanTable plan={reviewed} accountName={accountName} label="Plan of this provisioning" />}
+        <ErrorNote error={review.error} />
         <ErrorNote error={create.error} />
-        <button type="submit" disabled={!chosen || targets.length === 0 || create.isPending}>
-          Provision
-        </button>
+        <div className="row-form">
+          <button type="submit" disabled={!chosen || targets.length === 0 || create.isPending || review.isPending}>
+            {reviewed ? "Provision as planned" : "Review plan"}
+          </button>
+          {reviewed && (
+            <button type="button" onClick={() => review.reset()}>
+              Cancel
+            </button>
+          )}
+        </div>
       </form>
     </Section>
   );
