@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each printed as a ratio against a baseline measured in the
  * same run, and the results written into BENCHMARKS.md.
- * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim,access,console picks a subset
+ * BENCH_SECONDS sets each HTTP load's length; BENCH_ONLY=read,paging,create,fanout,scim,access,console,plan picks a subset
  * (the SCIM, access and console rows have their own blocks in BENCHMARKS.md, so BENCH_ONLY=scim, =access or =console
  * leaves the others as they are);
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
@@ -14,11 +14,12 @@ import { benchAccess } from "./access.js";
 import { benchConsole, summary } from "./console.js";
 import { benchCreateUser, benchPaging } from "./directory.js";
 import { benchFanout } from "./fanout.js";
+import { benchPlan } from "./plan.js";
 import { benchReadMix } from "./read-mix.js";
 import { benchScimCycle, benchScimRead } from "./scim.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console,plan").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -97,6 +98,19 @@ if (only.has("access")) {
   console.log(accessRows.at(-1));
 }
 
+const planRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
+if (only.has("plan")) {
+  const r = await benchPlan(10_000);
+  const kinds = Object.entries(r.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${fmt(n)} ${k}`)
+    .join(", ");
+  planRows.push(
+    `| plan before apply: a group of ${fmt(r.users)} users proposed into ${10} member accounts (1 % of names taken by hand-made sub-users in each), planned through the core after one untimed plan, nothing written | ${fmt(r.seconds, 2)} s for ${fmt(r.operations)} planned operations (${kinds}; CPU ${fmt(r.cpuSeconds, 2)} s), ${fmt(r.operations / r.seconds)} operations/s | — | — | ≤ 1 s |`,
+  );
+  console.log(planRows.at(-1));
+}
+
 const consoleRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
 if (only.has("console")) {
   const r = await benchConsole(9, 20);
@@ -124,6 +138,11 @@ if (only.has("access")) {
   const accessBlock = /<!-- bench:access -->[\s\S]*?<!-- \/bench:access -->/;
   const accessHeader = `<!-- bench:access -->\nLatest role-access run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
   current = current.replace(accessBlock, `${accessHeader}${accessRows.join("\n")}\n<!-- /bench:access -->`);
+}
+if (only.has("plan")) {
+  const planBlock = /<!-- bench:plan -->[\s\S]*?<!-- \/bench:plan -->/;
+  const planHeader = `<!-- bench:plan -->\nLatest plan run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
+  current = current.replace(planBlock, `${planHeader}${planRows.join("\n")}\n<!-- /bench:plan -->`);
 }
 if (only.has("console")) {
   const consoleBlock = /<!-- bench:console -->[\s\S]*?<!-- \/bench:console -->/;
@@ -157,7 +176,7 @@ for (const row of all ? [] : previous) {
   }
 }
 merged.push(...fresh.filter((r) => !placed.has(groupOf(r) ?? "")));
-const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access" && b !== "console").join(",")}: only those rows are from this run, the others from an earlier one`;
+const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access" && b !== "console" && b !== "plan").join(",")}: only those rows are from this run, the others from an earlier one`;
 const header = `<!-- bench:results -->\nLatest \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; read loads ${seconds} s per server and row with 32 connections from autocannon on the same machine, in alternating 2 s slices after a 1 s warm-up${scope}):\n\n`;
 writeFileSync(file, mainRun ? current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`) : current);
 console.log(`\nwrote ${file}`);

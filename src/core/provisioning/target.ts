@@ -136,6 +136,57 @@ export class SimulatedTarget extends StoredTarget {
   /** Claims the plan made (provisioning → users) and dropped. */
   private readonly claimsMade = new Map<string, Set<string>>();
   private readonly claimsDropped = new Map<string, Set<string>>();
+  /**
+   * The account's sub-users as the store holds them, read once: a plan reads them all batch after
+   * batch, and one read of the account's rows costs less than a query per batch. The reconcile reads
+   * the same rows per batch under its lock; the answers are the same.
+   */
+  private stored: Promise<{ byName: Map<string, ExistingSubUser>; byUser: Map<string, ExistingSubUser> }> | undefined;
+
+  private index() {
+    this.stored ??= (async () => {
+      const rows = await all(this.db, this.db.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", this.target));
+      const byName = new Map<string, ExistingSubUser>();
+      const byUser = new Map<string, ExistingSubUser>();
+      for (const r of rows) {
+        const s = { uin: r.uin, name: r.name, directoryUserId: r.directory_user_id };
+        byName.set(r.name, s);
+        if (r.directory_user_id !== null) byUser.set(r.directory_user_id, s);
+      }
+      return { byName, byUser };
+    })();
+    return this.stored;
+  }
+
+  protected override async storedManaged(userIds: readonly string[]): Promise<Map<string, number>> {
+    const { byUser } = await this.index();
+    const out = new Map<string, number>();
+    for (const id of userIds) {
+      const s = byUser.get(id);
+      if (s) out.set(id, s.uin);
+    }
+    return out;
+  }
+
+  protected override async storedByName(names: readonly string[]): Promise<Map<string, ExistingSubUser>> {
+    const { byName } = await this.index();
+    const out = new Map<string, ExistingSubUser>();
+    for (const n of names) {
+      const s = byName.get(n);
+      if (s) out.set(n, s);
+    }
+    return out;
+  }
+
+  protected override async storedRepresenting(userIds: readonly string[]): Promise<ManagedSubUser[]> {
+    const { byUser } = await this.index();
+    const out: ManagedSubUser[] = [];
+    for (const id of userIds) {
+      const s = byUser.get(id);
+      if (s) out.push({ uin: s.uin, name: s.name, directoryUserId: id });
+    }
+    return out;
+  }
 
   override async room(): Promise<number> {
     return (await super.room()) + this.roomDelta;
