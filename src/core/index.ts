@@ -24,6 +24,7 @@ import { type Log, silentLog } from "./log.js";
 import { Organizations } from "./organizations.js";
 import { Provisionings } from "./provisioning/provisionings.js";
 import { ProvisioningReconciler } from "./provisioning/reconcile.js";
+import { Timeline, type TimelineOptions } from "./provisioning/timeline.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
@@ -46,6 +47,8 @@ export interface CoreOptions {
   consoleSessions?: Partial<ConsoleSessionOptions>;
   /** Emulator controls on (`--emulator`): the core then reads time from the emulator's clock. */
   emulator?: boolean;
+  /** The provisioning timeline's retention (OPENCIC_TIMELINE_RETENTION_DAYS), and whether it records at all (off only for a benchmark's baseline). */
+  timeline?: Partial<TimelineOptions>;
 }
 
 export class Core {
@@ -63,6 +66,8 @@ export class Core {
   /** SCIM bearer credentials and each directory's synchronization switch. */
   readonly scimCredentials: ScimCredentials;
   readonly provisionings: Provisionings;
+  /** Every decision the provisioning reconciler made about a sub-user, and why, for the retention period. */
+  readonly timeline: Timeline;
   /** The system policies configurations may attach, per cloud. */
   readonly policyCatalogue: PolicyCatalogue;
   /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
@@ -103,7 +108,8 @@ export class Core {
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
     this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
-    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
+    this.timeline = new Timeline(db, opts.clock, this.directories, tokens, opts.timeline);
+    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer, this.timeline);
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
     this.accountRoles = new AccountRoles(db, opts.clock);
     this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
@@ -114,11 +120,13 @@ export class Core {
     this.accessConfigurations = new AccessConfigurations(db, opts.clock, this.directories, this.policyCatalogue, tokens, this.limits, this.accessDeployments);
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...opts.worker };
     const reconciler = new ReconcilerRouter({
-      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults }),
+      "up-": new ProvisioningReconciler(db, opts.clock, this.subUsers, this.limits, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, timeline: this.timeline }),
       "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, { batchPauseMs: workerOptions.batchPauseMs, faults: workerOptions.faults, failingAccounts: opts.deploymentFaults }),
     });
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);
+    // Expired decisions go while the worker has nothing else to do.
+    this.worker.whenIdle(() => this.timeline.pruneIfDue());
     // A key marked by this process starts at once instead of at the worker's next poll.
     announcer.afterCommit("queue.marked", () => this.worker.wake());
   }

@@ -15,6 +15,7 @@ import { randomAlnum } from "../ids.js";
 import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
 import { type ClaimOp, candidateNames, type ExistingSubUser, planAttributes, planClaims, planReleases } from "./plan.js";
+import type { Timeline } from "./timeline.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -36,6 +37,8 @@ export interface ReconcilerOptions {
   /** Pause between write batches, so a big fan-out leaves room for API requests (0: none). */
   batchPauseMs: number;
   faults?: Faults;
+  /** Where each applied decision is recorded, in the transaction that applies it. */
+  timeline?: Timeline;
 }
 
 const BATCH = 500;
@@ -208,7 +211,9 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
         room,
         quota: this.limits.subUsersPerAccount,
       });
-      return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
+      const applied = await this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
+      await this.opts.timeline?.claimed(trx, p, ops, users, applied.made);
+      return applied;
     });
     if (!applied) return false;
     r.counts.created += applied.created;
@@ -251,7 +256,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       }
     }
     for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
-    return { created: created.length, adopted, failures };
+    return { created: created.length, adopted, failures, made: created };
   }
 
   /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. False when the provisioning is gone. */
@@ -264,8 +269,9 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       const stillNeeded = await all(trx, trx.selectFrom("provisioning_claims").select("user_id").where("target_uin", "=", p.target_uin).where("user_id", "in", userIds));
       const keep = new Set(stillNeeded.map((c) => c.user_id));
       const orphaned = userIds.filter((id) => !keep.has(id));
-      const subs = orphaned.length ? await all(trx, trx.selectFrom("sub_users").select("uin").where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned)) : [];
+      const subs = orphaned.length ? await all(trx, trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", p.target_uin).where("directory_user_id", "in", orphaned)) : [];
       const ops = planReleases(subs, p.deletion_strategy);
+      await this.opts.timeline?.released(trx, p, userIds, keep, subs, ops);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
       const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");
@@ -290,13 +296,14 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
             .selectFrom("provisioning_claims")
             .innerJoin("sub_users", "sub_users.uin", "provisioning_claims.sub_user_uin")
             .innerJoin("dir_users", "dir_users.user_id", "provisioning_claims.user_id")
-            .select(["sub_users.uin", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName"])
+            .select(["sub_users.uin", "sub_users.name", "sub_users.email", "sub_users.remark", "dir_users.email as userEmail", "dir_users.display_name as userDisplayName", "dir_users.user_id", "dir_users.user_name"])
             .where("provisioning_claims.provisioning_id", "=", p.provisioning_id)
             .where((eb) => eb.or([eb("sub_users.email", "!=", eb.ref("dir_users.email")), eb("sub_users.remark", "!=", eb.ref("dir_users.display_name"))]))
             .limit(BATCH),
         );
         const ops = planAttributes(rows);
         await this.subUsers.updateAttributes(trx, ops);
+        await this.opts.timeline?.updated(trx, p, rows, ops);
         r.counts.updated += ops.length;
         return ops.length < BATCH;
       });

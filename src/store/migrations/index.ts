@@ -17,6 +17,7 @@ import * as m015 from "./015-access-configurations.js";
 import * as m016 from "./016-sub-users-by-directory-user.js";
 import * as m017 from "./017-access-deployments.js";
 import * as m018 from "./018-console-sessions.js";
+import * as m019 from "./019-provisioning-timeline.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "016-sub-users-by-directory-user": m016,
   "017-access-deployments": m017,
   "018-console-sessions": m018,
+  "019-provisioning-timeline": m019,
 };
 
 export const migrationProvider: MigrationProvider = {

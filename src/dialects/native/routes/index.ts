@@ -9,8 +9,9 @@ import { organizationRoutes } from "./organization.js";
 import { provisioningRoutes } from "./provisioning.js";
 import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
+import { timelineRoutes } from "./timeline.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...timelineRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
