@@ -228,3 +228,19 @@ export interface ScimCredential {
   createdAt: string;
   expiresAt: string;
 }
+
+export interface TimelineDecision {
+  decisionId: string;
+  decidedAt: string;
+  decision: "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";
+  cause: string;
+  explanation: string;
+  accountUin: number;
+  provisioningId: string;
+  principal: Principal;
+  duplicationStrategy: "KeepBoth" | "TakeOver";
+  deletionStrategy: "Delete" | "Keep";
+  userId: string;
+  userName: string;
+  subUser: { uin: number | null; name: string } | null;
+}
