@@ -1,0 +1,39 @@
+/**
+ * What the provisioning timeline costs the fan-out: the same fan-out as bench/fanout.ts (a group of N
+ * users into 10 member accounts, in process on SQLite, until every task is Success), with the timeline
+ * recording every decision and with recording off, in the same run. The two alternate, `rounds` times
+ * each, off first, and each side's median is compared, so drift over the run falls on both. Afterwards
+ * (not timed) a recording run must have one decision per sub-user.
+ */
+import { benchFanout, type FanoutResult } from "./fanout.js";
+
+export interface TimelineCost {
+  users: number;
+  subUsers: number;
+  /** Median seconds with the timeline on and off, and every round's figure. */
+  onSeconds: number;
+  offSeconds: number;
+  on: number[];
+  off: number[];
+  /** on / off: the fan-out's time with the timeline over its time without it. */
+  ratio: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function benchTimeline(users: number, rounds = 3): Promise<TimelineCost> {
+  const on: number[] = [];
+  const off: number[] = [];
+  let last: FanoutResult | undefined;
+  for (let i = 0; i < rounds; i++) {
+    off.push((await benchFanout(users, 0, false, { timeline: false })).seconds);
+    last = await benchFanout(users, 0, false, { timeline: true });
+    on.push(last.seconds);
+  }
+  const onSeconds = median(on);
+  const offSeconds = median(off);
+  return { users, subUsers: last!.subUsers, onSeconds, offSeconds, on, off, ratio: onSeconds / offSeconds };
+}
