@@ -17,6 +17,8 @@ export interface TimelineCost {
   off: number[];
   /** on / off: the fan-out's time with the timeline over its time without it. */
   ratio: number;
+  /** The same for the process's CPU time over the fan-out (less moved by other load on the machine). */
+  cpuRatio: number;
 }
 
 const median = (xs: number[]) => {
@@ -27,13 +29,18 @@ const median = (xs: number[]) => {
 export async function benchTimeline(users: number, rounds = 3): Promise<TimelineCost> {
   const on: number[] = [];
   const off: number[] = [];
+  const onCpu: number[] = [];
+  const offCpu: number[] = [];
   let last: FanoutResult | undefined;
   for (let i = 0; i < rounds; i++) {
-    off.push((await benchFanout(users, 0, false, { timeline: false })).seconds);
+    const without = await benchFanout(users, 0, false, { timeline: false });
+    off.push(without.seconds);
+    offCpu.push(without.cpuSeconds);
     last = await benchFanout(users, 0, false, { timeline: true });
     on.push(last.seconds);
+    onCpu.push(last.cpuSeconds);
   }
   const onSeconds = median(on);
   const offSeconds = median(off);
-  return { users, subUsers: last!.subUsers, onSeconds, offSeconds, on, off, ratio: onSeconds / offSeconds };
+  return { users, subUsers: last!.subUsers, onSeconds, offSeconds, on, off, ratio: onSeconds / offSeconds, cpuRatio: median(onCpu) / median(offCpu) };
 }

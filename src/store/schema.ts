@@ -449,8 +449,8 @@ export type TimelineDecisionKind = "created" | "adopted" | "reused" | "updated" 
 
 /** One decision about one directory user's sub-user in the batch's account. */
 export interface TimelineDecisionTable {
-  seq: Generated<number>;
-  batch_seq: number;
+  /** The batch's batch_seq × 1000 + the decision's place in the batch. */
+  seq: number;
   decision: TimelineDecisionKind;
   user_id: string;
   user_name: string;

@@ -12,8 +12,8 @@
  * caller's directory. Decisions older than the retention period are not shown, and are deleted in
  * batches when the worker is idle (`pruneIfDue`), by the core's clock (the emulator's may move).
  */
-import { type Kysely, sql } from "kysely";
-import { all, exec, first } from "../../store/database.js";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { all, exec, execCompiled, first } from "../../store/database.js";
 import type { Database, Provisioning, TimelineDecisionKind, TimelineDecisionTable } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -39,9 +39,19 @@ const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCHES = 20;
 /** Decision rows per insert statement (7 values each). */
 const INSERT_CHUNK = 250;
+/** A decision row's columns, in the order its insert binds them. */
+const INSERT_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
 
 /** A decision row before it belongs to a batch. */
-export type DecisionRow = Omit<TimelineDecisionTable, "seq" | "batch_seq">;
+export type DecisionRow = Omit<TimelineDecisionTable, "seq">;
+
+/**
+ * A decision's key is its batch's number × BATCH_SPAN + its place in the batch, so a batch's decisions
+ * are one range of the key (no index by batch) and the key orders decisions as they were made.
+ */
+const BATCH_SPAN = 1000;
+/** Joins a decision `d` to its batch `b`, either way round: b's key from d's, or d's range from b's. */
+const inBatch = sql<boolean>`b.batch_seq = d.seq / ${sql.lit(BATCH_SPAN)} and d.seq >= b.batch_seq * ${sql.lit(BATCH_SPAN)} and d.seq < (b.batch_seq + 1) * ${sql.lit(BATCH_SPAN)}`;
 
 /** Why a released claim was released. */
 export type ReleaseCause = "left_group" | "user_deleted" | "provisioning_deleted" | "no_longer_covered";
@@ -189,8 +199,7 @@ export interface TimelinePage {
   nextToken?: string;
 }
 
-type JoinedRow = Omit<TimelineDecisionTable, "seq" | "batch_seq"> & {
-  seq: number;
+type JoinedRow = TimelineDecisionTable & {
   at: number;
   provisioning_id: string;
   target_uin: number;
@@ -293,11 +302,13 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
 
 // ---- the service: record (in the caller's transaction), read, prune ----
 
-const DECISION_COLUMNS = ["seq", "batch_seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
+const DECISION_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
 
 export class Timeline {
   readonly options: TimelineOptions;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** The decisions' insert per row count, compiled once: a fan-out writes a full chunk per 250 sub-users. */
+  private readonly inserts = new Map<number, CompiledQuery>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -354,8 +365,12 @@ export class Timeline {
     await this.write(trx, p, [{ decision: "retried", user_id: userId, user_name: user?.user_name ?? "", sub_user_uin: null, sub_user_name: null, detail: detail({ strategy: strategy ?? null }) }]);
   }
 
-  /** One batch row, then its decisions in multi-row inserts, in the caller's transaction. */
+  /** One batch row per BATCH_SPAN decisions, then its decisions in multi-row inserts, in the caller's transaction. */
   private async write(trx: Kysely<Database>, p: Provisioning, rows: readonly DecisionRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH_SPAN) await this.writeBatch(trx, p, rows.slice(i, i + BATCH_SPAN));
+  }
+
+  private async writeBatch(trx: Kysely<Database>, p: Provisioning, rows: readonly DecisionRow[]): Promise<void> {
     if (rows.length === 0) return;
     const principal = await first(
       trx,
@@ -380,10 +395,27 @@ export class Timeline {
         })
         .returning("batch_seq"),
     );
-    const batchSeq = batch!.batch_seq;
+    const firstSeq = batch!.batch_seq * BATCH_SPAN;
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await exec(trx, trx.insertInto("timeline_decisions").values(rows.slice(i, i + INSERT_CHUNK).map((r) => ({ ...r, batch_seq: batchSeq }))));
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const values: unknown[] = [];
+      for (let j = 0; j < chunk.length; j++) {
+        const r = chunk[j]!;
+        values.push(firstSeq + i + j, r.decision, r.user_id, r.user_name, r.sub_user_uin, r.sub_user_name, r.detail);
+      }
+      await execCompiled(trx, this.insertOf(trx, chunk.length), values);
     }
+  }
+
+  /** The insert of `n` decision rows, its values bound row after row in INSERT_COLUMNS order. */
+  private insertOf(db: Kysely<Database>, n: number): CompiledQuery {
+    let q = this.inserts.get(n);
+    if (!q) {
+      const row = Object.fromEntries(INSERT_COLUMNS.map((c) => [c, null])) as never;
+      q = db.insertInto("timeline_decisions").values(Array.from({ length: n }, () => row)).compile();
+      this.inserts.set(n, q);
+    }
+    return q;
   }
 
   /**
@@ -424,7 +456,7 @@ export class Timeline {
     }
     let query = db
       .selectFrom(source.as("d"))
-      .innerJoin("timeline_batches as b", "b.batch_seq", "d.batch_seq")
+      .innerJoin("timeline_batches as b", (j) => j.on(inBatch))
       .select([
         "d.seq",
         "d.decision",
@@ -461,7 +493,7 @@ export class Timeline {
       this.db,
       this.db
         .selectFrom("timeline_decisions as d")
-        .innerJoin("timeline_batches as b", "b.batch_seq", "d.batch_seq")
+        .innerJoin("timeline_batches as b", (j) => j.on(inBatch))
         .select("d.sub_user_uin")
         .where("b.directory_id", "=", directoryId)
         .where("b.target_uin", "=", accountUin)
@@ -499,7 +531,8 @@ export class Timeline {
       if (old.length === 0) return pruned;
       const seqs = old.map((b) => b.batch_seq);
       pruned += await this.db.transaction().execute(async (trx) => {
-        const n = await exec(trx, trx.deleteFrom("timeline_decisions").where("batch_seq", "in", seqs));
+        let n = 0;
+        for (const b of seqs) n += await exec(trx, trx.deleteFrom("timeline_decisions").where("seq", ">=", b * BATCH_SPAN).where("seq", "<", (b + 1) * BATCH_SPAN));
         await exec(trx, trx.deleteFrom("timeline_batches").where("batch_seq", "in", seqs));
         return n;
       });
