@@ -443,6 +443,9 @@ export interface TimelineBatchTable {
   principal_name: string;
   duplication_strategy: "KeepBoth" | "TakeOver";
   deletion_strategy: "Delete" | "Keep";
+  /** The uins its `created` decisions' sub-users were given (one allocation); null when it created none. */
+  created_uin_first: number | null;
+  created_uin_last: number | null;
 }
 
 export type TimelineDecisionKind = "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";

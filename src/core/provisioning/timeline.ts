@@ -13,7 +13,7 @@
  * batches when the worker is idle (`pruneIfDue`), by the core's clock (the emulator's may move).
  */
 import { type CompiledQuery, type Kysely, sql } from "kysely";
-import { all, exec, execCompiled, first } from "../../store/database.js";
+import { all, exec, execCompiled, first, precompiledRow } from "../../store/database.js";
 import type { Database, Provisioning, TimelineDecisionKind, TimelineDecisionTable } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -37,8 +37,8 @@ const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 60_000;
 /** Batches deleted per prune transaction (a batch holds at most a reconcile batch's 500 decisions). */
 const PRUNE_BATCHES = 20;
-/** Decision rows per insert statement (7 values each). */
-const INSERT_CHUNK = 250;
+/** Decision rows per insert statement (7 values each): a reconcile batch's 500 in one. */
+const INSERT_CHUNK = 500;
 /** A decision row's columns, in the order its insert binds them. */
 const INSERT_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
 
@@ -302,6 +302,42 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
 
 // ---- the service: record (in the caller's transaction), read, prune ----
 
+// What every recorded batch runs, built and compiled once.
+const groupName = precompiledRow((db: Kysely<Database>, groupId: string) => db.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", groupId));
+const userName = precompiledRow((db: Kysely<Database>, userId: string) => db.selectFrom("dir_users").select("user_name as name").where("user_id", "=", userId));
+const insertBatch = precompiledRow(
+  (
+    db: Kysely<Database>,
+    at: number,
+    directoryId: string,
+    provisioningId: string,
+    targetUin: number,
+    principalType: "User" | "Group",
+    principalId: string,
+    principalName: string,
+    duplication: "KeepBoth" | "TakeOver",
+    deletion: "Delete" | "Keep",
+    createdFirst: number | null,
+    createdLast: number | null,
+  ) =>
+    db
+      .insertInto("timeline_batches")
+      .values({
+        at,
+        directory_id: directoryId,
+        provisioning_id: provisioningId,
+        target_uin: targetUin,
+        principal_type: principalType,
+        principal_id: principalId,
+        principal_name: principalName,
+        duplication_strategy: duplication,
+        deletion_strategy: deletion,
+        created_uin_first: createdFirst,
+        created_uin_last: createdLast,
+      })
+      .returning("batch_seq"),
+);
+
 const DECISION_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
 
 export class Timeline {
@@ -372,28 +408,28 @@ export class Timeline {
 
   private async writeBatch(trx: Kysely<Database>, p: Provisioning, rows: readonly DecisionRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const principal = await first(
+    const principal = await (p.principal_type === "Group" ? groupName(trx, p.principal_id) : userName(trx, p.principal_id));
+    // Created decisions are indexed by no column: their batch's range of uins finds them.
+    let createdFirst: number | null = null;
+    let createdLast: number | null = null;
+    for (const r of rows) {
+      if (r.decision !== "created" || r.sub_user_uin === null) continue;
+      if (createdFirst === null || r.sub_user_uin < createdFirst) createdFirst = r.sub_user_uin;
+      if (createdLast === null || r.sub_user_uin > createdLast) createdLast = r.sub_user_uin;
+    }
+    const batch = await insertBatch(
       trx,
-      p.principal_type === "Group"
-        ? trx.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", p.principal_id)
-        : trx.selectFrom("dir_users").select("user_name as name").where("user_id", "=", p.principal_id),
-    );
-    const batch = await first(
-      trx,
-      trx
-        .insertInto("timeline_batches")
-        .values({
-          at: this.clock.now(),
-          directory_id: p.directory_id,
-          provisioning_id: p.provisioning_id,
-          target_uin: p.target_uin,
-          principal_type: p.principal_type,
-          principal_id: p.principal_id,
-          principal_name: principal?.name ?? "",
-          duplication_strategy: p.duplication_strategy,
-          deletion_strategy: p.deletion_strategy,
-        })
-        .returning("batch_seq"),
+      this.clock.now(),
+      p.directory_id,
+      p.provisioning_id,
+      p.target_uin,
+      p.principal_type,
+      p.principal_id,
+      principal?.name ?? "",
+      p.duplication_strategy,
+      p.deletion_strategy,
+      createdFirst,
+      createdLast,
     );
     const firstSeq = batch!.batch_seq * BATCH_SPAN;
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -441,16 +477,23 @@ export class Timeline {
       uin = found;
     }
     let source;
-    if (uin !== undefined) {
-      source = db.selectFrom("timeline_decisions").select(DECISION_COLUMNS).where("sub_user_uin", "=", uin);
-    } else if (q.userId !== undefined) {
-      // Every decision but `created` is indexed by user; a created sub-user is found by its uin: the
-      // user's sub-users now, and those a later decision (kept, deleted, released…) names.
-      const notCreated = db.selectFrom("timeline_decisions").select(DECISION_COLUMNS).where("user_id", "=", q.userId).where("decision", "<>", sql.lit("created"));
-      const uins = await this.uinsOf(q.userId);
-      source = uins.length
-        ? notCreated.unionAll(db.selectFrom("timeline_decisions").select(DECISION_COLUMNS).where("sub_user_uin", "in", uins).where("decision", "=", sql.lit("created")).where("user_id", "=", q.userId))
-        : notCreated;
+    if (uin !== undefined || q.userId !== undefined) {
+      // Every decision but `created` is indexed by sub-user and by user; a created one is found in the
+      // batch whose created uins hold its sub-user's (for a user: its sub-users now, and those a later
+      // decision, kept, deleted, released…, names).
+      const notCreated =
+        uin !== undefined
+          ? db.selectFrom("timeline_decisions").select(DECISION_COLUMNS).where("sub_user_uin", "=", uin).where("decision", "<>", sql.lit("created"))
+          : db.selectFrom("timeline_decisions").select(DECISION_COLUMNS).where("user_id", "=", q.userId!).where("decision", "<>", sql.lit("created"));
+      const batches = await this.batchesCreating(uin !== undefined ? [uin] : await this.uinsOf(q.userId!));
+      let created = db
+        .selectFrom("timeline_decisions as d")
+        .innerJoin("timeline_batches as b", (j) => j.on(inBatch))
+        .select(DECISION_COLUMNS.map((c) => `d.${c}` as const))
+        .where("b.batch_seq", "in", batches.length ? batches : [0])
+        .where("d.decision", "=", sql.lit("created"));
+      created = uin !== undefined ? created.where("d.sub_user_uin", "=", uin) : created.where("d.user_id", "=", q.userId!);
+      source = batches.length ? notCreated.unionAll(created) : notCreated;
     } else {
       source = db.selectFrom("timeline_decisions").select(DECISION_COLUMNS);
     }
@@ -479,7 +522,9 @@ export class Timeline {
     if (q.accountUin !== undefined) query = query.where("b.target_uin", "=", q.accountUin);
     if (q.provisioningId !== undefined) query = query.where("b.provisioning_id", "=", q.provisioningId);
     if (after !== undefined) query = query.where("d.seq", "<", after);
-    const rows = (await all(db, query.orderBy("d.seq", "desc").limit(limit + 1))) as JoinedRow[];
+    // By batch, then by place in it (the same order as the key): the batches' indexes then give the
+    // order, and a page reads no more than it shows.
+    const rows = (await all(db, query.orderBy("b.batch_seq", "desc").orderBy("d.seq", "desc").limit(limit + 1))) as JoinedRow[];
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(decisionView);
     return more ? { items, nextToken: this.tokens.encode({ at: rows[limit - 1]!.seq, id: "" }, scope) } : { items };
@@ -503,6 +548,19 @@ export class Timeline {
         .limit(1),
     );
     return known?.sub_user_uin ?? undefined;
+  }
+
+  /** The batches that created these sub-users (a batch's created uins are one range; ranges never overlap). */
+  private async batchesCreating(uins: readonly number[]): Promise<number[]> {
+    const found = new Set<number>();
+    for (const uin of uins) {
+      const b = await first(
+        this.db,
+        this.db.selectFrom("timeline_batches").select(["batch_seq", "created_uin_last"]).where("created_uin_first", "is not", null).where("created_uin_first", "<=", uin).orderBy("created_uin_first", "desc").limit(1),
+      );
+      if (b && b.created_uin_last !== null && b.created_uin_last >= uin) found.add(b.batch_seq);
+    }
+    return [...found];
   }
 
   /** Every sub-user a directory user has or had: those representing it now, and those its decisions named. */

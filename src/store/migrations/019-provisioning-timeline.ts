@@ -12,10 +12,12 @@ import { type Kysely, PostgresAdapter, sql } from "kysely";
  *   a batch's decisions are a range of the key: no index by batch, and no batch column.
  *
  * The indexes are what the queries need and no more, because every index is written on the fan-out's
- * path: decisions by sub-user uin (appended at the end during a fan-out: uins only grow), and by
- * directory user for every decision but `created` (a created sub-user is found by its uin: the user's
- * sub-users now, or the later decision that let it go, name it); per provisioning and per account go
- * through the batches. Old rows are pruned by the batches' time.
+ * path, and a fan-out writes `created` decisions only: decisions other than `created` by sub-user uin
+ * and by directory user. A `created` decision is found through its batch, which records the range of
+ * uins its creates were given (one allocation, so batches' ranges never overlap), and then within the
+ * batch's range of keys; a user's created sub-users are its sub-users now and those a later decision
+ * (kept, deleted, released…) names. Per provisioning and per account go through the batches. Old rows
+ * are pruned by the batches' time.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -32,12 +34,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     principal_id text not null,
     principal_name text not null,
     duplication_strategy text not null,
-    deletion_strategy text not null
+    deletion_strategy text not null,
+    created_uin_first bigint,
+    created_uin_last bigint
   )`.execute(db);
-  await db.schema.createIndex("timeline_batches_provisioning").on("timeline_batches").columns(["provisioning_id", "batch_seq"]).execute();
-  await db.schema.createIndex("timeline_batches_account").on("timeline_batches").columns(["target_uin", "batch_seq"]).execute();
+  // Reads are scoped to a directory and walk batches newest first, so each leads with it and ends with the batch.
+  await db.schema.createIndex("timeline_batches_provisioning").on("timeline_batches").columns(["directory_id", "provisioning_id", "batch_seq"]).execute();
+  await db.schema.createIndex("timeline_batches_account").on("timeline_batches").columns(["directory_id", "target_uin", "batch_seq"]).execute();
   await db.schema.createIndex("timeline_batches_directory").on("timeline_batches").columns(["directory_id", "batch_seq"]).execute();
   await db.schema.createIndex("timeline_batches_at").on("timeline_batches").columns(["at"]).execute();
+  await sql`create index timeline_batches_created on timeline_batches (created_uin_first) where created_uin_first is not null`.execute(db);
   await sql`create table timeline_decisions (
     ${key("seq")},
     decision text not null,
@@ -47,7 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     sub_user_name text,
     detail text
   )`.execute(db);
-  await sql`create index timeline_decisions_sub_user on timeline_decisions (sub_user_uin) where sub_user_uin is not null`.execute(db);
+  await sql`create index timeline_decisions_sub_user on timeline_decisions (sub_user_uin) where decision <> 'created'`.execute(db);
   await sql`create index timeline_decisions_user on timeline_decisions (user_id) where decision <> 'created'`.execute(db);
 }
 
