@@ -258,8 +258,26 @@ for (const engine of ENGINES) {
       await until(async () => (await stored()) === 0, "the worker to prune the old decision");
       await provision("new");
       assert.deepEqual(await shown(), ["new"]);
-      assert.equal(await server.core.timeline.prune(), 0, "nothing else to prune");
+      assert.deepEqual(await server.core.timeline.prune(), { pruned: 0, more: false }, "nothing else to prune");
       assert.equal(await stored(), 1);
+    });
+
+    test("a backlog is pruned a few batches a transaction, a bounded number of transactions at a time", async () => {
+      const old = clock.now() - 40 * 86_400_000;
+      const { db } = server.store;
+      for (let i = 0; i < 45; i++) {
+        const { batch_seq } = await db
+          .insertInto("timeline_batches")
+          .values({ at: old, directory_id: "z-backlog", provisioning_id: "up-backlog", target_uin: 1, principal_type: "User", principal_id: "u-x", principal_name: "x", duplication_strategy: "KeepBoth", deletion_strategy: "Keep", created_uin_first: null, created_uin_last: null })
+          .returning("batch_seq")
+          .executeTakeFirstOrThrow();
+        await db.insertInto("timeline_decisions").values({ seq: batch_seq * 1000, decision: "failed", user_id: "u-x", user_name: "x", sub_user_uin: null, sub_user_name: null, detail: null }).execute();
+      }
+      // The clock has not moved since the worker last pruned, so it is not due: this call alone prunes.
+      assert.deepEqual(await server.core.timeline.prune(1), { pruned: 20, more: true }, "20 batches in one transaction, and more are left");
+      clock.advance(61_000);
+      await until(async () => (await db.selectFrom("timeline_batches").select("batch_seq").where("directory_id", "=", "z-backlog").execute()).length === 0, "the backlog to go");
+      assert.equal((await db.selectFrom("timeline_decisions").select("seq").where("user_id", "=", "u-x").execute()).length, 0);
     });
 
     test("the retention is a server setting: OPENCIC_TIMELINE_RETENTION_DAYS, a whole number of days", () => {

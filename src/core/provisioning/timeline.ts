@@ -37,6 +37,8 @@ const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 60_000;
 /** Batches deleted per prune transaction (a batch holds at most a reconcile batch's 500 decisions). */
 const PRUNE_BATCHES = 20;
+/** Prune transactions per idle turn of the worker, so a large backlog does not hold up reconciles. */
+const PRUNE_TRANSACTIONS_PER_TURN = 10;
 /** Decision rows per insert statement (7 values each): a reconcile batch's 500 in one. */
 const INSERT_CHUNK = 500;
 /** A decision row's columns, in the order its insert binds them. */
@@ -343,6 +345,8 @@ const DECISION_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_u
 export class Timeline {
   readonly options: TimelineOptions;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** The last prune stopped at its bound with expired decisions left: the next idle turn goes on. */
+  private pruneLeft = false;
   /** The decisions' insert per row count, compiled once: a fan-out writes a full chunk per 250 sub-users. */
   private readonly inserts = new Map<number, CompiledQuery>();
 
@@ -579,14 +583,16 @@ export class Timeline {
 
   /**
    * Deletes decisions past the retention period, a few batches per transaction, yielding between
-   * transactions so requests interleave. Returns how many decisions went.
+   * transactions so requests interleave; at most `transactions` of them. Returns how many decisions
+   * went, and whether expired ones are left.
    */
-  async prune(): Promise<number> {
+  async prune(transactions = Number.POSITIVE_INFINITY): Promise<{ pruned: number; more: boolean }> {
     const cutoff = this.cutoff();
     let pruned = 0;
-    for (;;) {
+    for (let done = 0; ; done++) {
       const old = await all(this.db, this.db.selectFrom("timeline_batches").select("batch_seq").where("at", "<", cutoff).orderBy("at").limit(PRUNE_BATCHES));
-      if (old.length === 0) return pruned;
+      if (old.length === 0) return { pruned, more: false };
+      if (done >= transactions) return { pruned, more: true };
       const seqs = old.map((b) => b.batch_seq);
       pruned += await this.db.transaction().execute(async (trx) => {
         let n = 0;
@@ -594,16 +600,19 @@ export class Timeline {
         await exec(trx, trx.deleteFrom("timeline_batches").where("batch_seq", "in", seqs));
         return n;
       });
-      if (old.length < PRUNE_BATCHES) return pruned;
+      if (old.length < PRUNE_BATCHES) return { pruned, more: false };
       await new Promise<void>((r) => setImmediate(r));
     }
   }
 
-  /** `prune`, at most once a minute of the core's clock (at once when that clock went back). */
+  /**
+   * A bounded `prune`, at most once a minute of the core's clock (at once when that clock went back,
+   * and on the next turn while a backlog is left).
+   */
   async pruneIfDue(): Promise<void> {
     const now = this.clock.now();
-    if (now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return;
+    if (!this.pruneLeft && now - this.lastPrune < PRUNE_EVERY_MS && now >= this.lastPrune) return;
     this.lastPrune = now;
-    await this.prune();
+    this.pruneLeft = (await this.prune(PRUNE_TRANSACTIONS_PER_TURN)).more;
   }
 }
