@@ -13,7 +13,7 @@
  * batches when the worker is idle (`pruneIfDue`), by the core's clock (the emulator's may move).
  */
 import { type CompiledQuery, type Kysely, sql } from "kysely";
-import { all, exec, execCompiled, first, precompiledRow } from "../../store/database.js";
+import { all, exec, execCompiled, first, lastInsertId, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, Provisioning, TimelineDecisionKind, TimelineDecisionTable } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -307,7 +307,7 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
 // What every recorded batch runs, built and compiled once.
 const groupName = precompiledRow((db: Kysely<Database>, groupId: string) => db.selectFrom("dir_groups").select("group_name as name").where("group_id", "=", groupId));
 const userName = precompiledRow((db: Kysely<Database>, userId: string) => db.selectFrom("dir_users").select("user_name as name").where("user_id", "=", userId));
-const insertBatch = precompiledRow(
+const insertBatch = precompiledExec(
   (
     db: Kysely<Database>,
     at: number,
@@ -336,8 +336,7 @@ const insertBatch = precompiledRow(
         deletion_strategy: deletion,
         created_uin_first: createdFirst,
         created_uin_last: createdLast,
-      })
-      .returning("batch_seq"),
+      }),
 );
 
 const DECISION_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
@@ -421,7 +420,7 @@ export class Timeline {
       if (createdFirst === null || r.sub_user_uin < createdFirst) createdFirst = r.sub_user_uin;
       if (createdLast === null || r.sub_user_uin > createdLast) createdLast = r.sub_user_uin;
     }
-    const batch = await insertBatch(
+    await insertBatch(
       trx,
       this.clock.now(),
       p.directory_id,
@@ -435,7 +434,8 @@ export class Timeline {
       createdFirst,
       createdLast,
     );
-    const firstSeq = batch!.batch_seq * BATCH_SPAN;
+    const batchSeq = Number((await lastInsertId(trx))!.id);
+    const firstSeq = batchSeq * BATCH_SPAN;
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       const values: unknown[] = [];
