@@ -104,7 +104,7 @@ if (only.has("timeline")) {
   const r = await benchTimeline(Number(process.env.BENCH_TIMELINE_USERS ?? 10_000), Number(process.env.BENCH_TIMELINE_ROUNDS ?? 3));
   const rounds = (xs: number[]) => xs.map((x) => fmt(x, 2)).join(", ");
   timelineRows.push(
-    `| fan-out with the provisioning timeline recording: group of ${fmt(r.users)} users → 10 member accounts (${fmt(r.subUsers)} sub-users, as many decisions), SQLite, until every task is Success; median of ${r.on.length} rounds alternating with the baseline | ${fmt(r.onSeconds, 2)} s (rounds ${rounds(r.on)}) | the same fan-out with recording off: ${fmt(r.offSeconds, 2)} s (rounds ${rounds(r.off)}) | **${fmt(r.ratio, 3)}** (CPU ${fmt(r.cpuRatio, 3)}) | ≤ 1.15 |`,
+    `| fan-out with the provisioning timeline recording: group of ${fmt(r.users)} users → 10 member accounts (${fmt(r.subUsers)} sub-users, as many decisions), SQLite, until every task is Success; median of ${r.on.length} rounds alternating with the baseline (off-on, on-off, …) | ${fmt(r.onSeconds, 2)} s (rounds ${rounds(r.on)}) | the same fan-out with recording off: ${fmt(r.offSeconds, 2)} s (rounds ${rounds(r.off)}) | **${fmt(r.ratio, 3)}** (CPU ${fmt(r.cpuRatio, 3)}) | ≤ 1.15 |`,
   );
   console.log(timelineRows.at(-1));
 }

@@ -2,8 +2,8 @@
  * What the provisioning timeline costs the fan-out: the same fan-out as bench/fanout.ts (a group of N
  * users into 10 member accounts, in process on SQLite, until every task is Success), with the timeline
  * recording every decision and with recording off, in the same run. The two alternate, `rounds` times
- * each, off first, and each side's median is compared, so drift over the run falls on both. Afterwards
- * (not timed) a recording run must have one decision per sub-user.
+ * each, in the order off-on, on-off, off-on…, so drift over the run and whatever a run leaves to the
+ * next in the process fall on both; each side's median is compared.
  */
 import { benchFanout, type FanoutResult } from "./fanout.js";
 
@@ -33,12 +33,12 @@ export async function benchTimeline(users: number, rounds = 3): Promise<Timeline
   const offCpu: number[] = [];
   let last: FanoutResult | undefined;
   for (let i = 0; i < rounds; i++) {
-    const without = await benchFanout(users, 0, false, { timeline: false });
-    off.push(without.seconds);
-    offCpu.push(without.cpuSeconds);
-    last = await benchFanout(users, 0, false, { timeline: true });
-    on.push(last.seconds);
-    onCpu.push(last.cpuSeconds);
+    for (const recording of i % 2 === 0 ? [false, true] : [true, false]) {
+      const r = await benchFanout(users, 0, false, { timeline: recording });
+      (recording ? on : off).push(r.seconds);
+      (recording ? onCpu : offCpu).push(r.cpuSeconds);
+      if (recording) last = r;
+    }
   }
   const onSeconds = median(on);
   const offSeconds = median(off);
