@@ -38,10 +38,11 @@ function percentiles(xs: number[]) {
   return { p50Ms: s[Math.floor(s.length * 0.5)] ?? 0, p99Ms: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0, samples: s.length };
 }
 
-export async function benchFanout(users: number, propagationSamples = 0, measureApi = false): Promise<FanoutResult> {
+/** `timeline: false` turns the provisioning timeline's recording off: the baseline of bench/timeline.ts only. */
+export async function benchFanout(users: number, propagationSamples = 0, measureApi = false, opts: { timeline?: boolean } = {}): Promise<FanoutResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "opencic-fanout-"));
   const limits = { usersPerDirectory: users + 1000, membersPerGroup: users + 1000, subUsersPerAccount: users + 1000 };
-  const rt = await openRuntime({ dataDir }, { limits });
+  const rt = await openRuntime({ dataDir }, { limits, timeline: { record: opts.timeline ?? true } });
   try {
     const { core, store } = rt;
     const root = (await core.accounts.bootstrap())!;

@@ -6,7 +6,8 @@
  * leaves the others as they are);
  * BENCH_READS=ListUsers keeps only the read rows whose name contains it; BENCH_PROFILE_DIR=/tmp/p
  * makes the OpenCIC servers write V8 CPU profiles there;
- * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes.
+ * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes; BENCH_TIMELINE_USERS (10000) and
+ * BENCH_TIMELINE_ROUNDS (3) the timeline's cost on the fan-out (BENCH_ONLY=timeline rewrites only its block).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -17,9 +18,10 @@ import { benchFanout } from "./fanout.js";
 import { benchPlan } from "./plan.js";
 import { benchReadMix } from "./read-mix.js";
 import { benchScimCycle, benchScimRead } from "./scim.js";
+import { benchTimeline } from "./timeline.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console,plan").split(","));
+const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console,plan,timeline").split(","));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -110,6 +112,15 @@ if (only.has("plan")) {
   );
   console.log(planRows.at(-1));
 }
+const timelineRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
+if (only.has("timeline")) {
+  const r = await benchTimeline(Number(process.env.BENCH_TIMELINE_USERS ?? 10_000), Number(process.env.BENCH_TIMELINE_ROUNDS ?? 3));
+  const rounds = (xs: number[]) => xs.map((x) => fmt(x, 2)).join(", ");
+  timelineRows.push(
+    `| fan-out with the provisioning timeline recording: group of ${fmt(r.users)} users → 10 member accounts (${fmt(r.subUsers)} sub-users, as many decisions), SQLite, until every task is Success; median of ${r.on.length} rounds alternating with the baseline (off-on, on-off, …) | ${fmt(r.onSeconds, 2)} s (rounds ${rounds(r.on)}) | the same fan-out with recording off: ${fmt(r.offSeconds, 2)} s (rounds ${rounds(r.off)}) | **${fmt(r.ratio, 3)}** (CPU ${fmt(r.cpuRatio, 3)}) | ≤ 1.15 |`,
+  );
+  console.log(timelineRows.at(-1));
+}
 
 const consoleRows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
 if (only.has("console")) {
@@ -144,6 +155,11 @@ if (only.has("plan")) {
   const planHeader = `<!-- bench:plan -->\nLatest plan run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
   current = current.replace(planBlock, `${planHeader}${planRows.join("\n")}\n<!-- /bench:plan -->`);
 }
+if (only.has("timeline")) {
+  const timelineBlock = /<!-- bench:timeline -->[\s\S]*?<!-- \/bench:timeline -->/;
+  const timelineHeader = `<!-- bench:timeline -->\nLatest timeline run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, in process):\n\n`;
+  current = current.replace(timelineBlock, `${timelineHeader}${timelineRows.join("\n")}\n<!-- /bench:timeline -->`);
+}
 if (only.has("console")) {
   const consoleBlock = /<!-- bench:console -->[\s\S]*?<!-- \/bench:console -->/;
   const consoleHeader = `<!-- bench:console -->\nLatest console run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"} through playwright-core, server in process on SQLite):\n\n`;
@@ -176,7 +192,7 @@ for (const row of all ? [] : previous) {
   }
 }
 merged.push(...fresh.filter((r) => !placed.has(groupOf(r) ?? "")));
-const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access" && b !== "console" && b !== "plan").join(",")}: only those rows are from this run, the others from an earlier one`;
+const scope = all ? "" : `; BENCH_ONLY=${[...only].filter((b) => b !== "scim" && b !== "access" && b !== "console" && b !== "plan" && b !== "timeline").join(",")}: only those rows are from this run, the others from an earlier one`;
 const header = `<!-- bench:results -->\nLatest \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores; read loads ${seconds} s per server and row with 32 connections from autocannon on the same machine, in alternating 2 s slices after a 1 s warm-up${scope}):\n\n`;
 writeFileSync(file, mainRun ? current.replace(block, `${header}${merged.join("\n")}\n<!-- /bench:results -->`) : current);
 console.log(`\nwrote ${file}`);

@@ -54,6 +54,7 @@ options:
 
 environment: OPENCIC_SECRET_ID / OPENCIC_SECRET_KEY (root key on first start),
 OPENCIC_WORKER_BATCH_PAUSE_MS (pause between the provisioning worker's write batches),
+OPENCIC_TIMELINE_RETENTION_DAYS (days the provisioning timeline keeps its decisions, default 30),
 OPENCIC_MASTER_KEY (encrypts stored SecretKeys), OPENCIC_LOG_LEVEL (default info),
 OPENCIC_DELETION_BREAKER (the deletion circuit breaker: "off", "N" or "N,P%"; default "20,10%")`;
 

@@ -5,6 +5,7 @@ import { type CatalogueFile, loadCatalogueFile } from "./core/access/policies.js
 import { parseDeploymentFaults } from "./core/access/reconcile.js";
 import { type Limits, parseLimits } from "./core/limits.js";
 import { type BreakerSetting, parseBreaker } from "./core/provisioning/breaker.js";
+import { DEFAULT_TIMELINE_OPTIONS } from "./core/provisioning/timeline.js";
 import { parseRateLimits, type RateLimitConfig } from "./server/rate-limit.js";
 
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   workerBatchPauseMs: number;
   /** Attempts a failing reconcile gets before it gives up (its tasks fail) until the next change. */
   workerMaxAttempts: number;
+  /** Days the provisioning timeline keeps a decision (OPENCIC_TIMELINE_RETENTION_DAYS, default 30). */
+  timelineRetentionDays: number;
   /** Emulator control: accounts into which deployments fail, with the reason their tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
   deploymentFaults: ReadonlyMap<number, string>;
   logLevel: string;
@@ -57,6 +60,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     policyCatalogue: catalogueFrom(flags["policy-catalogue"] ?? env.OPENCIC_POLICY_CATALOGUE),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
+    timelineRetentionDays: positiveInteger(env.OPENCIC_TIMELINE_RETENTION_DAYS, DEFAULT_TIMELINE_OPTIONS.retentionDays, "OPENCIC_TIMELINE_RETENTION_DAYS"),
     deploymentFaults: parseDeploymentFaults(env.OPENCIC_DEPLOYMENT_FAULTS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",
     deletionBreaker: parseBreaker(env.OPENCIC_DELETION_BREAKER),

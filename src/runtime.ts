@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "./core/clock.js";
 import { Core } from "./core/index.js";
 import type { Limits } from "./core/limits.js";
 import type { Log } from "./core/log.js";
+import type { TimelineOptions } from "./core/provisioning/timeline.js";
 import { SecretBox, loadOrCreateMasterKey } from "./core/secrets.js";
 import { openStore, type Store } from "./store/database.js";
 
@@ -15,14 +16,14 @@ export interface Runtime {
 }
 
 export async function openRuntime(
-  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs" | "workerMaxAttempts" | "policyCatalogue" | "deploymentFaults" | "emulator" | "deletionBreaker">>,
-  extra: { clock?: Clock; limits?: Partial<Limits>; log?: Log } = {},
+  config: Pick<Config, "dataDir" | "databaseUrl" | "masterKey"> & Partial<Pick<Config, "limits" | "workerBatchPauseMs" | "workerMaxAttempts" | "policyCatalogue" | "deploymentFaults" | "emulator" | "deletionBreaker" | "timelineRetentionDays">>,
+  extra: { clock?: Clock; limits?: Partial<Limits>; log?: Log; timeline?: Partial<TimelineOptions> } = {},
 ): Promise<Runtime> {
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
     const worker = { batchPauseMs: config.workerBatchPauseMs ?? 0, ...(config.workerMaxAttempts !== undefined ? { maxAttempts: config.workerMaxAttempts } : {}) };
-    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator, deletionBreaker: config.deletionBreaker });
+    const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator, deletionBreaker: config.deletionBreaker, timeline: { ...(config.timelineRetentionDays !== undefined ? { retentionDays: config.timelineRetentionDays } : {}), ...extra.timeline } });
     await core.accounts.checkMasterKey();
     return { store, core, close: () => store.close() };
   } catch (err) {

@@ -10,6 +10,7 @@ import { Keys } from "./views/Keys";
 import { Overview } from "./views/Overview";
 import { Provisionings } from "./views/Provisionings";
 import { Scim } from "./views/Scim";
+import { filtersFromHash, Timeline, type TimelineFilters } from "./views/Timeline";
 import { SignIn } from "./views/SignIn";
 import { Users } from "./views/Users";
 
@@ -19,22 +20,24 @@ const VIEWS = [
   { id: "users", label: "Users" },
   { id: "groups", label: "Groups" },
   { id: "provisionings", label: "Provisionings" },
+  { id: "timeline", label: "Timeline" },
   { id: "access", label: "Access" },
   { id: "scim", label: "SCIM" },
   { id: "keys", label: "API keys" },
 ] as const;
 type ViewId = (typeof VIEWS)[number]["id"];
 
-const viewFromHash = (): ViewId => {
-  const id = window.location.hash.replace(/^#\/?/, "");
-  return (VIEWS.find((v) => v.id === id)?.id ?? "overview") as ViewId;
+/** `#/<view>`, optionally with the view's own query (`#/timeline?accountUin=…`). */
+const fromHash = (): { view: ViewId; search: string } => {
+  const [id = "", search = ""] = window.location.hash.replace(/^#\/?/, "").split("?");
+  return { view: (VIEWS.find((v) => v.id === id)?.id ?? "overview") as ViewId, search };
 };
 
 export function App() {
   const queries = useQueryClient();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [linkError, setLinkError] = useState<unknown>(null);
-  const [view, setView] = useState<ViewId>(viewFromHash);
+  const [{ view, search }, setLocation] = useState(fromHash);
 
   const signedIn = (s: Session | null) => {
     setCsrfToken(s?.csrfToken);
@@ -44,7 +47,7 @@ export function App() {
 
   useEffect(() => {
     whenSignedOut(() => signedIn(null));
-    const onHash = () => setView(viewFromHash());
+    const onHash = () => setLocation(fromHash());
     window.addEventListener("hashchange", onHash);
     // A one-time link carries its token in the fragment (never sent to a server or logged); it is used once and removed.
     const link = /^#link=([A-Za-z0-9_-]+)$/.exec(window.location.hash)?.[1];
@@ -91,13 +94,13 @@ export function App() {
         </button>
       </header>
       <main>
-        <Current view={view} />
+        <Current view={view} search={search} />
       </main>
     </div>
   );
 }
 
-function Current({ view }: { view: ViewId }) {
+function Current({ view, search }: { view: ViewId; search: string }) {
   const dir = useQuery({ queryKey: ["directories"], queryFn: () => api<{ items: Directory[] }>("GET", "/directories") });
   const directoryId = dir.data?.items[0]?.directoryId;
   if (view === "overview") return <Overview directoryId={directoryId} />;
@@ -109,5 +112,12 @@ function Current({ view }: { view: ViewId }) {
   if (view === "groups") return <Groups directoryId={directoryId} />;
   if (view === "access") return <Access directoryId={directoryId} />;
   if (view === "scim") return <Scim directoryId={directoryId} />;
+  if (view === "timeline") return <TimelineView directoryId={directoryId} search={search} />;
   return <Provisionings directoryId={directoryId} />;
+}
+
+/** A new filter form per address, so a link followed from another view shows its filters. */
+function TimelineView({ directoryId, search }: { directoryId: string; search: string }) {
+  const filters: TimelineFilters = filtersFromHash(search);
+  return <Timeline key={search} directoryId={directoryId} filters={filters} />;
 }

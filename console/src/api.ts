@@ -269,3 +269,19 @@ export interface HeldDeletions {
   count: number;
   subUsers: { userId: string; userName: string; subUserUin: number; subUserName: string }[];
 }
+
+export interface TimelineDecision {
+  decisionId: string;
+  decidedAt: string;
+  decision: "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";
+  cause: string;
+  explanation: string;
+  accountUin: number;
+  provisioningId: string;
+  principal: Principal;
+  duplicationStrategy: "KeepBoth" | "TakeOver";
+  deletionStrategy: "Delete" | "Keep";
+  userId: string;
+  userName: string;
+  subUser: { uin: number | null; name: string } | null;
+}

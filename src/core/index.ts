@@ -28,6 +28,7 @@ import { type BreakerSetting, DEFAULT_BREAKER, DeletionHolds } from "./provision
 import type { WantedUser } from "./provisioning/plan.js";
 import { ProvisioningPlanner } from "./provisioning/planner.js";
 import { ProvisioningReconciler } from "./provisioning/reconcile.js";
+import { Timeline, type TimelineOptions } from "./provisioning/timeline.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { SecretBox } from "./secrets.js";
 import { SubUsers } from "./subusers.js";
@@ -52,6 +53,8 @@ export interface CoreOptions {
   emulator?: boolean;
   /** The server's deletion circuit breaker (OPENCIC_DELETION_BREAKER; default more than 20 and more than 10 %). */
   deletionBreaker?: BreakerSetting;
+  /** The provisioning timeline's retention (OPENCIC_TIMELINE_RETENTION_DAYS), and whether it records at all (off only for a benchmark's baseline). */
+  timeline?: Partial<TimelineOptions>;
 }
 
 export class Core {
@@ -73,6 +76,8 @@ export class Core {
   readonly plans: ProvisioningPlanner;
   /** Deletions the circuit breaker held, and an administrator's approval or rejection of them. */
   readonly deletionHolds: DeletionHolds;
+  /** Every decision the provisioning reconciler made about a sub-user, and why, for the retention period. */
+  readonly timeline: Timeline;
   /** The system policies configurations may attach, per cloud. */
   readonly policyCatalogue: PolicyCatalogue;
   /** Permission configurations (Tencent role configurations, Alibaba access configurations) and their policies. */
@@ -125,7 +130,8 @@ export class Core {
     this.groups = new Groups(db, opts.clock, this.directories, this.users, tokens, announcer);
     this.scimCredentials = new ScimCredentials(db, opts.clock, opts.box, this.directories, cacheClock);
     this.queue = new ReconcileQueue(db, opts.store.engine, opts.clock, announcer);
-    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer);
+    this.timeline = new Timeline(db, opts.clock, this.directories, tokens, opts.timeline);
+    this.provisionings = new Provisionings(db, opts.clock, this.organizations, this.directories, this.users, this.groups, tokens, this.limits, this.subUsers, this.queue, announcer, this.timeline);
     this.policyCatalogue = new PolicyCatalogue(opts.policyCatalogue);
     this.accountRoles = new AccountRoles(db, opts.clock);
     this.accessDeployments = new AccessDeployments(db, opts.clock, this.directories, this.organizations, this.users, this.groups, this.queue, announcer, tokens, this.accountRoles);
@@ -146,6 +152,7 @@ export class Core {
         breaker,
         faults: workerOptions.faults,
         injectedUnitFailure,
+        timeline: this.timeline,
       }),
       "dp-": new DeploymentReconciler(db, opts.clock, this.accountRoles, {
         batchPauseMs: workerOptions.batchPauseMs,
@@ -168,6 +175,8 @@ export class Core {
     }
     this.worker = new Worker(db, this.queue, reconciler, workerOptions, opts.log ?? silentLog);
     if (opts.observer) this.worker.observe(opts.observer);
+    // Expired decisions go while the worker has nothing else to do.
+    this.worker.whenIdle(() => this.timeline.pruneIfDue());
     // A key marked by this process starts at once instead of at the worker's next poll.
     announcer.afterCommit("queue.marked", () => this.worker.wake());
     if (this.emulator) this.wireEmulator(this.emulator, opts.store);

@@ -14,8 +14,8 @@ import { CommitGroups, GroupCommitSqliteDialect } from "./sqlite/group-commit.js
 import { sqliteConnection } from "./sqlite/sqlite-connection.js";
 import { registerDirectConnection } from "./statements.js";
 
-export { containsText, inChunks, isUniqueViolation, lockRow, matchesText, nextSequence, type TextMatch } from "./sql.js";
-export { all, exec, first, precompiled, precompiledExec, precompiledRow } from "./statements.js";
+export { containsText, inChunks, isUniqueViolation, lastInsertId, lockRow, matchesText, nextSequence, type TextMatch } from "./sql.js";
+export { all, exec, execCompiled, first, precompiled, precompiledExec, precompiledRow } from "./statements.js";
 
 export type Engine = "sqlite" | "postgres";
 

@@ -445,6 +445,40 @@ export interface ConsoleLinkTable {
   expires_at: number;
 }
 
+/** What the decisions of one provisioning transaction share (core/provisioning/timeline.ts). */
+export interface TimelineBatchTable {
+  batch_seq: Generated<number>;
+  at: number;
+  directory_id: string;
+  provisioning_id: string;
+  target_uin: number;
+  /** The provisioning's principal and strategies when it decided. */
+  principal_type: "User" | "Group";
+  principal_id: string;
+  principal_name: string;
+  duplication_strategy: "KeepBoth" | "TakeOver";
+  deletion_strategy: "Delete" | "Keep";
+  /** The uins its `created` decisions' sub-users were given (one allocation); null when it created none. */
+  created_uin_first: number | null;
+  created_uin_last: number | null;
+}
+
+export type TimelineDecisionKind = "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";
+
+/** One decision about one directory user's sub-user in the batch's account. */
+export interface TimelineDecisionTable {
+  /** The batch's batch_seq × 1000 + the decision's place in the batch. */
+  seq: number;
+  decision: TimelineDecisionKind;
+  user_id: string;
+  user_name: string;
+  /** The sub-user decided about; null when there is none (failed, retried). */
+  sub_user_uin: number | null;
+  sub_user_name: string | null;
+  /** JSON: what the decision needs beyond its columns (a clash, changed attributes, a cause); null when nothing. */
+  detail: string | null;
+}
+
 /** A serving process, renewed by its heartbeat (src/server/cluster.ts). */
 export interface ClusterProcessTable {
   process_id: string;
@@ -485,6 +519,8 @@ export interface Database {
   console_sessions: ConsoleSessionTable;
   console_links: ConsoleLinkTable;
   held_deletions: HeldDeletionTable;
+  timeline_batches: TimelineBatchTable;
+  timeline_decisions: TimelineDecisionTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -27,7 +27,7 @@ describe("planClaims", () => {
 
   // The strategy table: what a clash with the user's own name gives.
   const table: { name: string; strategy: "KeepBoth" | "TakeOver"; byName: [string, ExistingSubUser][]; expect: object }[] = [
-    { name: "KeepBoth, hand-made clash, suffix free → create <name>_cic", strategy: "KeepBoth", byName: [handMade("bob", 1)], expect: { op: "create", name: "bob_cic" } },
+    { name: "KeepBoth, hand-made clash, suffix free → create <name>_cic", strategy: "KeepBoth", byName: [handMade("bob", 1)], expect: { op: "create", name: "bob_cic", clash: { name: "bob", uin: 1, heldBy: null } } },
     { name: "TakeOver, hand-made clash → adopt it", strategy: "TakeOver", byName: [handMade("bob", 1)], expect: { op: "adopt", uin: 1, name: "bob" } },
     {
       name: "KeepBoth, double clash → fail, both named",
@@ -41,7 +41,7 @@ describe("planClaims", () => {
       byName: [managedBy("bob", 1, "u-other")],
       expect: { op: "fail", kind: "name_clash", reason: 'sub-user "bob" in account 42 belongs to another directory user' },
     },
-    { name: "KeepBoth, the name belongs to another directory user → create <name>_cic", strategy: "KeepBoth", byName: [managedBy("bob", 1, "u-other")], expect: { op: "create", name: "bob_cic" } },
+    { name: "KeepBoth, the name belongs to another directory user → create <name>_cic", strategy: "KeepBoth", byName: [managedBy("bob", 1, "u-other")], expect: { op: "create", name: "bob_cic", clash: { name: "bob", uin: 1, heldBy: "u-other" } } },
     {
       name: "KeepBoth, both names belong to others → fail",
       strategy: "KeepBoth",

@@ -244,6 +244,8 @@ export async function snapshot(store: Store): Promise<string> {
     "reconcile_queue",
     "provisioning_tasks",
     "provisioning_events",
+    "timeline_batches",
+    "timeline_decisions",
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await store.db.selectFrom(t).selectAll().execute();

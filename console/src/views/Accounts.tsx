@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Member, type Page, type SubUser } from "../api";
 import { ErrorNote, Section } from "../ui";
+import { timelineHref } from "./Timeline";
 
 export function Accounts() {
   const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
@@ -32,7 +33,8 @@ export function Accounts() {
                 <td>
                   <button type="button" aria-expanded={open === m.uin} onClick={() => setOpen(open === m.uin ? undefined : m.uin)}>
                     {open === m.uin ? "Hide" : "Show"} sub-users of {m.name}
-                  </button>
+                  </button>{" "}
+                  <a href={timelineHref({ accountUin: String(m.uin) })}>Timeline of {m.name}</a>
                 </td>
               </tr>
             ))}
@@ -58,6 +60,7 @@ function SubUsers({ uin, name }: { uin: number; name: string }) {
               <th scope="col">Name</th>
               <th scope="col">UIN</th>
               <th scope="col">Managed by</th>
+              <th scope="col">Why</th>
             </tr>
           </thead>
           <tbody>
@@ -75,6 +78,9 @@ function SubUsers({ uin, name }: { uin: number; name: string }) {
                       </div>
                     ))
                   )}
+                </td>
+                <td>
+                  <a href={timelineHref({ accountUin: String(uin), subUserUin: String(s.uin) })}>Timeline of {s.name}</a>
                 </td>
               </tr>
             ))}

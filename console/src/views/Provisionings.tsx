@@ -10,6 +10,7 @@ import { useState } from "react";
 import { api, type Failure, type Group, type Member, type Page, type Plan, type Provisioning, type ProvisioningTask, type User } from "../api";
 import { Choice, ErrorNote, ProgressBar, Section, Select, time } from "../ui";
 import { HeldDeletionsSection, PlanTable } from "./Plans";
+import { timelineHref } from "./Timeline";
 
 type Duplication = "KeepBoth" | "TakeOver";
 type Deletion = "Delete" | "Keep";
@@ -100,6 +101,9 @@ function ProvisioningRow({ base, p, showTasks, accountName }: { base: string; p:
         <button type="button" onClick={showTasks} aria-label={`Tasks of ${describe(p)}`}>
           Tasks
         </button>
+        <a href={timelineHref({ provisioningId: p.provisioningId })} aria-label={`Timeline of ${describe(p)}`}>
+          Timeline
+        </a>
         <Select
           label={`When deleting ${describe(p)}, its sub-users`}
           value={deletion}
@@ -268,6 +272,12 @@ function FailureItem({ directoryId, f }: { directoryId: string; f: Failure }) {
     <li className="failure" data-failure={f.failureId}>
       <p>
         <strong>{who}</strong> into {f.provisioning.target.name}: <span className="bad">{f.failureReason}</span> <span className="muted">({f.failureKind}, {f.failureCount} attempts, last {time(f.lastAttemptAt)})</span>
+        {f.userId ? (
+          <>
+            {" "}
+            <a href={timelineHref({ userId: f.userId })}>Timeline of {who}</a>
+          </>
+        ) : null}
       </p>
       <form
         className="row-form"

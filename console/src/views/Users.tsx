@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, type Group, type Page, type User } from "../api";
 import { DeleteButton, ErrorNote, Field, Section } from "../ui";
+import { timelineHref } from "./Timeline";
 
 const PAGE_SIZE = 20;
 
@@ -103,6 +104,9 @@ export function Users({ directoryId }: { directoryId: string }) {
                     <button type="button" onClick={() => setGroupsOf(u)} aria-label={`Groups of ${u.userName}`}>
                       Groups
                     </button>
+                    <a href={timelineHref({ userId: u.userId })} aria-label={`Timeline of ${u.userName}`}>
+                      Timeline
+                    </a>
                     <DeleteButton label={`Delete ${u.userName}`} question={`Delete ${u.userName}?`} onConfirm={() => remove.mutate(u.userId)} />
                   </td>
                 </tr>

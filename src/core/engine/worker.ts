@@ -109,6 +109,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly observers = new Set<EngineObserver>();
+  private readonly idleTasks = new Set<() => Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -129,6 +130,12 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     return this.running;
   }
 
+  /** Adds housekeeping run when a poll finds nothing due (pruning); returns its removal. */
+  whenIdle(task: () => Promise<void>): () => void {
+    this.idleTasks.add(task);
+    return () => this.idleTasks.delete(task);
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -143,6 +150,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
         }
         // After a key, let the event loop serve requests before the next one.
         if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
+        else await this.runIdleTasks();
         if (!worked && this.running) await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.opts.pollMs);
           this.wakeUp = () => {
@@ -152,6 +160,17 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
         });
       }
     })();
+  }
+
+  private async runIdleTasks(): Promise<void> {
+    for (const task of this.idleTasks) {
+      if (!this.running) return;
+      try {
+        await task();
+      } catch (err) {
+        this.log.error({ err }, "worker housekeeping failed");
+      }
+    }
   }
 
   /** Starts the next poll now (a change was just queued by this process). */

@@ -50,9 +50,18 @@ export type ClaimOp =
   | { op: "reuse"; userId: string; uin: number }
   /** TakeOver: the hand-made sub-user of that name becomes the user's. */
   | { op: "adopt"; userId: string; uin: number; name: string }
-  | { op: "create"; userId: string; name: string; email: string; remark: string }
+  /** `clash`: KeepBoth made `name` because the user's own name was taken (by a hand-made sub-user, or another directory user's). */
+  | { op: "create"; userId: string; name: string; email: string; remark: string; clash?: NameClash }
   /** Cannot converge until something changes; recorded as a failed event, the task fails with `reason`. */
   | { op: "fail"; userId: string; userName: string; kind: UnitFailureKind; reason: string };
+
+/** Who held the name a user wanted: a sub-user (its uin; null when planned in this batch), made by hand or representing another directory user. */
+export interface NameClash {
+  name: string;
+  uin: number | null;
+  /** The directory user it represents, or null for a sub-user made by hand. */
+  heldBy: string | null;
+}
 
 /** Every name a batch may need: each user's own, and its KeepBoth alternative. */
 export function candidateNames(users: readonly WantedUser[], suffix: string): string[] {
@@ -94,7 +103,7 @@ function planUser(state: PlanState, u: WantedUser): ClaimOp {
   }
   const alt = u.userName + input.suffix;
   const altValid = SUBUSER_NAME.test(alt);
-  if (strategy === "KeepBoth" && holder(state, alt) === undefined && altValid) return create(state, u, alt);
+  if (strategy === "KeepBoth" && holder(state, alt) === undefined && altValid) return create(state, u, alt, { name: u.userName, uin: existing?.uin ?? null, heldBy: owner });
   if (owner !== null) return fail(u, "name_clash", `sub-user "${u.userName}" in account ${input.target} belongs to another directory user`);
   // Only KeepBoth reaches here with a hand-made sub-user in the way (TakeOver adopted it).
   return fail(
@@ -112,11 +121,11 @@ function holder(state: PlanState, name: string): string | null | undefined {
   return existing ? existing.directoryUserId : state.planned.get(name);
 }
 
-function create(state: PlanState, u: WantedUser, name: string): ClaimOp {
+function create(state: PlanState, u: WantedUser, name: string, clash?: NameClash): ClaimOp {
   if (state.room === 0) return fail(u, "quota", `account ${state.input.target} reached its sub-user quota (${state.input.quota})`);
   state.room--;
   state.planned.set(name, u.userId);
-  return { op: "create", userId: u.userId, name, email: u.email, remark: u.displayName };
+  return clash ? { op: "create", userId: u.userId, name, email: u.email, remark: u.displayName, clash } : { op: "create", userId: u.userId, name, email: u.email, remark: u.displayName };
 }
 
 function fail(u: WantedUser, kind: UnitFailureKind, reason: string): ClaimOp {

@@ -188,7 +188,7 @@ export class ProvisioningPlanner {
     ] as const) {
       for (let i = 0; i < users.length; i += this.opts.batchSize) {
         const batch = users.slice(i, i + this.opts.batchSize);
-        const ops = await planReleaseStep(target, { ...p, deletion_strategy: deletion }, batch);
+        const { ops } = await planReleaseStep(target, { ...p, deletion_strategy: deletion }, batch);
         target.applyReleases(p.provisioning_id, batch, ops);
         for (const o of ops) operations.push({ op: o.op, userId: o.directoryUserId, userName: names.get(o.directoryUserId) ?? "", subUserName: o.name, subUserUin: o.uin });
       }
@@ -238,7 +238,7 @@ export class ProvisioningPlanner {
   private async judgeReleases(p: Subject, releasing: string[], target: SimulatedTarget): Promise<ReleaseSplit> {
     if (releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
     const proposed = p.provisioning_id === PROPOSED_ID;
-    const ops = await planReleaseStep(target, p, releasing);
+    const { ops } = await planReleaseStep(target, p, releasing);
     const managed = proposed ? 0 : await this.holds.managedCount(this.db, p.provisioning_id);
     const decided = proposed ? new Map() : await this.holds.decisions(this.db, p.provisioning_id);
     return splitReleases(releasing, ops, managed, effectiveBreaker(p.deletion_breaker, this.opts.breaker), decided);

@@ -25,6 +25,7 @@ import { isNumericId, prefixedId } from "../ids.js";
 import type { Limits } from "../limits.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Organizations } from "../organizations.js";
+import type { Timeline } from "./timeline.js";
 import {
   type Annotations,
   type DeletionStrategy,
@@ -180,6 +181,7 @@ export class Provisionings {
     private readonly subUsers: SubUsers,
     private readonly queue: ReconcileQueue,
     private readonly announcer: Announcer,
+    private readonly timeline?: Timeline,
   ) {}
 
   /** Subscribes provisioning to the changes it follows; listeners run in the announcing transaction. */
@@ -442,6 +444,7 @@ export class Provisionings {
     await this.announcer.transaction(this.db, async (trx) => {
       const e = await this.findEvent(trx, directoryId, eventId);
       await exec(trx, trx.updateTable("provisioning_events").set({ duplication_override: strategy ?? null, updated_at: this.clock.now() }).where("event_id", "=", e.event_id));
+      await this.timeline?.retried(trx, e.provisioning_id, e.user_id, strategy);
       await this.markDirty(trx, [e.provisioning_id]);
     });
   }

@@ -19,6 +19,7 @@ import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaime
 import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, effectiveBreaker, type ReleaseSplit, splitReleases } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { LockedTarget, StoredTarget } from "./target.js";
+import type { Timeline } from "./timeline.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -47,6 +48,8 @@ export interface ReconcilerOptions {
   faults?: Faults;
   /** The emulator's unit faults: a failure for a user into an account, or undefined. */
   injectedUnitFailure?: (account: number, user: WantedUser) => { kind: UnitFailureKind; reason: string } | undefined;
+  /** Where each applied decision is recorded, in the transaction that applies it. */
+  timeline?: Timeline;
 }
 
 
@@ -125,7 +128,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     const all = { release: toRelease, keepInstead: [], held: [] };
     if (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id))) return all;
     const setting = effectiveBreaker(p.deletion_breaker, this.opts.breaker);
-    const ops = await planReleaseStep(new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease);
+    const { ops } = await planReleaseStep(new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease);
     const managed = await this.holds.managedCount(this.db, p.provisioning_id);
     const split = splitReleases(toRelease, ops, managed, setting, await this.holds.decisions(this.db, p.provisioning_id));
     const recorded = await this.db.transaction().execute(async (trx) => {
@@ -183,7 +186,9 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       const target = await new LockedTarget(trx, p.target_uin, this.limits, this.subUsers).lock();
       const injected = this.opts.injectedUnitFailure;
       const ops = await planClaimStep(target, p, users.map(wantedUser), this.limits.subUsersPerAccount, injected && ((u) => injected(p.target_uin, u)));
-      return this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
+      const applied = await this.applyClaims(trx, p, ops, new Map(users.map((u) => [u.user_id, u.joined_at])));
+      await this.opts.timeline?.claimed(trx, p, ops, users, applied.made);
+      return applied;
     });
     if (!applied) return false;
     r.counts.created += applied.created;
@@ -226,7 +231,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       }
     }
     for (const f of failures) await recordFailure(trx, p, f, sourceOf(p, joinedAt.get(f.userId) ?? null), now);
-    return { created: created.length, adopted, failures };
+    return { created: created.length, adopted, failures, made: created };
   }
 
   /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. False when the provisioning is gone. */
@@ -237,7 +242,8 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       await exec(trx, trx.deleteFrom("provisioning_claims").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
       await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
       await this.holds.drop(trx, p.provisioning_id, userIds);
-      const ops = await planReleaseStep(new StoredTarget(trx, p.target_uin, this.limits), p, userIds);
+      const { ops, elsewhere } = await planReleaseStep(new StoredTarget(trx, p.target_uin, this.limits), p, userIds);
+      await this.opts.timeline?.released(trx, p, userIds, elsewhere, ops.map((o) => ({ uin: o.uin, name: o.name, directory_user_id: o.directoryUserId })), ops);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
       const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");
@@ -260,6 +266,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
         const rows = await attributeDrift(trx, p.provisioning_id, "", this.opts.batchSize);
         const ops = planAttributes(rows);
         await this.subUsers.updateAttributes(trx, ops);
+        await this.opts.timeline?.updated(trx, p, rows.map((r) => ({ uin: r.uin, name: r.name, email: r.email, remark: r.remark, user_id: r.userId, user_name: r.userName })), ops);
         r.counts.updated += ops.length;
         return ops.length < this.opts.batchSize;
       });

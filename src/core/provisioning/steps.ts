@@ -35,10 +35,13 @@ export async function planClaimStep(view: TargetView, p: PlannedProvisioning, us
   });
 }
 
-/** What releasing these users' claims does to the sub-users no other provisioning still claims. */
-export async function planReleaseStep(view: TargetView, p: PlannedProvisioning, userIds: readonly string[]): Promise<ReleaseStepOp[]> {
+/**
+ * What releasing these users' claims does to the sub-users no other provisioning still claims (`ops`),
+ * and which users another provisioning still claims (`elsewhere`: their sub-users stay, managed).
+ */
+export async function planReleaseStep(view: TargetView, p: PlannedProvisioning, userIds: readonly string[]): Promise<{ ops: ReleaseStepOp[]; elsewhere: Set<string> }> {
   const elsewhere = await view.claimedElsewhere(p.provisioning_id, userIds);
   const orphaned = userIds.filter((id) => !elsewhere.has(id));
   const subs = orphaned.length ? await view.representing(orphaned) : [];
-  return planReleases(subs, p.deletion_strategy);
+  return { ops: planReleases(subs, p.deletion_strategy), elsewhere };
 }

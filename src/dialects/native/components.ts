@@ -206,6 +206,42 @@ export const COMPONENTS: Record<string, Schema> = {
     createdAt: time,
     updatedAt: time,
   }),
+  TimelineDecision: obj(
+    {
+      decisionId: str(),
+      decidedAt: time,
+      decision: oneOfValues(["created", "adopted", "reused", "updated", "kept", "deleted", "released", "failed", "retried"], {
+        description:
+          "created, adopted (TakeOver), reused (it already represented the user), updated (attributes), kept (let go, unmanaged: DeletionStrategy Keep), deleted, released (another provisioning still claims it), failed, retried (a retry asked for).",
+      }),
+      cause: str({
+        description:
+          "Why, as a code: name_free, name_taken (KeepBoth), take_over, already_represented, user_changed, left_group, user_deleted, provisioning_deleted, no_longer_covered, a failure's kind (name_clash, quota, name_invalid), retry_requested.",
+      }),
+      explanation: str({ description: "The decision and its reason in a sentence." }),
+      accountUin: int(),
+      provisioningId: str(),
+      principal: obj({ type: principalType, id: str(), name: str({ description: "As it was named when the decision was made." }) }),
+      duplicationStrategy: oneOfValues(["KeepBoth", "TakeOver"]),
+      deletionStrategy: oneOfValues(["Delete", "Keep"]),
+      userId: str({ description: "The directory user; \"\" for a retry of the provisioning as a whole." }),
+      userName: str(),
+      subUser: nullable(obj({ uin: nullable(int()), name: str() })),
+      clash: nullable(
+        obj({
+          name: str({ description: "The name the user wanted." }),
+          uin: nullable(int({ description: "The sub-user that held it; null when another user of the same run was given it." })),
+          heldBy: oneOfValues(["hand-made", "directory-user"]),
+          directoryUserId: nullable(str()),
+        }),
+      ),
+      changes: arr(obj({ attribute: oneOfValues(["email", "remark"]), from: str(), to: str() })),
+      failure: nullable(obj({ kind: str(), reason: str() })),
+      retryStrategy: nullable(oneOfValues(["KeepBoth", "TakeOver"])),
+    },
+    [],
+    { description: "One decision the provisioning reconciler made about a directory user's sub-user in an account." },
+  ),
   QueueStats: obj({
     depth: int({ description: "Keys with work (due, waiting out a backoff, or leased); parked keys are not counted." }),
     due: int({ description: "Keys a worker could take now." }),

@@ -17,6 +17,7 @@ import * as m015 from "./015-access-configurations.js";
 import * as m016 from "./016-sub-users-by-directory-user.js";
 import * as m017 from "./017-access-deployments.js";
 import * as m018 from "./018-console-sessions.js";
+import * as m019 from "./019-provisioning-timeline.js";
 import * as m020 from "./020-deletion-holds.js";
 
 /** Versioned migrations, applied in key order at start on both engines. */
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "016-sub-users-by-directory-user": m016,
   "017-access-deployments": m017,
   "018-console-sessions": m018,
+  "019-provisioning-timeline": m019,
   "020-deletion-holds": m020,
 };
 

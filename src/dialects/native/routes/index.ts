@@ -12,8 +12,9 @@ import { planRoutes } from "./plans.js";
 import { provisioningRoutes } from "./provisioning.js";
 import { scimRoutes } from "./scim.js";
 import { sessionRoutes } from "./session.js";
+import { timelineRoutes } from "./timeline.js";
 
 export function nativeRoutes(): NativeRoute[] {
-  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...planRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes, ...emulatorRoutes, ...emulatorFaultRoutes];
+  const routes = [...organizationRoutes, ...directoryRoutes, ...provisioningRoutes, ...planRoutes, ...timelineRoutes, ...accessRoutes, ...scimRoutes, ...engineRoutes, ...keyRoutes, ...sessionRoutes, ...emulatorRoutes, ...emulatorFaultRoutes];
   return [...routes, ...metaRoutes(routes)];
 }
