@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_ASSIGNMENT_BATCH } from "../src/core/access/deployments.js";
 import { openRuntime } from "../src/runtime.js";
-import { withScratchSqlite } from "./lib.js";
+import { seedOrganization, withScratchSqlite } from "./lib.js";
 
 const SYSTEM_POLICIES = [
   "AdministratorAccess",
@@ -48,15 +48,8 @@ export async function benchAccess(accounts: number): Promise<AccessBenchResult> 
   const rt = await openRuntime({ dataDir }, { limits: { orgMembers: accounts + 10 } });
   try {
     const { core, store } = rt;
-    const root = (await core.accounts.bootstrap())!;
-    const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
-    await core.organizations.create(caller);
-    const { org } = (await core.organizations.findMembership(root.accountUin))!;
-    const targets: number[] = [];
-    for (let i = 0; i < accounts; i++) {
-      targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
-    }
-    const zone = await core.directories.open(caller, "access");
+    const { caller, targets, directoryId } = await seedOrganization(core, accounts, "access");
+    const zone = { directoryId };
     const dir = zone.directoryId;
     const group = await core.groups.create(caller, dir, { groupName: "engineers" });
     const config = await core.accessConfigurations.create(caller, dir, { name: "Engineering", sessionDuration: 7200 });

@@ -13,7 +13,7 @@ import { parseRateLimits } from "../src/server/rate-limit.js";
 import { buildApp } from "../src/server/app.js";
 import { prefixedId } from "../src/core/ids.js";
 import { openRuntime } from "../src/runtime.js";
-import { withScratchSqlite } from "./lib.js";
+import { seedGroup, seedOrganization, withScratchSqlite } from "./lib.js";
 
 const TARGETS = 10;
 
@@ -45,30 +45,9 @@ export async function benchFanout(users: number, propagationSamples = 0, measure
   const rt = await openRuntime({ dataDir }, { limits, timeline: { record: opts.timeline ?? true } });
   try {
     const { core, store } = rt;
-    const root = (await core.accounts.bootstrap())!;
-    const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
-    await core.organizations.create(caller);
-    const { org } = (await core.organizations.findMembership(root.accountUin))!;
-    const targets: number[] = [];
-    for (let i = 0; i < TARGETS; i++) {
-      targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
-    }
-    const zone = await core.directories.open(caller, "fanout");
-    const group = await core.groups.create(caller, zone.directoryId, { groupName: "everyone" });
-    // Seeding is not what is measured: bulk rows through the same schema.
-    const now = Date.now();
-    for (let i = 0; i < users; i += 1000) {
-      const batch = Array.from({ length: Math.min(1000, users - i) }, (_, j) => `u-${String(i + j).padStart(12, "0")}`);
-      await store.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("dir_users")
-          .values(batch.map((id, j) => ({ user_id: id, directory_id: zone.directoryId, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
-          .execute();
-        await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.groupId, user_id: id, directory_id: zone.directoryId, joined_at: now + i + j }))).execute();
-      });
-    }
-    await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.groupId).execute();
-    await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", zone.directoryId).execute();
+    const { caller, root, targets, directoryId } = await seedOrganization(core, TARGETS, "fanout");
+    const zone = { directoryId };
+    const group = { groupId: await seedGroup(core, store, caller, directoryId, users) };
 
     const app = measureApi ? await buildApp({ core, rateLimits: parseRateLimits("off", {}) }) : undefined;
     if (app) await app.listen({ host: "127.0.0.1", port: 0 });

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
+import type { Core } from "../src/core/index.js";
+import type { Store } from "../src/store/database.js";
 import { Sign } from "../test/helpers/sdk-sign.js";
 
 
@@ -136,4 +138,48 @@ export function withScratchSqlite<T>(work: (db: Database.Database) => T): T {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the in-process benches start from: the root account as a caller, its organization's member accounts, and a directory. */
+export interface SeededOrganization {
+  caller: { accountUin: number; principalUin: number; isSubUser: false };
+  root: { accountUin: number; secretId: string; secretKey: string };
+  targets: number[];
+  directoryId: string;
+}
+
+/** Bootstraps the root account, its organization with `members` member accounts, and a directory named `directoryName`. */
+export async function seedOrganization(core: Core, members: number, directoryName: string): Promise<SeededOrganization> {
+  const root = (await core.accounts.bootstrap())!;
+  const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false as const };
+  await core.organizations.create(caller);
+  const { org } = (await core.organizations.findMembership(root.accountUin))!;
+  const targets: number[] = [];
+  for (let i = 0; i < members; i++) {
+    targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2, 7], nodeId: org.root_node_id }));
+  }
+  const zone = await core.directories.open(caller, directoryName);
+  return { caller, root, targets, directoryId: zone.directoryId };
+}
+
+/**
+ * A group of `users` users, written as bulk rows through the same schema (seeding is not what is
+ * measured): ids `u-000000000000`…, names `user0`…, each joined in id order.
+ */
+export async function seedGroup(core: Core, store: Store, caller: SeededOrganization["caller"], directoryId: string, users: number): Promise<string> {
+  const group = await core.groups.create(caller, directoryId, { groupName: "everyone" });
+  const now = Date.now();
+  for (let i = 0; i < users; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, users - i) }, (_, j) => `u-${String(i + j).padStart(12, "0")}`);
+    await store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("dir_users")
+        .values(batch.map((id, j) => ({ user_id: id, directory_id: directoryId, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
+        .execute();
+      await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.groupId, user_id: id, directory_id: directoryId, joined_at: now + i + j }))).execute();
+    });
+  }
+  await store.db.updateTable("dir_groups").set({ member_count: users }).where("group_id", "=", group.groupId).execute();
+  await store.db.updateTable("directories").set({ user_count: users }).where("directory_id", "=", directoryId).execute();
+  return group.groupId;
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openRuntime } from "../src/runtime.js";
+import { seedGroup, seedOrganization } from "./lib.js";
 
 const TARGETS = 10;
 
@@ -27,28 +28,9 @@ export async function benchPlan(users: number): Promise<PlanBenchResult> {
   const rt = await openRuntime({ dataDir }, { limits });
   try {
     const { core, store } = rt;
-    const root = (await core.accounts.bootstrap())!;
-    const caller = { accountUin: root.accountUin, principalUin: root.accountUin, isSubUser: false };
-    await core.organizations.create(caller);
-    const { org } = (await core.organizations.findMembership(root.accountUin))!;
-    const targets: number[] = [];
-    for (let i = 0; i < TARGETS; i++) {
-      targets.push(await core.organizations.createMember(caller, { name: `m${i}`, accountName: `m${i}`, policyType: "Financial", permissionIds: [1, 2], nodeId: org.root_node_id }));
-    }
-    const zone = await core.directories.open(caller, "plan");
-    const group = await core.groups.create(caller, zone.directoryId, { groupName: "everyone" });
-    // Seeding is not what is measured: bulk rows through the same schema.
-    const now = Date.now();
-    for (let i = 0; i < users; i += 1000) {
-      const batch = Array.from({ length: Math.min(1000, users - i) }, (_, j) => `u-${String(i + j).padStart(12, "0")}`);
-      await store.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("dir_users")
-          .values(batch.map((id, j) => ({ user_id: id, directory_id: zone.directoryId, user_name: `user${i + j}`, first_name: "", last_name: "", display_name: `User ${i + j}`, description: "", email: `user${i + j}@example.com`, user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: now + i + j, updated_at: now })))
-          .execute();
-        await trx.insertInto("dir_memberships").values(batch.map((id, j) => ({ group_id: group.groupId, user_id: id, directory_id: zone.directoryId, joined_at: now + i + j }))).execute();
-      });
-    }
+    const { caller, targets, directoryId } = await seedOrganization(core, TARGETS, "plan");
+    const zone = { directoryId };
+    const group = { groupId: await seedGroup(core, store, caller, directoryId, users) };
     // Every hundredth name is already taken by a hand-made sub-user in every account: KeepBoth plans `_cic` for those.
     for (const t of targets) {
       for (let i = 0; i < users; i += 100) await core.subUsers.create({ accountUin: t, principalUin: t, isSubUser: false }, { name: `user${i}` });
