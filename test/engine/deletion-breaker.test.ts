@@ -56,7 +56,12 @@ for (const engine of ENGINES) {
       await until(async () => (await subUserNames()).includes("person100"), "the new member's sub-user");
       assert.equal((await subUserNames()).length, 101);
       // The Alibaba door lists an event saying why; the plan shows the same holds.
-      const { UserProvisioningEvents } = await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: provisioningId });
+      // The event is written as the reconcile settles, just after the held set: wait for it.
+      let UserProvisioningEvents: { ErrorInfo: string }[] = [];
+      await until(async () => {
+        UserProvisioningEvents = (await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: provisioningId })).UserProvisioningEvents;
+        return UserProvisioningEvents.length > 0;
+      }, "the held deletions' event");
       assert.equal(UserProvisioningEvents.length, 1);
       assert.match(UserProvisioningEvents[0].ErrorInfo, /^OperationSuspended\.UserProvisioning\.DeletionHeld: 50 sub-user deletions in account \d+ are held by the deletion circuit breaker/);
       assert.equal((await api.ok(200, "GET", `/directories/${zoneId}/provisionings/${provisioningId}`)).progress.heldDeletions, 50);
@@ -70,7 +75,7 @@ for (const engine of ENGINES) {
       await heldSets(server, api, zoneId, 0);
       const afterApproval = await subUserNames();
       assert.deepEqual(afterApproval, users.slice(50).map((u) => u.name));
-      assert.equal((await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: provisioningId })).UserProvisioningEvents.length, 0);
+      await until(async () => (await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: provisioningId })).UserProvisioningEvents.length === 0, "the event gone");
 
       // 25 more leave: held again. A newer change re-plans (one more leaves), so the first set's id is stale.
       await server.core.worker.stop();
