@@ -63,7 +63,7 @@ for (const engine of ENGINES) {
         return UserProvisioningEvents.length > 0;
       }, "the held deletions' event");
       assert.equal(UserProvisioningEvents.length, 1);
-      assert.match(UserProvisioningEvents[0].ErrorInfo, /^OperationSuspended\.UserProvisioning\.DeletionHeld: 50 sub-user deletions in account \d+ are held by the deletion circuit breaker/);
+      assert.match(UserProvisioningEvents[0]!.ErrorInfo, /^OperationSuspended\.UserProvisioning\.DeletionHeld: 50 sub-user deletions in account \d+ are held by the deletion circuit breaker/);
       assert.equal((await api.ok(200, "GET", `/directories/${zoneId}/provisionings/${provisioningId}`)).progress.heldDeletions, 50);
       const plan = await api.ok(200, "GET", `/directories/${zoneId}/provisionings/${provisioningId}/plan`);
       assert.equal(plan.counts.hold, 50);
