@@ -7,8 +7,10 @@ import type { Kysely } from "kysely";
 import { all } from "../../store/database.js";
 import type { Database, DirUser, Provisioning } from "../../store/schema.js";
 
-/** A directory user the provisioning covers; joinedAt is when the user joined the provisioned group. */
-export type Covered = DirUser & { joined_at: number | null };
+/** A directory user the provisioning covers (what the plan needs of it); joinedAt is when the user joined the provisioned group. */
+export type Covered = Pick<DirUser, "user_id" | "user_name" | "email" | "display_name"> & { joined_at: number | null };
+
+const COVERED_COLUMNS = ["dir_users.user_id", "dir_users.user_name", "dir_users.email", "dir_users.display_name"] as const;
 
 /** What coverage reads of a provisioning. */
 export type Covering = Pick<Provisioning, "provisioning_id" | "principal_type" | "principal_id" | "deleting">;
@@ -24,7 +26,7 @@ export async function coveredButNotClaimed(db: Kysely<Database>, p: Covering, af
       db,
       db
         .selectFrom("dir_users")
-        .selectAll()
+        .select(COVERED_COLUMNS)
         .select((eb) => eb.val<number | null>(null).as("joined_at"))
         .where("user_id", "=", p.principal_id)
         .where((eb) => eb.not(eb.exists(eb.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "=", p.principal_id)))),
@@ -35,7 +37,7 @@ export async function coveredButNotClaimed(db: Kysely<Database>, p: Covering, af
     db
       .selectFrom("dir_memberships")
       .innerJoin("dir_users", "dir_users.user_id", "dir_memberships.user_id")
-      .selectAll("dir_users")
+      .select(COVERED_COLUMNS)
       .select("dir_memberships.joined_at")
       .where("dir_memberships.group_id", "=", p.principal_id)
       .where("dir_memberships.user_id", ">", after)

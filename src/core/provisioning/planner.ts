@@ -8,7 +8,7 @@
  */
 import type { Kysely } from "kysely";
 import { all, first, inChunks } from "../../store/database.js";
-import type { Database, DirUser, Provisioning } from "../../store/schema.js";
+import type { Database, Provisioning } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Directories } from "../directory/directories.js";
 import type { Groups } from "../directory/groups.js";
@@ -17,7 +17,7 @@ import { fail } from "../errors.js";
 import type { Limits } from "../limits.js";
 import type { Organizations } from "../organizations.js";
 import { oneOf } from "../rules.js";
-import { attributeDrift, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
+import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import type { NewProvisioning, Provisionings } from "./provisionings.js";
 import { wantedUser } from "./reconcile.js";
@@ -246,7 +246,7 @@ export class ProvisioningPlanner {
 
   /** Who the provisioning would cover and does not claim, in the reconcile's order (user id). */
   private async wanted(p: Subject, delta: Delta): Promise<WantedUser[]> {
-    const rows: DirUser[] = [];
+    const rows: Covered[] = [];
     for (let after = ""; ; ) {
       const batch = await coveredButNotClaimed(this.db, p, after, this.opts.batchSize);
       if (batch.length === 0) break;
@@ -260,7 +260,7 @@ export class ProvisioningPlanner {
         (await inChunks([...delta.add], (ids) => all(this.db, this.db.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids)))).map((c) => c.user_id),
       );
       const joining = [...delta.add].filter((id) => !have.has(id) && !claimed.has(id) && !delta.remove.has(id));
-      users.push(...(await inChunks(joining, (ids) => all(this.db, this.db.selectFrom("dir_users").selectAll().where("user_id", "in", ids)))));
+      users.push(...(await inChunks(joining, (ids) => all(this.db, this.db.selectFrom("dir_users").select(["user_id", "user_name", "email", "display_name"]).select((eb) => eb.val<number | null>(null).as("joined_at")).where("user_id", "in", ids)))));
       users = users.sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0));
     }
     return users.map(wantedUser);

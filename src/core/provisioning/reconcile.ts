@@ -341,7 +341,7 @@ function describeFailures(failures: UnitFailure[]): string {
 }
 
 /** A covered directory user as the plan sees it. */
-export const wantedUser = (u: DirUser): WantedUser => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name });
+export const wantedUser = (u: Pick<DirUser, "user_id" | "user_name" | "email" | "display_name">): WantedUser => ({ userId: u.user_id, userName: u.user_name, email: u.email, displayName: u.display_name });
 
 /** Which change made a unit run: a user who joined the group after it was provisioned came in by AddUserToGroup. */
 function sourceOf(p: Provisioning, joinedAt: number | null): EventSource {

@@ -130,6 +130,8 @@ export class SimulatedTarget extends StoredTarget {
   private nextStandIn = -1;
   /** Sub-users the plan created, by name. */
   private readonly createdByName = new Map<string, ExistingSubUser>();
+  /** The same, by the directory user each was made for. */
+  private readonly createdByUser = new Map<string, ExistingSubUser>();
   /** Sub-users whose directory user the plan changed (adopted: the user; let go: null). */
   private readonly ownerOf = new Map<number, string | null>();
   private readonly deleted = new Set<number>();
@@ -198,7 +200,10 @@ export class SimulatedTarget extends StoredTarget {
     for (const [userId, uin] of stored) if (this.alive(uin) && this.owner(uin, userId) === userId) out.set(userId, uin);
     const wanted = new Set(userIds);
     for (const [uin, owner] of this.ownerOf) if (owner !== null && wanted.has(owner) && !this.deleted.has(uin)) out.set(owner, uin);
-    for (const s of this.createdByName.values()) if (s.directoryUserId !== null && wanted.has(s.directoryUserId)) out.set(s.directoryUserId, s.uin);
+    for (const id of userIds) {
+      const made = this.createdByUser.get(id);
+      if (made) out.set(id, made.uin);
+    }
     return out;
   }
 
@@ -223,22 +228,27 @@ export class SimulatedTarget extends StoredTarget {
   override async representing(userIds: readonly string[]): Promise<ManagedSubUser[]> {
     const managed = await this.managed(userIds);
     const names = new Map((await this.storedRepresenting(userIds)).map((s) => [s.uin, s.name]));
-    for (const s of this.createdByName.values()) names.set(s.uin, s.name);
+    for (const id of userIds) {
+      const made = this.createdByUser.get(id);
+      if (made) names.set(made.uin, made.name);
+    }
     return [...managed].map(([directoryUserId, uin]) => ({ uin, name: names.get(uin) ?? "", directoryUserId }));
   }
 
   /** What applying a claim batch's ops would do to the account. */
   applyClaims(provisioningId: string, ops: readonly ClaimOp[]): void {
     const claims = this.claimsOf(this.claimsMade, provisioningId);
+    const dropped = this.claimsDropped.get(provisioningId);
     for (const op of ops) {
       if (op.op === "create") {
         const s = { uin: this.nextStandIn--, name: op.name, directoryUserId: op.userId };
         this.createdByName.set(op.name, s);
+        this.createdByUser.set(op.userId, s);
         this.roomDelta--;
       } else if (op.op === "adopt") this.ownerOf.set(op.uin, op.userId);
       if (op.op !== "fail") {
         claims.add(op.userId);
-        this.claimsOf(this.claimsDropped, provisioningId).delete(op.userId);
+        dropped?.delete(op.userId);
       }
     }
   }
@@ -256,7 +266,11 @@ export class SimulatedTarget extends StoredTarget {
       else {
         this.deleted.add(op.uin);
         this.roomDelta++;
-        for (const [name, s] of this.createdByName) if (s.uin === op.uin) this.createdByName.delete(name);
+        // A stand-in (created earlier in this plan) deleted again: its name and user are free.
+        if (op.uin < 0) {
+          for (const [name, made] of this.createdByName) if (made.uin === op.uin) this.createdByName.delete(name);
+          for (const [user, made] of this.createdByUser) if (made.uin === op.uin) this.createdByUser.delete(user);
+        }
       }
     }
   }
