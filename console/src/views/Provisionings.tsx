@@ -279,6 +279,10 @@ function FailureItem({ directoryId, f }: { directoryId: string; f: Failure }) {
           </>
         ) : null}
       </p>
+      {/* Held deletions are decided in their own section: a retry would only hold them again. */}
+      {f.failureKind === "deletions_held" ? (
+        <p className="muted">Approve or reject them under Held deletions.</p>
+      ) : (
       <form
         className="row-form"
         aria-label={`Retry ${who} into ${f.provisioning.target.name}`}
@@ -292,6 +296,7 @@ function FailureItem({ directoryId, f }: { directoryId: string; f: Failure }) {
           Retry
         </button>
       </form>
+      )}
       <ErrorNote error={retry.error} />
     </li>
   );
