@@ -182,7 +182,10 @@ for (const engine of ENGINES) {
     let server: TestServer;
     let api: NativeClient;
     // One instant for every run's frozen burst: the rate-limit counts of a run leak into the next only if reset keeps them.
-    const frozenAt = Math.floor(Date.now() / 1000) * 1000;
+    // Two minutes back (inside the 300 s signature window), so no request made at real time shares its
+    // rate-limit second: a script that ran within the second it started in would otherwise find the
+    // opening burst's counts still there at its closing burst.
+    const frozenAt = Math.floor(Date.now() / 1000) * 1000 - 120_000;
 
     before(async () => {
       server = await startServer(engine, { emulator: true, rateLimits: parseRateLimits("default=100000,GetUser=2,GetProvisioningTaskStatus=100000") });
