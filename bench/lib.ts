@@ -19,10 +19,10 @@ export interface Child<T> {
 }
 
 /** Starts `bench/servers/<name>.mjs` under plain node and reads the JSON line it prints when ready. */
-/** BENCH_PROFILE_DIR: OpenCIC bench servers write a V8 CPU profile there when they stop (`node --cpu-prof`). */
+/** BENCH_PROFILE_DIR: OpenCIC bench servers write a V8 CPU profile there when they stop (`node --cpu-prof`); with BENCH_PROFILE_ALL=1 the baselines too. */
 export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}): Promise<Child<T>> {
   const dir = process.env.BENCH_PROFILE_DIR;
-  const nodeArgs = dir && name === "opencic" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const nodeArgs = dir && (name === "opencic" || process.env.BENCH_PROFILE_ALL) ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
   const proc = spawn(process.execPath, [...nodeArgs, `bench/servers/${name}.mjs`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout! });
   const [line] = (await once(lines, "line")) as [string];

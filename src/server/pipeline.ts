@@ -22,6 +22,7 @@ import { isPromise, type MaybePromise, then } from "../lib/maybe-promise.js";
 import { RequestContext } from "./context.js";
 import type { Answer, Authenticated, Door, DoorAction } from "./door.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { ReplyBatch } from "./reply-batch.js";
 
 /** What the pipeline reports each finished request to (metrics.ts binds it to Prometheus). */
 export interface RequestObserver {
@@ -58,13 +59,14 @@ type Step<A extends DoorAction, W> = (f: Flight<A, W>) => MaybePromise<void>;
 
 export interface DoorHandlers {
   /** The route handler: runs the pipeline for one request. */
-  handle(req: FastifyRequest, reply: FastifyReply): void | Promise<void>;
+  handle(req: FastifyRequest, reply: FastifyReply): void;
   /** Errors raised before the pipeline ran (the body was too large or could not be read), in the door's envelope. */
   refuseEarly(req: FastifyRequest, reply: FastifyReply, err: CoreError): void;
 }
 
 export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: PipelineDeps): DoorHandlers {
   const { core, limiter } = deps;
+  const replies = new ReplyBatch();
 
   const steps: Step<A, W>[] = [
     function read({ ctx }) {
@@ -120,10 +122,12 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     }
   }
 
-  function send(f: Flight<A, W>, reply: FastifyReply, answer: Answer, err?: unknown): void {
+  /** `later`: with the turn's other answers (reply-batch.ts); otherwise at once. */
+  function send(f: Flight<A, W>, reply: FastifyReply, answer: Answer, later: boolean, err?: unknown): void {
     reply.code(answer.status).headers(answer.headers);
     if (deps.isClosing()) reply.header("connection", "close");
-    reply.send(answer.body);
+    if (later) replies.send(reply, answer.body);
+    else reply.send(answer.body);
     const { ctx, action } = f;
     const seconds = (performance.now() - ctx.startedAt) / 1000;
     deps.observer.observe(door.name, action?.name ?? "-", answer.code, seconds);
@@ -132,7 +136,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     else deps.log.info(line, "request");
   }
 
-  function refuse(f: Flight<A, W>, reply: FastifyReply, err: unknown): void {
+  function refuse(f: Flight<A, W>, reply: FastifyReply, err: unknown, later: boolean): void {
     let answer: Answer;
     try {
       answer = door.encodeError(f.ctx, err, f.action);
@@ -141,11 +145,11 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
       deps.log.error({ requestId: f.ctx.requestId, err: renderErr }, "error rendering failed");
       answer = door.encodeError(f.ctx, new CoreError("internal", "internal error"), undefined);
     }
-    send(f, reply, answer, err);
+    send(f, reply, answer, later, err);
   }
 
   function finish(f: Flight<A, W>, reply: FastifyReply): void {
-    send(f, reply, f.answer!);
+    send(f, reply, f.answer!, true);
   }
 
   function flight(req: FastifyRequest): Flight<A, W> {
@@ -156,24 +160,30 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
   }
 
   return {
+    // Returns nothing, even when a step waits: fastify then leaves the reply to the batch (a promise
+    // resolved before the answer went out would make fastify send an empty one).
     handle(req, reply) {
       const f = flight(req);
       try {
         const done = runFrom(f, 0);
         if (isPromise(done)) {
-          return done.then(
-            () => finish(f, reply),
-            (err: unknown) => refuse(f, reply, err),
-          );
+          done
+            .then(
+              () => finish(f, reply),
+              (err: unknown) => refuse(f, reply, err, true),
+            )
+            .catch((err: unknown) => deps.log.error({ requestId: f.ctx.requestId, err }, "answering failed"));
+          return;
         }
       } catch (err) {
-        return refuse(f, reply, err);
+        return refuse(f, reply, err, true);
       }
       finish(f, reply);
     },
 
+    // At once: fastify's error handler expects the reply sent when it returns.
     refuseEarly(req, reply, err) {
-      refuse(flight(req), reply, err);
+      refuse(flight(req), reply, err, false);
     },
   };
 }
