@@ -35,7 +35,7 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /** A SCIM client as an identity provider runs one: keep-alive, bearer token, 429 honoured by Retry-After. */
-class ScimClient {
+export class ScimClient {
   throttled = 0;
   requests = 0;
   constructor(
@@ -75,7 +75,7 @@ async function pool<T>(n: number, items: T[], work: (item: T) => Promise<void>):
 
 const q = (filter: string) => encodeURIComponent(filter);
 
-function scimUser(i: number) {
+export function scimUser(i: number) {
   const userName = `user${String(i).padStart(5, "0")}@example.com`;
   return {
     schemas: [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],

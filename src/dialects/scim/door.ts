@@ -40,7 +40,8 @@ interface ScimAction extends DoorAction {
   readonly directoryData: boolean;
   readonly hasBody: boolean;
   readonly serve: Run;
-  readonly id?: string;
+  /** Names one resource: the path's second segment is its id. */
+  readonly byId: boolean;
 }
 
 const ALL_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -54,12 +55,20 @@ const JSON_TYPES = /^\s*(application\/(scim\+)?json|text\/json)\s*(;|$)/i;
 export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, ScimWire> {
   /** One action object per (name, id-less) route, made once; a route with an id gets its own small object. */
   const fixed = new Map<string, ScimAction>();
-  const action = (name: string, serve: Run, o: { directoryData: boolean; hasBody: boolean }): ScimAction => {
+  const action = (name: string, serve: Run, o: { directoryData: boolean; hasBody: boolean; byId?: boolean }): ScimAction => {
     let a = fixed.get(name);
-    if (!a) fixed.set(name, (a = { name, product: "scim", run: runAction, serve, ...o }));
+    if (!a) fixed.set(name, (a = { name, product: "scim", run: runAction, serve, byId: false, ...o }));
     return a;
   };
-  const withId = (a: ScimAction, id: string): ScimAction => ({ ...a, id });
+  /** The actions on one user or group, by method. */
+  const oneOf = (kind: "User" | "Group", h: typeof users): Partial<Record<string, ScimAction>> => ({
+    GET: action(`Get${kind}`, h.get, { directoryData: true, hasBody: false, byId: true }),
+    PUT: action(`Replace${kind}`, h.replace, { directoryData: true, hasBody: true, byId: true }),
+    PATCH: action(`Patch${kind}`, h.patch, { directoryData: true, hasBody: true, byId: true }),
+    DELETE: action(`Delete${kind}`, h.delete, { directoryData: true, hasBody: false, byId: true }),
+  });
+  const oneUser = oneOf("User", users);
+  const oneGroup = oneOf("Group", groups);
 
   function baseUrl(ctx: RequestContext<ScimWire>): string {
     if (opts.baseUrl) return opts.baseUrl.replace(/\/+$/, "");
@@ -88,10 +97,10 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
         if (method !== "GET") return notAllowed();
         return second === undefined
           ? action("ListResourceTypes", resourceTypes, { directoryData: false, hasBody: false })
-          : withId(action("GetResourceType", resourceType, { directoryData: false, hasBody: false }), second);
+          : action("GetResourceType", resourceType, { directoryData: false, hasBody: false, byId: true });
       case "schemas":
         if (method !== "GET") return notAllowed();
-        return second === undefined ? action("ListSchemas", schemas, { directoryData: false, hasBody: false }) : withId(action("GetSchema", schema, { directoryData: false, hasBody: false }), second);
+        return second === undefined ? action("ListSchemas", schemas, { directoryData: false, hasBody: false }) : action("GetSchema", schema, { directoryData: false, hasBody: false, byId: true });
       case "users":
       case "groups": {
         const isUsers = head!.toLowerCase() === "users";
@@ -106,10 +115,7 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
           if (method !== "POST") return notAllowed();
           a = action(`Search${plural}`, (r) => list(r, plural, "search"), { directoryData: true, hasBody: true });
         } else {
-          const one = { GET: [`Get${kind}`, h.get, false], PUT: [`Replace${kind}`, h.replace, true], PATCH: [`Patch${kind}`, h.patch, true], DELETE: [`Delete${kind}`, h.delete, false] } as const;
-          const entry = one[method as keyof typeof one];
-          if (!entry) return notAllowed();
-          a = withId(action(entry[0], entry[1], { directoryData: true, hasBody: entry[2] }), second);
+          a = (isUsers ? oneUser : oneGroup)[method] ?? notAllowed();
         }
         break;
       }
@@ -139,7 +145,7 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
     if (segments.length === 0 || !["users", "groups"].includes(head!.toLowerCase())) throw new ScimError(400, "invalidPath", `a bulk operation names /Users or /Groups, not ${path}`);
     const fake = { wire: { segments, session: r.session }, raw: { method, path: pathPart } } as RequestContext<ScimWire>;
     const a = route(fake);
-    return a.serve({ ...r, method, id: a.id, query: queryOf(rawQuery), body: data, ifMatch: version, ifNoneMatch: undefined });
+    return a.serve({ ...r, method, id: a.byId ? segments[1] : undefined, query: queryOf(rawQuery), body: data, ifMatch: version, ifNoneMatch: undefined });
   }
 
   /** Every SCIM action runs its handler on the decoded request (which carries the core and the session). */
@@ -189,7 +195,7 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
         core,
         session: ctx.wire!.session!,
         method: ctx.raw.method.toUpperCase(),
-        id: a.id,
+        id: a.byId ? ctx.wire!.segments[1] : undefined,
         query: queryOf(ctx.raw.rawQuery),
         body,
         ifMatch: ctx.header("if-match"),

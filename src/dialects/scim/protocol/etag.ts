@@ -3,7 +3,7 @@
  * content always gives the same version whichever process or engine serves it, and the
  * If-Match / If-None-Match checks.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
@@ -38,7 +38,8 @@ function canonical(value: unknown, top: boolean): string {
 
 /** `W/"<base64url of the first 16 bytes of SHA-256>"`. */
 export function etagOf(resource: object): string {
-  const digest = createHash("sha256").update(canonical(resource, true)).digest("base64url").slice(0, 22);
+  // The one-shot hash: no Hash object per version.
+  const digest = hash("sha256", canonical(resource, true), "base64url").slice(0, 22);
   return `W/"${digest}"`;
 }
 
