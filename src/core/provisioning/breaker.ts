@@ -19,7 +19,8 @@ import type { Directories } from "../directory/directories.js";
 import { fail } from "../errors.js";
 import { prefixedId } from "../ids.js";
 import type { Provisionings } from "./provisionings.js";
-import type { ReleaseStepOp } from "./steps.js";
+import { type PlannedProvisioning, planReleaseStep, type ReleaseStepOp } from "./steps.js";
+import type { TargetView } from "./target.js";
 
 export interface BreakerThreshold {
   /** Trips only above this many deletions… */
@@ -217,3 +218,35 @@ export class DeletionHolds {
     return view!;
   }
 }
+
+/** What the breaker makes of one reconcile's releases, with what it weighed them against. */
+export interface ReleaseJudgement {
+  split: ReleaseSplit;
+  /** The sub-users the provisioning manages in the account. */
+  managed: number;
+  setting: BreakerSetting;
+}
+
+/**
+ * The breaker's judgement of `releasing`: their plan on `target` (claimed elsewhere or not, what the
+ * deletion strategy does to each sub-user), weighed against what the provisioning manages there and
+ * the holds already decided. The reconcile and the planner both judge through this one function, so
+ * a plan holds what the apply will hold. A proposed provisioning (`stored` false) manages nothing yet
+ * and has no decisions.
+ */
+export async function judgeReleaseStep(
+  db: Kysely<Database>,
+  holds: DeletionHolds,
+  target: TargetView,
+  p: PlannedProvisioning & { deletion_breaker: string | null },
+  releasing: string[],
+  server: BreakerSetting,
+  stored = true,
+): Promise<ReleaseJudgement> {
+  const setting = effectiveBreaker(p.deletion_breaker, server);
+  const { ops } = await planReleaseStep(target, p, releasing);
+  const managed = stored ? await holds.managedCount(db, p.provisioning_id) : 0;
+  const decided = stored ? await holds.decisions(db, p.provisioning_id) : new Map<string, HoldDecision>();
+  return { split: splitReleases(releasing, ops, managed, setting, decided), managed, setting };
+}
+

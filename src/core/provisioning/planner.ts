@@ -21,7 +21,7 @@ import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaime
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import type { NewProvisioning, Provisionings } from "./provisionings.js";
 import { wantedUser } from "./reconcile.js";
-import { type BreakerSetting, type DeletionHolds, effectiveBreaker, type ReleaseSplit, splitReleases } from "./breaker.js";
+import { type BreakerSetting, type DeletionHolds, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { SimulatedTarget } from "./target.js";
 import type { DeletionStrategy, DuplicationStrategy, UnitFailureKind } from "./views.js";
@@ -234,14 +234,10 @@ export class ProvisioningPlanner {
     };
   }
 
-  /** The breaker's split of the releases, as the reconcile's judgeReleases makes it. */
+  /** The breaker's split of the releases, judged as the reconcile judges them. */
   private async judgeReleases(p: Subject, releasing: string[], target: SimulatedTarget): Promise<ReleaseSplit> {
     if (releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
-    const proposed = p.provisioning_id === PROPOSED_ID;
-    const { ops } = await planReleaseStep(target, p, releasing);
-    const managed = proposed ? 0 : await this.holds.managedCount(this.db, p.provisioning_id);
-    const decided = proposed ? new Map() : await this.holds.decisions(this.db, p.provisioning_id);
-    return splitReleases(releasing, ops, managed, effectiveBreaker(p.deletion_breaker, this.opts.breaker), decided);
+    return (await judgeReleaseStep(this.db, this.holds, target, p, releasing, this.opts.breaker, p.provisioning_id !== PROPOSED_ID)).split;
   }
 
   /** Who the provisioning would cover and does not claim, in the reconcile's order (user id). */

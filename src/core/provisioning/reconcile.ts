@@ -16,7 +16,7 @@ import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
-import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, effectiveBreaker, type ReleaseSplit, splitReleases } from "./breaker.js";
+import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { LockedTarget, StoredTarget } from "./target.js";
 import type { Timeline } from "./timeline.js";
@@ -127,10 +127,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   private async judgeReleases(p: Provisioning, toRelease: string[], r: ProvisioningResult): Promise<ReleaseSplit | undefined> {
     const all = { release: toRelease, keepInstead: [], held: [] };
     if (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id))) return all;
-    const setting = effectiveBreaker(p.deletion_breaker, this.opts.breaker);
-    const { ops } = await planReleaseStep(new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease);
-    const managed = await this.holds.managedCount(this.db, p.provisioning_id);
-    const split = splitReleases(toRelease, ops, managed, setting, await this.holds.decisions(this.db, p.provisioning_id));
+    const { split, managed, setting } = await judgeReleaseStep(this.db, this.holds, new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease, this.opts.breaker);
     const recorded = await this.db.transaction().execute(async (trx) => {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return false;
       await this.holds.record(trx, p, toRelease, split.held);
