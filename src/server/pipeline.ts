@@ -148,6 +148,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     send(f, reply, answer, later, err);
   }
 
+  /** A request that never waited: its answer leaves with the turn's others. */
   function finish(f: Flight<A, W>, reply: FastifyReply): void {
     send(f, reply, f.answer!, true);
   }
@@ -160,17 +161,20 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
   }
 
   return {
-    // Returns nothing, even when a step waits: fastify then leaves the reply to the batch (a promise
-    // resolved before the answer went out would make fastify send an empty one).
+    // Returns nothing, even when a step waits: fastify leaves the reply to the pipeline (a handler's
+    // promise that resolved before the answer went out would make fastify send an empty one).
     handle(req, reply) {
       const f = flight(req);
       try {
         const done = runFrom(f, 0);
         if (isPromise(done)) {
+          // An answer that waited is written when the wait ends: the answers a group commit releases
+          // leave in one burst anyway, and batching them would hold them behind whatever long work
+          // (a reconcile's next slice) resumes in the same callback.
           done
             .then(
-              () => finish(f, reply),
-              (err: unknown) => refuse(f, reply, err, true),
+              () => send(f, reply, f.answer!, false),
+              (err: unknown) => refuse(f, reply, err, false),
             )
             .catch((err: unknown) => deps.log.error({ requestId: f.ctx.requestId, err }, "answering failed"));
           return;

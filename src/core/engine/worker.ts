@@ -21,6 +21,7 @@ import type { Database } from "../../store/schema.js";
 import { type Log, silentLog } from "../log.js";
 import type { QueueEntry, ReconcileQueue } from "./queue.js";
 import { type Counts, errorMessage, noCounts, type ReconcileResult, type ResultKind, TerminalError } from "./result.js";
+import { yieldTurn } from "../../lib/turn-end.js";
 
 export interface WorkerOptions {
   /** How long a taken key stays another worker's; a crashed worker's keys come back after it. */
@@ -149,7 +150,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
           this.log.error({ err }, "reconcile worker error");
         }
         // After a key, let the event loop serve requests before the next one.
-        if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (worked) await yieldTurn();
         else await this.runIdleTasks();
         if (!worked && this.running) await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.opts.pollMs);

@@ -20,6 +20,7 @@ import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, judgeReleaseS
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { LockedTarget, StoredTarget } from "./target.js";
 import type { Timeline } from "./timeline.js";
+import { yieldTurn } from "../../lib/turn-end.js";
 
 /** A unit that cannot converge until something changes (a clash, a quota): the task fails with why. */
 export interface UnitFailure {
@@ -66,12 +67,13 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
   ) {}
 
   /**
-   * Between write batches the event loop always gets a turn (setImmediate), so HTTP requests are
+   * Between write batches the event loop always gets a turn (yieldTurn), so HTTP requests are
    * served while a big fan-out runs: better-sqlite3 is synchronous, and without this a reconcile
    * would run start to end on microtasks alone. An optional pause adds room on top.
    */
   private async pause(): Promise<void> {
-    await new Promise<void>((r) => (this.opts.batchPauseMs > 0 ? setTimeout(r, this.opts.batchPauseMs) : setImmediate(r)));
+    if (this.opts.batchPauseMs > 0) await new Promise<void>((r) => setTimeout(r, this.opts.batchPauseMs));
+    else await yieldTurn();
   }
 
   async reconcile(provisioningId: string): Promise<ProvisioningResult> {

@@ -22,6 +22,7 @@ import { type PageTokens, pageSize, scopeOf } from "../directory/paging.js";
 import { fail } from "../errors.js";
 import { isNumericId } from "../ids.js";
 import type { AttributeOp, ClaimOp, NameClash, ReleaseOp } from "./plan.js";
+import { yieldTurn } from "../../lib/turn-end.js";
 
 export interface TimelineOptions {
   /** Record decisions at all. Off only for a benchmark's baseline. */
@@ -601,7 +602,7 @@ export class Timeline {
         return n;
       });
       if (old.length < PRUNE_BATCHES) return { pruned, more: false };
-      await new Promise<void>((r) => setImmediate(r));
+      await yieldTurn();
     }
   }
 

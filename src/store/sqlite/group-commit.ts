@@ -22,6 +22,7 @@
  */
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, SqliteDatabase } from "kysely";
 import { StoreSqliteDialect } from "./dialect.js";
+import { runTurnEnd } from "../../lib/turn-end.js";
 
 /** The transactions one COMMIT may carry: each waits for it, so a steady queue must not wait for ever. */
 const MAX_MEMBERS = 64;
@@ -168,6 +169,8 @@ class GroupCommitDriver implements Driver {
     if (group && this.group === group && !group.scheduled) {
       group.scheduled = true;
       setImmediate(() => {
+        // The turn's answers leave before the COMMIT wakes the writers waiting on it (lib/turn-end.ts).
+        runTurnEnd();
         group.scheduled = false;
         // A holder inside the group schedules it again when it hands over.
         if (this.group === group && !this.held) this.commitGroup();
