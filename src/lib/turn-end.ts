@@ -5,8 +5,9 @@
  * `setImmediate`. Long work (a reconcile's write batches, the worker between keys) yields with
  * `setImmediate` too, and immediates run in the order they were queued: a slice that yielded during
  * the last turn would run before the answers this turn's requests made, and they would wait a whole
- * slice (measured: GetProvisioningTaskStatus during a 10,000-user fan-out, p50 9 → 24 ms). So the
- * yield runs what waits for the turn's end before it hands back to the long work.
+ * slice (measured: GetProvisioningTaskStatus during a 10,000-user fan-out, p50 13 → 24–31 ms). So the
+ * yield runs what waits for the turn's end before it hands back to the long work. Tasks must not
+ * throw: a group commit runs them just before its COMMIT.
  */
 let tasks: Array<() => void> = [];
 

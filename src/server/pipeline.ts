@@ -66,7 +66,7 @@ export interface DoorHandlers {
 
 export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: PipelineDeps): DoorHandlers {
   const { core, limiter } = deps;
-  const replies = new ReplyBatch();
+  const replies = new ReplyBatch((requestId, err) => deps.log.error({ requestId, err }, "answering failed"));
 
   const steps: Step<A, W>[] = [
     function read({ ctx }) {
@@ -126,7 +126,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
   function send(f: Flight<A, W>, reply: FastifyReply, answer: Answer, later: boolean, err?: unknown): void {
     reply.code(answer.status).headers(answer.headers);
     if (deps.isClosing()) reply.header("connection", "close");
-    if (later) replies.send(reply, answer.body);
+    if (later) replies.send(reply, answer.body, f.ctx.requestId);
     else reply.send(answer.body);
     const { ctx, action } = f;
     const seconds = (performance.now() - ctx.startedAt) / 1000;

@@ -18,22 +18,33 @@ import { atTurnEnd } from "../lib/turn-end.js";
 export class ReplyBatch {
   private replies: FastifyReply[] = [];
   private bodies: unknown[] = [];
+  private requestIds: string[] = [];
+
+  /** `onError`: a send that threw, by the request's id; the batch's other answers still go (turn-end tasks must not throw). */
+  constructor(private readonly onError: (requestId: string, err: unknown) => void) {}
 
   /** Sends `body` on `reply` at the end of this turn (its status and headers are already set). */
-  send(reply: FastifyReply, body: unknown): void {
+  send(reply: FastifyReply, body: unknown, requestId: string): void {
     if (this.replies.length === 0) atTurnEnd(this.flush);
     this.replies.push(reply);
     this.bodies.push(body);
+    this.requestIds.push(requestId);
   }
 
   private readonly flush = (): void => {
     const replies = this.replies;
     const bodies = this.bodies;
+    const requestIds = this.requestIds;
     this.replies = [];
     this.bodies = [];
+    this.requestIds = [];
     for (let i = 0; i < replies.length; i++) {
-      // A client gone meanwhile: fastify drops the write; the other answers still go.
-      replies[i]!.send(bodies[i]);
+      // A client gone meanwhile: fastify drops the write. Anything else is reported, and the rest still go.
+      try {
+        replies[i]!.send(bodies[i]);
+      } catch (err) {
+        this.onError(requestIds[i]!, err);
+      }
     }
   };
 }

@@ -10,7 +10,7 @@ import type { Database, DirUser, Provisioning } from "../../store/schema.js";
 /** A directory user the provisioning covers (what the plan needs of it); joinedAt is when the user joined the provisioned group. */
 export type Covered = Pick<DirUser, "user_id" | "user_name" | "email" | "display_name"> & { joined_at: number | null };
 
-const COVERED_COLUMNS = ["dir_users.user_id", "dir_users.user_name", "dir_users.email", "dir_users.display_name"] as const;
+export const COVERED_COLUMNS = ["dir_users.user_id", "dir_users.user_name", "dir_users.email", "dir_users.display_name"] as const;
 
 /** What coverage reads of a provisioning. */
 export type Covering = Pick<Provisioning, "provisioning_id" | "principal_type" | "principal_id" | "deleting">;

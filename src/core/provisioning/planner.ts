@@ -17,7 +17,7 @@ import { fail } from "../errors.js";
 import type { Limits } from "../limits.js";
 import type { Organizations } from "../organizations.js";
 import { oneOf } from "../rules.js";
-import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
+import { attributeDrift, COVERED_COLUMNS, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import type { NewProvisioning, Provisionings } from "./provisionings.js";
 import { wantedUser } from "./reconcile.js";
@@ -256,7 +256,7 @@ export class ProvisioningPlanner {
         (await inChunks([...delta.add], (ids) => all(this.db, this.db.selectFrom("provisioning_claims").select("user_id").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", ids)))).map((c) => c.user_id),
       );
       const joining = [...delta.add].filter((id) => !have.has(id) && !claimed.has(id) && !delta.remove.has(id));
-      users.push(...(await inChunks(joining, (ids) => all(this.db, this.db.selectFrom("dir_users").select(["user_id", "user_name", "email", "display_name"]).select((eb) => eb.val<number | null>(null).as("joined_at")).where("user_id", "in", ids)))));
+      users.push(...(await inChunks(joining, (ids) => all(this.db, this.db.selectFrom("dir_users").select(COVERED_COLUMNS).select((eb) => eb.val<number | null>(null).as("joined_at")).where("user_id", "in", ids)))));
       users = users.sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0));
     }
     return users.map(wantedUser);

@@ -53,7 +53,7 @@ const ANONYMOUS: Caller = Object.freeze({ accountUin: 0, principalUin: 0, isSubU
 const JSON_TYPES = /^\s*(application\/(scim\+)?json|text\/json)\s*(;|$)/i;
 
 export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, ScimWire> {
-  /** One action object per (name, id-less) route, made once; a route with an id gets its own small object. */
+  /** One action object per route, made once: a route with an id reads it from the path (ScimAction.byId). */
   const fixed = new Map<string, ScimAction>();
   const action = (name: string, serve: Run, o: { directoryData: boolean; hasBody: boolean; byId?: boolean }): ScimAction => {
     let a = fixed.get(name);
