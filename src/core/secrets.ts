@@ -3,7 +3,7 @@
  * passwords are stored as scrypt hashes. The master key comes from OPENCIC_MASTER_KEY
  * or from `<data dir>/master.key`, created on first start with mode 0600.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomFillSync, scryptSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hash, randomBytes, randomFillSync, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HmacKey } from "../lib/hash.js";
@@ -24,6 +24,24 @@ export function pooledRandomBytes(n: number): Buffer {
   const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
   poolAt += n;
   return out;
+}
+
+/**
+ * A uniformly random integer in [0, n) for n ≤ 256, from the pool: a byte at or above the largest
+ * multiple of n is drawn again, so no value is favoured. crypto.randomInt makes a trip into OpenSSL
+ * per call, and a generated password takes ~30 draws.
+ */
+export function pooledRandomIndex(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`pooledRandomIndex: n must be an integer from 1 to 256, got ${n}`);
+  const limit = 256 - (256 % n);
+  for (;;) {
+    if (poolAt >= pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const byte = pool[poolAt++]!;
+    if (byte < limit) return byte % n;
+  }
 }
 
 export class SecretBox {
@@ -89,7 +107,8 @@ export function hashPassword(password: string): string {
  */
 export function hashGeneratedSecret(secret: string): string {
   const salt = pooledRandomBytes(16);
-  return `sha256$${salt.toString("base64")}$${createHash("sha256").update(salt).update(secret).digest("base64")}`;
+  // One-shot over salt ‖ secret: the same digest as two updates of a Hash object, without the object.
+  return `sha256$${salt.toString("base64")}$${hash("sha256", Buffer.concat([salt, Buffer.from(secret)]), "base64")}`;
 }
 
 export function verifyPassword(password: string, stored: string): boolean {

@@ -10,7 +10,6 @@
  * from the account's sub-users, sees every earlier writer on PostgreSQL too.
  */
 import { textLength } from "./text.js";
-import { randomInt } from "node:crypto";
 import type { Kysely } from "kysely";
 import { all, exec, first, isUniqueViolation, nextSequence, precompiledRow } from "../store/database.js";
 import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
@@ -21,7 +20,7 @@ import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
 import { SUBUSER_NAME } from "./rules.js";
-import { hashGeneratedSecret, hashPassword } from "./secrets.js";
+import { hashGeneratedSecret, hashPassword, pooledRandomIndex } from "./secrets.js";
 
 const LIMITS = { remark: 255, description: 128, email: 128, phoneNum: 32, countryCode: 8, password: { min: 8, max: 32 } };
 /** Sub-users per page of `page()`, and the default. */
@@ -399,14 +398,14 @@ export function isStrongPassword(p: string): boolean {
 }
 
 const PASSWORD_CLASSES = ["ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!@#$%^&*()-_=+"];
+const PASSWORD_ALPHABET = PASSWORD_CLASSES.join("");
 
 /** A random 32-character password with every character class, as CAM generates for console login. */
 export function generatePassword(length = 32): string {
-  const all = PASSWORD_CLASSES.join("");
-  const chars = PASSWORD_CLASSES.map((c) => c[randomInt(c.length)]!);
-  while (chars.length < length) chars.push(all[randomInt(all.length)]!);
+  const chars = PASSWORD_CLASSES.map((c) => c[pooledRandomIndex(c.length)]!);
+  while (chars.length < length) chars.push(PASSWORD_ALPHABET[pooledRandomIndex(PASSWORD_ALPHABET.length)]!);
   for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
+    const j = pooledRandomIndex(i + 1);
     [chars[i], chars[j]] = [chars[j]!, chars[i]!];
   }
   return chars.join("");

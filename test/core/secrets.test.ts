@@ -1,11 +1,11 @@
 /** Secret storage: sealed SecretKeys, the master key, password hashes. */
 import assert from "node:assert/strict";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { hashGeneratedSecret, hashPassword, loadOrCreateMasterKey, parseMasterKey, pooledRandomBytes, SecretBox, verifyPassword } from "../../src/core/secrets.js";
+import { hashGeneratedSecret, hashPassword, loadOrCreateMasterKey, parseMasterKey, pooledRandomBytes, pooledRandomIndex, SecretBox, verifyPassword } from "../../src/core/secrets.js";
 import { openRuntime } from "../../src/runtime.js";
 
 describe("pooled random bytes (salts, IVs)", () => {
@@ -23,6 +23,27 @@ describe("pooled random bytes (salts, IVs)", () => {
     // Refilling the pool (2000 draws are several pools) did not change what earlier callers hold.
     assert.deepEqual(held.map((b) => b.toString("hex")), [...seen]);
     assert.equal(pooledRandomBytes(5000).length, 5000);
+  });
+});
+
+describe("pooled random indexes (generated passwords)", () => {
+  test("every index in [0, n) comes out, none outside it, and none favoured (a byte past the last multiple of n is redrawn)", () => {
+    for (const n of [1, 2, 8, 14, 71, 129, 256]) {
+      const counts = new Array<number>(n).fill(0);
+      const draws = n * 2000;
+      for (let i = 0; i < draws; i++) {
+        const k = pooledRandomIndex(n);
+        assert.ok(Number.isInteger(k) && k >= 0 && k < n, `${k} is outside [0, ${n})`);
+        counts[k]!++;
+      }
+      // 2000 expected per index, standard deviation under 45: ±400 is beyond 8 deviations. Plain
+      // modulo of a byte would draw indexes 127 and 128 of n = 129 half as often, far outside this.
+      for (const c of counts) assert.ok(c > 1600 && c < 2400, `index counts for n = ${n} range ${Math.min(...counts)}–${Math.max(...counts)}`);
+    }
+  });
+
+  test("refuses a range it cannot draw from one byte", () => {
+    for (const n of [0, -1, 1.5, 257, Number.NaN]) assert.throws(() => pooledRandomIndex(n), RangeError);
   });
 });
 
@@ -107,5 +128,12 @@ describe("generated secrets", () => {
     assert.notEqual(h, hashGeneratedSecret("x7#Kq2!mZp9@Lw4$"));
     assert.equal(verifyPassword("x7#Kq2!mZp9@Lw4$", h), true);
     assert.equal(verifyPassword("x7#Kq2!mZp9@Lw4%", h), false);
+  });
+
+  test("keep their stored form: SHA-256 over the salt then the secret, so hashes stored by any build verify", () => {
+    const [scheme, salt, digest] = hashGeneratedSecret("é中😀-generated").split("$");
+    assert.equal(scheme, "sha256");
+    const expected = createHash("sha256").update(Buffer.from(salt!, "base64")).update("é中😀-generated").digest("base64");
+    assert.equal(digest, expected);
   });
 });
