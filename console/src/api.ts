@@ -273,7 +273,7 @@ export interface HeldDeletions {
 export interface TimelineDecision {
   decisionId: string;
   decidedAt: string;
-  decision: "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";
+  decision: "created" | "adopted" | "reused" | "updated" | "held" | "kept" | "deleted" | "released" | "failed" | "retried";
   cause: string;
   explanation: string;
   accountUin: number;
@@ -284,4 +284,5 @@ export interface TimelineDecision {
   userId: string;
   userName: string;
   subUser: { uin: number | null; name: string } | null;
+  breaker: { decision: "held" | "approved" | "rejected"; holdId: string | null } | null;
 }

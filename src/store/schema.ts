@@ -463,7 +463,7 @@ export interface TimelineBatchTable {
   created_uin_last: number | null;
 }
 
-export type TimelineDecisionKind = "created" | "adopted" | "reused" | "updated" | "kept" | "deleted" | "released" | "failed" | "retried";
+export type TimelineDecisionKind = "created" | "adopted" | "reused" | "updated" | "held" | "kept" | "deleted" | "released" | "failed" | "retried";
 
 /** One decision about one directory user's sub-user in the batch's account. */
 export interface TimelineDecisionTable {

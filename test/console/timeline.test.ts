@@ -4,7 +4,8 @@
  * account, users alice and bob in group G, G provisioned into that account with KeepBoth and Delete,
  * then bob removed from G. The console then answers "why does alice_cic exist" from the account's
  * sub-user list, and "why was bob deleted" from the timeline's own filters; the provisioning's and the
- * user's timelines are one link away.
+ * user's timelines are one link away. Last, with the provisioning's circuit breaker at zero, alice
+ * leaves G: her timeline shows the held deletion, one link from the held set to decide on.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -36,17 +37,20 @@ for (const engine of ENGINES) {
     let x: number;
     let xName: string;
     let provisioningId: string;
+    let zoneId: string;
+    let groupId: string;
+    const ids: Record<string, string> = {};
 
     before(async () => {
       assert.ok(findConsoleDir(), "the console is not built: run npm run build (npm install does)");
       server = await startServer(engine);
       t = await ssoTenant(server, { members: 1 });
       x = t.members[0]!;
-      const zoneId = zoneIdOf(t.directoryId);
+      zoneId = zoneIdOf(t.directoryId);
       const cam = camClient(server, await server.keyFor(x));
       await cam.AddUser({ Name: "alice", Remark: "hand-made" });
       const group = (await t.org.CreateGroup({ ZoneId: zoneId, GroupName: "G" })).GroupInfo!;
-      const ids: Record<string, string> = {};
+      groupId = group.GroupId!;
       for (const name of ["alice", "bob"]) {
         ids[name] = (await t.org.CreateUser({ ZoneId: zoneId, UserName: name, Email: `${name}@example.com` })).UserInfo!.UserId!;
         await t.org.AddUserToGroup({ ZoneId: zoneId, GroupId: group.GroupId!, UserId: ids[name]! });
@@ -108,6 +112,21 @@ for (const engine of ENGINES) {
       await page.getByRole("navigation", { name: "Views" }).getByRole("link", { name: "Users", exact: true }).click();
       await page.getByRole("link", { name: "Timeline of alice" }).click();
       await decisions().getByText(/because "alice" was taken by a hand-made sub-user/).waitFor();
+    });
+
+    test("a held deletion shows on the sub-user's timeline, one link from the held set", async () => {
+      const api = nativeClient(server, t.key);
+      await api.ok(200, "PATCH", `/directories/${zoneId}/provisionings/${provisioningId}`, { body: { deletionBreaker: { count: 0, percent: 0 } } });
+      await t.org.RemoveUserFromGroup({ ZoneId: zoneId, GroupId: groupId, UserId: ids.alice! });
+      await until(async () => (await api.ok(200, "GET", `/directories/${zoneId}/held-deletions`)).items.length === 1, "alice's deletion to be held");
+      // The console's own address for her timeline, as a link would open it (no reload: the session stays signed in).
+      await page.evaluate((hash) => (window.location.hash = hash), `#/timeline?userId=${ids.alice}`);
+      const held = decisions().getByRole("listitem").filter({ hasText: "Deletion held" });
+      await held.getByText(/Held the deletion of sub-user "alice_cic" .* \(alice left group G\): the deletion circuit breaker tripped/).waitFor();
+      if (process.env.CONSOLE_SCREENSHOTS) await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOTS}/timeline-held-${engine}.png`, fullPage: true });
+      await held.getByRole("link", { name: "Review the held deletions" }).click();
+      await page.getByRole("button", { name: `Approve 1 deletion in ${xName}` }).waitFor();
+      assert.match(page.url(), /#\/provisionings$/);
     });
   });
 }

@@ -5,6 +5,8 @@
  * the Alibaba door an event, the plan a hold. Approving deletes exactly those 50; a second held set
  * is refused when stale, then rejected: its sub-users stay, unmanaged. Deleting the provisioning
  * holds its deletions too: its Tencent task stays InProgress through the SDK until approved.
+ * Each sub-user's timeline tells the hold (once, under the set that first held it) and the
+ * administrator's decision that followed.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -24,6 +26,9 @@ for (const engine of ENGINES) {
       const api = nativeClient(server, t.key);
       const cam = camClient(server, await server.keyFor(member));
       const subUserNames = async () => ((await cam.ListUsers()).Data ?? []).map((u) => u.Name!).sort();
+      /** A directory user's decisions in the member account, oldest first, as the native API gives them. */
+      const history = async (userId: string): Promise<{ decision: string; cause: string; explanation: string; breaker: { decision: string; holdId: string | null } | null }[]> =>
+        (await api.ok(200, "GET", `/directories/${zoneId}/timeline`, { query: { userId, accountUin: member, maxResults: 100 } })).items.reverse();
 
       // 101 users, the first 100 in the group.
       const group = await server.core.groups.create(caller, zoneId, { groupName: "staff" });
@@ -52,6 +57,11 @@ for (const engine of ENGINES) {
       assert.equal(held[0].count, 50);
       assert.equal(held[0].decision, null);
       assert.deepEqual(held[0].subUsers.map((s: { subUserName: string }) => s.subUserName).sort(), leaving.map((u) => u.name));
+      // Each held sub-user's timeline says so, naming the set to decide on.
+      const heldHistory = await history(leaving[0]!.id);
+      assert.deepEqual(heldHistory.map((d) => d.decision), ["created", "held"]);
+      assert.deepEqual([heldHistory[1]!.cause, heldHistory[1]!.breaker], ["left_group", { decision: "held", holdId: held[0].holdId }]);
+      assert.match(heldHistory[1]!.explanation, /the deletion circuit breaker tripped/);
       // The addition went through; the 50 are still there.
       await until(async () => (await subUserNames()).includes("person100"), "the new member's sub-user");
       assert.equal((await subUserNames()).length, 101);
@@ -75,6 +85,8 @@ for (const engine of ENGINES) {
       await heldSets(server, api, zoneId, 0);
       const afterApproval = await subUserNames();
       assert.deepEqual(afterApproval, users.slice(50).map((u) => u.name));
+      const approvedHistory = await history(leaving[0]!.id);
+      assert.deepEqual(approvedHistory.map((d) => [d.decision, d.breaker?.decision ?? null]), [["created", null], ["held", "held"], ["deleted", "approved"]]);
       await until(async () => (await t.sso.call("ListUserProvisioningEvents", { DirectoryId: t.directoryId, UserProvisioningId: provisioningId })).UserProvisioningEvents.length === 0, "the event gone");
 
       // 25 more leave: held again. A newer change re-plans (one more leaves), so the first set's id is stale.
@@ -98,6 +110,12 @@ for (const engine of ENGINES) {
       const unmanaged = await server.store.db.selectFrom("sub_users").select(["name", "directory_user_id"]).where("account_uin", "=", member).where("name", "in", users.slice(50, 76).map((u) => u.name)).execute();
       assert.equal(unmanaged.length, 26);
       assert.ok(unmanaged.every((s) => s.directory_user_id === null));
+      // A user held in the first set is recorded as held once: the set that replaced it held it again, unchanged.
+      const rejectedHistory = await history(users[50]!.id);
+      assert.deepEqual(rejectedHistory.map((d) => [d.decision, d.breaker]), [["created", null], ["held", { decision: "held", holdId: first.holdId }], ["kept", { decision: "rejected", holdId: null }]]);
+      assert.match(rejectedHistory[2]!.explanation, /an administrator rejected the deletion/);
+      const lastLeaver = await history(users[75]!.id);
+      assert.deepEqual(lastLeaver.map((d) => [d.decision, d.breaker?.holdId ?? null]), [["created", null], ["held", second.holdId], ["kept", null]]);
 
       // Deleting the provisioning would delete its remaining 24 + 1: held, and its Tencent task stays InProgress.
       const { Tasks: deletion } = await t.org.DeleteUserSyncProvisioning({ ZoneId: zoneId, UserProvisioningId: provisioningId });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { planClaims, planReleases } from "../../src/core/provisioning/plan.js";
-import { attributeDecisions, claimDecisions, decisionView, releaseDecisions } from "../../src/core/provisioning/timeline.js";
+import { attributeDecisions, claimDecisions, decisionView, heldDecisions, releaseDecisions } from "../../src/core/provisioning/timeline.js";
 
 const batch = {
   seq: 9,
@@ -65,9 +65,9 @@ describe("timeline decisions", () => {
       { uin: 1, name: "bob", directoryUserId: "u-bob" },
       { uin: 2, name: "gone", directoryUserId: "u-gone" },
     ];
-    const stillHeld = [{ uin: 3, name: "carol", directoryUserId: "u-carol" }];
+    const claimedElsewhere = [{ uin: 3, name: "carol", directoryUserId: "u-carol" }];
     const existing = new Map([["u-bob", "bob"], ["u-carol", "carol"]]);
-    const rows = releaseDecisions(planReleases(orphaned, "Delete"), { orphaned, stillHeld, existing, deleting: false, principalType: "Group" });
+    const rows = releaseDecisions(planReleases(orphaned, "Delete"), { orphaned, claimedElsewhere, existing, deleting: false, principalType: "Group" });
     const views = rows.map((r) => decisionView({ ...batch, ...r }));
     assert.deepEqual(views.map((v) => [v.decision, v.cause, v.userName]), [
       ["deleted", "left_group", "bob"],
@@ -78,9 +78,30 @@ describe("timeline decisions", () => {
     assert.match(views[1]!.explanation, /because directory user gone was deleted from the directory/);
     assert.match(views[2]!.explanation, /another provisioning still claims it/);
 
-    const kept = releaseDecisions(planReleases(orphaned.slice(0, 1), "Keep"), { orphaned: orphaned.slice(0, 1), stillHeld: [], existing, deleting: true, principalType: "User" });
+    const kept = releaseDecisions(planReleases(orphaned.slice(0, 1), "Keep"), { orphaned: orphaned.slice(0, 1), claimedElsewhere: [], existing, deleting: true, principalType: "User" });
     const view = decisionView({ ...batch, principal_type: "User", ...kept[0]! });
     assert.deepEqual([view.decision, view.cause], ["kept", "provisioning_deleted"]);
+    assert.equal(view.breaker, null);
+  });
+
+  test("the circuit breaker: a held deletion names its set; a deletion or a letting go that follows an administrator's decision says so", () => {
+    const bob = { uin: 1, name: "bob", directoryUserId: "u-bob" };
+    const existing = new Map([["u-bob", "bob"]]);
+    const ctx = { existing, deleting: false, principalType: "Group" as const };
+    const [heldRow] = heldDecisions([bob], "hold-abc", ctx);
+    const held = decisionView({ ...batch, ...heldRow! });
+    assert.deepEqual([held.decision, held.cause, held.userName, held.subUser, held.breaker], ["held", "left_group", "bob", { uin: 1, name: "bob" }, { decision: "held", holdId: "hold-abc" }]);
+    assert.equal(
+      held.explanation,
+      'Held the deletion of sub-user "bob" (uin 1) in account 42 by provisioning up-1 through group G (bob left group G): the deletion circuit breaker tripped, so the sub-user stays, managed, until an administrator approves or rejects held set hold-abc.',
+    );
+
+    const approved = decisionView({ ...batch, ...releaseDecisions(planReleases([bob], "Delete"), { ...ctx, orphaned: [bob], claimedElsewhere: [], decided: new Map([["u-bob", "approved"]]) })[0]! });
+    assert.deepEqual([approved.decision, approved.breaker], ["deleted", { decision: "approved", holdId: null }]);
+    assert.match(approved.explanation, /after an administrator approved the deletion the circuit breaker had held/);
+    const rejected = decisionView({ ...batch, ...releaseDecisions(planReleases([bob], "Keep"), { ...ctx, orphaned: [bob], claimedElsewhere: [], decided: new Map([["u-bob", "rejected"]]) })[0]! });
+    assert.deepEqual([rejected.decision, rejected.breaker], ["kept", { decision: "rejected", holdId: null }]);
+    assert.match(rejected.explanation, /an administrator rejected the deletion the circuit breaker had held, so it stays as an ordinary, unmanaged sub-user\.$/);
   });
 
   test("updates: only what changed, from what to what", () => {

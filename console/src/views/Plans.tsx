@@ -93,10 +93,10 @@ export function HeldDeletionsSection({ directoryId, accountName, pollMs }: { dir
               <span className="muted">{s.subUsers.map((u) => u.subUserName).join(", ")}</span>
             </p>
             <div className="row-form">
-              <button type="button" className="danger" disabled={decide.isPending} aria-label={`Approve ${s.count} deletions in ${accountName(s.targetUin)}`} onClick={() => decide.mutate({ set: s, verb: "approve" })}>
+              <button type="button" className="danger" disabled={decide.isPending} aria-label={`Approve ${s.count} deletion${s.count === 1 ? "" : "s"} in ${accountName(s.targetUin)}`} onClick={() => decide.mutate({ set: s, verb: "approve" })}>
                 Approve: delete them
               </button>
-              <button type="button" disabled={decide.isPending} aria-label={`Reject ${s.count} deletions in ${accountName(s.targetUin)}`} onClick={() => decide.mutate({ set: s, verb: "reject" })}>
+              <button type="button" disabled={decide.isPending} aria-label={`Reject ${s.count} deletion${s.count === 1 ? "" : "s"} in ${accountName(s.targetUin)}`} onClick={() => decide.mutate({ set: s, verb: "reject" })}>
                 Reject: keep them, unmanaged
               </button>
             </div>

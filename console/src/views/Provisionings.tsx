@@ -271,7 +271,7 @@ function FailureItem({ directoryId, f }: { directoryId: string; f: Failure }) {
   return (
     <li className="failure" data-failure={f.failureId}>
       <p>
-        <strong>{who}</strong> into {f.provisioning.target.name}: <span className="bad">{f.failureReason}</span> <span className="muted">({f.failureKind}, {f.failureCount} attempts, last {time(f.lastAttemptAt)})</span>
+        <strong>{who}</strong> into {f.provisioning.target.name}: <span className="bad">{f.failureReason}</span> <span className="muted">({f.failureKind}, {f.failureCount} attempt{f.failureCount === 1 ? "" : "s"}, last {time(f.lastAttemptAt)})</span>
         {f.userId ? (
           <>
             {" "}

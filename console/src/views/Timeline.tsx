@@ -43,6 +43,7 @@ const LABELS: Record<TimelineDecision["decision"], string> = {
   adopted: "Adopted",
   reused: "Claimed",
   updated: "Updated",
+  held: "Deletion held",
   kept: "Let go",
   deleted: "Deleted",
   released: "Released",
@@ -73,6 +74,11 @@ export function Timeline({ directoryId, filters }: { directoryId: string; filter
                 <span className={`badge decision-${d.decision}`}>{LABELS[d.decision]}</span> <span className="muted">{time(d.decidedAt)}</span>
               </p>
               <p>{d.explanation}</p>
+              {d.breaker?.decision === "held" && (
+                <p>
+                  <a href="#/provisionings">Review the held deletions</a>
+                </p>
+              )}
               <p className="muted">
                 <a href={timelineHref({ userId: d.userId })}>{d.userName ? `All of ${d.userName}` : "This user"}</a> · <a href={timelineHref({ provisioningId: d.provisioningId })}>All of {d.provisioningId}</a> ·{" "}
                 <a href={timelineHref({ accountUin: String(d.accountUin) })}>All in account {d.accountUin}</a>

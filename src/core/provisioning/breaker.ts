@@ -79,6 +79,8 @@ export interface ReleaseSplit {
   keepInstead: string[];
   /** Sub-users whose deletion is held (their users' claims stay). */
   held: ReleaseStepOp[];
+  /** The administrator's decisions behind `release` (approved) and `keepInstead` (rejected), by user. */
+  decided: ReadonlyMap<string, HoldDecision>;
 }
 
 /**
@@ -92,7 +94,12 @@ export function splitReleases(releasing: readonly string[], ops: readonly Releas
   const held = trips(undecidedDeletes.length, managed, setting) ? undecidedDeletes : [];
   const heldUsers = new Set(held.map((o) => o.directoryUserId));
   const release = releasing.filter((u) => !heldUsers.has(u) && decided.get(u) !== "rejected");
-  return { release, keepInstead, held };
+  const applying = new Map<string, HoldDecision>();
+  for (const u of releasing) {
+    const d = decided.get(u);
+    if (d) applying.set(u, d);
+  }
+  return { release, keepInstead, held, decided: applying };
 }
 
 /** One held set as an administrator sees it. */
@@ -119,8 +126,15 @@ export class DeletionHolds {
   /**
    * Records what a reconcile holds, in `trx` under the provisioning's row lock: the held set replaces
    * a different waiting one (new hold id); decisions on users no longer being released are dropped.
+   * Returns a new set's id and the deletions it holds that the set it replaced did not (the timeline's
+   * `held` decisions: a deletion held again under a new id was already recorded as held).
    */
-  async record(trx: Kysely<Database>, p: { provisioning_id: string; directory_id: string; target_uin: number }, releasing: readonly string[], held: readonly ReleaseStepOp[]): Promise<void> {
+  async record(
+    trx: Kysely<Database>,
+    p: { provisioning_id: string; directory_id: string; target_uin: number },
+    releasing: readonly string[],
+    held: readonly ReleaseStepOp[],
+  ): Promise<{ holdId: string; newlyHeld: ReleaseStepOp[] } | undefined> {
     const rows = await all(trx, trx.selectFrom("held_deletions").selectAll().where("provisioning_id", "=", p.provisioning_id));
     const stillReleasing = new Set(releasing);
     const gone = rows.filter((r) => !stillReleasing.has(r.user_id) || (r.decision === null && !held.some((h) => h.directoryUserId === r.user_id)));
@@ -128,10 +142,10 @@ export class DeletionHolds {
     const same = waiting.length === held.length && held.every((h) => waiting.some((w) => w.user_id === h.directoryUserId && w.sub_user_uin === h.uin));
     if (same) {
       if (gone.length) await this.drop(trx, p.provisioning_id, gone.map((r) => r.user_id));
-      return;
+      return undefined;
     }
     await this.drop(trx, p.provisioning_id, [...new Set([...gone, ...waiting].map((r) => r.user_id))]);
-    if (held.length === 0) return;
+    if (held.length === 0) return undefined;
     const holdId = prefixedId("hold-", 16);
     const now = this.clock.now();
     const values: HeldDeletionTable[] = held.map((h) => ({
@@ -146,6 +160,8 @@ export class DeletionHolds {
       held_at: now,
     }));
     for (let i = 0; i < values.length; i += 100) await exec(trx, trx.insertInto("held_deletions").values(values.slice(i, i + 100)));
+    const wasWaiting = new Set(waiting.map((w) => `${w.user_id} ${w.sub_user_uin}`));
+    return { holdId, newlyHeld: held.filter((h) => !wasWaiting.has(`${h.directoryUserId} ${h.uin}`)) };
   }
 
   /** The decisions waiting to be applied, by user. */

@@ -236,7 +236,7 @@ export class ProvisioningPlanner {
 
   /** The breaker's split of the releases, judged as the reconcile judges them. */
   private async judgeReleases(p: Subject, releasing: string[], target: SimulatedTarget): Promise<ReleaseSplit> {
-    if (releasing.length === 0) return { release: releasing, keepInstead: [], held: [] };
+    if (releasing.length === 0) return { release: releasing, keepInstead: [], held: [], decided: new Map() };
     return (await judgeReleaseStep(this.db, this.holds, target, p, releasing, this.opts.breaker, p.provisioning_id !== PROPOSED_ID)).split;
   }
 

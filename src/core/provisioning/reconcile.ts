@@ -16,7 +16,7 @@ import type { Limits } from "../limits.js";
 import type { SubUsers } from "../subusers.js";
 import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
-import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
+import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, type HoldDecision, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
 import { LockedTarget, StoredTarget } from "./target.js";
 import type { Timeline } from "./timeline.js";
@@ -95,7 +95,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       [split.keepInstead, "Keep"],
     ] as const) {
       for (let i = 0; i < users.length; i += this.opts.batchSize) {
-        if (!(await this.release({ ...p, deletion_strategy: deletion }, users.slice(i, i + this.opts.batchSize), r))) return gone();
+        if (!(await this.release({ ...p, deletion_strategy: deletion }, users.slice(i, i + this.opts.batchSize), r, split.decided))) return gone();
         await this.pause();
       }
     }
@@ -127,12 +127,13 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
    * the provisioning is gone.
    */
   private async judgeReleases(p: Provisioning, toRelease: string[], r: ProvisioningResult): Promise<ReleaseSplit | undefined> {
-    const all = { release: toRelease, keepInstead: [], held: [] };
+    const all: ReleaseSplit = { release: toRelease, keepInstead: [], held: [], decided: new Map() };
     if (toRelease.length === 0 && !(await this.holds.any(this.db, p.provisioning_id))) return all;
     const { split, managed, setting } = await judgeReleaseStep(this.db, this.holds, new StoredTarget(this.db, p.target_uin, this.limits), p, toRelease, this.opts.breaker);
     const recorded = await this.db.transaction().execute(async (trx) => {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return false;
-      await this.holds.record(trx, p, toRelease, split.held);
+      const recorded = await this.holds.record(trx, p, toRelease, split.held);
+      if (recorded) await this.opts.timeline?.held(trx, p, recorded.holdId, recorded.newlyHeld);
       return true;
     });
     if (!recorded) return undefined;
@@ -233,8 +234,12 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     return { created: created.length, adopted, failures, made: created };
   }
 
-  /** Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy. False when the provisioning is gone. */
-  private async release(p: Provisioning, userIds: string[], r: ProvisioningResult): Promise<boolean> {
+  /**
+   * Drops the claims; a sub-user no other provisioning claims is deleted or let go, per the strategy
+   * (`decided`: where an administrator approved or rejected its held deletion). False when the
+   * provisioning is gone.
+   */
+  private async release(p: Provisioning, userIds: string[], r: ProvisioningResult, decided: ReadonlyMap<string, HoldDecision>): Promise<boolean> {
     await this.opts.faults?.beforeBatch?.(p.provisioning_id);
     const released = await this.db.transaction().execute(async (trx) => {
       if (!(await lockRow(trx, "provisionings", "provisioning_id", p.provisioning_id))) return undefined;
@@ -242,7 +247,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
       await exec(trx, trx.deleteFrom("provisioning_events").where("provisioning_id", "=", p.provisioning_id).where("user_id", "in", userIds));
       await this.holds.drop(trx, p.provisioning_id, userIds);
       const { ops, elsewhere } = await planReleaseStep(new StoredTarget(trx, p.target_uin, this.limits), p, userIds);
-      await this.opts.timeline?.released(trx, p, userIds, elsewhere, ops.map((o) => ({ uin: o.uin, name: o.name, directory_user_id: o.directoryUserId })), ops);
+      await this.opts.timeline?.released(trx, p, userIds, elsewhere, ops.map((o) => ({ uin: o.uin, name: o.name, directory_user_id: o.directoryUserId })), ops, decided);
       const deletes = ops.filter((o) => o.op === "delete").map((o) => o.uin);
       const keeps = ops.filter((o) => o.op === "keep").map((o) => o.uin);
       const keys = await this.subUsers.release(trx, p.target_uin, deletes, "delete");

@@ -21,7 +21,9 @@ import type { Directories } from "../directory/directories.js";
 import { type PageTokens, pageSize, scopeOf } from "../directory/paging.js";
 import { fail } from "../errors.js";
 import { isNumericId } from "../ids.js";
+import type { HoldDecision } from "./breaker.js";
 import type { AttributeOp, ClaimOp, NameClash, ReleaseOp } from "./plan.js";
+import type { ReleaseStepOp } from "./steps.js";
 import { yieldTurn } from "../../lib/turn-end.js";
 
 export interface TimelineOptions {
@@ -69,6 +71,10 @@ interface Detail {
   reason?: string;
   /** A retry's duplication strategy for the unit alone (null: the provisioning's). */
   strategy?: "KeepBoth" | "TakeOver" | null;
+  /** held: the held set's id. */
+  holdId?: string;
+  /** deleted or kept: the administrator's decision on the held deletion this applies. */
+  breaker?: HoldDecision;
 }
 
 const detail = (d: Detail): string => JSON.stringify(d);
@@ -105,33 +111,49 @@ export interface ReleasedSubUser {
   directoryUserId: string;
 }
 
+/** Why a release (or a held deletion) happens. `existing` names the users the directory still has: one it lacks was deleted from it. */
+interface ReleaseContext {
+  existing: ReadonlyMap<string, string>;
+  deleting: boolean;
+  principalType: "User" | "Group";
+}
+
+const releaseCause = (userId: string, ctx: ReleaseContext): ReleaseCause =>
+  ctx.deleting ? "provisioning_deleted" : !ctx.existing.has(userId) ? "user_deleted" : ctx.principalType === "Group" ? "left_group" : "no_longer_covered";
+
+const releaseRow = (decision: TimelineDecisionKind, s: ReleasedSubUser, ctx: ReleaseContext, more: Detail = {}): DecisionRow => ({
+  decision,
+  user_id: s.directoryUserId,
+  user_name: ctx.existing.get(s.directoryUserId) ?? s.name,
+  sub_user_uin: s.uin,
+  sub_user_name: s.name,
+  detail: detail({ cause: releaseCause(s.directoryUserId, ctx), ...more }),
+});
+
 /**
  * A release batch's decisions: each orphaned sub-user deleted or kept per its op, and each sub-user
- * another provisioning still claims released (it stays managed). `existing` names the released users
- * the directory still has: one it lacks was deleted from it.
+ * another provisioning still claims released (it stays managed). `decided` marks the users whose
+ * held deletion an administrator approved or rejected.
  */
 export function releaseDecisions(
   ops: readonly ReleaseOp[],
-  ctx: { orphaned: readonly ReleasedSubUser[]; stillHeld: readonly ReleasedSubUser[]; existing: ReadonlyMap<string, string>; deleting: boolean; principalType: "User" | "Group" },
+  ctx: ReleaseContext & { orphaned: readonly ReleasedSubUser[]; claimedElsewhere: readonly ReleasedSubUser[]; decided?: ReadonlyMap<string, HoldDecision> },
 ): DecisionRow[] {
-  const cause = (userId: string): ReleaseCause =>
-    ctx.deleting ? "provisioning_deleted" : !ctx.existing.has(userId) ? "user_deleted" : ctx.principalType === "Group" ? "left_group" : "no_longer_covered";
-  const row = (decision: TimelineDecisionKind, s: ReleasedSubUser): DecisionRow => ({
-    decision,
-    user_id: s.directoryUserId,
-    user_name: ctx.existing.get(s.directoryUserId) ?? s.name,
-    sub_user_uin: s.uin,
-    sub_user_name: s.name,
-    detail: detail({ cause: cause(s.directoryUserId) }),
-  });
   const byUin = new Map(ctx.orphaned.map((s) => [s.uin, s]));
   const rows: DecisionRow[] = [];
   for (const op of ops) {
     const s = byUin.get(op.uin);
-    if (s) rows.push(row(op.op === "delete" ? "deleted" : "kept", s));
+    if (!s) continue;
+    const breaker = ctx.decided?.get(s.directoryUserId);
+    rows.push(releaseRow(op.op === "delete" ? "deleted" : "kept", s, ctx, breaker ? { breaker } : {}));
   }
-  for (const s of ctx.stillHeld) rows.push(row("released", s));
+  for (const s of ctx.claimedElsewhere) rows.push(releaseRow("released", s, ctx));
   return rows;
+}
+
+/** The deletions the circuit breaker newly held, in set `holdId`: one decision each. */
+export function heldDecisions(held: readonly ReleasedSubUser[], holdId: string, ctx: ReleaseContext): DecisionRow[] {
+  return held.map((s) => releaseRow("held", s, ctx, { holdId }));
 }
 
 /** A claimed sub-user whose attributes the reconcile compared, with whom it represents. */
@@ -184,6 +206,11 @@ export interface TimelineDecisionView {
   failure: { kind: string; reason: string } | null;
   /** Retried: the duplication strategy asked for that unit (null: the provisioning's own). */
   retryStrategy: "KeepBoth" | "TakeOver" | null;
+  /**
+   * The deletion circuit breaker's part: held (the deletion waits in set `holdId`), or the
+   * administrator's decision a deleted (approved) or kept (rejected) sub-user followed.
+   */
+  breaker: { decision: "held" | HoldDecision; holdId: string | null } | null;
 }
 
 export interface TimelineQuery {
@@ -253,6 +280,7 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
       explanation = `Updated ${sub} ${where} ${by}: ${what}, to follow ${who}'s ${follows}.`;
       break;
     }
+    case "held":
     case "kept":
     case "deleted":
     case "released": {
@@ -266,11 +294,17 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
               ? `${r.user_name} left group ${r.principal_name}`
               : `provisioning ${r.provisioning_id} no longer covers ${who}`;
       explanation =
-        r.decision === "deleted"
-          ? `Deleted ${sub} ${where} ${by} because ${because}; DeletionStrategy Delete.`
-          : r.decision === "kept"
-            ? `Let go of ${sub} ${where} ${by} because ${because}; DeletionStrategy Keep: it stays as an ordinary, unmanaged sub-user.`
-            : `Provisioning ${r.provisioning_id} released ${sub} ${where} because ${because}; another provisioning still claims it, so it stays, managed.`;
+        r.decision === "held"
+          ? `Held the deletion of ${sub} ${where} ${by} (${because}): the deletion circuit breaker tripped, so the sub-user stays, managed, until an administrator approves or rejects held set ${d.holdId ?? ""}.`
+          : r.decision === "deleted"
+            ? d.breaker === "approved"
+              ? `Deleted ${sub} ${where} ${by} because ${because}, after an administrator approved the deletion the circuit breaker had held; DeletionStrategy Delete.`
+              : `Deleted ${sub} ${where} ${by} because ${because}; DeletionStrategy Delete.`
+            : r.decision === "kept"
+              ? d.breaker === "rejected"
+                ? `Let go of ${sub} ${where} ${by} because ${because}: an administrator rejected the deletion the circuit breaker had held, so it stays as an ordinary, unmanaged sub-user.`
+                : `Let go of ${sub} ${where} ${by} because ${because}; DeletionStrategy Keep: it stays as an ordinary, unmanaged sub-user.`
+              : `Provisioning ${r.provisioning_id} released ${sub} ${where} because ${because}; another provisioning still claims it, so it stays, managed.`;
       break;
     }
     case "failed":
@@ -300,6 +334,7 @@ export function decisionView(r: JoinedRow): TimelineDecisionView {
     changes,
     failure: r.decision === "failed" ? { kind: d.kind ?? "", reason: d.reason ?? "" } : null,
     retryStrategy: r.decision === "retried" ? (d.strategy ?? null) : null,
+    breaker: r.decision === "held" ? { decision: "held", holdId: d.holdId ?? null } : d.breaker ? { decision: d.breaker, holdId: null } : null,
   };
 }
 
@@ -379,15 +414,34 @@ export class Timeline {
    * A release batch dropped the claims of `userIds`: `orphaned` sub-users got `ops`; the others' sub-users
    * stay with the provisionings that still claim them.
    */
-  async released(trx: Kysely<Database>, p: Provisioning, userIds: readonly string[], stillHeld: ReadonlySet<string>, orphaned: readonly { uin: number; name: string; directory_user_id: string | null }[], ops: readonly ReleaseOp[]): Promise<void> {
+  async released(
+    trx: Kysely<Database>,
+    p: Provisioning,
+    userIds: readonly string[],
+    claimedElsewhere: ReadonlySet<string>,
+    orphaned: readonly { uin: number; name: string; directory_user_id: string | null }[],
+    ops: readonly ReleaseOp[],
+    decided?: ReadonlyMap<string, HoldDecision>,
+  ): Promise<void> {
     if (!this.options.record || userIds.length === 0) return;
-    const held = stillHeld.size
-      ? await all(trx, trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", p.target_uin).where("directory_user_id", "in", [...stillHeld]))
+    const elsewhere = claimedElsewhere.size
+      ? await all(trx, trx.selectFrom("sub_users").select(["uin", "name", "directory_user_id"]).where("account_uin", "=", p.target_uin).where("directory_user_id", "in", [...claimedElsewhere]))
       : [];
-    const existing = new Map((await all(trx, trx.selectFrom("dir_users").select(["user_id", "user_name"]).where("user_id", "in", [...userIds]))).map((u) => [u.user_id, u.user_name]));
     const sub = (s: { uin: number; name: string; directory_user_id: string | null }): ReleasedSubUser => ({ uin: s.uin, name: s.name, directoryUserId: s.directory_user_id ?? "" });
-    const rows = releaseDecisions(ops, { orphaned: orphaned.map(sub), stillHeld: held.map(sub), existing, deleting: p.deleting === 1, principalType: p.principal_type });
+    const rows = releaseDecisions(ops, { ...(await this.releaseContext(trx, p, userIds)), orphaned: orphaned.map(sub), claimedElsewhere: elsewhere.map(sub), decided });
     await this.write(trx, p, rows);
+  }
+
+  /** The circuit breaker held the deletion of these sub-users (new to held set `holdId`). */
+  async held(trx: Kysely<Database>, p: Provisioning, holdId: string, held: readonly ReleaseStepOp[]): Promise<void> {
+    if (!this.options.record || held.length === 0) return;
+    const rows = heldDecisions(held, holdId, await this.releaseContext(trx, p, held.map((h) => h.directoryUserId)));
+    await this.write(trx, p, rows);
+  }
+
+  private async releaseContext(trx: Kysely<Database>, p: Provisioning, userIds: readonly string[]): Promise<ReleaseContext> {
+    const existing = new Map((await all(trx, trx.selectFrom("dir_users").select(["user_id", "user_name"]).where("user_id", "in", [...userIds]))).map((u) => [u.user_id, u.user_name]));
+    return { existing, deleting: p.deleting === 1, principalType: p.principal_type };
   }
 
   /** An attribute batch applied `ops` to the `compared` sub-users. */

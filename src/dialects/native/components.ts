@@ -210,9 +210,9 @@ export const COMPONENTS: Record<string, Schema> = {
     {
       decisionId: str(),
       decidedAt: time,
-      decision: oneOfValues(["created", "adopted", "reused", "updated", "kept", "deleted", "released", "failed", "retried"], {
+      decision: oneOfValues(["created", "adopted", "reused", "updated", "held", "kept", "deleted", "released", "failed", "retried"], {
         description:
-          "created, adopted (TakeOver), reused (it already represented the user), updated (attributes), kept (let go, unmanaged: DeletionStrategy Keep), deleted, released (another provisioning still claims it), failed, retried (a retry asked for).",
+          "created, adopted (TakeOver), reused (it already represented the user), updated (attributes), held (the deletion circuit breaker holds its deletion for an administrator), kept (let go, unmanaged: DeletionStrategy Keep, or a held deletion rejected), deleted, released (another provisioning still claims it), failed, retried (a retry asked for).",
       }),
       cause: str({
         description:
@@ -238,6 +238,16 @@ export const COMPONENTS: Record<string, Schema> = {
       changes: arr(obj({ attribute: oneOfValues(["email", "remark"]), from: str(), to: str() })),
       failure: nullable(obj({ kind: str(), reason: str() })),
       retryStrategy: nullable(oneOfValues(["KeepBoth", "TakeOver"])),
+      breaker: nullable(
+        obj(
+          {
+            decision: oneOfValues(["held", "approved", "rejected"]),
+            holdId: nullable(str({ description: "held: the held set to approve or reject (`/held-deletions`)." })),
+          },
+          [],
+          { description: "The deletion circuit breaker's part: a held deletion, or the administrator's decision a deleted (approved) or kept (rejected) sub-user followed." },
+        ),
+      ),
     },
     [],
     { description: "One decision the provisioning reconciler made about a directory user's sub-user in an account." },
