@@ -123,6 +123,8 @@ for (const engine of ENGINES) {
       await page.evaluate((hash) => (window.location.hash = hash), `#/timeline?userId=${ids.alice}`);
       const held = decisions().getByRole("listitem").filter({ hasText: "Deletion held" });
       await held.getByText(/Held the deletion of sub-user "alice_cic" .* \(alice left group G\): the deletion circuit breaker tripped/).waitFor();
+      // The page says whose decisions these are by name, not by id.
+      await page.getByText("Decisions about directory user alice.").waitFor();
       if (process.env.CONSOLE_SCREENSHOTS) await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOTS}/timeline-held-${engine}.png`, fullPage: true });
       await held.getByRole("link", { name: "Review the held deletions" }).click();
       await page.getByRole("button", { name: `Approve 1 deletion in ${xName}` }).waitFor();

@@ -60,11 +60,17 @@ export function Timeline({ directoryId, filters }: { directoryId: string; filter
     refetchInterval: POLL_MS,
   });
   const items = decisions.data?.pages.flatMap((p) => p.items) ?? [];
+  // The same query as the filter form's account picker (one request): the description names the account.
+  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const names = {
+    account: members.data?.items.find((m) => String(m.uin) === filters.accountUin)?.name,
+    user: items.find((d) => d.userId === filters.userId)?.userName || undefined,
+  };
   return (
     <>
       <TimelineFilterForm directoryId={directoryId} filters={filters} />
       <Section title="Decisions">
-        <p className="muted">{describeFilters(filters)} Newest first; decisions older than the server's retention period are not kept.</p>
+        <p className="muted">{describeFilters(filters, names)} Newest first; decisions older than the server's retention period are not kept.</p>
         <ErrorNote error={decisions.error} />
         {decisions.data && items.length === 0 && <p className="empty">No decisions.</p>}
         <ol className="plain timeline" aria-label="Decisions">
@@ -98,12 +104,13 @@ export function Timeline({ directoryId, filters }: { directoryId: string; filter
   );
 }
 
-function describeFilters(f: TimelineFilters): string {
+/** The filters in words; ids are named where the page knows the name (the account's, the user's from its decisions). */
+function describeFilters(f: TimelineFilters, names: { account?: string; user?: string }): string {
   const parts: string[] = [];
   if (f.subUserName) parts.push(`sub-user ${f.subUserName}`);
   if (f.subUserUin) parts.push(`sub-user ${f.subUserUin}`);
-  if (f.accountUin) parts.push(`${parts.length ? "in " : ""}account ${f.accountUin}`);
-  if (f.userId) parts.push(`directory user ${f.userId}`);
+  if (f.accountUin) parts.push(`${parts.length ? "in " : ""}account ${names.account ? `${names.account} (${f.accountUin})` : f.accountUin}`);
+  if (f.userId) parts.push(`directory user ${names.user ?? f.userId}`);
   if (f.provisioningId) parts.push(`provisioning ${f.provisioningId}`);
   return parts.length ? `Decisions about ${parts.join(", ")}.` : "Every decision of the directory.";
 }
