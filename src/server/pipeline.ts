@@ -53,6 +53,8 @@ interface Flight<A extends DoorAction, W> {
   params: unknown;
   payload: object | undefined;
   answer: Answer | undefined;
+  /** What a step raised, when the answer renders an error. */
+  error: unknown;
 }
 
 type Step<A extends DoorAction, W> = (f: Flight<A, W>) => MaybePromise<void>;
@@ -66,7 +68,10 @@ export interface DoorHandlers {
 
 export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: PipelineDeps): DoorHandlers {
   const { core, limiter } = deps;
-  const replies = new ReplyBatch((requestId, err) => deps.log.error({ requestId, err }, "answering failed"));
+  const replies = new ReplyBatch<Flight<A, W>>(
+    (f) => report(f),
+    (f, err) => deps.log.error({ requestId: f.ctx.requestId, err }, "answering failed"),
+  );
 
   const steps: Step<A, W>[] = [
     function read({ ctx }) {
@@ -126,13 +131,20 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
   function send(f: Flight<A, W>, reply: FastifyReply, answer: Answer, later: boolean, err?: unknown): void {
     reply.code(answer.status).headers(answer.headers);
     if (deps.isClosing()) reply.header("connection", "close");
-    if (later) replies.send(reply, answer.body, f.ctx.requestId);
-    else reply.send(answer.body);
-    const { ctx, action } = f;
+    f.answer = answer;
+    f.error = err;
+    if (later) return replies.send(reply, answer.body, f);
+    reply.send(answer.body);
+    report(f);
+  }
+
+  /** The request's log line and metrics, once its answer is written: its latency is until then. */
+  function report(f: Flight<A, W>): void {
+    const { ctx, action, answer, error } = f;
     const seconds = (performance.now() - ctx.startedAt) / 1000;
-    deps.observer.observe(door.name, action?.name ?? "-", answer.code, seconds);
-    const line = { requestId: ctx.requestId, door: door.name, action: action?.name, uin: ctx.caller?.principalUin, code: answer.code, ms: Math.round(seconds * 1e4) / 10 };
-    if (err !== undefined && !(err instanceof CoreError && err.reason !== "internal")) deps.log.error({ ...line, err }, "request failed");
+    deps.observer.observe(door.name, action?.name ?? "-", answer!.code, seconds);
+    const line = { requestId: ctx.requestId, door: door.name, action: action?.name, uin: ctx.caller?.principalUin, code: answer!.code, ms: Math.round(seconds * 1e4) / 10 };
+    if (error !== undefined && !(error instanceof CoreError && error.reason !== "internal")) deps.log.error({ ...line, err: error }, "request failed");
     else deps.log.info(line, "request");
   }
 
@@ -157,7 +169,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     const body = Buffer.isBuffer(req.body) ? req.body : EMPTY;
     const url = req.raw.url ?? "/";
     const ctx = new RequestContext<W>(door.newRequestId(), { method: req.method, path: pathOf(url), headers: req.headers, rawQuery: rawQueryOf(url), body, remoteAddress: req.ip, encrypted: req.protocol === "https" }, performance.now());
-    return { ctx, replay: undefined, action: undefined, params: undefined, payload: undefined, answer: undefined };
+    return { ctx, replay: undefined, action: undefined, params: undefined, payload: undefined, answer: undefined, error: undefined };
   }
 
   return {

@@ -10,41 +10,50 @@
  * CPU a request and 4–8% more requests a second, the same median latency. A lone request waits only
  * for the rest of its own turn, and long work that yields lets the answers out first (lib/turn-end.ts).
  * Only answers made within their request's own I/O callback are batched: one that waited (for a
- * key, or for a group commit) is written when its wait ends, in that burst (pipeline.ts).
+ * key, or for a group commit) is written when its wait ends, in that burst (pipeline.ts). A request
+ * is reported (its log line, its latency) once its answer is written, so the wait for the burst counts.
  */
 import type { FastifyReply } from "fastify";
 import { atTurnEnd } from "../lib/turn-end.js";
 
-export class ReplyBatch {
+/** `T`: what the owner knows each answer by (the pipeline's request in flight). */
+export class ReplyBatch<T> {
   private replies: FastifyReply[] = [];
   private bodies: unknown[] = [];
-  private requestIds: string[] = [];
+  private tokens: T[] = [];
 
-  /** `onError`: a send that threw, by the request's id; the batch's other answers still go (turn-end tasks must not throw). */
-  constructor(private readonly onError: (requestId: string, err: unknown) => void) {}
+  /**
+   * `written`: an answer went out (or its send threw). `failed`: a send that threw; the batch's other
+   * answers still go. Neither may throw: turn-end tasks must not (lib/turn-end.ts).
+   */
+  constructor(
+    private readonly written: (token: T) => void,
+    private readonly failed: (token: T, err: unknown) => void,
+  ) {}
 
   /** Sends `body` on `reply` at the end of this turn (its status and headers are already set). */
-  send(reply: FastifyReply, body: unknown, requestId: string): void {
+  send(reply: FastifyReply, body: unknown, token: T): void {
     if (this.replies.length === 0) atTurnEnd(this.flush);
     this.replies.push(reply);
     this.bodies.push(body);
-    this.requestIds.push(requestId);
+    this.tokens.push(token);
   }
 
   private readonly flush = (): void => {
     const replies = this.replies;
     const bodies = this.bodies;
-    const requestIds = this.requestIds;
+    const tokens = this.tokens;
     this.replies = [];
     this.bodies = [];
-    this.requestIds = [];
+    this.tokens = [];
     for (let i = 0; i < replies.length; i++) {
       // A client gone meanwhile: fastify drops the write. Anything else is reported, and the rest still go.
       try {
         replies[i]!.send(bodies[i]);
       } catch (err) {
-        this.onError(requestIds[i]!, err);
+        this.failed(tokens[i]!, err);
       }
+      this.written(tokens[i]!);
     }
   };
 }
