@@ -29,6 +29,32 @@ export function isWellFormedText(text: string): boolean {
 }
 
 /**
+ * The first text in a parsed JSON value (its strings, and its objects' member names) that breaks the
+ * two rules above, with where it is (dotted, "" for the value itself) and why; undefined when none
+ * does. For doors that take whole JSON documents rather than one parameter at a time.
+ */
+export function findBadText(value: unknown, at = ""): { at: string; why: string } | undefined {
+  if (typeof value === "string") {
+    if (hasControlCharacters(value)) return { at, why: "a control character" };
+    if (!isWellFormedText(value)) return { at, why: "broken Unicode (half of a surrogate pair)" };
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findBadText(value[i], at ? `${at}.${i}` : String(i));
+      if (bad) return bad;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const field = at ? `${at}.${k}` : k;
+      const bad = findBadText(k, field) ?? findBadText(v, field);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Characters in a value whose parameter declares no length of its own: well above every documented
  * limit (the longest is a 1024-character description), far below what would cost anything to check.
  */

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { Caller, Core } from "../../core/index.js";
 import { CoreError } from "../../core/errors.js";
+import { findBadText } from "../../core/text.js";
 import { then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Door, DoorAction, HttpMethod } from "../../server/door.js";
@@ -117,9 +118,11 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
     decode(ctx, c): RouteInput {
       const params: Record<string, unknown> = { ...ctx.wire!.match!.params };
       check(c.checkParams, params, "path");
+      checkText(params);
       const query = queryOf(ctx.raw.rawQuery);
       if (c.checkQuery) check(c.checkQuery, query, "query");
       else if (Object.keys(query).length > 0) throw new CoreError("request.unknown_parameter", `${Object.keys(query)[0]} is not a parameter of ${c.name}`, Object.keys(query)[0]);
+      checkText(query);
       let body: unknown;
       if (c.checkBody) {
         const type = ctx.header("content-type");
@@ -133,6 +136,7 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
           }
         }
         check(c.checkBody, body, "body");
+        checkText(body);
       } else if (ctx.raw.body.length > 0) {
         throw new CoreError("request.unknown_parameter", `${c.name} takes no body`);
       }
@@ -175,6 +179,16 @@ export function nativeDoor(core: Core, routes: readonly NativeRoute[] = nativeRo
 /** The core keeps times as epoch milliseconds; the API writes every `…At` field as a UTC date-time. */
 function writeTimes(key: string, value: unknown): unknown {
   return typeof value === "number" && key.endsWith("At") ? new Date(value).toISOString() : value;
+}
+
+/**
+ * The text rules every door applies to what it reads (core/text.ts), here to every string of the
+ * path, the query and the body, names included: no control characters (PostgreSQL cannot store NUL
+ * at all), no half of a surrogate pair.
+ */
+function checkText(value: unknown): void {
+  const bad = findBadText(value);
+  if (bad) throw new CoreError("request.invalid_value", `${bad.at || "the request"} contains ${bad.why}`, bad.at || undefined);
 }
 
 /** Throws the first schema violation as the core's request reasons, naming the field. */

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { CoreError } from "../../core/errors.js";
 import { checkServing, type ScimSession } from "../../core/directory/scim-credentials.js";
 import type { Caller, Core } from "../../core/index.js";
+import { findBadText, hasControlCharacters, isWellFormedText } from "../../core/text.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Door, DoorAction, HttpMethod } from "../../server/door.js";
@@ -190,12 +191,19 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
         } catch {
           throw new ScimError(400, "invalidSyntax", "the request body is not valid JSON");
         }
+        // The text rules (core/text.ts) over the whole document: a value with NUL could not even be stored on PostgreSQL.
+        const bad = findBadText(body);
+        if (bad) throw new ScimError(400, "invalidValue", `${bad.at || "the body"} contains ${bad.why}`);
       }
+      const id = a.byId ? ctx.wire!.segments[1] : undefined;
+      // No resource has an id with a control character or broken Unicode (the text rules of core/text.ts);
+      // PostgreSQL could not even be asked about one with NUL.
+      if (id !== undefined && (hasControlCharacters(id) || !isWellFormedText(id))) throw new ScimError(404, undefined, "no resource has that id");
       const request: ScimRequest & { serve: Run } = {
         core,
         session: ctx.wire!.session!,
         method: ctx.raw.method.toUpperCase(),
-        id: a.byId ? ctx.wire!.segments[1] : undefined,
+        id,
         query: queryOf(ctx.raw.rawQuery),
         body,
         ifMatch: ctx.header("if-match"),
