@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { ENGINES, camClient, expectCode, throwawaySchema } from "../helpers/harness.js";
-import { baseEnv, cli, removeTempDirs, serve, tempDir } from "../helpers/process.js";
+import { baseEnv, CLI, cli, removeTempDirs, serve, tempDir } from "../helpers/process.js";
 
 after(removeTempDirs);
 
@@ -56,7 +56,7 @@ for (const engine of ENGINES) {
 
         // Refusals exit 1 with the problem's detail and reason on stderr.
         const fails = async (args: string[], extraEnv: NodeJS.ProcessEnv, pattern: RegExp) => {
-          const r = await run(process.execPath, ["--import", "tsx", "src/cli.ts", "emulator", ...args], { env: baseEnv(extraEnv) }).then(
+          const r = await run(process.execPath, [...CLI, "emulator", ...args], { env: baseEnv(extraEnv) }).then(
             () => assert.fail(`emulator ${args.join(" ")} succeeded`),
             (e: { code?: number; stderr?: string }) => e,
           );
@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
       const schema = engine === "postgres" ? await throwawaySchema("cli") : undefined;
       const server = await serve(["--data-dir", tempDir(), ...(schema ? ["--database", schema.url] : [])], env);
       try {
-        const r = await run(process.execPath, ["--import", "tsx", "src/cli.ts", "emulator", "reset", "--endpoint", `http://${server.endpoint}`], { env: baseEnv(env) }).then(
+        const r = await run(process.execPath, [...CLI, "emulator", "reset", "--endpoint", `http://${server.endpoint}`], { env: baseEnv(env) }).then(
           () => assert.fail("reset succeeded"),
           (e: { code?: number; stderr?: string }) => e,
         );

@@ -14,7 +14,7 @@ import { ENGINES, snapshot, startServer, type TestServer } from "../helpers/harn
 import { nativeClient, type NativeClient } from "../helpers/native.js";
 
 /** Requests per route (several routes per path): enough to reach each refusal a route has. */
-const RUNS = Number(process.env.NATIVE_FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.NATIVE_FUZZ_RUNS ?? 15);
 
 type Operation = { parameters?: { name: string; in: "path" | "query" }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } };
 type Doc = { paths: Record<string, Record<string, Operation>> };
