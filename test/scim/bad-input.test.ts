@@ -42,6 +42,24 @@ for (const engine of ENGINES) {
       return a;
     }
 
+    test("a Bulk operation with a control character fails alone; the others are applied", async () => {
+      const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+      const a = await t.scim("POST", "/Bulk", {
+        schemas: [BULK],
+        Operations: [
+          { method: "POST", path: "/Users", bulkId: "bad", data: newUser("bulk-nul@example.com", { displayName: "a\u0000b" }) },
+          { method: "PATCH", path: "/Users/u-a\u0000b", data: patch({ op: "replace", path: "displayName", value: "x" }) },
+          { method: "POST", path: "/Users", bulkId: "good", data: newUser("bulk-good@example.com") },
+        ],
+      });
+      assert.equal(a.status, 200, a.text.slice(0, 300));
+      const statuses = (a.body.Operations as { status: string; response?: { scimType?: string } }[]).map((o) => [o.status, o.response?.scimType ?? null]);
+      assert.deepEqual(statuses, [["400", "invalidValue"], ["404", null], ["201", null]]);
+      const found = await t.scim("GET", `/Users?filter=${encodeURIComponent('userName eq "bulk-good@example.com"')}`);
+      assert.equal(found.body.totalResults, 1);
+      assert.equal((await t.scim("GET", `/Users?filter=${encodeURIComponent('userName eq "bulk-nul@example.com"')}`)).body.totalResults, 0);
+    });
+
     test("malformed bodies, wrong content types and wrong schemas", async () => {
       const cases: Case[] = [
         ["malformed JSON", "POST", "/Users", undefined, { raw: '{"schemas":["' }],

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { CoreError } from "../../core/errors.js";
 import { checkServing, type ScimSession } from "../../core/directory/scim-credentials.js";
 import type { Caller, Core } from "../../core/index.js";
-import { findBadText, hasControlCharacters, isWellFormedText } from "../../core/text.js";
+import { findBadText } from "../../core/text.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { RequestContext } from "../../server/context.js";
 import type { Answer, Door, DoorAction, HttpMethod } from "../../server/door.js";
@@ -146,7 +146,20 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
     if (segments.length === 0 || !["users", "groups"].includes(head!.toLowerCase())) throw new ScimError(400, "invalidPath", `a bulk operation names /Users or /Groups, not ${path}`);
     const fake = { wire: { segments, session: r.session }, raw: { method, path: pathPart } } as RequestContext<ScimWire>;
     const a = route(fake);
-    return a.serve({ ...r, method, id: a.byId ? segments[1] : undefined, query: queryOf(rawQuery), body: data, ifMatch: version, ifNoneMatch: undefined });
+    const id = a.byId ? segments[1] : undefined;
+    checkText(id, data);
+    return a.serve({ ...r, method, id, query: queryOf(rawQuery), body: data, ifMatch: version, ifNoneMatch: undefined });
+  }
+
+  /**
+   * The core's text rules (core/text.ts: no control character, no broken Unicode) on what a request
+   * names and sends: no resource has such an id, and no value with one is taken (PostgreSQL could not
+   * even store a NUL). Attribute mapping relies on it.
+   */
+  function checkText(id: string | undefined, body: unknown): void {
+    if (id !== undefined && findBadText(id)) throw new ScimError(404, undefined, "no resource has that id");
+    const bad = findBadText(body);
+    if (bad) throw new ScimError(400, "invalidValue", `${bad.at || "the body"} contains ${bad.why}`);
   }
 
   /** Every SCIM action runs its handler on the decoded request (which carries the core and the session). */
@@ -191,14 +204,10 @@ export function scimDoor(core: Core, opts: ScimOptions = {}): Door<ScimAction, S
         } catch {
           throw new ScimError(400, "invalidSyntax", "the request body is not valid JSON");
         }
-        // The text rules (core/text.ts) over the whole document: a value with NUL could not even be stored on PostgreSQL.
-        const bad = findBadText(body);
-        if (bad) throw new ScimError(400, "invalidValue", `${bad.at || "the body"} contains ${bad.why}`);
       }
       const id = a.byId ? ctx.wire!.segments[1] : undefined;
-      // No resource has an id with a control character or broken Unicode (the text rules of core/text.ts);
-      // PostgreSQL could not even be asked about one with NUL.
-      if (id !== undefined && (hasControlCharacters(id) || !isWellFormedText(id))) throw new ScimError(404, undefined, "no resource has that id");
+      // A Bulk request's operations are checked one by one as they run (runOne), so one bad operation fails alone.
+      checkText(id, a.name === "Bulk" ? undefined : body);
       const request: ScimRequest & { serve: Run } = {
         core,
         session: ctx.wire!.session!,

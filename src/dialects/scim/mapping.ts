@@ -9,7 +9,6 @@ import { isPlainObject, type ScimResource } from "./protocol/coerce.js";
 import { invalidValue } from "./protocol/errors.js";
 import { GROUP_SCHEMA, USER_SCHEMA } from "./protocol/schemas.js";
 import { isoTime } from "./time.js";
-import { hasControlCharacters, isWellFormedText } from "../../core/text.js";
 
 /** User attributes the directory holds in its own fields, or that are never stored (password, read-only ones). */
 const USER_MAPPED = new Set(["id", "meta", "schemas", "username", "externalid", "displayname", "active", "groups", "password"]);
@@ -38,11 +37,13 @@ export interface GroupFieldsFromScim {
   memberIds: string[];
 }
 
-/** A string the directory stores in a field: the core's text rules (no control characters, well-formed), as every door applies them. */
+/**
+ * A string the directory stores in a field. The core's text rules (no control characters,
+ * well-formed) were applied to the whole body as the door read it (door.ts, `findBadText`).
+ */
 const text = (v: unknown, name: string): string => {
   if (v === undefined || v === null) return "";
   if (typeof v !== "string") throw invalidValue(`${name} must be a string`);
-  if (hasControlCharacters(v) || !isWellFormedText(v)) throw invalidValue(`${name} contains control characters or broken Unicode`);
   return v;
 };
 

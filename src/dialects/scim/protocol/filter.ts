@@ -14,7 +14,7 @@
  */
 import { parse as parseWithLibrary, type Filter as LibraryFilter } from "scim2-parse-filter";
 import { invalidFilter } from "./errors.js";
-import { hasControlCharacters, isWellFormedText } from "../../../core/text.js";
+import { findBadText } from "../../../core/text.js";
 import { ANY_RESOURCE, findAttribute, leafDef, resolveAttrPath, type AttrRef, type AttributeDef, type ResourceType } from "./schemas.js";
 
 /** Longest filter text accepted. Real IdP filters are a few hundred characters at most. */
@@ -97,7 +97,7 @@ function maskStrings(text: string): { masked: string; strings: string[] } {
       throw invalidFilter(`Invalid string ${literal.slice(0, 50)} in filter`);
     }
     // The text rules (core/text.ts): no value holds a control character (NUL could not even be sent to PostgreSQL).
-    if (hasControlCharacters(decoded as string) || !isWellFormedText(decoded as string)) throw invalidFilter(`The string ${literal.slice(0, 50)} in the filter holds a control character or broken Unicode`);
+    if (findBadText(decoded)) throw invalidFilter(`The string ${literal.slice(0, 50)} in the filter holds a control character or broken Unicode`);
     // Every quoted string left in the masked text is a placeholder, so none can be forged.
     out += `"#${strings.length}"`;
     strings.push(decoded as string);
