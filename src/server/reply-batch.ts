@@ -53,7 +53,12 @@ export class ReplyBatch<T> {
       } catch (err) {
         this.failed(tokens[i]!, err);
       }
-      this.written(tokens[i]!);
+      // Reporting must not stop the rest of the batch either.
+      try {
+        this.written(tokens[i]!);
+      } catch (err) {
+        this.failed(tokens[i]!, err);
+      }
     }
   };
 }

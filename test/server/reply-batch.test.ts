@@ -27,6 +27,22 @@ describe("reply batch", () => {
     assert.match(String(failed[0]![1]), /socket gone wrong/);
   });
 
+  it("a report that throws neither stops the batch nor escapes", async () => {
+    const sent: unknown[] = [];
+    const failed: string[] = [];
+    const batch = new ReplyBatch<string>(
+      (id) => {
+        if (id === "r1") throw new Error("logger broke");
+      },
+      (id) => failed.push(id),
+    );
+    batch.send(fakeReply((b) => sent.push(b)), "a", "r1");
+    batch.send(fakeReply((b) => sent.push(b)), "b", "r2");
+    await yieldTurn();
+    assert.deepEqual(sent, ["a", "b"]);
+    assert.deepEqual(failed, ["r1"]);
+  });
+
   it("long work that yields lets the batched answers out before it resumes", async () => {
     const order: string[] = [];
     const batch = new ReplyBatch<string>(() => {}, () => {});
