@@ -89,3 +89,6 @@ export type ProvisioningPlan = Schemas["ProvisioningPlan"];
 export type Plan = Schemas["Plan"];
 export type HeldDeletions = Schemas["HeldDeletions"];
 export type TimelineDecision = Schemas["TimelineDecision"];
+
+/** The organization's member accounts, as every view asks for them: one cached request shared by all. */
+export const membersQuery = { queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") };

@@ -1,12 +1,12 @@
 /** Member accounts and each one's sub-users: which are managed, by which provisioning, through which user or group. */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, type Member, type Page, type SubUser } from "../api";
+import { api, type Page, type SubUser, membersQuery } from "../api";
 import { ErrorNote, Section } from "../ui";
 import { timelineHref } from "./Timeline";
 
 export function Accounts() {
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const members = useQuery(membersQuery);
   const [open, setOpen] = useState<number | undefined>();
   return (
     <Section title="Member accounts">

@@ -1,6 +1,6 @@
 /** At a glance: the organization, its accounts, the directory's counts against quotas, provisionings by state, the queue, recent failures. */
 import { useQuery } from "@tanstack/react-query";
-import { api, ApiError, type DirectoryStatistics, type Failure, type Member, type Organization, type Page, type Provisioning, type QueueStats } from "../api";
+import { api, ApiError, type DirectoryStatistics, type Failure, type Organization, type Page, type Provisioning, type QueueStats, membersQuery } from "../api";
 import { ErrorNote, Section, time } from "../ui";
 
 export const stateOf = (p: Provisioning): "Failing" | "Complete" | "In progress" =>
@@ -8,7 +8,7 @@ export const stateOf = (p: Provisioning): "Failing" | "Complete" | "In progress"
 
 export function Overview({ directoryId }: { directoryId: string | undefined }) {
   const org = useQuery({ queryKey: ["organization"], queryFn: () => api<Organization>("GET", "/organization"), retry: false });
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members"), enabled: org.isSuccess });
+  const members = useQuery({ ...membersQuery, enabled: org.isSuccess });
   const stats = useQuery({ queryKey: ["directory", directoryId], queryFn: () => api<DirectoryStatistics>("GET", `/directories/${directoryId}`), enabled: !!directoryId });
   const provisionings = useQuery({
     queryKey: ["provisionings", directoryId, "all"],

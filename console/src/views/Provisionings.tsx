@@ -7,7 +7,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, type Failure, type Group, type Member, type Page, type Plan, type Provisioning, type ProvisioningTask, type User } from "../api";
+import { api, type Failure, type Group, type Page, type Plan, type Provisioning, type ProvisioningTask, type User, membersQuery } from "../api";
 import { Choice, ErrorNote, ProgressBar, Section, Select, time } from "../ui";
 import { HeldDeletionsSection, PlanTable } from "./Plans";
 import { timelineHref } from "./Timeline";
@@ -34,7 +34,7 @@ export function Provisionings({ directoryId }: { directoryId: string }) {
     refetchInterval: POLL_MS,
   });
   const [tasksOf, setTasksOf] = useState<Provisioning | undefined>();
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const members = useQuery(membersQuery);
   const accountName = (uin: number) => members.data?.items.find((m) => m.uin === uin)?.name ?? String(uin);
   return (
     <>
@@ -149,7 +149,7 @@ function CreateProvisioning({ directoryId, accountName }: { directoryId: string;
   const [deletion, setDeletion] = useState<Deletion>("Delete");
   const users = useQuery({ queryKey: ["users", directoryId, "picker"], queryFn: () => api<Page<User>>("GET", `${base}/users`, { query: { maxResults: 100 } }), enabled: principalType === "User" });
   const groups = useQuery({ queryKey: ["groups", directoryId, "picker"], queryFn: () => api<Page<Group>>("GET", `${base}/groups`, { query: { maxResults: 100 } }), enabled: principalType === "Group" });
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const members = useQuery(membersQuery);
   const principals =
     principalType === "User" ? (users.data?.items ?? []).map((u) => ({ value: u.userId, label: u.userName })) : (groups.data?.items ?? []).map((g) => ({ value: g.groupId, label: g.groupName }));
   const chosen = principals.some((p) => p.value === principalId) ? principalId : (principals[0]?.value ?? "");

@@ -6,7 +6,7 @@
  */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, type Member, type Page, type Provisioning, type TimelineDecision, type User } from "../api";
+import { api, type Page, type Provisioning, type TimelineDecision, type User, membersQuery } from "../api";
 import { ErrorNote, Field, Section, Select, time } from "../ui";
 
 export interface TimelineFilters {
@@ -61,7 +61,7 @@ export function Timeline({ directoryId, filters }: { directoryId: string; filter
   });
   const items = decisions.data?.pages.flatMap((p) => p.items) ?? [];
   // The same query as the filter form's account picker (one request): the description names the account.
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const members = useQuery(membersQuery);
   const names = {
     account: members.data?.items.find((m) => String(m.uin) === filters.accountUin)?.name,
     user: items.find((d) => d.userId === filters.userId)?.userName || undefined,
@@ -117,7 +117,7 @@ function describeFilters(f: TimelineFilters, names: { account?: string; user?: s
 
 /** The filters as a form; applying it changes the address, so the result can be linked to. */
 function TimelineFilterForm({ directoryId, filters }: { directoryId: string; filters: TimelineFilters }) {
-  const members = useQuery({ queryKey: ["members"], queryFn: () => api<Page<Member>>("GET", "/organization/members") });
+  const members = useQuery(membersQuery);
   const users = useQuery({ queryKey: ["users", directoryId, "picker"], queryFn: () => api<Page<User>>("GET", `/directories/${directoryId}/users`, { query: { maxResults: 100 } }) });
   const provisionings = useQuery({ queryKey: ["provisionings", directoryId, "picker"], queryFn: () => api<Page<Provisioning>>("GET", `/directories/${directoryId}/provisionings`, { query: { maxResults: 100 } }) });
   const [accountUin, setAccountUin] = useState(filters.accountUin ?? "");
