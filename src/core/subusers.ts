@@ -16,6 +16,7 @@ import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
 import type { PageTokens } from "./directory/paging.js";
+import { insertRows } from "./directory/shapes.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";
@@ -356,7 +357,7 @@ export class SubUsers {
       updated_at: now,
       directory_user_id: r.directoryUserId ?? null,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await exec(trx, trx.insertInto("sub_users").values(rows.slice(i, i + INSERT_CHUNK)));
+    await insertRows(trx, "sub_users", rows, { chunk: INSERT_CHUNK });
     await exec(trx, trx.updateTable("accounts").set((eb) => ({ sub_user_count: eb("sub_user_count", "+", rows.length) })).where("uin", "=", accountUin));
     return rows;
   }

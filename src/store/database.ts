@@ -15,7 +15,7 @@ import { sqliteConnection } from "./sqlite/sqlite-connection.js";
 import { registerDirectConnection } from "./statements.js";
 
 export { containsText, inChunks, isUniqueViolation, lastInsertId, lockRow, matchesText, nextSequence, type TextMatch } from "./sql.js";
-export { all, exec, execCompiled, first, precompiled, precompiledExec, precompiledRow } from "./statements.js";
+export { all, exec, first, precompiled, precompiledExec, precompiledRow } from "./statements.js";
 
 export type Engine = "sqlite" | "postgres";
 

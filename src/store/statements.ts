@@ -47,16 +47,6 @@ export function exec(db: Kysely<Database>, query: Query<unknown>): MaybePromise<
   return execOf(db, compiled, compiled.parameters);
 }
 
-/**
- * A statement compiled once (a multi-row insert of a given number of rows) run with another call's
- * values of the same shape, in the compiled parameters' order: building and compiling a large insert
- * again costs more than running it. How many rows it changed.
- */
-export function execCompiled(db: Kysely<Database>, query: CompiledQuery, parameters: readonly unknown[]): MaybePromise<number> {
-  if (parameters.length !== query.parameters.length) throw new Error(`the statement takes ${query.parameters.length} values, not ${parameters.length}`);
-  return execOf(db, query, parameters);
-}
-
 // The statement `query` with `parameters` (its own, or a precompiled query's bound per call): the
 // CompiledQuery object kysely wants is made only when the statement goes through kysely.
 const withParameters = <R>(query: CompiledQuery<R>, parameters: readonly unknown[]): CompiledQuery<R> => (parameters === query.parameters ? query : { ...query, parameters });

@@ -6,6 +6,7 @@ import { containsText, isUniqueViolation, nextSequence, precompiled, precompiled
 import type { Kysely } from "kysely";
 import type { Database } from "../../src/store/schema.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
+import { insertRows } from "../../src/core/directory/shapes.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
 
 for (const engine of ENGINES) {
@@ -15,6 +16,21 @@ for (const engine of ENGINES) {
       t = await openTestStore(engine);
     });
     after(() => t.cleanup());
+
+    test("insertRows: rows in statements of at most `chunk`, conflicts skipped when asked, one column list", async () => {
+      const db = t.store.db;
+      const rows = Array.from({ length: 250 }, (_, i) => ({ key: `ins-${String(i).padStart(3, "0")}`, value: `v${i}` }));
+      await db.transaction().execute((trx) => insertRows(trx, "meta", rows, { chunk: 100 }));
+      const stored = async () => (await db.selectFrom("meta").select(["key", "value"]).where("key", "like", "ins-%").orderBy("key").execute()).map((r) => `${r.key}=${r.value}`);
+      assert.deepEqual(await stored(), rows.map((r) => `${r.key}=${r.value}`));
+      // The same shapes again, now with conflicts: the rows already there are kept as they are, new ones go in.
+      const again = [...rows.slice(0, 150).map((r) => ({ ...r, value: "changed" })), { key: "ins-new", value: "new" }];
+      await db.transaction().execute((trx) => insertRows(trx, "meta", again, { chunk: 100, skipConflictsOn: ["key"] }));
+      assert.deepEqual(await stored(), [...rows.map((r) => `${r.key}=${r.value}`), "ins-new=new"]);
+      await assert.rejects(db.transaction().execute((trx) => insertRows(trx, "meta", again, { chunk: 100 })), (err: unknown) => isUniqueViolation(err));
+      await assert.rejects(insertRows(db, "meta", [{ key: "a", value: "1" }, { key: "b" } as never], { chunk: 10 }), /same columns/);
+      assert.equal((await stored()).length, 251, "a refused insert changed nothing");
+    });
 
     test("migrations are recorded and re-applying them at the next start is a no-op", async () => {
       const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(t.store.db);

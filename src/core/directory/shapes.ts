@@ -6,7 +6,7 @@
  * What these return is a query for the store's `all`, `first` and `exec`.
  */
 import { type CompiledQuery, type Insertable, type Kysely, type RawBuilder, sql, type ValueNode } from "kysely";
-import { precompiledRow } from "../../store/database.js";
+import { exec, precompiledRow } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 
 /** What `all`, `first` and `exec` take: a query that compiles to SQL and its parameters. */
@@ -111,6 +111,45 @@ export function insertRow<T extends keyof Database & string>(db: Kysely<Database
     columns.map((c) => row[c]),
     (slot) => db.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, slot.value(i)])) as never),
   );
+}
+
+/**
+ * Inserts `rows` (each with the first row's columns, in statements of at most `chunk` rows), each
+ * statement compiled once per table, column list, row count and conflict rule: building a multi-row
+ * insert anew (a hundred sub-users bind 1,400 values) costs more than SQLite takes to run it, and its
+ * SQL, new each time, would be prepared again. With `skipConflictsOn`, a row whose key (those
+ * columns, unique) is already there is skipped.
+ */
+export async function insertRows<T extends keyof Database & string>(
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  opts: { chunk: number; skipConflictsOn?: readonly string[] },
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!) as (keyof Insertable<Database[T]> & string)[];
+  const conflict = opts.skipConflictsOn;
+  for (let i = 0; i < rows.length; i += opts.chunk) {
+    const part = rows.slice(i, i + opts.chunk);
+    const values = new Array<unknown>(part.length * columns.length);
+    let k = 0;
+    for (const row of part) {
+      if (Object.keys(row).length !== columns.length) throw new Error(`insertRows: every row of ${table} must have the same columns`);
+      for (const c of columns) {
+        if (!(c in row)) throw new Error(`insertRows: every row of ${table} must have the same columns`);
+        values[k++] = row[c];
+      }
+    }
+    const key = `insert ${table} ${columns.join(",")} x${part.length}${conflict ? ` skip ${conflict.join(",")}` : ""}`;
+    await exec(
+      db,
+      shaped(db, key, values, (slot) => {
+        const placeholders = part.map((_, r) => Object.fromEntries(columns.map((c, ci) => [c, slot.value(r * columns.length + ci)])));
+        const q = db.insertInto(table).values(placeholders as never);
+        return conflict ? q.onConflict((oc) => oc.columns(conflict as never).doNothing()) : q;
+      }),
+    );
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
 import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, type HoldDecision, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
+import { insertRows } from "../directory/shapes.js";
 import { LockedTarget, StoredTarget } from "./target.js";
 import type { Timeline } from "./timeline.js";
 import { yieldTurn } from "../../lib/turn-end.js";
@@ -220,9 +221,7 @@ export class ProvisioningReconciler implements Reconciler<ProvisioningResult> {
     );
     for (const s of created) subUserOf.set(s.directory_user_id!, s.uin);
     const claims = [...subUserOf].map(([userId, uin]) => ({ provisioning_id: p.provisioning_id, user_id: userId, target_uin: target, sub_user_uin: uin, created_at: now }));
-    for (let i = 0; i < claims.length; i += 100) {
-      await exec(trx, trx.insertInto("provisioning_claims").values(claims.slice(i, i + 100)).onConflict((oc) => oc.columns(["provisioning_id", "user_id"]).doNothing()));
-    }
+    await insertRows(trx, "provisioning_claims", claims, { chunk: 100, skipConflictsOn: ["provisioning_id", "user_id"] });
     // A unit that converged has no failed event any more; one that failed records (or counts) its event.
     const converged = claims.map((c) => c.user_id);
     if (converged.length && (await first(trx, trx.selectFrom("provisioning_events").select("event_id").where("provisioning_id", "=", p.provisioning_id).limit(1)))) {

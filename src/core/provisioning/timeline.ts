@@ -12,8 +12,9 @@
  * caller's directory. Decisions older than the retention period are not shown, and are deleted in
  * batches when the worker is idle (`pruneIfDue`), by the core's clock (the emulator's may move).
  */
-import { type CompiledQuery, type Kysely, sql } from "kysely";
-import { all, exec, execCompiled, first, lastInsertId, precompiledExec, precompiledRow } from "../../store/database.js";
+import { type Kysely, sql } from "kysely";
+import { insertRows } from "../directory/shapes.js";
+import { all, exec, first, lastInsertId, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, Provisioning, TimelineDecisionKind, TimelineDecisionTable } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -44,8 +45,6 @@ const PRUNE_BATCHES = 20;
 const PRUNE_TRANSACTIONS_PER_TURN = 10;
 /** Decision rows per insert statement (7 values each): a reconcile batch's 500 in one. */
 const INSERT_CHUNK = 500;
-/** A decision row's columns, in the order its insert binds them. */
-const INSERT_COLUMNS = ["seq", "decision", "user_id", "user_name", "sub_user_uin", "sub_user_name", "detail"] as const;
 
 /** A decision row before it belongs to a batch. */
 export type DecisionRow = Omit<TimelineDecisionTable, "seq">;
@@ -383,7 +382,6 @@ export class Timeline {
   /** The last prune stopped at its bound with expired decisions left: the next idle turn goes on. */
   private pruneLeft = false;
   /** The decisions' insert per row count, compiled once: a fan-out writes a full chunk per 250 sub-users. */
-  private readonly inserts = new Map<number, CompiledQuery>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -491,26 +489,12 @@ export class Timeline {
     );
     const batchSeq = Number((await lastInsertId(trx))!.id);
     const firstSeq = batchSeq * BATCH_SPAN;
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const values: unknown[] = [];
-      for (let j = 0; j < chunk.length; j++) {
-        const r = chunk[j]!;
-        values.push(firstSeq + i + j, r.decision, r.user_id, r.user_name, r.sub_user_uin, r.sub_user_name, r.detail);
-      }
-      await execCompiled(trx, this.insertOf(trx, chunk.length), values);
-    }
-  }
-
-  /** The insert of `n` decision rows, its values bound row after row in INSERT_COLUMNS order. */
-  private insertOf(db: Kysely<Database>, n: number): CompiledQuery {
-    let q = this.inserts.get(n);
-    if (!q) {
-      const row = Object.fromEntries(INSERT_COLUMNS.map((c) => [c, null])) as never;
-      q = db.insertInto("timeline_decisions").values(Array.from({ length: n }, () => row)).compile();
-      this.inserts.set(n, q);
-    }
-    return q;
+    await insertRows(
+      trx,
+      "timeline_decisions",
+      rows.map((r, i) => ({ seq: firstSeq + i, decision: r.decision, user_id: r.user_id, user_name: r.user_name, sub_user_uin: r.sub_user_uin, sub_user_name: r.sub_user_name, detail: r.detail })),
+      { chunk: INSERT_CHUNK },
+    );
   }
 
   /**
