@@ -26,6 +26,8 @@ export interface Config {
   workerBatchPauseMs: number;
   /** Attempts a failing reconcile gets before it gives up (its tasks fail) until the next change. */
   workerMaxAttempts: number;
+  /** Keys the reconcile worker works on at once (OPENCIC_WORKER_CONCURRENCY). */
+  workerConcurrency: number;
   /** Days the provisioning timeline keeps a decision (OPENCIC_TIMELINE_RETENTION_DAYS, default 30). */
   timelineRetentionDays: number;
   /** Emulator control: accounts into which deployments fail, with the reason their tasks report (OPENCIC_DEPLOYMENT_FAULTS). */
@@ -60,6 +62,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     policyCatalogue: catalogueFrom(flags["policy-catalogue"] ?? env.OPENCIC_POLICY_CATALOGUE),
     workerBatchPauseMs: Number(env.OPENCIC_WORKER_BATCH_PAUSE_MS ?? 0) || 0,
     workerMaxAttempts: positiveInteger(env.OPENCIC_WORKER_MAX_ATTEMPTS, DEFAULT_WORKER_OPTIONS.maxAttempts, "OPENCIC_WORKER_MAX_ATTEMPTS"),
+    workerConcurrency: positiveInteger(env.OPENCIC_WORKER_CONCURRENCY, DEFAULT_WORKER_OPTIONS.concurrency, "OPENCIC_WORKER_CONCURRENCY"),
     timelineRetentionDays: positiveInteger(env.OPENCIC_TIMELINE_RETENTION_DAYS, DEFAULT_TIMELINE_OPTIONS.retentionDays, "OPENCIC_TIMELINE_RETENTION_DAYS"),
     deploymentFaults: parseDeploymentFaults(env.OPENCIC_DEPLOYMENT_FAULTS),
     logLevel: env.OPENCIC_LOG_LEVEL ?? "info",

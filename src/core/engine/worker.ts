@@ -37,6 +37,13 @@ export interface WorkerOptions {
   batchPauseMs: number;
   /** Units per write batch of a reconcile (and per batch of its dry-run plan, which walks the same batches). */
   batchSize: number;
+  /**
+   * Keys reconciled at once (OPENCIC_WORKER_CONCURRENCY), as a Kubernetes controller's concurrent
+   * reconciles: different keys only, each under its own lease. On SQLite their transactions share
+   * commits (group commit), so a change that marks a group's provisionings into many accounts writes
+   * the pages they have in common (the directory user's index entries) once.
+   */
+  concurrency: number;
   /** Test seam: faults injected into the engine (a hook that throws makes the attempt fail). */
   faults?: Faults;
   /** Asked before each reconcile: a time to hold the key back until instead (emulator pacing), or undefined to run it. */
@@ -50,7 +57,7 @@ export interface Faults {
   beforeBatch?(key: string): void | Promise<void>;
 }
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 10_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000, maxAttempts: 8, batchPauseMs: 0, batchSize: 500 };
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { leaseMs: 10_000, pollMs: 100, backoffBaseMs: 50, backoffMaxMs: 30_000, maxAttempts: 8, batchPauseMs: 0, batchSize: 500, concurrency: 8 };
 
 export interface ReconcileContext {
   /** Names this run in logs and in what it records. */
@@ -108,7 +115,8 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
   readonly id = randomUUID();
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  /** The idle slots' wake-ups. */
+  private readonly wakers = new Set<() => void>();
   private readonly observers = new Set<EngineObserver>();
   private readonly idleTasks = new Set<() => Promise<void>>();
 
@@ -142,25 +150,35 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
     this.running = true;
     this.loop = (async () => {
       await this.queue.atStart();
-      while (this.running) {
-        let worked = false;
-        try {
-          worked = await this.runOnce();
-        } catch (err) {
-          this.log.error({ err }, "reconcile worker error");
-        }
-        // After a key, let the event loop serve requests before the next one.
-        if (worked) await yieldTurn();
-        else await this.runIdleTasks();
-        if (!worked && this.running) await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.opts.pollMs);
-          this.wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      await Promise.all(Array.from({ length: this.opts.concurrency }, (_, slot) => this.runSlot(slot)));
     })();
+  }
+
+  /**
+   * One of the worker's reconcile slots: takes keys until none is due, then waits for a wake-up or
+   * the next poll. The first slot also runs the housekeeping when it finds nothing due.
+   */
+  private async runSlot(slot: number): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.runOnce();
+      } catch (err) {
+        this.log.error({ err }, "reconcile worker error");
+      }
+      // After a key, let the event loop serve requests before the next one.
+      if (worked) await yieldTurn();
+      else if (slot === 0) await this.runIdleTasks();
+      if (!worked && this.running) await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, this.opts.pollMs);
+        this.wakers.add(wake);
+      });
+    }
   }
 
   private async runIdleTasks(): Promise<void> {
@@ -176,7 +194,7 @@ export class Worker<R extends ReconcileResult = ReconcileResult> {
 
   /** Starts the next poll now (a change was just queued by this process). */
   wake(): void {
-    this.wakeUp?.();
+    for (const wake of [...this.wakers]) wake();
   }
 
   async stop(): Promise<void> {
