@@ -17,6 +17,14 @@ for (const engine of ENGINES) {
     });
     after(() => t.cleanup());
 
+    if (engine === "sqlite") {
+      test("SQLite: WAL, and temporary files (the commit group's savepoint sub-journals) in memory", async () => {
+        const pragma = async (name: string) => Object.values((await sql<Record<string, unknown>>`select * from ${sql.raw(`pragma_${name}`)}`.execute(t.store.db)).rows[0]!)[0];
+        assert.equal(await pragma("journal_mode"), "wal");
+        assert.equal(await pragma("temp_store"), 2, "MEMORY");
+      });
+    }
+
     test("insertRows: rows in statements of at most `chunk`, conflicts skipped when asked, one column list", async () => {
       const db = t.store.db;
       const rows = Array.from({ length: 250 }, (_, i) => ({ key: `ins-${String(i).padStart(3, "0")}`, value: `v${i}` }));
