@@ -87,9 +87,9 @@ for (const engine of ENGINES) {
   });
 }
 
-test("OPENCIC_WORKER_CONCURRENCY sets the keys reconciled at once (default 8); anything but a whole number from 1 is refused", async () => {
-  assert.equal(DEFAULT_WORKER_OPTIONS.concurrency, 8);
-  assert.equal(loadConfig({}, {}).workerConcurrency, 8);
+test("OPENCIC_WORKER_CONCURRENCY sets the keys reconciled at once (default 1); anything but a whole number from 1 is refused", async () => {
+  assert.equal(DEFAULT_WORKER_OPTIONS.concurrency, 1);
+  assert.equal(loadConfig({}, {}).workerConcurrency, 1);
   const config = loadConfig({ "data-dir": tempDir() }, { OPENCIC_WORKER_CONCURRENCY: "2" });
   assert.equal(config.workerConcurrency, 2);
   const rt = await openRuntime(config);
