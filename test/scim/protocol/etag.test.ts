@@ -1,6 +1,8 @@
 /** Versions and preconditions (RFC 7644 §3.14). */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { checkPreconditions, etagOf } from "../../../src/dialects/scim/protocol/etag.js";
 
 const resource = { schemas: ["s"], id: "u-1", userName: "a", emails: [{ value: "x", type: "work" }], meta: { resourceType: "User", lastModified: "2024-01-01T00:00:00Z" } };
@@ -22,6 +24,17 @@ describe("etagOf", () => {
   test("keys that need escaping stay distinct", () => {
     assert.notEqual(etagOf({ 'a"b': 1 }), etagOf({ 'a\\"b': 1 }));
     assert.notEqual(etagOf({ "a\nb": 1 }), etagOf({ "a\\nb": 1 }));
+  });
+
+  test("a flat object (a directory row) gets the version the key-by-key walk gives", () => {
+    // The walk, written out: keys sorted, each value as JSON, undefined left out.
+    const walked = (o: Record<string, unknown>) => {
+      const parts = Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`);
+      return `W/"${createHash("sha256").update(`{${parts.join(",")}}`).digest("base64url").slice(0, 22)}"`;
+    };
+    const value = fc.oneof(fc.string({ unit: "binary" }), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    fc.assert(fc.property(fc.dictionary(fc.string({ unit: "binary" }), value), (o) => etagOf(o) === walked(o)));
+    assert.equal(etagOf({ b: 1, a: "x", c: null, d: undefined }), walked({ a: "x", b: 1, c: null }));
   });
 
   test("meta.version itself does not change the version", () => {

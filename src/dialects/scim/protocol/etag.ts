@@ -22,6 +22,9 @@ function canonical(value: unknown, top: boolean): string {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (keys.length > 1) keys.sort();
+  // A flat object (what a read's version is made of: a directory row) in one native call: JSON.stringify
+  // with the sorted keys as its allow-list writes exactly what the walk below would.
+  if (isFlat(record, keys)) return JSON.stringify(record, keys);
   let out = "{";
   for (const k of keys) {
     let v = record[k];
@@ -34,6 +37,14 @@ function canonical(value: unknown, top: boolean): string {
     out += (NEEDS_ESCAPE.test(k) ? JSON.stringify(k) : `"${k}"`) + ":" + canonical(v, false);
   }
   return out + "}";
+}
+
+function isFlat(record: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const k of keys) {
+    const v = record[k];
+    if (v !== null && typeof v === "object") return false;
+  }
+  return true;
 }
 
 /** `W/"<base64url of the first 16 bytes of SHA-256>"`. */
