@@ -4,12 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { loadConfig } from "../../src/config.js";
-import { DEFAULT_WORKER_OPTIONS } from "../../src/core/engine/worker.js";
-import { openRuntime } from "../../src/runtime.js";
 import { ssoTenant, until, zoneIdOf } from "../helpers/cloudsso.js";
 import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
-import { removeTempDirs, tempDir } from "../helpers/process.js";
+import { checkWorkerSetting } from "../helpers/worker-setting.js";
 
 const CONCURRENCY = 3;
 const ACCOUNTS = 7;
@@ -87,17 +84,4 @@ for (const engine of ENGINES) {
   });
 }
 
-test("OPENCIC_WORKER_CONCURRENCY sets the keys reconciled at once (default 1); anything but a whole number from 1 is refused", async () => {
-  assert.equal(DEFAULT_WORKER_OPTIONS.concurrency, 1);
-  assert.equal(loadConfig({}, {}).workerConcurrency, 1);
-  const config = loadConfig({ "data-dir": tempDir() }, { OPENCIC_WORKER_CONCURRENCY: "2" });
-  assert.equal(config.workerConcurrency, 2);
-  const rt = await openRuntime(config);
-  try {
-    assert.equal(rt.core.opts.worker?.concurrency, 2);
-  } finally {
-    await rt.close();
-    removeTempDirs();
-  }
-  for (const bad of ["0", "-1", "2.5", "many"]) assert.throws(() => loadConfig({}, { OPENCIC_WORKER_CONCURRENCY: bad }), /OPENCIC_WORKER_CONCURRENCY/);
-});
+test("OPENCIC_WORKER_CONCURRENCY sets the keys reconciled at once (default 1); anything but a whole number from 1 is refused", () => checkWorkerSetting("OPENCIC_WORKER_CONCURRENCY", "workerConcurrency", "concurrency", 1));

@@ -6,14 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { loadConfig } from "../../src/config.js";
 import { TerminalError } from "../../src/core/engine/result.js";
-import { DEFAULT_WORKER_OPTIONS } from "../../src/core/engine/worker.js";
-import { openRuntime } from "../../src/runtime.js";
 import { aliyunClient } from "../helpers/aliyun.js";
 import { ssoTenant, until, zoneIdOf, type SsoTenant } from "../helpers/cloudsso.js";
 import { camClient, ENGINES, startServer, type TestServer } from "../helpers/harness.js";
-import { removeTempDirs, tempDir } from "../helpers/process.js";
+import { checkWorkerSetting } from "../helpers/worker-setting.js";
 
 const MAX_ATTEMPTS = 3;
 
@@ -171,17 +168,4 @@ for (const engine of ENGINES) {
   });
 }
 
-test("OPENCIC_WORKER_MAX_ATTEMPTS sets the attempt cap (default 8); anything but a whole number from 1 is refused", async () => {
-  assert.equal(DEFAULT_WORKER_OPTIONS.maxAttempts, 8);
-  assert.equal(loadConfig({}, {}).workerMaxAttempts, 8);
-  const config = loadConfig({ "data-dir": tempDir() }, { OPENCIC_WORKER_MAX_ATTEMPTS: "3" });
-  assert.equal(config.workerMaxAttempts, 3);
-  const rt = await openRuntime(config);
-  try {
-    assert.equal(rt.core.opts.worker?.maxAttempts, 3);
-  } finally {
-    await rt.close();
-    removeTempDirs();
-  }
-  for (const bad of ["0", "-1", "2.5", "many"]) assert.throws(() => loadConfig({}, { OPENCIC_WORKER_MAX_ATTEMPTS: bad }), /OPENCIC_WORKER_MAX_ATTEMPTS/);
-});
+test("OPENCIC_WORKER_MAX_ATTEMPTS sets the attempt cap (default 8); anything but a whole number from 1 is refused", () => checkWorkerSetting("OPENCIC_WORKER_MAX_ATTEMPTS", "workerMaxAttempts", "maxAttempts", 8));
