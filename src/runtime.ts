@@ -22,7 +22,9 @@ export async function openRuntime(
   const box = new SecretBox(loadOrCreateMasterKey(config.dataDir, config.masterKey));
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFileIn(config.dataDir) });
   try {
-    const worker = { batchPauseMs: config.workerBatchPauseMs ?? 0, ...(config.workerMaxAttempts !== undefined ? { maxAttempts: config.workerMaxAttempts } : {}),
+    const worker = {
+      batchPauseMs: config.workerBatchPauseMs ?? 0,
+      ...(config.workerMaxAttempts !== undefined ? { maxAttempts: config.workerMaxAttempts } : {}),
       ...(config.workerConcurrency !== undefined ? { concurrency: config.workerConcurrency } : {}),
     };
     const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator, deletionBreaker: config.deletionBreaker, timeline: { ...(config.timelineRetentionDays !== undefined ? { retentionDays: config.timelineRetentionDays } : {}), ...extra.timeline } });

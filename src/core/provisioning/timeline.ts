@@ -381,7 +381,6 @@ export class Timeline {
   private lastPrune = Number.NEGATIVE_INFINITY;
   /** The last prune stopped at its bound with expired decisions left: the next idle turn goes on. */
   private pruneLeft = false;
-  /** The decisions' insert per row count, compiled once: a fan-out writes a full chunk per 250 sub-users. */
 
   constructor(
     private readonly db: Kysely<Database>,
