@@ -13,7 +13,7 @@ import { type GroupFieldsFromScim, groupFromScim, groupToScim, userFromScim, use
 import { emailText, GROUP_FIELDS, narrowing, toCondition, USER_FIELDS } from "./filters.js";
 import { normalizeResourceInput, type ScimResource } from "./protocol/coerce.js";
 import { invalidValue, ScimError } from "./protocol/errors.js";
-import { checkPreconditions, etagOf } from "./protocol/etag.js";
+import { checkPreconditions, versionOf } from "./protocol/etag.js";
 import { getCaseInsensitive, matchesFilter, parseFilter, type FilterNode } from "./protocol/filter.js";
 import { type ListQuery, listResponse, parseListQuery } from "./protocol/list.js";
 import { applyPatch } from "./protocol/patch.js";
@@ -61,16 +61,32 @@ const preconditionFailed = () => new ScimError(412, undefined, "The resource has
  * and when a member last joined, which change with every membership change, so excluding members
  * never changes it.
  */
+const USER_VERSION_FIELDS = [
+  "userId", "externalId", "userName", "firstName", "lastName", "displayName", "description", "email",
+  "status", "origin", "needResetPassword", "attributes", "createdAt", "updatedAt",
+] as const satisfies readonly (keyof ExternalUser)[];
+
+type VersionedGroup = ExternalGroup & { lastJoined: number | null };
+const GROUP_VERSION_FIELDS = [
+  "groupId", "externalId", "groupName", "description", "origin", "memberCount", "attributes", "createdAt", "updatedAt", "lastJoined",
+] as const satisfies readonly (keyof VersionedGroup)[];
+
+// Every field of the view is in its version: a field added to a view without being listed here fails to compile.
+type Unlisted<V, L extends readonly unknown[]> = Exclude<keyof V, L[number]>;
+const everyUserField: [Unlisted<ExternalUser, typeof USER_VERSION_FIELDS>] extends [never] ? true : never = true;
+const everyGroupField: [Unlisted<VersionedGroup, typeof GROUP_VERSION_FIELDS>] extends [never] ? true : never = true;
+void everyUserField, everyGroupField;
+
 function userVersioned(u: ExternalUser, groups: Parameters<typeof userToScim>[1], base: string): Versioned {
   const resource = userToScim(u, groups, base);
-  const version = etagOf(u);
+  const version = versionOf(u, USER_VERSION_FIELDS);
   (resource.meta as Record<string, unknown>).version = version;
   return { resource, version };
 }
 
 function groupVersioned(g: ExternalGroup, lastJoined: number | null | undefined, members: Parameters<typeof groupToScim>[1], base: string): Versioned {
   const resource = groupToScim(g, members, base);
-  const version = etagOf({ ...g, lastJoined: lastJoined ?? null });
+  const version = versionOf({ ...g, lastJoined: lastJoined ?? null }, GROUP_VERSION_FIELDS);
   (resource.meta as Record<string, unknown>).version = version;
   return { resource, version };
 }
