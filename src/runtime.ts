@@ -29,7 +29,15 @@ export async function openRuntime(
     };
     const core = new Core({ store, clock: extra.clock ?? systemClock, box, limits: { ...config.limits, ...extra.limits }, log: extra.log, worker, policyCatalogue: config.policyCatalogue, deploymentFaults: config.deploymentFaults, emulator: config.emulator, deletionBreaker: config.deletionBreaker, timeline: { ...(config.timelineRetentionDays !== undefined ? { retentionDays: config.timelineRetentionDays } : {}), ...extra.timeline } });
     await core.accounts.checkMasterKey();
-    return { store, core, close: () => store.close() };
+    return {
+      store,
+      core,
+      close: async () => {
+        // The one-process nonce ledger's last accepted uses, so that a replay after the restart is refused.
+        await core.replayGuard.flush();
+        await store.close();
+      },
+    };
   } catch (err) {
     await store.close();
     throw err;

@@ -290,7 +290,7 @@ for (const engine of ENGINES) {
       const sameTurn = await Promise.allSettled([use(guards[0]!, "AKIDone", nonce, until), use(guards[0]!, "AKIDone", nonce, until)]);
       assert.deepEqual(sameTurn.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
       await assert.rejects(use(guards[0]!, "AKIDone", nonce, until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
-      await new Promise((r) => setImmediate(r));
+      await guards[0]!.flush(); // as the runtime does on close
       const restarted = new ReplayGuard(second.db, systemClock, shared);
       await assert.rejects(use(restarted, "AKIDone", nonce, until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
       // An expired entry may be used again (its timestamp check is what refuses old requests).
@@ -313,8 +313,7 @@ for (const engine of ENGINES) {
       for (let i = 0; i < 70; i++) uses.push([`AKID${i % 3}`, `n-${i}-"\\'%_é`, until + i]);
       const results = await Promise.allSettled([...uses.map(([k, n, t]) => use(guard, k, n, t)), use(guard, "AKID0", uses[0]![1], until)]);
       assert.equal(results.filter((r) => r.status === "rejected").length, 1);
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setImmediate(r));
+      await guard.flush();
       const logged = await store.db.selectFrom("request_nonce_log").select(["key_id", "nonce", "expires_at"]).orderBy("seq").execute();
       assert.deepEqual(logged.map((r) => [r.key_id, r.nonce, Number(r.expires_at)]), uses);
       const second = await reopen();
@@ -324,6 +323,32 @@ for (const engine of ENGINES) {
       } finally {
         await second.close();
       }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  if (engine === "sqlite") test(`the one-process ledger decides at once once its log is read, and appends later in acceptance order (${engine})`, async () => {
+    const { store, cleanup } = await openTestStore(engine);
+    try {
+      const guard = new ReplayGuard(store.db, systemClock, false);
+      const until = Date.now() + 60_000;
+      await use(guard, "AKIDfirst", "n-0", until); // reads the log
+      // A request that waits for nothing stays on the pipeline's fast path: a value, not a promise.
+      const decided = guard.use("AKIDfast", "n-1", until);
+      assert.equal(decided instanceof Promise, false);
+      assert.throws(() => guard.use("AKIDfast", "n-1", until), (e: unknown) => e instanceof CoreError && e.reason === "auth.nonce_used");
+      // Without a flush the uses reach the log on their own, shortly.
+      const logged = async () => (await store.db.selectFrom("request_nonce_log").select(["nonce"]).orderBy("seq").execute()).map((r) => r.nonce);
+      const deadline = Date.now() + 10_000;
+      while ((await logged()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(await logged(), ["n-0", "n-1"]);
+      // Flushes that overlap append one after another: the log keeps the order the uses were accepted in.
+      guard.use("AKIDfast", "n-2", until);
+      const first = guard.flush();
+      guard.use("AKIDfast", "n-3", until);
+      await Promise.all([first, guard.flush(), guard.flush()]);
+      assert.deepEqual(await logged(), ["n-0", "n-1", "n-2", "n-3"]);
     } finally {
       await cleanup();
     }
