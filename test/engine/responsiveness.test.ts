@@ -5,8 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Announcer } from "../../src/core/announcements.js";
+import { systemClock } from "../../src/core/clock.js";
+import { ReconcileQueue } from "../../src/core/engine/queue.js";
 import { seedFanout } from "../helpers/fanout.js";
-import { ENGINES, orgClient, startServer } from "../helpers/harness.js";
+import { ENGINES, openTestStore, orgClient, startServer } from "../helpers/harness.js";
 
 const USERS = 3000;
 const TARGETS = 4;
@@ -34,6 +37,35 @@ for (const engine of ENGINES) {
       }
     } finally {
       await server.close();
+    }
+  });
+}
+
+for (const engine of ENGINES) {
+  // An idle worker polls ten times a second: a transaction per poll would hold SQLite's one
+  // connection across awaits, and the requests reading in those turns would wait behind it.
+  test(`an idle poll reads the queue without opening a transaction; a due key is taken in one (${engine})`, async () => {
+    const { store, cleanup } = await openTestStore(engine);
+    try {
+      const announcer = new Announcer();
+      const queue = new ReconcileQueue(store.db, engine, systemClock, announcer);
+      const open = store.db.transaction.bind(store.db);
+      let transactions = 0;
+      store.db.transaction = () => {
+        transactions++;
+        return open();
+      };
+      assert.equal(await queue.take("worker-1", 10_000), undefined);
+      assert.equal(transactions, 0);
+      await announcer.transaction(store.db, (trx) => queue.enqueue(trx, ["k-1"]));
+      transactions = 0;
+      assert.equal((await queue.take("worker-1", 10_000))?.key, "k-1");
+      assert.equal(transactions, 1);
+      // Leased now: the next poll finds nothing due, again without a transaction.
+      assert.equal(await queue.take("worker-2", 10_000), undefined);
+      assert.equal(transactions, 1);
+    } finally {
+      await cleanup();
     }
   });
 }

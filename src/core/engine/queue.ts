@@ -93,24 +93,34 @@ export class ReconcileQueue {
     await exec(this.db, this.db.updateTable("reconcile_queue").set((eb) => ({ not_before: eb("not_before", "-", ms) })).where("not_before", ">", this.clock.now()));
   }
 
-  /** Takes the key that has been due longest, under a lease for `owner`; undefined when none is due. */
+  /**
+   * Takes the key that has been due longest, under a lease for `owner`; undefined when none is due.
+   * An idle poll (most of them) is one read and no transaction: on SQLite a transaction holds the one
+   * connection across awaits, and every request that reads in those turns would wait behind it,
+   * ten times a second, instead of answering at once.
+   */
   async take(owner: string, leaseMs: number): Promise<QueueEntry | undefined> {
     const now = this.clock.now();
+    if (!(await first(this.db, this.due(this.db, now).select("work_key")))) return undefined;
     return this.db.transaction().execute(async (trx) => {
-      let q = trx
-        .selectFrom("reconcile_queue")
-        .select(["work_key", "attempts", "marks", "not_before"])
-        .where("parked_at", "is", null)
-        .where("not_before", "<=", now)
-        .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
-        .orderBy("not_before")
-        .limit(1);
+      let q = this.due(trx, now).select(["work_key", "attempts", "marks", "not_before"]);
       if (this.engine === "postgres") q = q.forUpdate().skipLocked();
       const row = await first(trx, q);
       if (!row) return undefined;
       await exec(trx, trx.updateTable("reconcile_queue").set({ leased_until: now + leaseMs, leased_by: owner }).where("work_key", "=", row.work_key));
       return { key: row.work_key, attempts: row.attempts, marks: row.marks, dueAt: Number(row.not_before) };
     });
+  }
+
+  /** The key a worker could take at `now` (the longest due, not parked, not leased), as a query to select from. */
+  private due(db: Kysely<Database>, now: number) {
+    return db
+      .selectFrom("reconcile_queue")
+      .where("parked_at", "is", null)
+      .where("not_before", "<=", now)
+      .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
+      .orderBy("not_before")
+      .limit(1);
   }
 
   /** Extends the lease of a key `owner` is working on (the heartbeat). */
