@@ -4,8 +4,7 @@
  * directory's fields. Nothing here knows the provider's wire; a door that cannot express its query
  * in these fields evaluates it itself.
  */
-import { type ExpressionBuilder, type Expression, sql, type SqlBool } from "kysely";
-import type { Database } from "../../store/schema.js";
+import { type Expression, sql, type SqlBool } from "kysely";
 import { fail } from "../errors.js";
 import { checkSearchText } from "../text.js";
 
@@ -65,17 +64,128 @@ export const MAX_CONDITION_DEPTH = 10;
 export const userColumnOf = (field: UserConditionField): string => USER_COLUMNS[field].column;
 export const groupColumnOf = (field: GroupConditionField): string => GROUP_COLUMNS[field].column;
 
-/** The condition on `dir_users` as a kysely expression. */
-export function userCondition(c: Condition<UserConditionField>): (eb: ExpressionBuilder<Database, "dir_users">) => Expression<SqlBool> {
-  checkShape(c);
-  return (eb) => compile(c, USER_COLUMNS as Record<string, Column>, eb as ExpressionBuilder<Database, never>);
+/**
+ * A condition as a statement compiled once per shape takes it (shapes.ts): `key` names its SQL (two
+ * conditions with the same key make the same SQL, whatever their values) and `values` are what it
+ * binds, in binding order. A provider's lookups (`userName eq "…"`, thousands in an initial sync) then
+ * share one compiled statement instead of each building and compiling its own.
+ */
+export interface ConditionShape {
+  key: string;
+  values: unknown[];
 }
 
-/** The condition on `dir_groups` as a kysely expression. */
-export function groupCondition(c: Condition<GroupConditionField>): (eb: ExpressionBuilder<Database, "dir_groups">) => Expression<SqlBool> {
-  checkShape(c);
-  return (eb) => compile(c, GROUP_COLUMNS as Record<string, Column>, eb as ExpressionBuilder<Database, never>);
+/** Conditions over one table's fields: their shapes, and their SQL with each value bound where `value(i)` says. */
+export interface Conditions<F extends string> {
+  /** Checks the condition (bounds, fields, operators, value types) and gives its shape. */
+  shape(c: Condition<F>): ConditionShape;
+  /** The condition's SQL, its i-th value (in `shape`'s order) bound as `value(i)`. */
+  sql(c: Condition<F>, value: (i: number) => unknown): Expression<SqlBool>;
 }
+
+export const userConditions: Conditions<UserConditionField> = conditionsOver(USER_COLUMNS);
+export const groupConditions: Conditions<GroupConditionField> = conditionsOver(GROUP_COLUMNS);
+
+function conditionsOver(columns: Record<string, Column>): Conditions<string> {
+  return {
+    shape(c) {
+      checkShape(c);
+      const values: unknown[] = [];
+      const keyOf = (n: Condition<string>): string => {
+        if ("and" in n) return `and(${n.and.map(keyOf).join(",")})`;
+        if ("or" in n) return `or(${n.or.map(keyOf).join(",")})`;
+        if ("not" in n) return `not(${keyOf(n.not)})`;
+        const { key, param } = leaf(n, columns);
+        if (param !== NONE) values.push(param);
+        return key;
+      };
+      return { key: keyOf(c), values };
+    },
+    sql(c, value) {
+      let next = 0;
+      const compile = (n: Condition<string>): Expression<SqlBool> => {
+        if ("and" in n) return and(n.and.map(compile));
+        if ("or" in n) return or(n.or.map(compile));
+        if ("not" in n) return sql<SqlBool>`not (${compile(n.not)})`;
+        const { col, param } = leaf(n, columns);
+        return leafSql(n, col, param === NONE ? undefined : value(next++));
+      };
+      return compile(c);
+    },
+  };
+}
+
+/** Marks a leaf that binds no value. */
+const NONE: unique symbol = Symbol("no value");
+
+/**
+ * One comparison: its column, its part of the shape's key, and the value it binds, as bound (case
+ * folded for text fields, LIKE's wildcards escaped and placed): so that the SQL depends on the key alone.
+ */
+function leaf(c: Exclude<Condition<string>, { and: unknown } | { or: unknown } | { not: unknown }>, columns: Record<string, Column>): { col: Column; key: string; param: unknown } {
+  const col = columns[c.field];
+  if (!col) return fail("value.invalid", `no field ${c.field} to filter on`, "filter");
+  if ("present" in c) return { col, key: `${c.field} pr`, param: NONE };
+  const { op, value } = c;
+  const key = `${c.field} ${op}`;
+  switch (col.kind) {
+    case "member":
+      if (typeof value !== "string" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "members are compared with eq or ne to a user id", "filter");
+      return { col, key, param: value };
+    case "enabled":
+      if (typeof value !== "boolean" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "the status is compared with eq or ne to a boolean", "filter");
+      return { col, key: `${c.field} is`, param: value === (op === "eq") ? "Enabled" : "Disabled" };
+    case "time":
+      if (typeof value !== "number" || !Number.isFinite(value)) return fail("value.invalid", "a time is compared to a date-time", "filter");
+      if (op === "co" || op === "sw" || op === "ew") return fail("value.invalid", `times are not compared with ${op}`, "filter");
+      return { col, key, param: value };
+    default: {
+      if (typeof value !== "string") return fail("value.invalid", `${c.field} is compared to text`, "filter");
+      // Text fields compare without regard to case (lower() on both sides); exact ones as stored.
+      const v = col.kind === "text" ? value.toLowerCase() : value;
+      const param = op === "co" ? "%" + likeLiteral(v) + "%" : op === "sw" ? likeLiteral(v) + "%" : op === "ew" ? "%" + likeLiteral(v) : v;
+      return { col, key, param };
+    }
+  }
+}
+
+/** The SQL of one comparison `leaf` checked, with `bound` standing for its value. */
+function leafSql(c: Exclude<Condition<string>, { and: unknown } | { or: unknown } | { not: unknown }>, col: Column, bound: unknown): Expression<SqlBool> {
+  const ref = sql.ref(col.column);
+  if ("present" in c) {
+    if (col.kind === "member") return sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref})`;
+    if (col.kind === "time" || col.kind === "enabled") return sql<SqlBool>`${ref} is not null`;
+    return sql<SqlBool>`(${ref} is not null and ${ref} <> '')`;
+  }
+  const { op } = c;
+  switch (col.kind) {
+    case "member": {
+      const has = sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref} and m.user_id = ${bound})`;
+      return op === "eq" ? has : sql<SqlBool>`not ${has}`;
+    }
+    case "enabled":
+      return sql<SqlBool>`${ref} = ${bound}`;
+    case "time":
+      return sql<SqlBool>`${ref} ${sql.raw(SQL_OPS[op])} ${bound}`;
+    default: {
+      const lhs = col.kind === "text" ? sql`lower(${ref})` : ref;
+      switch (op) {
+        case "co":
+        case "sw":
+        case "ew":
+          return sql<SqlBool>`${lhs} like ${bound} escape '\\'`;
+        case "ne":
+          // An absent value is not equal to any value.
+          return sql<SqlBool>`(${ref} is null or ${lhs} <> ${bound})`;
+        default:
+          return sql<SqlBool>`${lhs} ${sql.raw(SQL_OPS[op])} ${bound}`;
+      }
+    }
+  }
+}
+
+const and = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+const or = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
 
 /** Whether a condition is within the bounds `userCondition`/`groupCondition` hold it to (a door's optional narrowing may not be). */
 export function conditionFits(c: Condition<string>): boolean {
@@ -98,56 +208,6 @@ function checkShape(c: Condition<string>): void {
     else if ("op" in n && typeof n.value === "string") checkSearchText(n.value, "filter");
   };
   walk(c, 0);
-}
-
-function compile(c: Condition<string>, columns: Record<string, Column>, eb: ExpressionBuilder<Database, never>): Expression<SqlBool> {
-  if ("and" in c) return eb.and(c.and.map((x) => compile(x, columns, eb)));
-  if ("or" in c) return eb.or(c.or.map((x) => compile(x, columns, eb)));
-  if ("not" in c) return eb.not(compile(c.not, columns, eb));
-  const col = columns[c.field];
-  if (!col) return fail("value.invalid", `no field ${c.field} to filter on`, "filter");
-  const ref = sql.ref(col.column);
-  if ("present" in c) {
-    if (col.kind === "member") return sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref})`;
-    if (col.kind === "time" || col.kind === "enabled") return sql<SqlBool>`${ref} is not null`;
-    return sql<SqlBool>`(${ref} is not null and ${ref} <> '')`;
-  }
-  const { op, value } = c;
-  switch (col.kind) {
-    case "member": {
-      if (typeof value !== "string" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "members are compared with eq or ne to a user id", "filter");
-      const has = sql<SqlBool>`exists (select 1 from dir_memberships m where m.group_id = ${ref} and m.user_id = ${value})`;
-      return op === "eq" ? has : eb.not(has);
-    }
-    case "enabled": {
-      if (typeof value !== "boolean" || (op !== "eq" && op !== "ne")) return fail("value.invalid", "the status is compared with eq or ne to a boolean", "filter");
-      return sql<SqlBool>`${ref} = ${(value === (op === "eq")) ? "Enabled" : "Disabled"}`;
-    }
-    case "time": {
-      if (typeof value !== "number" || !Number.isFinite(value)) return fail("value.invalid", "a time is compared to a date-time", "filter");
-      if (op === "co" || op === "sw" || op === "ew") return fail("value.invalid", `times are not compared with ${op}`, "filter");
-      return sql<SqlBool>`${ref} ${sql.raw(SQL_OPS[op])} ${value}`;
-    }
-    default: {
-      if (typeof value !== "string") return fail("value.invalid", `${c.field} is compared to text`, "filter");
-      // Text fields compare without regard to case (lower() on both sides); exact ones as stored.
-      const lhs = col.kind === "text" ? sql`lower(${ref})` : ref;
-      const v = col.kind === "text" ? value.toLowerCase() : value;
-      switch (op) {
-        case "co":
-          return sql<SqlBool>`${lhs} like ${"%" + likeLiteral(v) + "%"} escape '\\'`;
-        case "sw":
-          return sql<SqlBool>`${lhs} like ${likeLiteral(v) + "%"} escape '\\'`;
-        case "ew":
-          return sql<SqlBool>`${lhs} like ${"%" + likeLiteral(v)} escape '\\'`;
-        case "ne":
-          // An absent value is not equal to any value.
-          return sql<SqlBool>`(${ref} is null or ${lhs} <> ${v})`;
-        default:
-          return sql<SqlBool>`${lhs} ${sql.raw(SQL_OPS[op])} ${v}`;
-      }
-    }
-  }
 }
 
 const SQL_OPS: Record<CompareOp, string> = { eq: "=", ne: "<>", gt: ">", ge: ">=", lt: "<", le: "<=", co: "like", sw: "like", ew: "like" };

@@ -9,8 +9,9 @@ import { all, first } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import { fail } from "../errors.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
-import type { Condition } from "./conditions.js";
+import type { Condition, Conditions } from "./conditions.js";
 import { type PageTokens, scopeOf } from "./paging.js";
+import { shaped, type Slots } from "./shapes.js";
 
 export interface ExternalQuery<F extends string> {
   where?: Condition<F>;
@@ -36,42 +37,80 @@ export interface ExternalPage<T> {
 /** Rows one page may hold. */
 export const MAX_EXTERNAL_PAGE = 1000;
 
+/** What a search reads: its table's synchronized rows of one directory, and how to filter and order them. */
+export interface ExternalTable<F extends string> {
+  /** "users" or "groups": names the statements' shapes and binds the cursors. */
+  kind: string;
+  /** The directory's synchronized rows in `db`, the directory's id bound as `directoryId` (a shape's slot). */
+  rows(db: Kysely<Database>, directoryId: unknown): SelectQueryBuilder<any, any, any>;
+  conditions: Conditions<F>;
+  timeColumn: string;
+  idColumn: string;
+  columnOf(field: string): string;
+  isText(field: string): boolean;
+}
+
+/**
+ * The count and the page are each compiled once per shape (the condition's key, the order, the kind
+ * of paging) and run with each call's values (shapes.ts): an identity provider's lookup by
+ * `userName eq "…"`, made once per user of an initial sync, then costs what its two statements cost.
+ */
 export function searchExternal<R extends Record<string, unknown>>(
   db: Kysely<Database>,
   tokens: PageTokens,
-  base: SelectQueryBuilder<any, any, R>,
+  table: ExternalTable<string>,
+  directoryId: string,
   q: ExternalQuery<string>,
-  o: { kind: string; directoryId: string; timeColumn: string; idColumn: string; columnOf: (field: string) => string; isText: (field: string) => boolean },
 ): MaybePromise<ExternalPage<R>> {
   if (!Number.isSafeInteger(q.limit) || q.limit < 0 || q.limit > MAX_EXTERNAL_PAGE) fail("value.invalid", `a page holds 0 to ${MAX_EXTERNAL_PAGE} rows`, "count");
   if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) fail("value.invalid", "the offset is a non-negative integer", "startIndex");
   if (q.cursor !== undefined && q.sortBy !== undefined) fail("value.invalid", "cursor paging follows creation order; page a sorted list by position", "cursor");
-  const time = sql.ref(o.timeColumn);
-  const id = sql.ref(o.idColumn);
-  const dir = sql.raw(q.descending ? "desc" : "asc");
-  const counted = first(db, base.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")) as never) as MaybePromise<{ n: number | string } | undefined>;
-  return then(counted, (c) => {
+  const where = q.where && table.conditions.shape(q.where);
+  // Values: the directory, the condition's, then the page's (cursor or offset, and the limit).
+  const values: unknown[] = [directoryId, ...(where?.values ?? [])];
+  const n = values.length;
+  const filtered = (slot: Slots) => {
+    const rows = table.rows(db, slot.value(0));
+    return q.where ? rows.where(table.conditions.sql(q.where, (i) => slot.value(1 + i))) : rows;
+  };
+  const whereKey = where?.key ?? "-";
+  const count = shaped(db, `external ${table.kind} count ${whereKey}`, values, (slot) => filtered(slot).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")));
+  return then(first(db, count as never) as MaybePromise<{ n: number | string } | undefined>, (c) => {
     const total = Number(c?.n ?? 0);
     if (q.limit === 0) return { items: [], total };
-    let page = base;
-    const scope = q.cursor !== undefined ? scopeOf(`external ${o.kind}`, o.directoryId, { where: q.where ?? null, desc: q.descending === true }) : "";
+    const scope = q.cursor !== undefined ? scopeOf(`external ${table.kind}`, directoryId, { where: q.where ?? null, desc: q.descending === true }) : "";
+    const pageValues = [...values];
+    let paging: "first" | "after" | "offset" = "first";
     if (q.cursor) {
       const after = tokens.decode(q.cursor, scope);
-      page = page.where(q.descending ? sql<boolean>`(${time}, ${id}) < (${after.at}, ${after.id})` : sql<boolean>`(${time}, ${id}) > (${after.at}, ${after.id})`);
+      pageValues.push(after.at, after.id);
+      paging = "after";
     } else if (q.offset) {
-      page = page.offset(q.offset);
+      pageValues.push(q.offset);
+      paging = "offset";
     }
-    if (q.sortBy !== undefined) {
-      const col = sql.ref(o.columnOf(q.sortBy));
-      page = page.orderBy(o.isText(q.sortBy) ? sql`lower(${col}) ${dir}` : sql`${col} ${dir}`);
-    }
-    page = page.orderBy(sql`${time} ${dir}`).orderBy(sql`${id} ${dir}`).limit(q.cursor !== undefined ? q.limit + 1 : q.limit);
+    pageValues.push(q.cursor !== undefined ? q.limit + 1 : q.limit);
+    const desc = q.descending === true;
+    const key = `external ${table.kind} page ${whereKey} ${q.sortBy ?? "-"} ${desc ? "desc" : "asc"} ${paging}`;
+    const page = shaped(db, key, pageValues, (slot) => {
+      const time = sql.ref(table.timeColumn);
+      const id = sql.ref(table.idColumn);
+      const dir = sql.raw(desc ? "desc" : "asc");
+      let rows = filtered(slot);
+      if (paging === "after") rows = rows.where(desc ? sql<boolean>`(${time}, ${id}) < (${slot.value(n)}, ${slot.value(n + 1)})` : sql<boolean>`(${time}, ${id}) > (${slot.value(n)}, ${slot.value(n + 1)})`);
+      else if (paging === "offset") rows = rows.offset(slot.value<number>(n));
+      if (q.sortBy !== undefined) {
+        const col = sql.ref(table.columnOf(q.sortBy));
+        rows = rows.orderBy(table.isText(q.sortBy) ? sql`lower(${col}) ${dir}` : sql`${col} ${dir}`);
+      }
+      return rows.orderBy(sql`${time} ${dir}`).orderBy(sql`${id} ${dir}`).limit(slot.value<number>(pageValues.length - 1));
+    });
     return then(all(db, page as never) as MaybePromise<R[]>, (rows) => {
       if (q.cursor === undefined || rows.length <= q.limit) return { items: rows, total };
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1]!;
-      const key = (c: string) => last[c.slice(c.indexOf(".") + 1)];
-      return { items, total, nextCursor: tokens.encode({ at: Number(key(o.timeColumn)), id: String(key(o.idColumn)) }, scope) };
+      const column = (c: string) => last[c.slice(c.indexOf(".") + 1)];
+      return { items, total, nextCursor: tokens.encode({ at: Number(column(table.timeColumn)), id: String(column(table.idColumn)) }, scope) };
     });
   });
 }

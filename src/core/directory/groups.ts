@@ -30,8 +30,8 @@ import {
   type TextMatch,
   USER_VIEW_COLUMNS,
 } from "./views.js";
-import { type GroupConditionField, groupColumnOf, groupCondition } from "./conditions.js";
-import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
+import { type GroupConditionField, groupColumnOf, groupConditions } from "./conditions.js";
+import { type ExternalPage, type ExternalQuery, type ExternalTable, searchExternal } from "./external-search.js";
 import { hasControlCharacters, isWellFormedText } from "../text.js";
 import { ORIGINS, oneOf } from "../rules.js";
 import { checkCreate, checkGroupWrite, originOfNew } from "./ownership.js";
@@ -301,19 +301,9 @@ export class Groups {
 
   /** Synchronized groups matching a condition, in an order, by position or by cursor (external-search.ts). */
   searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<GroupConditionField>): MaybePromise<ExternalPage<ExternalGroup>> {
-    return then(this.directories.scope(caller, directoryId), () => {
-      let base = this.db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId).where("group_type", "=", "Synchronized");
-      if (q.where) base = base.where(groupCondition(q.where));
-      const page = searchExternal(this.db, this.tokens, base, q, {
-        kind: "groups",
-        directoryId,
-        timeColumn: "dir_groups.created_at",
-        idColumn: "dir_groups.group_id",
-        columnOf: (f) => groupColumnOf(f as GroupConditionField),
-        isText: (f) => f === "groupName",
-      });
-      return then(page, (p) => ({ ...p, items: p.items.map(externalGroup) }));
-    });
+    return then(this.directories.scope(caller, directoryId), () =>
+      then(searchExternal<DirGroup>(this.db, this.tokens, EXTERNAL_GROUPS, directoryId, q), (p) => ({ ...p, items: p.items.map(externalGroup) })),
+    );
   }
 
   /** The members of each of these groups (of the caller's directory), in user-id order. */
@@ -560,3 +550,14 @@ function checkName(name: string, origin: PrincipalOrigin): void {
 function checkDescription(d: string | undefined): void {
   if (d !== undefined && textLength(d) > MAX_DESCRIPTION) fail("directory.field_invalid", `description is longer than ${MAX_DESCRIPTION} characters`, "description");
 }
+
+/** Synchronized groups, as an outside provider searches them (external-search.ts). */
+const EXTERNAL_GROUPS: ExternalTable<GroupConditionField> = {
+  kind: "groups",
+  rows: (db, directoryId) => db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId as string).where("group_type", "=", "Synchronized"),
+  conditions: groupConditions,
+  timeColumn: "dir_groups.created_at",
+  idColumn: "dir_groups.group_id",
+  columnOf: (f) => groupColumnOf(f as GroupConditionField),
+  isText: (f) => f === "groupName",
+};

@@ -15,9 +15,9 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow, lockedInDirectory } from "./shapes.js";
-import { type DirectoryUser, EXTERNAL_USER_COLUMNS, type ExternalUser, externalUser, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
-import { type UserConditionField, userColumnOf, userCondition } from "./conditions.js";
-import { type ExternalPage, type ExternalQuery, searchExternal } from "./external-search.js";
+import { type DirectoryUser, EXTERNAL_USER_COLUMNS, type ExternalUser, externalUser, type ExternalUserRow, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
+import { type UserConditionField, userColumnOf, userConditions } from "./conditions.js";
+import { type ExternalPage, type ExternalQuery, type ExternalTable, searchExternal } from "./external-search.js";
 import { ORIGINS, oneOf } from "../rules.js";
 import { checkCreate, checkUserWrite, originOfNew } from "./ownership.js";
 
@@ -330,19 +330,9 @@ export class Users {
 
   /** Synchronized users matching a condition, in an order, by position or by cursor (external-search.ts). */
   searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<UserConditionField>): MaybePromise<ExternalPage<ExternalUser>> {
-    return then(this.directories.scope(caller, directoryId), () => {
-      let base = this.db.selectFrom("dir_users").select(EXTERNAL_USER_COLUMNS).where("directory_id", "=", directoryId).where("user_type", "=", "Synchronized");
-      if (q.where) base = base.where(userCondition(q.where));
-      const page = searchExternal(this.db, this.tokens, base, q, {
-        kind: "users",
-        directoryId,
-        timeColumn: "dir_users.created_at",
-        idColumn: "dir_users.user_id",
-        columnOf: (f) => userColumnOf(f as UserConditionField),
-        isText: (f) => TEXT_FIELDS.has(f),
-      });
-      return then(page, (p) => ({ ...p, items: p.items.map(externalUser) }));
-    });
+    return then(this.directories.scope(caller, directoryId), () =>
+      then(searchExternal<ExternalUserRow>(this.db, this.tokens, EXTERNAL_USERS, directoryId, q), (p) => ({ ...p, items: p.items.map(externalUser) })),
+    );
   }
 
   /**
@@ -492,6 +482,17 @@ export class Users {
 
 /** User fields compared (and sorted) without regard to case. */
 const TEXT_FIELDS: ReadonlySet<string> = new Set(["userName", "displayName", "email", "firstName", "lastName"]);
+
+/** Synchronized users, as an outside provider searches them (external-search.ts). */
+const EXTERNAL_USERS: ExternalTable<UserConditionField> = {
+  kind: "users",
+  rows: (db, directoryId) => db.selectFrom("dir_users").select(EXTERNAL_USER_COLUMNS).where("directory_id", "=", directoryId as string).where("user_type", "=", "Synchronized"),
+  conditions: userConditions,
+  timeColumn: "dir_users.created_at",
+  idColumn: "dir_users.user_id",
+  columnOf: (f) => userColumnOf(f as UserConditionField),
+  isText: (f) => TEXT_FIELDS.has(f),
+};
 
 const emailTakenError = (email: string): never => fail("directory.email_taken", `the email "${email}" is already used`, "email");
 
