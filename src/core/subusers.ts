@@ -16,7 +16,7 @@ import type { Database, SubUser, SubUserPatch } from "../store/schema.js";
 import { type Accounts, type Caller, generateKey } from "./accounts.js";
 import type { Clock } from "./clock.js";
 import type { PageTokens } from "./directory/paging.js";
-import { insertRows } from "./directory/shapes.js";
+import { insertRows } from "../store/shapes.js";
 import { fail } from "./errors.js";
 import type { Limits } from "./limits.js";
 import { type MaybePromise, then } from "../lib/maybe-promise.js";

@@ -6,7 +6,7 @@ import { containsText, isUniqueViolation, nextSequence, precompiled, precompiled
 import type { Kysely } from "kysely";
 import type { Database } from "../../src/store/schema.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
-import { insertRows } from "../../src/core/directory/shapes.js";
+import { insertRows } from "../../src/store/shapes.js";
 import { ENGINES, openTestStore, type TestStore } from "../helpers/harness.js";
 
 for (const engine of ENGINES) {

@@ -65,7 +65,7 @@ export const userColumnOf = (field: UserConditionField): string => USER_COLUMNS[
 export const groupColumnOf = (field: GroupConditionField): string => GROUP_COLUMNS[field].column;
 
 /**
- * A condition as a statement compiled once per shape takes it (shapes.ts): `key` names its SQL (two
+ * A condition as a statement compiled once per shape takes it (store/shapes.ts): `key` names its SQL (two
  * conditions with the same key make the same SQL, whatever their values) and `values` are what it
  * binds, in binding order. A provider's lookups (`userName eq "…"`, thousands in an initial sync) then
  * share one compiled statement instead of each building and compiling its own.

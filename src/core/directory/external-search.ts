@@ -11,7 +11,7 @@ import { fail } from "../errors.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Condition, Conditions } from "./conditions.js";
 import { type PageTokens, scopeOf } from "./paging.js";
-import { shaped, type Slots } from "./shapes.js";
+import { shaped, type Slots } from "../../store/shapes.js";
 
 export interface ExternalQuery<F extends string> {
   where?: Condition<F>;
@@ -52,7 +52,7 @@ export interface ExternalTable<F extends string> {
 
 /**
  * The count and the page are each compiled once per shape (the condition's key, the order, the kind
- * of paging) and run with each call's values (shapes.ts): an identity provider's lookup by
+ * of paging) and run with each call's values (store/shapes.ts): an identity provider's lookup by
  * `userName eq "…"`, made once per user of an initial sync, then costs what its two statements cost.
  */
 export function searchExternal<R extends Record<string, unknown>>(

@@ -11,7 +11,8 @@ import type { Announcer } from "../announcements.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
-import { insertRow, lockedInDirectory } from "./shapes.js";
+import { insertRow } from "../../store/shapes.js";
+import { lockedInDirectory } from "./locked.js";
 import { checkExternal, type Users } from "./users.js";
 import {
   type DirectoryGroup,

@@ -12,7 +12,7 @@ import { all, first } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import { fail } from "../errors.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
-import { shaped, type Slots } from "./shapes.js";
+import { shaped, type Slots } from "../../store/shapes.js";
 
 export interface PageRequest {
   maxResults?: number;

@@ -18,7 +18,7 @@ import { type ClaimOp, planAttributes, type WantedUser } from "./plan.js";
 import { attributeDrift, type Covered, claimedButNotCovered, coveredButNotClaimed } from "./coverage.js";
 import { type BreakerSetting, DEFAULT_BREAKER, type DeletionHolds, type HoldDecision, judgeReleaseStep, type ReleaseSplit } from "./breaker.js";
 import { planClaimStep, planReleaseStep } from "./steps.js";
-import { insertRows } from "../directory/shapes.js";
+import { insertRows } from "../../store/shapes.js";
 import { LockedTarget, StoredTarget } from "./target.js";
 import type { Timeline } from "./timeline.js";
 import { yieldTurn } from "../../lib/turn-end.js";

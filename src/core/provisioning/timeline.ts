@@ -13,7 +13,7 @@
  * batches when the worker is idle (`pruneIfDue`), by the core's clock (the emulator's may move).
  */
 import { type Kysely, sql } from "kysely";
-import { insertRows } from "../directory/shapes.js";
+import { insertRows } from "../../store/shapes.js";
 import { all, exec, first, lastInsertId, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, Provisioning, TimelineDecisionKind, TimelineDecisionTable } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";

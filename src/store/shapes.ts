@@ -6,8 +6,8 @@
  * What these return is a query for the store's `all`, `first` and `exec`.
  */
 import { type CompiledQuery, type Insertable, type Kysely, type RawBuilder, sql, type ValueNode } from "kysely";
-import { exec, precompiledRow } from "../../store/database.js";
-import type { Database } from "../../store/schema.js";
+import { exec } from "./database.js";
+import type { Database } from "./schema.js";
 
 /** What `all`, `first` and `exec` take: a query that compiles to SQL and its parameters. */
 export interface CompiledStatement<R> {
@@ -150,17 +150,4 @@ export async function insertRows<T extends keyof Database & string>(
       }),
     );
   }
-}
-
-/**
- * A directory's user or group by id, locked for the rest of the transaction and read fresh in one
- * precompiled statement: `update … set <key> = <key> … returning *` takes the row's write lock (on
- * PostgreSQL; SQLite runs one writer at a time) as the store's `lockRow` does. Undefined when the
- * directory has no such row.
- */
-export function lockedInDirectory<R>(table: "dir_users" | "dir_groups", keyColumn: "user_id" | "group_id") {
-  const key = sql.ref(keyColumn);
-  return precompiledRow(
-    (_db: Kysely<Database>, directoryId: string, id: string) => sql<R>`update ${sql.table(table)} set ${key} = ${key} where ${key} = ${id} and directory_id = ${directoryId} returning *`,
-  );
 }
