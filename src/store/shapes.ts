@@ -5,7 +5,7 @@
  * for writes. Building and compiling a statement costs more than running it on SQLite directly.
  * What these return is a query for the store's `all`, `first` and `exec`.
  */
-import { type CompiledQuery, type Insertable, type Kysely, type RawBuilder, sql, type ValueNode } from "kysely";
+import type { CompiledQuery, Insertable, Kysely, RawBuilder, ValueNode } from "kysely";
 import { exec } from "./database.js";
 import type { Database } from "./schema.js";
 

@@ -52,7 +52,12 @@ export function matchesText(column: string, m: TextMatch): RawBuilder<boolean> {
 
 /** `text` lower-cased with LIKE's wildcards and the escape character escaped. */
 function likeLiteral(text: string): string {
-  return text.toLowerCase().replace(/[\\%_]/g, (c) => "\\" + c);
+  return escapeLike(text.toLowerCase());
+}
+
+/** `text` with LIKE's wildcards and its escape character (the backslash every `escape` clause here names) escaped. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => "\\" + c);
 }
 
 /**
@@ -62,6 +67,17 @@ function likeLiteral(text: string): string {
  */
 export function lockRow(trx: Kysely<Database>, table: keyof Database, keyColumn: string, key: string | number): MaybePromise<boolean> {
   return then(exec(trx, sql`update ${sql.table(table)} set ${sql.ref(keyColumn)} = ${sql.ref(keyColumn)} where ${sql.ref(keyColumn)} = ${key}`), (n) => n > 0);
+}
+
+/**
+ * `lockRow` for a directory's user or group, read fresh by the same statement (precompiled:
+ * `update … set <key> = <key> … returning *`). Undefined when the directory has no such row.
+ */
+export function lockedInDirectory<R>(table: "dir_users" | "dir_groups", keyColumn: "user_id" | "group_id") {
+  const key = sql.ref(keyColumn);
+  return precompiledRow(
+    (_db: Kysely<Database>, directoryId: string, id: string) => sql<R>`update ${sql.table(table)} set ${key} = ${key} where ${key} = ${id} and directory_id = ${directoryId} returning *`,
+  );
 }
 
 /** Largest IN-list one statement binds: well under SQLite's and PostgreSQL's limits on bound values. */

@@ -5,6 +5,7 @@
  * in these fields evaluates it itself.
  */
 import { type Expression, sql, type SqlBool } from "kysely";
+import { escapeLike } from "../../store/database.js";
 import { fail } from "../errors.js";
 import { checkSearchText } from "../text.js";
 
@@ -143,7 +144,7 @@ function leaf(c: Exclude<Condition<string>, { and: unknown } | { or: unknown } |
       if (typeof value !== "string") return fail("value.invalid", `${c.field} is compared to text`, "filter");
       // Text fields compare without regard to case (lower() on both sides); exact ones as stored.
       const v = col.kind === "text" ? value.toLowerCase() : value;
-      const param = op === "co" ? "%" + likeLiteral(v) + "%" : op === "sw" ? likeLiteral(v) + "%" : op === "ew" ? "%" + likeLiteral(v) : v;
+      const param = op === "co" ? "%" + escapeLike(v) + "%" : op === "sw" ? escapeLike(v) + "%" : op === "ew" ? "%" + escapeLike(v) : v;
       return { col, key, param };
     }
   }
@@ -212,7 +213,3 @@ function checkShape(c: Condition<string>): void {
 
 const SQL_OPS: Record<CompareOp, string> = { eq: "=", ne: "<>", gt: ">", ge: ">=", lt: "<", le: "<=", co: "like", sw: "like", ew: "like" };
 
-/** `text` with LIKE's wildcards and the escape character escaped (case already folded by the caller). */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => "\\" + c);
-}

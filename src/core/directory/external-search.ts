@@ -37,8 +37,8 @@ export interface ExternalPage<T> {
 /** Rows one page may hold. */
 export const MAX_EXTERNAL_PAGE = 1000;
 
-/** What a search reads: its table's synchronized rows of one directory, and how to filter and order them. */
-export interface ExternalTable<F extends string> {
+/** What a search reads: its table's synchronized rows of one directory, how to filter and order them, and the view of a row. */
+export interface ExternalTable<F extends string, R, V> {
   /** "users" or "groups": names the statements' shapes and binds the cursors. */
   kind: string;
   /** The directory's synchronized rows in `db`, the directory's id bound as `directoryId` (a shape's slot). */
@@ -48,6 +48,7 @@ export interface ExternalTable<F extends string> {
   idColumn: string;
   columnOf(field: string): string;
   isText(field: string): boolean;
+  view(row: R): V;
 }
 
 /**
@@ -55,13 +56,13 @@ export interface ExternalTable<F extends string> {
  * of paging) and run with each call's values (store/shapes.ts): an identity provider's lookup by
  * `userName eq "…"`, made once per user of an initial sync, then costs what its two statements cost.
  */
-export function searchExternal<R extends Record<string, unknown>>(
+export function searchExternal<F extends string, R extends Record<string, unknown>, V>(
   db: Kysely<Database>,
   tokens: PageTokens,
-  table: ExternalTable<string>,
+  table: ExternalTable<F, R, V>,
   directoryId: string,
-  q: ExternalQuery<string>,
-): MaybePromise<ExternalPage<R>> {
+  q: ExternalQuery<F>,
+): MaybePromise<ExternalPage<V>> {
   if (!Number.isSafeInteger(q.limit) || q.limit < 0 || q.limit > MAX_EXTERNAL_PAGE) fail("value.invalid", `a page holds 0 to ${MAX_EXTERNAL_PAGE} rows`, "count");
   if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) fail("value.invalid", "the offset is a non-negative integer", "startIndex");
   if (q.cursor !== undefined && q.sortBy !== undefined) fail("value.invalid", "cursor paging follows creation order; page a sorted list by position", "cursor");
@@ -106,11 +107,11 @@ export function searchExternal<R extends Record<string, unknown>>(
       return rows.orderBy(sql`${time} ${dir}`).orderBy(sql`${id} ${dir}`).limit(slot.value<number>(pageValues.length - 1));
     });
     return then(all(db, page as never) as MaybePromise<R[]>, (rows) => {
-      if (q.cursor === undefined || rows.length <= q.limit) return { items: rows, total };
+      if (q.cursor === undefined || rows.length <= q.limit) return { items: rows.map(table.view), total };
       const items = rows.slice(0, q.limit);
       const last = items[items.length - 1]!;
       const column = (c: string) => last[c.slice(c.indexOf(".") + 1)];
-      return { items, total, nextCursor: tokens.encode({ at: Number(column(table.timeColumn)), id: String(column(table.idColumn)) }, scope) };
+      return { items: items.map(table.view), total, nextCursor: tokens.encode({ at: Number(column(table.timeColumn)), id: String(column(table.idColumn)) }, scope) };
     });
   });
 }

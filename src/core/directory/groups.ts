@@ -1,6 +1,6 @@
 /** Directory groups and their memberships: names, types, exact member counts, caps and guards. */
 import type { Kysely } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockedInDirectory, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirGroup } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -12,7 +12,6 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow } from "../../store/shapes.js";
-import { lockedInDirectory } from "./locked.js";
 import { checkExternal, type Users } from "./users.js";
 import {
   type DirectoryGroup,
@@ -302,9 +301,7 @@ export class Groups {
 
   /** Synchronized groups matching a condition, in an order, by position or by cursor (external-search.ts). */
   searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<GroupConditionField>): MaybePromise<ExternalPage<ExternalGroup>> {
-    return then(this.directories.scope(caller, directoryId), () =>
-      then(searchExternal<DirGroup>(this.db, this.tokens, EXTERNAL_GROUPS, directoryId, q), (p) => ({ ...p, items: p.items.map(externalGroup) })),
-    );
+    return then(this.directories.scope(caller, directoryId), () => searchExternal(this.db, this.tokens, EXTERNAL_GROUPS, directoryId, q));
   }
 
   /** The members of each of these groups (of the caller's directory), in user-id order. */
@@ -553,7 +550,7 @@ function checkDescription(d: string | undefined): void {
 }
 
 /** Synchronized groups, as an outside provider searches them (external-search.ts). */
-const EXTERNAL_GROUPS: ExternalTable<GroupConditionField> = {
+const EXTERNAL_GROUPS: ExternalTable<GroupConditionField, DirGroup, ExternalGroup> = {
   kind: "groups",
   rows: (db, directoryId) => db.selectFrom("dir_groups").selectAll().where("directory_id", "=", directoryId as string).where("group_type", "=", "Synchronized"),
   conditions: groupConditions,
@@ -561,4 +558,5 @@ const EXTERNAL_GROUPS: ExternalTable<GroupConditionField> = {
   idColumn: "dir_groups.group_id",
   columnOf: (f) => groupColumnOf(f as GroupConditionField),
   isText: (f) => f === "groupName",
+  view: externalGroup,
 };

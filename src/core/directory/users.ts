@@ -1,6 +1,6 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { type Kysely, sql } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, lockRow, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockedInDirectory, lockRow, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
 import type { Database, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -15,7 +15,6 @@ import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Directories } from "./directories.js";
 import { FilterValues, listPage, type Page, type PageRequest, type PageTokens, scopeOf } from "./paging.js";
 import { insertRow } from "../../store/shapes.js";
-import { lockedInDirectory } from "./locked.js";
 import { type DirectoryUser, EXTERNAL_USER_COLUMNS, type ExternalUser, externalUser, type ExternalUserRow, type ListedUser, listedUser, type PrincipalOrigin, type TaggedUser, taggedUser, type TextMatch, USER_VIEW_COLUMNS, type UserStatus, userView } from "./views.js";
 import { type UserConditionField, userColumnOf, userConditions } from "./conditions.js";
 import { type ExternalPage, type ExternalQuery, type ExternalTable, searchExternal } from "./external-search.js";
@@ -331,9 +330,7 @@ export class Users {
 
   /** Synchronized users matching a condition, in an order, by position or by cursor (external-search.ts). */
   searchExternal(caller: Caller, directoryId: string, q: ExternalQuery<UserConditionField>): MaybePromise<ExternalPage<ExternalUser>> {
-    return then(this.directories.scope(caller, directoryId), () =>
-      then(searchExternal<ExternalUserRow>(this.db, this.tokens, EXTERNAL_USERS, directoryId, q), (p) => ({ ...p, items: p.items.map(externalUser) })),
-    );
+    return then(this.directories.scope(caller, directoryId), () => searchExternal(this.db, this.tokens, EXTERNAL_USERS, directoryId, q));
   }
 
   /**
@@ -485,7 +482,7 @@ export class Users {
 const TEXT_FIELDS: ReadonlySet<string> = new Set(["userName", "displayName", "email", "firstName", "lastName"]);
 
 /** Synchronized users, as an outside provider searches them (external-search.ts). */
-const EXTERNAL_USERS: ExternalTable<UserConditionField> = {
+const EXTERNAL_USERS: ExternalTable<UserConditionField, ExternalUserRow, ExternalUser> = {
   kind: "users",
   rows: (db, directoryId) => db.selectFrom("dir_users").select(EXTERNAL_USER_COLUMNS).where("directory_id", "=", directoryId as string).where("user_type", "=", "Synchronized"),
   conditions: userConditions,
@@ -493,6 +490,7 @@ const EXTERNAL_USERS: ExternalTable<UserConditionField> = {
   idColumn: "dir_users.user_id",
   columnOf: (f) => userColumnOf(f as UserConditionField),
   isText: (f) => TEXT_FIELDS.has(f),
+  view: externalUser,
 };
 
 const emailTakenError = (email: string): never => fail("directory.email_taken", `the email "${email}" is already used`, "email");
