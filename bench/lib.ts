@@ -19,10 +19,10 @@ export interface Child<T> {
 }
 
 /** Starts `bench/servers/<name>.mjs` under plain node and reads the JSON line it prints when ready. */
-/** BENCH_PROFILE_DIR: OpenCIC bench servers write a V8 CPU profile there when they stop (`node --cpu-prof`); with BENCH_PROFILE_ALL=1 the baselines too. */
+/** BENCH_PROFILE_DIR: OpenCIC bench servers write a V8 CPU profile there when they stop (`node --cpu-prof`); with BENCH_PROFILE_ALL=1 the baselines too; BENCH_PROFILE_INTERVAL sets its sampling interval in µs (1,000 by default). */
 export async function startChild<T>(name: string, env: NodeJS.ProcessEnv = {}): Promise<Child<T>> {
   const dir = process.env.BENCH_PROFILE_DIR;
-  const nodeArgs = dir && (name === "opencic" || process.env.BENCH_PROFILE_ALL) ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const nodeArgs = dir && (name === "opencic" || process.env.BENCH_PROFILE_ALL) ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_PROFILE_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL}`] : [])] : [];
   const proc = spawn(process.execPath, [...nodeArgs, `bench/servers/${name}.mjs`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout! });
   const [line] = (await once(lines, "line")) as [string];
@@ -78,6 +78,9 @@ export async function loadAmount(opts: { url: string; amount: number; connection
     method: "POST",
     connections: opts.connections,
     amount: opts.amount,
+    // autocannon notices that `amount` is done only at its next sample tick (every 1,000 ms by
+    // default), so a run would last a whole number of seconds however fast the server was.
+    sampleInt: 5,
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...opts.next() }) }],
   });
   const seconds = (performance.now() - t) / 1000;
