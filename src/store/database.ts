@@ -14,7 +14,7 @@ import { CommitGroups, GroupCommitSqliteDialect } from "./sqlite/group-commit.js
 import { sqliteConnection } from "./sqlite/sqlite-connection.js";
 import { registerDirectConnection } from "./statements.js";
 
-export { containsText, escapeLike, inChunks, isUniqueViolation, lastInsertId, lockedInDirectory, lockRow, matchesText, nextSequence, type TextMatch } from "./sql.js";
+export { containsText, escapeLike, inChunks, isKeyClash, isUniqueViolation, lastInsertId, lockedInDirectory, lockedRow, lockRow, matchesText, nextSequence, type TextMatch, withFreshId } from "./sql.js";
 export { all, exec, first, precompiled, precompiledExec, precompiledRow } from "./statements.js";
 
 export type Engine = "sqlite" | "postgres";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
-import { containsText, isUniqueViolation, nextSequence, precompiled, precompiledRow } from "../../src/store/database.js";
+import { containsText, isKeyClash, isUniqueViolation, nextSequence, precompiled, precompiledRow, withFreshId } from "../../src/store/database.js";
 import type { Kysely } from "kysely";
 import type { Database } from "../../src/store/schema.js";
 import { migrationProvider } from "../../src/store/migrations/index.js";
@@ -114,6 +114,35 @@ for (const engine of ENGINES) {
         const err = await t.store.db.insertInto("dir_users").values(clash).execute().then(() => null, (e: unknown) => e);
         assert.equal(isUniqueViolation(err), true, `${clash.user_name} must clash`);
       }
+    });
+
+    test("a clash on a made key is told from other clashes, and withFreshId retries only that one", async () => {
+      const user = (id: string, name: string) => ({
+        user_id: id, directory_id: "z-fresh", user_name: name, first_name: "", last_name: "", display_name: "", description: "",
+        email: "", user_status: "Enabled" as const, user_type: "Manual" as const, need_reset_password: 0, password_hash: null, created_at: 1, updated_at: 1,
+      });
+      const db = t.store.db;
+      await db.insertInto("dir_users").values(user("u-fresh000001", "taken")).execute();
+      // The key clashes: a fresh key, and the insert runs again.
+      const row = user("u-fresh000001", "newcomer");
+      const renewed: string[] = [];
+      await withFreshId(
+        () => db.transaction().execute((trx) => trx.insertInto("dir_users").values(row).execute()),
+        () => renewed.push((row.user_id = `u-fresh00000${renewed.length + 2}`)),
+      );
+      assert.deepEqual(renewed, ["u-fresh000002"]);
+      assert.equal((await db.selectFrom("dir_users").select("user_name").where("user_id", "=", "u-fresh000002").executeTakeFirst())?.user_name, "newcomer");
+      // The name clashes: no retry, the clash is the caller's to report.
+      let renewals = 0;
+      const err = await withFreshId(() => db.insertInto("dir_users").values(user("u-fresh000009", "TAKEN")).execute(), () => renewals++).then(() => null, (e: unknown) => e);
+      assert.equal(renewals, 0);
+      assert.equal(isUniqueViolation(err), true);
+      assert.equal(isKeyClash(err), false);
+      // A key that keeps clashing gives up after a few fresh ones.
+      let tries = 0;
+      const stuck = await withFreshId(() => (tries++, db.insertInto("dir_users").values(user("u-fresh000001", `stuck${tries}`)).execute()), () => {}).then(() => null, (e: unknown) => e);
+      assert.equal(isKeyClash(stuck), true);
+      assert.equal(tries, 3);
     });
 
     test("a precompiled read never sees another caller's open transaction, and sees it once committed", async () => {

@@ -4,7 +4,7 @@
  * resolving the caller's directory here.
  */
 import { type Kysely, sql } from "kysely";
-import { all, exec, first, isUniqueViolation, lockRow, precompiledRow } from "../../store/database.js";
+import { all, exec, first, isUniqueViolation, lockedRow, lockRow, precompiledRow } from "../../store/database.js";
 import type { Database, Directory } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
@@ -66,14 +66,8 @@ const directoryOfMember = precompiledRow((db: Kysely<Database>, memberUin: numbe
 /** `directoryOfMember` for scoping alone: the directory's id and the manager, without the rest of the row. */
 const directoryIdOfMember = precompiledRow((db: Kysely<Database>, memberUin: number) => memberDirectory(db, memberUin).select(["directories.directory_id", "organizations.manager_uin"]));
 
-/** The directory row; `update … returning` takes its write lock (on PostgreSQL) and reads it fresh in one statement. */
-const lockedDirectory = precompiledRow((db: Kysely<Database>, directoryId: string) =>
-  db
-    .updateTable("directories")
-    .set({ directory_id: sql.ref("directory_id") })
-    .where("directory_id", "=", directoryId)
-    .returningAll(),
-);
+/** The directory row, read fresh under its write lock (store/sql.ts). */
+const lockedDirectory = lockedRow<Directory>("directories", "directory_id");
 
 export class Directories {
   constructor(

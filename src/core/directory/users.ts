@@ -1,11 +1,11 @@
 /** Directory users: names, emails, status, type, quotas and the guards on deletion. */
 import { type Kysely, sql } from "kysely";
-import { all, containsText, exec, first, isUniqueViolation, lockedInDirectory, lockRow, matchesText, precompiled, precompiledExec, precompiledRow } from "../../store/database.js";
+import { all, containsText, exec, first, isUniqueViolation, lockedInDirectory, lockRow, matchesText, precompiled, precompiledExec, precompiledRow, withFreshId } from "../../store/database.js";
 import type { Database, DirUser } from "../../store/schema.js";
 import type { Caller } from "../accounts.js";
 import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
-import { prefixedId } from "../ids.js";
+import { orderedId } from "../ids.js";
 import { checkSearchText, textLength } from "../text.js";
 import { checkTags, type Tag } from "../tags.js";
 import { hashGeneratedSecret, hashPassword } from "../secrets.js";
@@ -165,7 +165,7 @@ export class Users {
     const password = generatePassword(16);
     const now = this.clock.now();
     const user: DirUser = {
-      user_id: prefixedId("u-"),
+      user_id: orderedId("u-"),
       directory_id: directoryId,
       user_name: input.userName,
       first_name: input.firstName ?? "",
@@ -197,8 +197,10 @@ export class Users {
         if (tags.length) await exec(trx, trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))));
         await countUsers(trx, directoryId, 1);
       });
+    // Another process made the same id in the same millisecond (ids.ts): the user gets another.
+    const insertWithFreshId = () => withFreshId(insert, () => (user.user_id = orderedId("u-")));
     try {
-      await insert();
+      await insertWithFreshId();
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Another writer took the name or the address between the check and the insert.
@@ -206,7 +208,7 @@ export class Users {
       if (!input.emailIfUsable) throw err;
       // An offered address another user took meanwhile: the user is made without one, as if it had been taken before.
       user.email = "";
-      await insert();
+      await insertWithFreshId();
     }
     return { user: userView(user), password };
   }
