@@ -11,9 +11,10 @@
  * gets one log line and its metrics. A door supplies only its codec (door.ts).
  *
  * A step answers with a value when it has one at once and with a promise only when it must wait (a
- * key or a row the store cannot read synchronously): a request that never waits goes from the socket
- * to the reply in one run, without a turn of the microtask queue per step. That is the fast path, and
- * it is the same for every action of every door.
+ * key or a row the store cannot read synchronously): a request that never waits goes through every
+ * step in one run, without a turn of the microtask queue per step. That is the fast path, and it is
+ * the same for every action of every door. The requests read in one event-loop turn take it together
+ * at the turn's end, step by step (`runTurn`), and their answers leave together (reply-batch.ts).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { CoreError } from "../core/errors.js";
@@ -23,6 +24,7 @@ import { RequestContext } from "./context.js";
 import type { Answer, Authenticated, Door, DoorAction } from "./door.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { ReplyBatch } from "./reply-batch.js";
+import { atTurnEnd } from "../lib/turn-end.js";
 
 /** What the pipeline reports each finished request to (metrics.ts binds it to Prometheus). */
 export interface RequestObserver {
@@ -172,29 +174,63 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
     return { ctx, replay: undefined, action: undefined, params: undefined, payload: undefined, answer: undefined, error: undefined };
   }
 
-  return {
-    // Returns nothing, even when a step waits: fastify leaves the reply to the pipeline (a handler's
-    // promise that resolved before the answer went out would make fastify send an empty one).
-    handle(req, reply) {
-      const f = flight(req);
-      try {
-        const done = runFrom(f, 0);
-        if (isPromise(done)) {
-          // An answer that waited is written when the wait ends: the answers a group commit releases
-          // leave in one burst anyway, and batching them would hold them behind whatever long work
-          // (a reconcile's next slice) resumes in the same callback.
-          done
-            .then(
-              () => send(f, reply, f.answer!, false),
-              (err: unknown) => refuse(f, reply, err, false),
-            )
-            .catch((err: unknown) => deps.log.error({ requestId: f.ctx.requestId, err }, "answering failed"));
-          return;
+  /**
+   * The turn's requests, run together at its end (`runTurn`). Each request's code is cold when one
+   * request goes through every step before the next starts: the steps' code (a signature's hashing,
+   * SQLite, a serializer) and data are out of the CPU's caches by the time the next request needs
+   * them. A TC3 check took 7.9 µs in the server under load against 2.8 µs in a loop. Run step by step
+   * over the turn's requests, each step's code stays warm from one request to the next: point reads
+   * went from 0.45–0.57 to 0.58–0.65 of the baseline, measured alternately.
+   */
+  let turn: { f: Flight<A, W>; reply: FastifyReply; running: boolean }[] = [];
+
+  /**
+   * Every step for each of the turn's requests before the next step, in arrival order, so two
+   * requests' handlers still run in the order the requests came. A request whose step raised is
+   * answered with the error; one whose step waits goes on alone once its wait ends (`runFrom`); the
+   * rest answer with the turn's batch.
+   */
+  function runTurn(): void {
+    const flights = turn;
+    turn = [];
+    for (let i = 0; i < steps.length; i++) {
+      for (const r of flights) {
+        if (!r.running) continue;
+        try {
+          const done = steps[i]!(r.f);
+          if (isPromise(done)) {
+            r.running = false;
+            answerLater(r.f, r.reply, done.then(() => runFrom(r.f, i + 1)));
+          }
+        } catch (err) {
+          r.running = false;
+          refuse(r.f, r.reply, err, true);
         }
-      } catch (err) {
-        return refuse(f, reply, err, true);
       }
-      finish(f, reply);
+    }
+    for (const r of flights) if (r.running) finish(r.f, r.reply);
+  }
+
+  /**
+   * An answer that waited is written when the wait ends: the answers a group commit releases leave
+   * in one burst anyway, and batching them would hold them behind whatever long work (a reconcile's
+   * next slice) resumes in the same callback.
+   */
+  function answerLater(f: Flight<A, W>, reply: FastifyReply, done: Promise<void>): void {
+    done
+      .then(
+        () => send(f, reply, f.answer!, false),
+        (err: unknown) => refuse(f, reply, err, false),
+      )
+      .catch((err: unknown) => deps.log.error({ requestId: f.ctx.requestId, err }, "answering failed"));
+  }
+
+  return {
+    // Returns nothing: fastify leaves the reply to the pipeline (a handler's promise that resolved
+    // before the answer went out would make fastify send an empty one).
+    handle(req, reply) {
+      if (turn.length === 0) atTurnEnd(runTurn);
+      turn.push({ f: flight(req), reply, running: true });
     },
 
     // At once: fastify's error handler expects the reply sent when it returns.

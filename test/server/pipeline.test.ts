@@ -32,6 +32,8 @@ function bearerDoor(actions: Record<string, TestAction["run"]>): Door<TestAction
     recognizes: (raw) => raw.path.startsWith("/test/"),
     newRequestId: randomUUID,
     authenticate(ctx) {
+      const tag = ctx.header("x-trace");
+      if (tag) trace.push(`authenticate ${tag}`);
       const m = /^Bearer ([^:]+):(.+)$/.exec(ctx.header("authorization") ?? "");
       if (!m) throw new CoreError("auth.malformed", "bearer token required");
       // A key seen before answers at once (as the vendor doors' cached keys do), so its requests take the
@@ -72,6 +74,8 @@ const knownKeys = new Map<string, { secretKey: string; caller: Caller }>();
 let url: string;
 const core = () => server.core;
 const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+/** Steps taken by requests that carry an `x-trace` tag, in the order they ran. */
+const trace: string[] = [];
 const metrics = new Metrics();
 
 before(async () => {
@@ -86,6 +90,15 @@ before(async () => {
       throw new Error("a secret detail the client must not see");
     },
     Limited: () => ({}),
+    Trace: (_ctx, params: unknown) => {
+      trace.push(`handle ${(params as { tag: string }).tag}`);
+      return {};
+    },
+    TraceLater: async (_ctx, params: unknown) => {
+      await new Promise((r) => setTimeout(r, 5));
+      trace.push(`handle ${(params as { tag: string }).tag}`);
+      return {};
+    },
     // Answers at once, but leaves 50 ms of work queued for the end of its turn, ahead of the turn's
     // batched answers: the answer goes out only after it.
     Crowded: () => {
@@ -189,4 +202,20 @@ test("a request is reported when its answer is written, so the wait for the turn
   const text = await metrics.registry.metrics();
   const sum = Number(/opencic_request_duration_seconds_sum\{door="test",action="Crowded"\} ([\d.e-]+)/.exec(text)?.[1]);
   assert.ok(sum >= 0.05, `the latency histogram has ${sum} s`);
+});
+
+test("the requests of one turn go through the steps together, each step in arrival order; a refusal or a wait leaves the others alone", async () => {
+  const token = `${server.root.secretId}:${server.root.secretKey}`;
+  await call("WhoAmI"); // the key is known from here on: authentication answers at once
+  const inject = (action: string, tag: string, authorization = `Bearer ${token}`) =>
+    app.inject({ method: "POST", url: `/test/v1/${action}`, headers: { authorization, "content-type": "application/json", "x-trace": tag }, payload: JSON.stringify({ tag }) });
+  trace.length = 0;
+  const answers = await Promise.all([inject("Trace", "a"), inject("TraceLater", "b"), inject("Trace", "c", "Basic nope"), inject("Trace", "d")]);
+  assert.deepEqual(
+    answers.map((a) => a.statusCode),
+    [200, 200, 401, 200],
+  );
+  // Every request authenticated before any handler ran; the handlers ran in arrival order; the one that
+  // waited finished on its own; the refused one never reached its handler.
+  assert.deepEqual(trace, ["authenticate a", "authenticate b", "authenticate c", "authenticate d", "handle a", "handle d", "handle b"]);
 });
