@@ -188,27 +188,28 @@ export class Users {
         checkCreate(caller, dir);
         const quota = this.directories.quotas(dir).users;
         if (dir.user_count >= quota) fail("directory.user_quota", `the directory already has ${dir.user_count} users (quota ${quota})`);
-        await this.assertUnique(trx, directoryId, user.user_name, undefined);
-        if (user.email !== "" && (await this.emailTaken(trx, directoryId, user.email, undefined))) {
-          if (input.emailIfUsable) user.email = "";
-          else emailTakenError(user.email);
-        }
+        // The unique indexes check the name and the address: a clash fails the insert (below).
         await exec(trx, insertRow(trx, "dir_users", user));
         if (tags.length) await exec(trx, trx.insertInto("dir_user_tags").values(tags.map((t) => ({ user_id: user.user_id, directory_id: directoryId, tag_key: t.key, tag_value: t.value }))));
         await countUsers(trx, directoryId, 1);
       });
     // Another process made the same id in the same millisecond (ids.ts): the user gets another.
     const insertWithFreshId = () => withFreshId(insert, () => (user.user_id = orderedId("u-")));
-    try {
-      await insertWithFreshId();
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      // Another writer took the name or the address between the check and the insert.
-      await this.assertUnique(this.db, directoryId, user.user_name, input.emailIfUsable ? undefined : user.email);
-      if (!input.emailIfUsable) throw err;
-      // An offered address another user took meanwhile: the user is made without one, as if it had been taken before.
-      user.email = "";
-      await insertWithFreshId();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await insertWithFreshId();
+        break;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // Which one clashed: the name is refused; so is the address, unless it was only offered (then
+        // the user is made without one).
+        await this.assertUnique(this.db, directoryId, user.user_name, undefined);
+        if (await this.emailTaken(this.db, directoryId, user.email, undefined)) {
+          if (!input.emailIfUsable) emailTakenError(user.email);
+          user.email = "";
+        } else if (attempt === CLASH_ATTEMPTS) throw err;
+        // Otherwise the user that held the name or address went meanwhile: the insert runs again.
+      }
     }
     return { user: userView(user), password };
   }
@@ -479,6 +480,9 @@ export class Users {
     return holder !== undefined && holder.user_id !== userId;
   }
 }
+
+/** Inserts of a new user that a clash with a user deleted meanwhile may fail, before the clash is the answer. */
+const CLASH_ATTEMPTS = 3;
 
 /** User fields compared (and sorted) without regard to case. */
 const TEXT_FIELDS: ReadonlySet<string> = new Set(["userName", "displayName", "email", "firstName", "lastName"]);
