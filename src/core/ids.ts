@@ -46,9 +46,9 @@ let orderedCounter = 0;
  * then a counter from a random start. A table's key index takes each new id at its right-hand edge,
  * so a burst of inserts changes a page or two of it instead of one random page each (the pages a
  * COMMIT writes: a group of eight CreateUsers wrote 19 WAL frames with random ids, 13.6 with these).
- * Within a process ids never repeat (the counter carries into the next millisecond); another process
- * can make the same id in the same millisecond (once in ~10⁶ at the same moment), so an insert
- * retries on a key clash (`withFreshId`).
+ * Within a process ids never repeat (the counter carries into the next millisecond); two processes
+ * (on one PostgreSQL database) each making an id in the same millisecond make the same one once in
+ * ~840,000, so an insert retries on a key clash (`withFreshId`).
  */
 export function orderedId(prefix: string): string {
   const now = Date.now();

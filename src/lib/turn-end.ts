@@ -2,8 +2,8 @@
  * Work kept for the end of the event-loop turn, and the yield long work takes between its slices.
  *
  * The turn's requests run here, together (server/pipeline.ts), and their answers are then written
- * together (server/reply-batch.ts), in a `setImmediate`. Long work (a reconcile's write batches, the worker between keys) yields with
- * `setImmediate` too, and immediates run in the order they were queued: a slice that yielded during
+ * together (server/reply-batch.ts), in a `setImmediate`. Long work (a reconcile's write batches, the
+ * worker between keys) yields with `setImmediate` too, and immediates run in the order they were queued: a slice that yielded during
  * the last turn would run before the answers this turn's requests made, and they would wait a whole
  * slice (measured: GetProvisioningTaskStatus during a 10,000-user fan-out, p50 13 → 24–31 ms). So the
  * yield runs what waits for the turn's end before it hands back to the long work. Tasks must not

@@ -180,7 +180,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
    * SQLite, a serializer) and data are out of the CPU's caches by the time the next request needs
    * them. A TC3 check took 7.9 µs in the server under load against 2.8 µs in a loop. Run step by step
    * over the turn's requests, each step's code stays warm from one request to the next: point reads
-   * went from 0.45–0.57 to 0.58–0.65 of the baseline, measured alternately.
+   * went from 0.45–0.57 to 0.55–0.77 of the baseline, measured alternately (BENCHMARKS.md).
    */
   let turn: { f: Flight<A, W>; reply: FastifyReply; running: boolean }[] = [];
 

@@ -85,8 +85,8 @@ export function escapeLike(text: string): string {
  * ` for no key update` on PostgreSQL, nothing on SQLite: how a read takes a row's write lock for the
  * rest of its transaction. PostgreSQL's is the lock an update of the row's other columns takes.
  * SQLite runs one write transaction at a time, so there the read alone serializes writers; the
- * `update … set key = key` this replaces rewrote the row and its key's index for nothing (~25 µs a
- * lock against ~3 for the read, on CreateUser's path).
+ * `update … set key = key` this replaces rewrote the row and its key's index for nothing (one more
+ * page in every COMMIT of a group of CreateUsers, counted from the WAL).
  */
 const forWriteLock = (db: Kysely<Database>): RawBuilder<unknown> => (db.getExecutor().adapter instanceof PostgresAdapter ? sql` for no key update` : sql``);
 
