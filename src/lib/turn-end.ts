@@ -35,6 +35,8 @@ export function runTurnEnd(): void {
     }
   } finally {
     running = false;
+    // A task broke its promise not to throw: what it left queued still runs, next turn.
+    if (tasks.length > 0) setImmediate(runTurnEnd);
   }
 }
 
