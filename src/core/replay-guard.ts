@@ -61,6 +61,8 @@ export class ReplayGuard {
   private loaded: Promise<void> | undefined;
   /** One process: the log was read, so a use is decided at once (not after a turn of the microtask queue). */
   private ready = false;
+  /** Counts `forget`s: a read of the log begun before one is not applied after it. */
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -93,6 +95,7 @@ export class ReplayGuard {
     this.unlogged = [];
     this.loaded = undefined;
     this.ready = false;
+    this.generation++;
     this.lastPrune = 0;
   }
 
@@ -133,7 +136,10 @@ export class ReplayGuard {
   /** What the log holds that has not expired: the pairs this process accepted before it (re)started. */
   private async load(): Promise<void> {
     const now = this.clock.now();
+    const generation = this.generation;
     const rows = await all(this.db, this.db.selectFrom("request_nonce_log").select(["key_id", "nonce", "expires_at"]).where("expires_at", ">", now).orderBy("seq"));
+    // Forgotten meanwhile (the emulator replaced the state): the next use reads the log afresh.
+    if (this.generation !== generation) return;
     for (const r of rows) this.remembered.set(pairOf(r.key_id, r.nonce), r.expires_at);
     this.ready = true;
   }

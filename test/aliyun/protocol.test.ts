@@ -354,6 +354,26 @@ for (const engine of ENGINES) {
     }
   });
 
+  if (engine === "sqlite") test(`a log read begun before the ledger forgets is not applied after it (${engine})`, async () => {
+    const { store, cleanup } = await openTestStore(engine);
+    try {
+      const until = Date.now() + 60_000;
+      const before = new ReplayGuard(store.db, systemClock, false);
+      await use(before, "AKIDold", "n-old", until);
+      await before.flush();
+      const guard = new ReplayGuard(store.db, systemClock, false);
+      const first = use(guard, "AKIDnew", "n-new", until); // begins reading the log
+      // The state is replaced while the read is under way (as the emulator's reset does), log and all.
+      guard.forget();
+      await store.db.deleteFrom("request_nonce_log").execute();
+      await first;
+      // The pair the replaced state's log held is not remembered from the stale read.
+      await use(guard, "AKIDold", "n-old", until);
+    } finally {
+      await cleanup();
+    }
+  });
+
   describe(`Alibaba replay and rate limits with a controllable clock (${engine})`, () => {
     let server: TestServer;
     const clock = new ManualClock(Date.now());

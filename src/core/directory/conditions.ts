@@ -188,7 +188,7 @@ function leafSql(c: Exclude<Condition<string>, { and: unknown } | { or: unknown 
 const and = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
 const or = (parts: Expression<SqlBool>[]): Expression<SqlBool> => (parts.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
 
-/** Whether a condition is within the bounds `userCondition`/`groupCondition` hold it to (a door's optional narrowing may not be). */
+/** Whether a condition is within the bounds `Conditions.shape` holds it to (a door's optional narrowing may not be). */
 export function conditionFits(c: Condition<string>): boolean {
   try {
     checkShape(c);

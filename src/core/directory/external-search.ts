@@ -10,7 +10,7 @@ import type { Database } from "../../store/schema.js";
 import { fail } from "../errors.js";
 import { type MaybePromise, then } from "../../lib/maybe-promise.js";
 import type { Condition, Conditions } from "./conditions.js";
-import { type PageTokens, scopeOf } from "./paging.js";
+import { cursorOf, pageQuery, type PageTokens, scopeOf } from "./paging.js";
 import { shaped, type Slots } from "../../store/shapes.js";
 
 export interface ExternalQuery<F extends string> {
@@ -94,24 +94,26 @@ export function searchExternal<F extends string, R extends Record<string, unknow
     const desc = q.descending === true;
     const key = `external ${table.kind} page ${whereKey} ${q.sortBy ?? "-"} ${desc ? "desc" : "asc"} ${paging}`;
     const page = shaped(db, key, pageValues, (slot) => {
-      const time = sql.ref(table.timeColumn);
-      const id = sql.ref(table.idColumn);
-      const dir = sql.raw(desc ? "desc" : "asc");
       let rows = filtered(slot);
-      if (paging === "after") rows = rows.where(desc ? sql<boolean>`(${time}, ${id}) < (${slot.value(n)}, ${slot.value(n + 1)})` : sql<boolean>`(${time}, ${id}) > (${slot.value(n)}, ${slot.value(n + 1)})`);
-      else if (paging === "offset") rows = rows.offset(slot.value<number>(n));
+      // A sorted page is ordered by the attribute first, then, as every page, by creation (pageQuery).
       if (q.sortBy !== undefined) {
         const col = sql.ref(table.columnOf(q.sortBy));
+        const dir = sql.raw(desc ? "desc" : "asc");
         rows = rows.orderBy(table.isText(q.sortBy) ? sql`lower(${col}) ${dir}` : sql`${col} ${dir}`);
       }
-      return rows.orderBy(sql`${time} ${dir}`).orderBy(sql`${id} ${dir}`).limit(slot.value<number>(pageValues.length - 1));
+      return pageQuery(rows, {
+        timeColumn: table.timeColumn,
+        idColumn: table.idColumn,
+        descending: desc,
+        after: paging === "after" ? [slot.value(n), slot.value(n + 1)] : undefined,
+        offset: paging === "offset" ? slot.value(n) : undefined,
+        limit: slot.value(pageValues.length - 1),
+      });
     });
     return then(all(db, page as never) as MaybePromise<R[]>, (rows) => {
       if (q.cursor === undefined || rows.length <= q.limit) return { items: rows.map(table.view), total };
       const items = rows.slice(0, q.limit);
-      const last = items[items.length - 1]!;
-      const column = (c: string) => last[c.slice(c.indexOf(".") + 1)];
-      return { items: items.map(table.view), total, nextCursor: tokens.encode({ at: Number(column(table.timeColumn)), id: String(column(table.idColumn)) }, scope) };
+      return { items: items.map(table.view), total, nextCursor: tokens.encode(cursorOf(items[items.length - 1]!, table.timeColumn, table.idColumn), scope) };
     });
   });
 }

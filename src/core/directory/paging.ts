@@ -97,7 +97,7 @@ export async function readPage<DB, TB extends keyof DB, O extends Record<string,
  * `q` after a cursor (the (time, id) of the last row read) or skipping `offset` rows, in (time, id)
  * order, at most `limit` rows. The values may be a shape's slots.
  */
-function pageQuery<Q extends SelectQueryBuilder<any, any, any>>(
+export function pageQuery<Q extends SelectQueryBuilder<any, any, any>>(
   q: Q,
   o: { timeColumn: string; idColumn: string; descending: boolean; after?: readonly [unknown, unknown]; offset?: unknown; limit: unknown },
 ): Q {
@@ -127,11 +127,13 @@ function pageOf<O extends Record<string, unknown>>(rows: O[], limit: number, opt
     totalCounts: opts.total,
     maxResults: limit,
     isTruncated: truncated,
-    nextToken:
-      truncated && last
-        ? opts.tokens.encode({ at: Number(last[columnName(opts.timeColumn)]), id: String(last[columnName(opts.idColumn)]) }, scopeText(opts.scope))
-        : undefined,
+    nextToken: truncated && last ? opts.tokens.encode(cursorOf(last, opts.timeColumn, opts.idColumn), scopeText(opts.scope)) : undefined,
   };
+}
+
+/** The sort key of `row`, read as `pageQuery` orders by it (columns possibly written `table.column`). */
+export function cursorOf(row: Record<string, unknown>, timeColumn: string, idColumn: string): Cursor {
+  return { at: Number(row[columnName(timeColumn)]), id: String(row[columnName(idColumn)]) };
 }
 
 const columnName = (ref: string) => ref.slice(ref.lastIndexOf(".") + 1);
