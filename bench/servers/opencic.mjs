@@ -6,7 +6,7 @@
 //   BENCH_SCIM=N           SCIM: N member accounts, the zone's SCIM sync on, a SCIM credential; the worker runs
 //   OPENCIC_LIMITS         quotas over the ones below, as `opencic serve` reads them
 // Prints {port, dataDir, secretId, secretKey, zoneId?, deepToken?, userId?, provisioningId?, taskId?, scimToken?, memberUins?} when ready.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseLimits } from "../../dist/core/limits.js";
@@ -87,4 +87,11 @@ if (process.env.BENCH_SCIM) {
 const app = await buildApp({ core, rateLimits: parseRateLimits("off", {}), logger: { level: "warn" } });
 await app.listen({ host: "127.0.0.1", port: 0 });
 process.stdout.write(JSON.stringify({ port: app.server.address().port, dataDir, ...info }) + "\n");
-process.on("SIGTERM", () => void app.close().then(() => runtime.close()).then(() => process.exit(0)));
+// The data directory goes with the server: a full run starts dozens of them, some holding a million sub-users.
+process.on("SIGTERM", () =>
+  void app
+    .close()
+    .then(() => runtime.close())
+    .then(() => rmSync(dataDir, { recursive: true, force: true }))
+    .then(() => process.exit(0)),
+);
