@@ -44,7 +44,7 @@ export interface Requests {
 
 export interface Row<T = Seeded> {
   name: string;
-  door: "Tencent TC3" | "Alibaba V3" | "SCIM bearer";
+  door: "Tencent TC3" | "Alibaba V3" | "SCIM bearer" | "unsigned";
   requests(info: T, expectedRequests: number): Requests;
   /** The answer of a correct request (checked before and after the load: a load counts errors as answers too). */
   check(answer: Record<string, unknown>): void;
@@ -108,6 +108,29 @@ export const READ_ROWS: Row[] = [
   aliyun("cloudsso", "GetUser", "2021-05-15", (i) => ({ DirectoryId: directoryId(i), UserId: i.userId }), (r) => assert.ok(r.User)),
   aliyun("cloudsso", "GetUserProvisioning", "2021-05-15", (i) => ({ DirectoryId: directoryId(i), UserProvisioningId: i.provisioningId }), (r) => assert.ok(r.UserProvisioning)),
 ];
+
+/**
+ * The contrast for the list rows: ListUsers' first page of 10 from a plain fastify route written the
+ * usual way, with none of OpenCIC's work (bench/servers/raw-list.mjs), against the same hello-world
+ * baseline: how far from the baseline the answer itself puts a list, before any signature or check.
+ */
+const RAW_LIST_ROW: Row<{ port: number }> = {
+  name: "ListUsers first page of 10 from a plain fastify route (better-sqlite3, response schema; no signature, checks or token MAC)",
+  door: "unsigned",
+  requests: () => ({ path: "/", body: JSON.stringify({ MaxResults: 10 }), headers: { "content-type": "application/json" } }),
+  check: (answer) => assert.equal(((answer as { Response: { Users: unknown[] } }).Response.Users).length, 10),
+};
+
+export async function benchRawList(seconds: number): Promise<ReadResult> {
+  const hello = await startChild<{ port: number }>("hello");
+  const raw = await startChild<{ port: number }>("raw-list");
+  try {
+    return await benchRow(RAW_LIST_ROW, hello, raw, seconds);
+  } finally {
+    await raw.stop();
+    await hello.stop();
+  }
+}
 
 export interface ReadResult {
   name: string;
