@@ -36,10 +36,14 @@ const median = (xs: number[]) => {
 };
 export const summary = (xs: number[]) => ({ median: median(xs), max: Math.max(...xs), min: Math.min(...xs) });
 
+/** The Chromium the console benchmark drives (Debian's by default, as the console tests). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
 export async function benchConsole(loadRuns = 9, changes = 10): Promise<ConsoleBenchResult> {
+  // The browser first: without one, nothing is left behind.
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
   const dataDir = mkdtempSync(join(tmpdir(), "opencic-console-bench-"));
   const rt = await openRuntime({ dataDir });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
   const app = await buildApp({ core: rt.core, rateLimits: parseRateLimits("off", {}) });
   try {
     const { core } = rt;

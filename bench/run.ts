@@ -9,10 +9,10 @@
  * BENCH_FANOUT_USERS=1000,10000,100000 sets the fan-out group sizes; BENCH_TIMELINE_USERS (10000) and
  * BENCH_TIMELINE_ROUNDS (3) the timeline's cost on the fan-out (BENCH_ONLY=timeline rewrites only its block).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { benchAccess } from "./access.js";
-import { benchConsole, summary } from "./console.js";
+import { benchConsole, CHROMIUM_PATH, summary } from "./console.js";
 import { benchCreateUser, benchPaging } from "./directory.js";
 import { benchFanout } from "./fanout.js";
 import { benchPlan } from "./plan.js";
@@ -22,6 +22,11 @@ import { benchTimeline } from "./timeline.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const only = new Set((process.env.BENCH_ONLY ?? "read,paging,create,fanout,scim,access,console,plan,timeline").split(","));
+// The results are written at the end of the run: a benchmark that cannot start must say so before the others run.
+if (only.has("console") && !existsSync(CHROMIUM_PATH)) {
+  console.error(`The console benchmark drives Chromium, and there is none at ${CHROMIUM_PATH}: install it (apt-get install -y chromium), set CHROMIUM_PATH, or leave "console" out of BENCH_ONLY.`);
+  process.exit(1);
+}
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const rows = ["| benchmark | OpenCIC | baseline (same run) | ratio | goal |", "|---|---|---|---|---|"];
@@ -169,7 +174,7 @@ if (only.has("timeline")) {
 }
 if (only.has("console")) {
   const consoleBlock = /<!-- bench:console -->[\s\S]*?<!-- \/bench:console -->/;
-  const consoleHeader = `<!-- bench:console -->\nLatest console run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"} through playwright-core, server in process on SQLite):\n\n`;
+  const consoleHeader = `<!-- bench:console -->\nLatest console run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, Chromium at ${CHROMIUM_PATH} through playwright-core, server in process on SQLite):\n\n`;
   current = current.replace(consoleBlock, `${consoleHeader}${consoleRows.join("\n")}\n<!-- /bench:console -->`);
 }
 const mainRun = ["read", "paging", "create", "fanout"].some((b) => only.has(b));
