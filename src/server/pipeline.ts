@@ -47,6 +47,13 @@ export interface PipelineDeps {
   isClosing(): boolean;
 }
 
+/** One of a turn's requests: its flight, its reply, and whether it still goes step by step with the turn. */
+interface TurnRequest<A extends DoorAction, W> {
+  f: Flight<A, W>;
+  reply: FastifyReply;
+  running: boolean;
+}
+
 /** The request's progress, on top of what the context carries. */
 interface Flight<A extends DoorAction, W> {
   ctx: RequestContext<W>;
@@ -182,7 +189,7 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
    * over the turn's requests, each step's code stays warm from one request to the next: point reads
    * went from 0.45–0.57 to 0.55–0.77 of the baseline, measured alternately (BENCHMARKS.md).
    */
-  let turn: { f: Flight<A, W>; reply: FastifyReply; running: boolean }[] = [];
+  let turn: TurnRequest<A, W>[] = [];
 
   /**
    * Every step for each of the turn's requests before the next step, in arrival order, so two
@@ -204,11 +211,30 @@ export function pipeline<A extends DoorAction, W>(door: Door<A, W>, deps: Pipeli
           }
         } catch (err) {
           r.running = false;
-          refuse(r.f, r.reply, err, true);
+          settle(r, () => refuse(r.f, r.reply, err, true));
         }
       }
     }
-    for (const r of flights) if (r.running) finish(r.f, r.reply);
+    for (const r of flights) if (r.running) settle(r, () => finish(r.f, r.reply));
+  }
+
+  /**
+   * Answers one of the turn's requests. An answer that cannot be written (a door's bug, such as a
+   * status fastify refuses) fails that request alone, as an internal error: the turn's other requests
+   * are still answered, as reply-batch.ts does for the writes themselves.
+   */
+  function settle(r: TurnRequest<A, W>, answer: () => void): void {
+    try {
+      answer();
+    } catch (err) {
+      try {
+        refuse(r.f, r.reply, err, true);
+      } catch (again) {
+        // Not even the internal error could be written: close the connection rather than leave the client waiting.
+        deps.log.error({ requestId: r.f.ctx.requestId, err: again }, "answering failed");
+        r.reply.raw.destroy();
+      }
+    }
   }
 
   /**

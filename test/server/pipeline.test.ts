@@ -58,7 +58,8 @@ function bearerDoor(actions: Record<string, TestAction["run"]>): Door<TestAction
       return ctx.raw.body.length ? (JSON.parse(ctx.raw.body.toString("utf8")) as unknown) : {};
     },
     encode(ctx, _action, payload) {
-      return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ requestId: ctx.requestId, data: payload }), code: "OK" };
+      // BadStatus answers with a status fastify refuses to write: a door's bug.
+      return { status: (payload as { badStatus?: number }).badStatus ?? 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ requestId: ctx.requestId, data: payload }), code: "OK" };
     },
     encodeError(ctx, err) {
       const e = err instanceof CoreError ? err : new CoreError("internal", "internal error");
@@ -99,6 +100,7 @@ before(async () => {
       trace.push(`handle ${(params as { tag: string }).tag}`);
       return {};
     },
+    BadStatus: () => ({ badStatus: 99 }),
     // Answers at once, but leaves 50 ms of work queued for the end of its turn, ahead of the turn's
     // batched answers: the answer goes out only after it.
     Crowded: () => {
@@ -218,4 +220,16 @@ test("the requests of one turn go through the steps together, each step in arriv
   // Every request authenticated before any handler ran; the handlers ran in arrival order; the one that
   // waited finished on its own; the refused one never reached its handler.
   assert.deepEqual(trace, ["authenticate a", "authenticate b", "authenticate c", "authenticate d", "handle a", "handle d", "handle b"]);
+});
+
+test("an answer that cannot be written fails its own request as an internal error; the turn's other requests are answered", async () => {
+  const token = `${server.root.secretId}:${server.root.secretKey}`;
+  await call("WhoAmI"); // the key is known from here on: both requests take the turn's synchronous path
+  const inject = (action: string) => app.inject({ method: "POST", url: `/test/v1/${action}`, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, payload: "{}" });
+  const [bad, good] = await Promise.all([inject("BadStatus"), inject("WhoAmI")]);
+  assert.equal(bad.statusCode, 500);
+  assert.equal(bad.json().detail, "internal error");
+  assert.equal(good.statusCode, 200);
+  const line = lines.find((l) => l.obj.requestId === bad.json().requestId);
+  assert.equal(line?.level, "error", "the failed answer is logged with its cause");
 });
