@@ -207,7 +207,7 @@ export class Users {
         if (await this.emailTaken(this.db, directoryId, user.email, undefined)) {
           if (!input.emailIfUsable) emailTakenError(user.email);
           user.email = "";
-        } else if (attempt === CLASH_ATTEMPTS) throw err;
+        } else if (attempt >= CLASH_ATTEMPTS) throw err;
         // Otherwise the user that held the name or address went meanwhile: the insert runs again.
       }
     }
